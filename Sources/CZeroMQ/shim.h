@@ -1,0 +1,4 @@
+#ifndef EVOD_CZEROMQ_SHIM_H
+#define EVOD_CZEROMQ_SHIM_H
+#include <zmq.h>
+#endif

@@ -1,0 +1,113 @@
+/// A batch of per-sample log-probabilities, all of one length.
+public struct LossBatch: Sendable, Hashable {
+    public var pc: [Double]
+    public var pr: [Double]
+    public var rc: [Double]
+    public var rr: [Double]
+
+    public init(pc: [Double], pr: [Double], rc: [Double], rr: [Double]) {
+        precondition(pc.count == pr.count && pc.count == rc.count && pc.count == rr.count, "batch vectors differ in length")
+        (self.pc, self.pr, self.rc, self.rr) = (pc, pr, rc, rr)
+    }
+
+    public var count: Int { pc.count }
+}
+
+/// The value and gradient of a loss on one batch.
+public struct LossGradient: Sendable {
+    /// The returned vector.
+    public var output: [Double]
+    /// The training objective: the mean of the output.
+    public var objective: Double
+    /// d(seeded output) / d pc_i, and / d pr_i.
+    public var pc: [Double]
+    public var pr: [Double]
+}
+
+/// Evaluates a loss and its reverse-mode gradient on batches of one fixed size.
+///
+/// Holds preallocated buffers for every node's value and adjoint, so repeated evaluation allocates
+/// nothing. Not thread-safe: give each thread its own evaluator (they are cheap).
+public final class LossEvaluator {
+    /// What to differentiate: the objective (mean of the output) or the sum of the output.
+    public enum Seed: Sendable { case mean, sum }
+
+    public let graph: LossGraph
+    public let batchSize: Int
+    let offsets: [Int]
+    let counts: [Int]
+    let carries: [Bool]
+    let values: UnsafeMutablePointer<Double>
+    let adjoints: UnsafeMutablePointer<Double>
+    let total: Int
+
+    public init(graph: LossGraph, batchSize: Int) {
+        precondition(batchSize > 0, "batch size must be positive")
+        self.graph = graph
+        self.batchSize = batchSize
+        var offsets: [Int] = [], counts: [Int] = [], total = 0
+        for node in graph.nodes {
+            offsets.append(total)
+            counts.append(node.shape.count(batchSize: batchSize))
+            total += counts.last!
+        }
+        (self.offsets, self.counts, self.total) = (offsets, counts, total)
+        carries = graph.carriesGradient
+        values = .allocate(capacity: total)
+        values.initialize(repeating: 0, count: total)
+        adjoints = .allocate(capacity: total)
+        adjoints.initialize(repeating: 0, count: total)
+    }
+
+    deinit {
+        values.deallocate()
+        adjoints.deallocate()
+    }
+
+    /// The number of elements of the output vector.
+    public var outputCount: Int { counts[graph.root] }
+
+    /// The output vector after the last forward pass.
+    public var output: UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: values + offsets[graph.root], count: counts[graph.root])
+    }
+
+    /// Evaluates the loss on a batch; returns the output vector.
+    public func evaluate(_ batch: LossBatch, beta: Double) -> [Double] {
+        precondition(batch.count == batchSize, "batch of \(batch.count), evaluator built for \(batchSize)")
+        _ = batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
+            batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
+                forward(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!, beta: beta)
+            } }
+        } }
+        return Array(output)
+    }
+
+    /// Evaluates the loss and its gradient with respect to pc and pr.
+    public func gradient(_ batch: LossBatch, beta: Double, seed: Seed = .mean) -> LossGradient {
+        precondition(batch.count == batchSize, "batch of \(batch.count), evaluator built for \(batchSize)")
+        var gpc = [Double](repeating: 0, count: batchSize), gpr = gpc
+        let objective = batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
+            batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
+                gpc.withUnsafeMutableBufferPointer { gpc in gpr.withUnsafeMutableBufferPointer { gpr in
+                    objectiveAndGradient(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!,
+                                         beta: beta, seed: seed, gradPC: gpc.baseAddress!, gradPR: gpr.baseAddress!)
+                } }
+            } }
+        } }
+        return LossGradient(output: Array(output), objective: objective, pc: gpc, pr: gpr)
+    }
+
+    /// The hot path: forward and reverse pass on raw buffers of `batchSize` elements.
+    ///
+    /// Writes d(seeded output)/d pc and d pr into `gradPC` and `gradPR`; returns the objective.
+    @discardableResult
+    public func objectiveAndGradient(
+        pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>, rr: UnsafePointer<Double>,
+        beta: Double, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>
+    ) -> Double {
+        let objective = forward(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta)
+        backward(seed: seed, gradPC: gradPC, gradPR: gradPR)
+        return objective
+    }
+}

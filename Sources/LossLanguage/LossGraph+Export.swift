@@ -1,0 +1,86 @@
+/// The formats a loss can be exported to.
+public enum ExportFormat: String, CaseIterable, Sendable {
+    /// A function with the DiscoPOP signature, ready for the paper's harness.
+    case pytorch
+    /// A TRL `DPOTrainer` subclass whose `dpo_loss` calls the PyTorch function.
+    case trl
+    /// The canonical compact form.
+    case loss
+    /// A LaTeX `aligned` block.
+    case latex
+}
+
+extension LossGraph {
+    /// The loss in the given format; `name` names the function (a Python identifier is derived from it).
+    public func export(_ format: ExportFormat, name: String = "evod_loss") -> String {
+        switch format {
+        case .pytorch: pytorchSource(name: Self.identifier(name))
+        case .trl: trlSource(name: Self.identifier(name))
+        case .loss: canonicalForm + "\n"
+        case .latex: latexSource()
+        }
+    }
+
+    /// A valid Python identifier made from a loss name.
+    static func identifier(_ name: String) -> String {
+        var id = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" }.filter(\.isASCII))
+        if id.isEmpty || id.first!.isNumber { id = "loss_" + id }
+        return id
+    }
+
+    func pytorchSource(name: String) -> String {
+        let (bindings, result) = ExpressionPrinter.render(self, PyTorchDialect())
+        let uses = Set(nodes.map(\.op))
+        var body = ["\"\"\"Exported by evod. Compact form: \(canonicalForm)\"\"\"",
+                    "dtype, device = policy_chosen_logps.dtype, policy_chosen_logps.device"]
+        if uses.contains(.beta) { body.append("beta = torch.tensor(self.beta, dtype=dtype, device=device)") }
+        if uses.contains(.input(.rho)) {
+            body += ["pi_logratios = policy_chosen_logps - policy_rejected_logps",
+                     "ref_logratios = reference_chosen_logps - reference_rejected_logps",
+                     "logits = pi_logratios - ref_logratios"]
+        }
+        if uses.contains(.batchSize) { body.append("n = torch.tensor(float(policy_chosen_logps.size(0)), dtype=dtype, device=device)") }
+        body += bindings.map { "\($0.0) = \($0.1)" }
+        body += ["losses = \(result)", "return losses"]
+        return """
+            import torch
+            import torch.nn.functional as F
+
+
+            def \(name)(
+                self,
+                policy_chosen_logps: torch.FloatTensor,
+                policy_rejected_logps: torch.FloatTensor,
+                reference_chosen_logps: torch.FloatTensor,
+                reference_rejected_logps: torch.FloatTensor,
+            ) -> torch.FloatTensor:
+
+            """ + body.map { "    " + $0 }.joined(separator: "\n") + "\n"
+    }
+
+    func trlSource(name: String) -> String {
+        let className = name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "DPOTrainer"
+        return """
+            # A TRL DPOTrainer whose loss is the evod loss `\(name)` (fingerprint \(fingerprint)).
+            # Use it in place of DPOTrainer; beta comes from DPOConfig as usual.
+            from trl import DPOTrainer
+
+            \(pytorchSource(name: name))
+
+            class \(className)(DPOTrainer):
+                def dpo_loss(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps):
+                    losses = \(name)(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps)
+                    chosen_rewards = self.beta * (chosen_logps - ref_chosen_logps).detach()
+                    rejected_rewards = self.beta * (rejected_logps - ref_rejected_logps).detach()
+                    return losses, chosen_rewards, rejected_rewards
+
+            """
+    }
+
+    func latexSource() -> String {
+        let (bindings, result) = ExpressionPrinter.render(self, LaTeXDialect())
+        let lines = bindings.map { "\($0.0) &= \($0.1)" } + ["\\ell &= \(result)",
+                    "\\mathcal{L} &= \\operatorname{mean}_{\\text{batch}}\\left(\\ell\\right)"]
+        return "\\begin{aligned}\n" + lines.joined(separator: " \\\\\n") + "\n\\end{aligned}\n"
+    }
+}

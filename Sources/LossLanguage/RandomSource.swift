@@ -1,0 +1,34 @@
+import Foundation
+
+/// A small, fast, seeded generator (SplitMix64) with normal draws, identical on every platform.
+///
+/// Used wherever evod needs reproducible randomness: validation batches, fingerprint probes,
+/// proposers. Not for cryptography.
+public struct RandomSource: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A uniform draw in [0, 1) with 53 random bits.
+    public mutating func uniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+
+    /// A normal draw (Box-Muller).
+    public mutating func normal(mean: Double = 0, standardDeviation: Double = 1) -> Double {
+        let u1 = max(uniform(), 0x1p-60), u2 = uniform()
+        return mean + standardDeviation * (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2)
+    }
+
+    /// A batch with every log-prob drawn from N(mean, sd).
+    public mutating func logProbBatch(count: Int, mean: Double = -50, standardDeviation: Double = 10) -> LossBatch {
+        func draw() -> [Double] { (0..<count).map { _ in normal(mean: mean, standardDeviation: standardDeviation) } }
+        return LossBatch(pc: draw(), pr: draw(), rc: draw(), rr: draw())
+    }
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the release benchmarks on one core (taskset) with single-threaded OpenBLAS, then the numpy
+# reference side by side on the same batch. Usage: scripts/bench.sh PATH/TO/EvodBench
+set -euo pipefail
+bench=${1:-.build/release/EvodBench}
+export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
+pin=""
+command -v taskset >/dev/null && pin="taskset -c 0"
+workdir=$(mktemp -d)
+trap 'rm -rf "$workdir"' EXIT
+echo "machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+$pin "$bench" "$workdir/batch.json"
+$pin python3 bench/lrml_numpy.py "$workdir/batch.json"
