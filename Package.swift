@@ -58,6 +58,8 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "LossDescriptorTests", dependencies: ["LossDescriptors"]),
+        // Runs the built evoctl binary on real files.
+        .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage"]),
         .testTarget(
             name: "SystemLibraryTests",
             dependencies: ["CZeroMQ", "COpenBLAS", .product(name: "GRDB", package: "GRDB.swift")]
