@@ -135,7 +135,11 @@ struct Lexer {
         let start = position
         while position < bytes.count {
             let c = bytes[position]
-            if c == 0x5C { position += 2; continue }
+            if c == 0x5C {  // an escape: skip the next byte, counting an escaped newline
+                if position + 1 < bytes.count, bytes[position + 1] == 0x0A { line += 1 }
+                position += 2
+                continue
+            }
             if c == 0x0A {
                 guard triple else { throw .syntax("a string is not closed on its line", line: line) }
                 line += 1

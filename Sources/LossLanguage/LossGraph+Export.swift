@@ -14,15 +14,15 @@ extension LossGraph {
     /// The loss in the given format; `name` names the function (a Python identifier is derived from it).
     public func export(_ format: ExportFormat, name: String = "evod_loss") -> String {
         switch format {
-        case .pytorch: pytorchSource(name: Self.identifier(name))
-        case .trl: trlSource(name: Self.identifier(name))
+        case .pytorch: pytorchSource(name: Self.pythonIdentifier(name))
+        case .trl: trlSource(name: Self.pythonIdentifier(name))
         case .loss: canonicalForm + "\n"
         case .latex: latexSource()
         }
     }
 
-    /// A valid Python identifier made from a loss name.
-    static func identifier(_ name: String) -> String {
+    /// The Python identifier the exports use for a loss name (other characters become `_`).
+    public static func pythonIdentifier(_ name: String) -> String {
         var id = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" }.filter(\.isASCII))
         if id.isEmpty || id.first!.isNumber { id = "loss_" + id }
         return id

@@ -81,7 +81,8 @@ extension Lowering {
         default:
             if let f = Self.unaryFunctions[short] { return try apply(f, try call.tensor(0), line: line) }
             if let f = Self.binaryFunctions[short] {
-                return .tensor(try builder.add(.binary(f), [try call.tensor(0), try call.tensor(1, "exponent")], line: line))
+                let other = try call.tensor(1, f == .pow ? "exponent" : "other")
+                return .tensor(try builder.add(.binary(f), [try call.tensor(0), other], line: line))
             }
             throw .unsupported("\(name) is not supported", line: line)
         }

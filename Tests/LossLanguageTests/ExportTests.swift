@@ -25,7 +25,7 @@ struct ExportTests {
             let code = graph.export(.pytorch, name: name)
             let parsed = try LossParser.parse(code)
             #expect(parsed.form == .pytorch)
-            #expect(parsed.name == LossGraphName.identifier(name))
+            #expect(parsed.name == LossGraph.pythonIdentifier(name))
             #expect(parsed.graph.fingerprint == graph.fingerprint, "\(name):\n\(code)")
         }
     }
@@ -51,14 +51,5 @@ struct ExportTests {
         #expect(latex.hasPrefix("\\begin{aligned}"))
         #expect(latex.contains("\\log\\sigma\\left(\\beta \\cdot \\rho\\right)"))
         #expect(latex.contains("t_{1} &= \\sigma\\left(\\rho\\right)"))
-    }
-}
-
-/// Mirrors the exporter's identifier rule for the assertions above.
-enum LossGraphName {
-    static func identifier(_ name: String) -> String {
-        var id = String(name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" }.filter(\.isASCII))
-        if id.isEmpty || id.first!.isNumber { id = "loss_" + id }
-        return id
     }
 }

@@ -85,4 +85,9 @@ struct HostileSourceTests {
         #expect(throws: LossError.self) { try LossValidator.parseAndValidate("-logsigmoid(beta * rho) / (rho - rho)") }
         #expect(throws: LossError.self) { try LossValidator.parseAndValidate("-logsigmoid(beta * rho) / 0") }
     }
+
+    @Test func lineNumbersCountLinesInsideStringsAndContinuations() {
+        let source = "def f(self, a, b, c, d):\n    \"\"\"doc\n    more \\\n    end\"\"\"\n    x = (a +\n         b)\n    y = open\n    return a - b\n"
+        #expect(throws: LossError.unsupported("the name 'open' is not allowed", line: 7)) { try LossParser.parse(source) }
+    }
 }
