@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // C libraries, bound as GRDB binds SQLite: a module map with `link`, pkg-config and apt providers.
@@ -35,17 +36,26 @@ let package = Package(
         ),
         // Loss-shape descriptors (convexity, gradient at 0, beta sensitivity). No I/O.
         .target(name: "LossDescriptors", dependencies: ["LossLanguage"]),
+        // The prefbandit proxy task: instances, training, exact metrics. No I/O; OpenBLAS for products.
+        .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS"]),
+        // TOML configuration files read with errors that name the file, the key and the expectation.
+        .target(name: "Configuration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
+        .target(
+            name: "Evaluation",
+            dependencies: ["LossLanguage", "PrefBandit", "Configuration", .product(name: "Crypto", package: "swift-crypto")]
+        ),
 
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "LossLanguage", "LossDescriptors",
+                "LossLanguage", "LossDescriptors", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "EvodBench",
-            dependencies: ["LossLanguage", "LossDescriptors"],
+            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation"],
             path: "Sources/EvodBench"
         ),
 
@@ -58,6 +68,11 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "LossDescriptorTests", dependencies: ["LossDescriptors"]),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation", "PrefBandit", "Configuration", "LossLanguage"],
+            exclude: ["Scripts"]
+        ),
         // Runs the built evoctl binary on real files.
         .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage"]),
         .testTarget(

@@ -4,7 +4,7 @@ import ArgumentParser
 struct LossCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loss",
-        abstract: "Describe or export a loss file (.loss compact form or .py PyTorch form).",
-        subcommands: [LossDescribe.self, LossExport.self]
+        abstract: "Describe, evaluate, compare or export loss files (.loss compact form or .py PyTorch form).",
+        subcommands: [LossDescribe.self, LossExport.self, LossEval.self, LossCompare.self]
     )
 }

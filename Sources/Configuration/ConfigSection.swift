@@ -1,0 +1,119 @@
+import Foundation
+import TOMLKit
+
+/// A table of a TOML configuration file, read with typed getters that name the file, the key and
+/// what was expected. Every key has a default; ``finish()`` rejects the keys nobody asked for.
+public final class ConfigSection {
+    public let file: String
+    private let table: TOMLTable
+    private let prefix: String
+    private var known: [String] = []
+    private var children: [ConfigSection] = []
+
+    init(table: TOMLTable, file: String, prefix: String) {
+        (self.table, self.file, self.prefix) = (table, file, prefix)
+    }
+
+    /// Reads and parses a TOML file.
+    public static func load(path: String) throws(ConfigError) -> ConfigSection {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: path, key: nil, message: "cannot read the file")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, key: nil, message: "the file is not valid UTF-8")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses TOML text; `file` names it in errors.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> ConfigSection {
+        do {
+            return ConfigSection(table: try TOMLTable(string: text), file: file, prefix: "")
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: file, key: nil, message: "not valid TOML at line \(error.source.begin.line): \(error.description)")
+        } catch {
+            throw ConfigError(file: file, key: nil, message: "not valid TOML: \(error)")
+        }
+    }
+
+    /// The full dotted name of a key of this section.
+    public func path(_ key: String) -> String { prefix.isEmpty ? key : prefix + "." + key }
+
+    public func error(_ key: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, key: path(key), message: message)
+    }
+
+    private func value(_ key: String) -> TOMLValueConvertible? {
+        known.append(key)
+        return table[key]
+    }
+
+    private func mismatch(_ key: String, _ expected: String, _ found: TOMLValueConvertible) -> ConfigError {
+        error(key, "expected \(expected), got \(found.type) \(found.debugDescription)")
+    }
+
+    public func int(_ key: String, default fallback: Int, in range: ClosedRange<Int>? = nil) throws(ConfigError) -> Int {
+        guard let found = value(key) else { return fallback }
+        guard let v = found.int else { throw mismatch(key, "an integer", found) }
+        if let range, !range.contains(v) { throw error(key, "expected an integer in \(range.lowerBound)...\(range.upperBound), got \(v)") }
+        return v
+    }
+
+    public func double(_ key: String, default fallback: Double, in range: ClosedRange<Double>? = nil) throws(ConfigError) -> Double {
+        guard let found = value(key) else { return fallback }
+        guard let v = found.double ?? found.int.map(Double.init) else { throw mismatch(key, "a number", found) }
+        if let range, !range.contains(v) { throw error(key, "expected a number in [\(range.lowerBound), \(range.upperBound)], got \(v)") }
+        return v
+    }
+
+    public func string(_ key: String, default fallback: String, oneOf choices: [String]? = nil) throws(ConfigError) -> String {
+        guard let found = value(key) else { return fallback }
+        guard let v = found.string else { throw mismatch(key, "a string", found) }
+        if let choices, !choices.contains(v) {
+            throw error(key, "expected one of \(choices.map { "\"\($0)\"" }.joined(separator: ", ")), got \"\(v)\"")
+        }
+        return v
+    }
+
+    public func doubles(_ key: String, default fallback: [Double]) throws(ConfigError) -> [Double] {
+        try list(key, default: fallback, expected: "a non-empty array of numbers") { $0.double ?? $0.int.map(Double.init) }
+    }
+
+    public func ints(_ key: String, default fallback: [Int]) throws(ConfigError) -> [Int] {
+        try list(key, default: fallback, expected: "a non-empty array of integers") { $0.int }
+    }
+
+    public func strings(_ key: String, default fallback: [String]) throws(ConfigError) -> [String] {
+        try list(key, default: fallback, expected: "a non-empty array of strings") { $0.string }
+    }
+
+    private func list<T>(_ key: String, default fallback: [T], expected: String,
+                         _ convert: (TOMLValueConvertible) -> T?) throws(ConfigError) -> [T] {
+        guard let found = value(key) else { return fallback }
+        guard let array = found.array, !array.isEmpty else { throw mismatch(key, expected, found) }
+        var result: [T] = []
+        for element in array {
+            guard let v = convert(element) else { throw mismatch(key, expected, found) }
+            result.append(v)
+        }
+        return result
+    }
+
+    /// A sub-table, or nil when absent (its keys then all take their defaults).
+    public func section(_ key: String) throws(ConfigError) -> ConfigSection? {
+        guard let found = value(key) else { return nil }
+        guard let table = found.table else { throw mismatch(key, "a table", found) }
+        let child = ConfigSection(table: table, file: file, prefix: path(key))
+        children.append(child)
+        return child
+    }
+
+    /// Rejects keys nobody read, in this section and the sub-sections read from it.
+    public func finish() throws(ConfigError) {
+        for key in table.keys.sorted() where !known.contains(key) {
+            let expected = known.isEmpty ? "" : " (known keys here: \(Set(known).sorted().joined(separator: ", ")))"
+            throw error(key, "unknown key\(expected)")
+        }
+        for child in children { try child.finish() }
+    }
+}

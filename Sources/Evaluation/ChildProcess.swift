@@ -1,0 +1,77 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a command (in the caller's working directory) in a process group of its own, with a wall-clock limit past which the whole
+/// group is killed (SIGKILL), standard output and error to a log file, standard input from /dev/null.
+enum ChildProcess {
+    enum Outcome: Equatable {
+        case exited(Int32)
+        case signalled(Int32)
+        case timedOut
+    }
+
+    enum Failure: Error, CustomStringConvertible {
+        case cannotStart(String, Int32)
+        var description: String {
+            switch self {
+            case let .cannotStart(program, code): "cannot start '\(program)': \(String(cString: strerror(code)))"
+            }
+        }
+    }
+
+    static func run(_ argv: [String], logPath: String, timeout: Double) throws -> Outcome {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, environ)
+        guard status == 0 else { throw Failure.cannotStart(argv[0], status) }
+
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
+        var waitStatus: Int32 = 0
+        var pause: UInt32 = 1_000
+        while true {
+            let done = waitpid(pid, &waitStatus, WNOHANG)
+            if done == pid { break }
+            if done < 0, errno != EINTR { break }
+            if DispatchTime.now().uptimeNanoseconds >= deadline {
+                kill(-pid, SIGKILL)
+                waitpid(pid, &waitStatus, 0)
+                return .timedOut
+            }
+            usleep(pause)
+            pause = min(pause * 2, 50_000)
+        }
+        kill(-pid, SIGKILL)  // whatever the command left behind in its group
+        let signal = waitStatus & 0x7F
+        return signal == 0 ? .exited((waitStatus >> 8) & 0xFF) : .signalled(signal)
+    }
+
+    /// At most `limit` bytes of a file, and whether it was longer.
+    static func read(_ path: String, limit: Int) -> (data: Data, truncated: Bool)? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        let data = (try? handle.read(upToCount: limit + 1)) ?? Data()
+        return (data.prefix(limit), data.count > limit)
+    }
+}

@@ -1,0 +1,94 @@
+import Dispatch
+import Foundation
+import LossLanguage
+
+/// An external evaluator (DESIGN.md §5.3): writes the candidate as PyTorch code, runs the configured
+/// command once per (beta, seed) with `{file}`, `{beta}`, `{seed}` and `{output}` filled in, and
+/// reads `{"fitness": ..., "metrics": {...}}` from the output file. This is how real training
+/// (TRL on GPUs) plugs in. Every problem is a failed result with a clear reason.
+public struct CommandEvaluator: Evaluator {
+    public let settings: CommandTaskSettings
+    public let task: TaskConfig
+    public let taskHash: String
+
+    public init(settings: CommandTaskSettings, task: TaskConfig) {
+        self.settings = settings
+        self.task = task
+        taskHash = task.hash
+    }
+
+    public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-command-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let file = directory + "/candidate.py"
+            try loss.export(.pytorch, name: name).write(toFile: file, atomically: true, encoding: .utf8)
+            var runs: [RunRecord] = []
+            let grid = task.grid(for: stage)
+            for seed in grid.seeds {
+                for beta in grid.betas {
+                    switch run(file: file, beta: beta, seed: seed, directory: directory) {
+                    case let .success(record): runs.append(record)
+                    case let .failure(reason): return .failure(reason.message, stage: stage, runs: runs, seconds: elapsed())
+                    }
+                }
+            }
+            return .success(runs: runs, fitnessKey: "fitness", stage: stage, seconds: elapsed())
+        } catch {
+            return .failure("cannot prepare the command's files: \(error)", stage: stage, seconds: elapsed())
+        }
+    }
+
+    struct RunFailure: Error { let message: String }
+
+    private func run(file: String, beta: Double, seed: UInt64, directory: String) -> Result<RunRecord, RunFailure> {
+        let output = directory + "/result-\(beta)-\(seed).json"
+        let log = directory + "/log-\(beta)-\(seed).txt"
+        let argv = settings.argv.map {
+            $0.replacingOccurrences(of: "{file}", with: file).replacingOccurrences(of: "{beta}", with: "\(beta)")
+                .replacingOccurrences(of: "{seed}", with: "\(seed)").replacingOccurrences(of: "{output}", with: output)
+        }
+        let at = "(beta \(beta), seed \(seed))"
+        func fail(_ message: String) -> Result<RunRecord, RunFailure> {
+            let tail = ChildProcess.read(log, limit: settings.maxOutputBytes).map { String(decoding: $0.data.suffix(300), as: UTF8.self) } ?? ""
+            let trimmed = tail.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " | ")
+            return .failure(RunFailure(message: "\(message) \(at)" + (trimmed.isEmpty ? "" : "; its output ends: \(trimmed)")))
+        }
+        let outcome: ChildProcess.Outcome
+        do {
+            outcome = try ChildProcess.run(argv, logPath: log, timeout: settings.timeoutSeconds)
+        } catch {
+            return .failure(RunFailure(message: "\(error) \(at)"))
+        }
+        switch outcome {
+        case .timedOut: return fail("the command timed out after \(settings.timeoutSeconds) s and its process group was killed")
+        case let .signalled(signal): return fail("the command was killed by signal \(signal)")
+        case let .exited(code) where code != 0: return fail("the command exited with status \(code)")
+        case .exited: break
+        }
+        guard let (data, truncated) = ChildProcess.read(output, limit: settings.maxOutputBytes) else {
+            return fail("the command wrote no output file")
+        }
+        if truncated { return fail("the output file is larger than \(settings.maxOutputBytes) bytes") }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            return fail("the output file is not a JSON object")
+        }
+        guard let fitness = (object["fitness"] as? NSNumber)?.doubleValue, fitness.isFinite else {
+            return fail("the output has no finite number under \"fitness\"")
+        }
+        var metrics = ["fitness": fitness]
+        if let extra = object["metrics"] {
+            guard let table = extra as? [String: Any] else { return fail("\"metrics\" in the output is not an object") }
+            for (key, value) in table {
+                guard let number = (value as? NSNumber)?.doubleValue, number.isFinite else {
+                    return fail("the metric \"\(key)\" in the output is not a finite number")
+                }
+                metrics[key] = number
+            }
+        }
+        return .success(RunRecord(beta: beta, seed: seed, start: "command", metrics: metrics))
+    }
+}

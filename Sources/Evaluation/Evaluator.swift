@@ -1,0 +1,20 @@
+import LossLanguage
+
+/// Trains and scores candidates. Implemented by the embedded proxy task and by external commands;
+/// the farm (issue 5) serves the same interface over ZeroMQ.
+public protocol Evaluator: Sendable {
+    /// The hash of the task this evaluator runs: results are comparable only under the same hash.
+    var taskHash: String { get }
+    /// Evaluates a validated loss at a cascade stage. Never throws: failures are results.
+    func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult
+}
+
+extension TaskConfig {
+    /// The evaluator for this task.
+    public func makeEvaluator() -> any Evaluator {
+        switch kind {
+        case let .prefbandit(settings): PrefBanditEvaluator(settings: settings, task: self)
+        case let .command(settings): CommandEvaluator(settings: settings, task: self)
+        }
+    }
+}

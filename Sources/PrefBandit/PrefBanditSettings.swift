@@ -1,0 +1,52 @@
+/// Every size and knob of the prefbandit proxy task (DESIGN.md §5.1), with the defaults of
+/// `configs/tasks/prefbandit.toml`.
+public struct PrefBanditSettings: Sendable, Hashable, Codable {
+    /// Training prompts, one preference pair each.
+    public var pairs = 256
+    /// Held-out prompts on which the metrics are computed exactly.
+    public var heldoutPrompts = 256
+    /// Responses per prompt (K).
+    public var responses = 16
+    /// Feature dimension (d).
+    public var features = 32
+    /// |theta_ref|.
+    public var referenceScale = 0.35
+    /// The component of theta_ref's direction along the reward direction w (the rest is orthogonal).
+    public var referenceAlignment = 0.3
+    /// Weight of the nonlinear (tanh) part of the true reward, outside the policy class.
+    public var rewardNonlinearity = 0.5
+    /// Number of tanh units in the nonlinear part.
+    public var rewardUnits = 8
+    /// Probability that a training label is flipped after Bradley-Terry sampling.
+    public var labelNoise = 0.0
+    public var steps = 1_000
+    public var batchSize = 64
+    public var learningRate = 0.01
+    /// Standard deviation of the noise added to theta_ref for the perturbed start.
+    public var perturbation = 0.2
+
+    public init() {}
+
+    /// A short description of what is wrong, or nil when the settings are usable.
+    public var problem: String? {
+        if pairs < 2 { return "pairs must be at least 2" }
+        if heldoutPrompts < 1 { return "heldout_prompts must be at least 1" }
+        if responses < 2 { return "responses must be at least 2" }
+        if features < 2 { return "features must be at least 2" }
+        if !(0...1).contains(referenceAlignment) { return "reference_alignment must be in [0, 1]" }
+        if !(0...1).contains(rewardNonlinearity) { return "reward_nonlinearity must be in [0, 1]" }
+        if !(0..<0.5).contains(labelNoise) { return "label_noise must be in [0, 0.5)" }
+        if steps < 1 || batchSize < 1 { return "steps and batch_size must be positive" }
+        if batchSize > pairs { return "batch_size must not exceed pairs" }
+        if !(learningRate > 0) { return "learning_rate must be positive" }
+        return nil
+    }
+}
+
+/// Where training starts.
+public enum StartKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// theta = theta_ref.
+    case exact
+    /// theta = theta_ref + N(0, perturbation^2) noise.
+    case perturbed
+}

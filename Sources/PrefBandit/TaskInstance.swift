@@ -1,0 +1,147 @@
+import Foundation
+import LossLanguage
+
+/// One instance of the prefbandit task, generated from a seed: features, true rewards, the
+/// reference policy, the labelled training pairs, and the minibatch order.
+///
+/// Every candidate sees the same instance for a seed (common random numbers).
+public struct TaskInstance: Sendable {
+    public let settings: PrefBanditSettings
+    public let seed: UInt64
+    /// Training features, [prompt][response][feature].
+    public let trainFeatures: [Double]
+    /// Winner and loser response of each training prompt.
+    public let winners: [Int]
+    public let losers: [Int]
+    /// Held-out features [prompt][response][feature] and true rewards [prompt][response].
+    public let heldoutFeatures: [Double]
+    public let heldoutRewards: [Double]
+    public let thetaReference: [Double]
+    /// N(0, perturbation^2) noise for the perturbed start.
+    public let perturbationNoise: [Double]
+    /// Training prompt indices, `steps * batchSize` of them: epochs of shuffled permutations.
+    public let batchOrder: [Int]
+    /// phi(winner) - phi(loser) of each training prompt, [prompt][feature].
+    public let differenceFeatures: [Double]
+    /// log pi_ref(winner) and log pi_ref(loser) of each training prompt.
+    public let referenceChosen: [Double]
+    public let referenceRejected: [Double]
+
+    public init(settings: PrefBanditSettings, seed: UInt64) {
+        self.settings = settings
+        self.seed = seed
+        let (n, h, k, d) = (settings.pairs, settings.heldoutPrompts, settings.responses, settings.features)
+        var random = RandomSource(seed: 0x9B4D_1A5C_0000_0000 ^ seed)
+
+        let w = Self.unit((0..<d).map { _ in random.normal() })
+        var z = (0..<d).map { _ in random.normal() }
+        let overlap = zip(z, w).map(*).reduce(0, +)
+        z = Self.unit(zip(z, w).map { $0 - overlap * $1 })
+        let units = (0..<settings.rewardUnits).map { _ in (0..<d).map { _ in random.normal() / Double(d).squareRoot() } }
+
+        let trainFeatures = (0..<(n * k * d)).map { _ in random.normal() }
+        let heldoutFeatures = (0..<(h * k * d)).map { _ in random.normal() }
+        self.trainFeatures = trainFeatures
+        self.heldoutFeatures = heldoutFeatures
+        let nonlinearity = settings.rewardNonlinearity
+
+        // True reward: a linear part along w and a nonlinear part outside the policy class, standardised.
+        func raw(_ features: [Double], _ row: Int) -> Double {
+            let phi = features[(row * d)..<((row + 1) * d)]
+            let linear = zip(phi, w).map(*).reduce(0, +)
+            let nonlinear = units.map { v in tanh(zip(phi, v).map(*).reduce(0, +)) }.reduce(0, +) / Double(max(units.count, 1)).squareRoot()
+            return (1 - nonlinearity) * linear + nonlinearity * nonlinear
+        }
+        let trainRaw = (0..<(n * k)).map { raw(trainFeatures, $0) }
+        let heldoutRaw = (0..<(h * k)).map { raw(heldoutFeatures, $0) }
+        let pool = trainRaw + heldoutRaw
+        let mean = pool.reduce(0, +) / Double(pool.count)
+        let sd = (pool.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(pool.count)).squareRoot()
+        let trainRewards = trainRaw.map { 2 * ($0 - mean) / sd }
+        heldoutRewards = heldoutRaw.map { 2 * ($0 - mean) / sd }
+
+        let (a, scale) = (settings.referenceAlignment, settings.referenceScale)
+        let thetaReference = zip(w, z).map { scale * (a * $0 + (1 - a * a).squareRoot() * $1) }
+        self.thetaReference = thetaReference
+
+        // Pairs: two responses from pi_ref without replacement, labelled by Bradley-Terry on r.
+        var winners: [Int] = [], losers: [Int] = []
+        for prompt in 0..<n {
+            let logp = Policy.logProbs(trainFeatures, prompt: prompt, theta: thetaReference, responses: k)
+            let first = Self.sample(logp.map(exp), excluding: nil, &random)
+            let second = Self.sample(logp.map(exp), excluding: first, &random)
+            let (r1, r2) = (trainRewards[prompt * k + first], trainRewards[prompt * k + second])
+            var firstWins = random.uniform() < 1 / (1 + exp(r2 - r1))
+            if random.uniform() < settings.labelNoise { firstWins.toggle() }
+            winners.append(firstWins ? first : second)
+            losers.append(firstWins ? second : first)
+        }
+        self.winners = winners
+        self.losers = losers
+
+        var order: [Int] = []
+        var permutation = Array(0..<n)
+        while order.count < settings.steps * settings.batchSize {
+            for i in stride(from: n - 1, to: 0, by: -1) { permutation.swapAt(i, Int(random.next() % UInt64(i + 1))) }
+            order += permutation.prefix(n - n % settings.batchSize)  // whole batches per epoch
+        }
+        batchOrder = Array(order.prefix(settings.steps * settings.batchSize))
+        perturbationNoise = (0..<d).map { _ in random.normal(standardDeviation: settings.perturbation) }
+
+        var differences = [Double](repeating: 0, count: n * d)
+        var chosen: [Double] = [], rejected: [Double] = []
+        for prompt in 0..<n {
+            let base = prompt * k * d
+            for j in 0..<d {
+                differences[prompt * d + j] = trainFeatures[base + winners[prompt] * d + j] - trainFeatures[base + losers[prompt] * d + j]
+            }
+            let logp = Policy.logProbs(trainFeatures, prompt: prompt, theta: thetaReference, responses: k)
+            chosen.append(logp[winners[prompt]])
+            rejected.append(logp[losers[prompt]])
+        }
+        differenceFeatures = differences
+        referenceChosen = chosen
+        referenceRejected = rejected
+    }
+
+    /// The starting parameters for a start kind.
+    public func initialTheta(_ start: StartKind) -> [Double] {
+        start == .exact ? thetaReference : zip(thetaReference, perturbationNoise).map(+)
+    }
+
+    static func unit(_ v: [Double]) -> [Double] {
+        let norm = v.map { $0 * $0 }.reduce(0, +).squareRoot()
+        return v.map { $0 / norm }
+    }
+
+    static func sample(_ probabilities: [Double], excluding excluded: Int?, _ random: inout RandomSource) -> Int {
+        let total = probabilities.enumerated().filter { $0.offset != excluded }.map(\.element).reduce(0, +)
+        var u = random.uniform() * total
+        for (i, p) in probabilities.enumerated() where i != excluded {
+            u -= p
+            if u < 0 { return i }
+        }
+        return probabilities.indices.last { $0 != excluded } ?? 0
+    }
+}
+
+/// The log-linear policy class pi_theta(y|x) proportional to exp(theta . phi(x, y)).
+public enum Policy {
+    /// log pi_theta(k|x) for the K responses of one prompt (stable log-softmax).
+    public static func logProbs(_ features: [Double], prompt: Int, theta: [Double], responses k: Int) -> [Double] {
+        let d = theta.count
+        let scores = (0..<k).map { r in
+            var s = 0.0
+            let base = (prompt * k + r) * d
+            for j in 0..<d { s += features[base + j] * theta[j] }
+            return s
+        }
+        return logSoftmax(scores)
+    }
+
+    public static func logSoftmax(_ scores: [Double]) -> [Double] {
+        let top = scores.max() ?? 0
+        let logZ = top + log(scores.map { exp($0 - top) }.reduce(0, +))
+        return scores.map { $0 - logZ }
+    }
+}

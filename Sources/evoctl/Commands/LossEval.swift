@@ -1,0 +1,68 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import LossLanguage
+
+/// `evoctl loss eval FILE [--task FILE] [--stage 1|2] [--json]`.
+struct LossEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Train and score a loss on a task: fitness, stage, per-run metrics, seconds.",
+        discussion: "Exits non-zero when the loss is invalid or the evaluation failed (the reason is printed)."
+    )
+
+    @OptionGroup var loss: LossFileOptions
+    @OptionGroup var taskOptions: TaskOptions
+
+    @Flag(help: "Print one JSON object: fitness, stage, failed, metrics, runs, seconds.")
+    var json = false
+
+    func run() throws {
+        let task = try taskOptions.loadTask()
+        let parsed: ParsedLoss
+        do {
+            parsed = try LossParser.parse(bytes: try loss.readBytes(), form: loss.resolvedForm)
+            try LossValidator.validate(parsed.graph)
+        } catch let error as LossError {
+            throw ValidationError("\(loss.file): \(error)")
+        }
+        let result = task.makeEvaluator().evaluate(parsed.graph, name: parsed.name ?? loss.defaultName, stage: taskOptions.resolvedStage)
+        print(json ? result.json : result.text)
+        if result.failed != nil { throw ExitCode(1) }
+    }
+}
+
+extension EvaluationResult {
+    /// The JSON of `evoctl loss eval --json`: run objects carry their metrics flat beside beta, seed, start.
+    var json: String {
+        let runObjects: [[String: Any]] = runs.map { run in
+            var object: [String: Any] = run.metrics
+            object["beta"] = run.beta
+            object["seed"] = run.seed
+            object["start"] = run.start
+            return object
+        }
+        let object: [String: Any] = ["fitness": fitness ?? NSNull(), "stage": stage.rawValue, "failed": failed ?? NSNull(),
+                                     "metrics": metrics, "runs": runObjects, "seconds": seconds]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    var text: String {
+        var lines: [String] = []
+        if let failed { lines.append("failed:  \(failed)") }
+        if let fitness { lines.append(String(format: "fitness: %.4f", fitness)) }
+        lines.append("stage:   \(stage.rawValue)")
+        lines.append(String(format: "seconds: %.3f", seconds))
+        let keys = (runs.first?.metrics.keys.sorted()) ?? []
+        if !keys.isEmpty {
+            let header = keys.map { $0.padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
+            lines.append(([String(repeating: " ", count: 6) + "beta", "seed", "start"] + header).joined(separator: "  "))
+            for run in runs {
+                let values = keys.map { String(format: "%.4f", run.metrics[$0] ?? .nan).padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
+                lines.append(([String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: 5, withPad: " ", startingAt: 0)] + values).joined(separator: "  "))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,49 @@
+import Configuration
+import Evaluation
+import Foundation
+import PrefBandit
+import Testing
+
+/// Task files: the shipped default, and bad files naming the file, the key and the expectation.
+struct TaskConfigTests {
+    static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("configs/tasks/prefbandit.toml").path
+
+    @Test func theShippedTaskFileIsTheEmbeddedDefault() throws {
+        let task = try TaskConfig.load(path: Self.shipped)
+        #expect(task == .prefbanditDefault)
+        #expect(task.hash == TaskConfig.prefbanditDefault.hash)
+        #expect(task.stageTwo.runs.count == 32)
+    }
+
+    @Test func emptyFileTakesEveryDefault() throws {
+        #expect(try TaskConfig.parse("", file: "empty.toml") == .prefbanditDefault)
+    }
+
+    @Test(arguments: [
+        ("[prefbandit]\npair = 3", "t.toml: key 'prefbandit.pair': unknown key"),
+        ("[prefbandit]\npairs = \"many\"", "t.toml: key 'prefbandit.pairs': expected an integer, got string"),
+        ("[prefbandit]\nlabel_noise = 0.7", "t.toml: key 'prefbandit.label_noise': expected a number in [0.0, 0.49], got 0.7"),
+        ("type = \"gpu\"", "t.toml: key 'type': expected one of \"prefbandit\", \"command\", got \"gpu\""),
+        ("[stage2]\nstarts = [\"warm\"]", "t.toml: key 'stage2.starts': expected \"exact\" or \"perturbed\", got \"warm\""),
+        ("[stage1]\nbetas = []", "t.toml: key 'stage1.betas': expected a non-empty array of numbers"),
+        ("type = \"command\"", "t.toml: key 'command': a command task needs a [command] table with argv"),
+        ("type = \"command\"\n[command]\nargv = [\"train.sh\"]", "t.toml: key 'command.argv': expected the placeholder {file}"),
+        ("pairs = [", "t.toml: not valid TOML at line 1"),
+        ("[prefbandit]\npairs = 10\nbatch_size = 64", "t.toml: key 'prefbandit.batch_size': batch_size must not exceed pairs"),
+    ])
+    func badFileIsAnErrorNamingFileKeyAndExpectation(text: String, message: String) {
+        do {
+            _ = try TaskConfig.parse(text, file: "t.toml")
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(message), "\(error)")
+        }
+    }
+
+    @Test func theHashChangesWithAnySetting() throws {
+        let other = try TaskConfig.parse("[prefbandit]\nlabel_noise = 0.1", file: "t.toml")
+        #expect(other.hash != TaskConfig.prefbanditDefault.hash)
+        #expect(TaskConfig.prefbanditDefault.hash.count == 32)
+    }
+}
