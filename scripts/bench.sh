@@ -9,5 +9,9 @@ command -v taskset >/dev/null && pin="taskset -c 0"
 workdir=$(mktemp -d)
 trap 'rm -rf "$workdir"' EXIT
 echo "machine: $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-$pin "$bench" "$workdir/batch.json"
+$pin "$bench" "$workdir"
 $pin python3 bench/lrml_numpy.py "$workdir/batch.json"
+for loss in dpo nca_pair; do
+    echo "== prefbandit training side by side with numpy: $loss"
+    $pin python3 bench/prefbandit_numpy.py "$workdir/prefbandit-$loss.json"
+done

@@ -4,8 +4,9 @@ import LossLanguage
 
 /// `make bench`: speed of the loss language in release, on one core (scripts/bench.sh pins it).
 ///
-/// Prints one line per measurement and writes `bench-batch.json` (the LRML batch with the Swift
-/// objective and gradient) for the numpy side-by-side run in `bench/lrml_numpy.py`.
+/// Prints one line per measurement and writes, into the directory given as argument, `batch.json`
+/// (the LRML batch with the Swift objective and gradient, for `bench/lrml_numpy.py`) and
+/// `prefbandit-*.json` (task instances with Swift's results, for `bench/prefbandit_numpy.py`).
 
 /// The best of `repeats` timings of `body`, in seconds.
 func time(repeats: Int = 5, _ body: () -> Void) -> Double {
@@ -18,7 +19,8 @@ func time(repeats: Int = 5, _ body: () -> Void) -> Double {
     return best
 }
 
-let output = CommandLine.arguments.dropFirst().first ?? "bench-batch.json"
+let directory = CommandLine.arguments.dropFirst().first ?? "."
+let output = directory + "/batch.json"
 let lrml = StandardLosses.named("lrml")!.graph
 
 // 1. Objective plus gradient for LRML on a batch of 64.
@@ -63,3 +65,5 @@ let validations = 2_000
 let validation = time { for _ in 0..<validations { _ = try? LossValidator.parseAndValidate(source) } } / Double(validations)
 print(String(format: "stage0_parse_and_validate_lrml   %.3f ms  (target < 1 ms)", validation * 1e3))
 if sink.isNaN { print("unexpected NaN") }
+
+try benchmarkPrefBandit(directory: directory)

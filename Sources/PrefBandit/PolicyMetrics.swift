@@ -30,7 +30,10 @@ public struct PolicyMetrics: Sendable {
     public let referenceLogProbs: [Double]
     /// u[x][k] = sum_k' pi_ref(k'|x) sigmoid(r_k - r_k'): the win probability of response k.
     let winAgainstReference: [Double]
-    let labelNoise: Double
+    /// For each prompt and ordered pair (k, j), k != j: P(the pair is drawn as (k, j)) times
+    /// P(k is labelled preferred), and the same times P(j is preferred). [prompt][k][j].
+    let pairPreferFirst: [Double]
+    let pairPreferSecond: [Double]
     public let referenceReward: Double
 
     public init(instance: TaskInstance) {
@@ -38,7 +41,6 @@ public struct PolicyMetrics: Sendable {
         prompts = s.heldoutPrompts
         responses = s.responses
         rewards = instance.heldoutRewards
-        labelNoise = s.labelNoise
         var reference: [Double] = []
         for x in 0..<prompts {
             reference += Policy.logProbs(instance.heldoutFeatures, prompt: x, theta: instance.thetaReference, responses: responses)
@@ -55,6 +57,22 @@ public struct PolicyMetrics: Sendable {
             }
         }
         winAgainstReference = wins
+        var first = [Double](repeating: 0, count: prompts * responses * responses), second = first
+        for x in 0..<prompts {
+            let base = x * responses
+            for k in 0..<responses {
+                let pk = exp(reference[base + k])
+                guard pk < 1 else { continue }
+                for j in 0..<responses where j != k {
+                    let pair = pk * exp(reference[base + j]) / (1 - pk)
+                    var kWins = 1 / (1 + exp(rewards[base + j] - rewards[base + k]))
+                    kWins = (1 - s.labelNoise) * kWins + s.labelNoise * (1 - kWins)
+                    first[(base + k) * responses + j] = pair * kWins
+                    second[(base + k) * responses + j] = pair * (1 - kWins)
+                }
+            }
+        }
+        (pairPreferFirst, pairPreferSecond) = (first, second)
         referenceReward = Self.rewardAndKL(reference, reference: reference, rewards: rewards, responses: responses).reward
     }
 
@@ -98,55 +116,63 @@ public struct PolicyMetrics: Sendable {
         return result
     }
 
-    /// R_front(KL): the reward of the frontier policy pi*_b whose KL equals `kl` (bisection on log b,
-    /// 100 halvings of [1e-4, 1e4]); R_ref when kl <= 0.
+    /// R_front(KL): the reward of the frontier policy pi*_b whose KL equals `kl`; R_ref when kl <= 0.
+    ///
+    /// Solves KL*(t) = kl for t = 1/b in [1e-4, 1e4] (KL* increases with t, dKL*/dt = t Var*(r)) by
+    /// Newton steps kept inside a shrinking bracket, falling back to geometric bisection.
     public func frontierReward(kl: Double) -> Double {
         guard kl > 0 else { return referenceReward }
-        var (low, high) = (log(1e-4), log(1e4))
-        for _ in 0..<100 {
-            let mid = (low + high) / 2
-            if frontierPoint(temperature: exp(mid)).kl > kl { low = mid } else { high = mid }
+        var (low, high) = (1e-4, 1e4)
+        var t = 1.0
+        for _ in 0..<200 {
+            let point = frontierPoint(inverseTemperature: t)
+            let excess = point.kl - kl
+            if abs(excess) <= 1e-14 * kl { return point.reward }
+            if excess > 0 { high = t } else { low = t }
+            var next = t - excess / (t * point.variance)
+            if !(next > low && next < high) { next = (low * high).squareRoot() }
+            if next == t || high / low < 1 + 1e-15 { return point.reward }
+            t = next
         }
-        return frontierPoint(temperature: exp((low + high) / 2)).reward
+        return frontierPoint(inverseTemperature: t).reward
     }
 
-    /// Reward and KL of pi*_b, without building the policy.
-    func frontierPoint(temperature b: Double) -> (reward: Double, kl: Double) {
-        var reward = 0.0, kl = 0.0
+    /// Mean reward, KL and reward variance of pi*_{1/t}, without building the policy.
+    func frontierPoint(inverseTemperature t: Double) -> (reward: Double, kl: Double, variance: Double) {
+        var reward = 0.0, kl = 0.0, variance = 0.0
         for x in 0..<prompts {
             let base = x * responses
             var top = -Double.infinity
-            for k in 0..<responses { top = max(top, referenceLogProbs[base + k] + rewards[base + k] / b) }
-            var z = 0.0, weightedReward = 0.0
+            for k in 0..<responses { top = max(top, referenceLogProbs[base + k] + rewards[base + k] * t) }
+            var z = 0.0, first = 0.0, second = 0.0
             for k in 0..<responses {
-                let e = exp(referenceLogProbs[base + k] + rewards[base + k] / b - top)
+                let e = exp(referenceLogProbs[base + k] + rewards[base + k] * t - top)
                 z += e
-                weightedReward += e * rewards[base + k]
+                first += e * rewards[base + k]
+                second += e * rewards[base + k] * rewards[base + k]
             }
-            let meanReward = weightedReward / z
-            // KL(pi*_b || pi_ref) = E[r] / b - log sum_k pi_ref(k) exp(r_k / b).
-            reward += meanReward
-            kl += meanReward / b - (top + log(z))
+            let mean = first / z
+            // KL(pi* || pi_ref) = t E[r] - log sum_k pi_ref(k) exp(t r_k).
+            reward += mean
+            kl += t * mean - (top + log(z))
+            variance += max(second / z - mean * mean, 0)
         }
-        return (reward / Double(prompts), kl / Double(prompts))
+        let n = Double(prompts)
+        return (reward / n, kl / n, variance / n)
     }
 
-    /// Exact ranking accuracy: ordered pairs (k, k') drawn from pi_ref without replacement, labelled by
+    /// Exact ranking accuracy: ordered pairs (k, j) drawn from pi_ref without replacement, labelled by
     /// Bradley-Terry (with the task's label noise); correct when the preferred one scores higher (ties 1/2).
     func rankingAccuracy(scores: [Double]) -> Double {
         var total = 0.0
         for x in 0..<prompts {
             let base = x * responses
             for k in 0..<responses {
-                let pk = exp(referenceLogProbs[base + k])
-                guard pk < 1 else { continue }
+                let row = (base + k) * responses
                 for j in 0..<responses where j != k {
-                    let pair = pk * exp(referenceLogProbs[base + j]) / (1 - pk)
-                    var kWins = 1 / (1 + exp(rewards[base + j] - rewards[base + k]))
-                    kWins = (1 - labelNoise) * kWins + labelNoise * (1 - kWins)
                     let (sk, sj) = (scores[base + k], scores[base + j])
-                    let correct = sk > sj ? kWins : (sk < sj ? 1 - kWins : 0.5)
-                    total += pair * correct
+                    let (a, b) = (pairPreferFirst[row + j], pairPreferSecond[row + j])
+                    total += sk > sj ? a : (sk < sj ? b : 0.5 * (a + b))
                 }
             }
         }

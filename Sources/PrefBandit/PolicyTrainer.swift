@@ -13,18 +13,19 @@ public struct TrainingFailure: Error, Sendable, Hashable, CustomStringConvertibl
 /// chained through grad log pi = phi - E_pi[phi].
 ///
 /// A loss of rho alone takes the difference-feature path: rho = theta . (phi_w - phi_l) - (rc - rr),
-/// so the softmax normaliser cancels and no expectation is needed. Not thread-safe; one per thread.
+/// so the softmax normaliser cancels and no expectation is needed. The per-prompt products (K x d)
+/// are SIMD loops; the held-out scoring is one OpenBLAS product. Not thread-safe; one per thread.
 public final class PolicyTrainer {
     public let instance: TaskInstance
     public let graph: LossGraph
     /// Whether the loss reads only rho (and beta), so the cheap path applies.
     public let usesDifferenceFeatures: Bool
     private let evaluator: LossEvaluator
-    private let (k, d, batch): (Int, Int, Int)
-    // Per-step buffers.
-    private var pc, pr, rc, rr, gpc, gpr: [Double]
-    private var gathered: [Double]
-    private var probabilities: [Double]
+    private let k: Int, d: Int, batch: Int
+    /// Per-step buffers, raw so that the hot loops pay no exclusivity or reference-count checks.
+    private let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
+    /// Scores, then probabilities, of the batch's responses, [sample][response].
+    private let probabilities: UnsafeMutablePointer<Double>
 
     public init(graph: LossGraph, instance: TaskInstance) {
         self.graph = graph
@@ -36,26 +37,64 @@ public final class PolicyTrainer {
             return false
         }
         evaluator = LossEvaluator(graph: graph, batchSize: batch)
-        pc = [Double](repeating: 0, count: batch)
-        (pr, rc, rr, gpc, gpr) = (pc, pc, pc, pc, pc)
-        gathered = [Double](repeating: 0, count: batch * d)
-        probabilities = [Double](repeating: 0, count: batch * k)
+        func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
+            let pointer = UnsafeMutablePointer<Double>.allocate(capacity: count)
+            pointer.initialize(repeating: 0, count: count)
+            return pointer
+        }
+        (pc, pr, rc, rr, gpc, gpr) = (buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch))
+        probabilities = buffer(batch * k)
+    }
+
+    deinit {
+        for pointer in [pc, pr, rc, rr, gpc, gpr, probabilities] { pointer.deallocate() }
+    }
+
+    /// The instance's arrays, bound to pointers for the length of one training run.
+    private struct Data {
+        let trainFeatures: UnsafePointer<Double>
+        let differenceFeatures: UnsafePointer<Double>
+        let referenceChosen: UnsafePointer<Double>
+        let referenceRejected: UnsafePointer<Double>
+        let winners: UnsafePointer<Int>
+        let losers: UnsafePointer<Int>
+        let batchOrder: UnsafePointer<Int>
     }
 
     /// The trained parameters, or why training failed.
     public func train(beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
         openblas_set_num_threads(1)
+        let i = instance
+        return i.trainFeatures.withUnsafeBufferPointer { tf in i.differenceFeatures.withUnsafeBufferPointer { df in
+            i.referenceChosen.withUnsafeBufferPointer { rcs in i.referenceRejected.withUnsafeBufferPointer { rrs in
+                i.winners.withUnsafeBufferPointer { w in i.losers.withUnsafeBufferPointer { l in
+                    i.batchOrder.withUnsafeBufferPointer { order in
+                        train(Data(trainFeatures: tf.baseAddress!, differenceFeatures: df.baseAddress!,
+                                   referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
+                                   winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
+                              beta: beta, start: start)
+                    }
+                } }
+            } }
+        } }
+    }
+
+    private func train(_ data: Data, beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
         let s = instance.settings
-        var theta = instance.initialTheta(start)
-        var gradient = [Double](repeating: 0, count: d)
-        var m = gradient, v = gradient
+        let theta = UnsafeMutablePointer<Double>.allocate(capacity: 4 * d)
+        defer { theta.deallocate() }
+        theta.initialize(repeating: 0, count: 4 * d)
+        let (gradient, m, v) = (theta + d, theta + 2 * d, theta + 3 * d)
+        for (j, value) in instance.initialTheta(start).enumerated() { theta[j] = value }
         var (b1t, b2t) = (1.0, 1.0)
         for step in 0..<s.steps {
-            let prompts = instance.batchOrder[(step * batch)..<((step + 1) * batch)]
+            let prompts = data.batchOrder + step * batch
             let objective = usesDifferenceFeatures
-                ? differenceStep(prompts, theta: theta, beta: beta, gradient: &gradient)
-                : fullStep(prompts, theta: theta, beta: beta, gradient: &gradient)
-            guard objective.isFinite, gradient.allSatisfy(\.isFinite) else {
+                ? differenceStep(data, prompts, theta: theta, beta: beta, gradient: gradient)
+                : fullStep(data, prompts, theta: theta, beta: beta, gradient: gradient)
+            var finite = objective.isFinite
+            for j in 0..<d where !gradient[j].isFinite { finite = false }
+            guard finite else {
                 return .failure(TrainingFailure(reason: "the loss or its gradient is not finite at step \(step + 1) (beta \(beta), seed \(instance.seed), \(start.rawValue) start)"))
             }
             b1t *= 0.9
@@ -66,85 +105,80 @@ public final class PolicyTrainer {
                 theta[j] -= s.learningRate * (m[j] / (1 - b1t)) / ((v[j] / (1 - b2t)).squareRoot() + 1e-8)
             }
         }
-        guard theta.allSatisfy(\.isFinite) else {
+        let result = Array(UnsafeBufferPointer(start: theta, count: d))
+        guard result.allSatisfy(\.isFinite) else {
             return .failure(TrainingFailure(reason: "the parameters diverged (beta \(beta), seed \(instance.seed), \(start.rawValue) start)"))
         }
-        return .success(theta)
+        return .success(result)
     }
 
-    /// Held-out log-probs [prompt][response] of the policy with parameters theta.
+    /// Held-out log-probs [prompt][response] of the policy with parameters theta: one batched
+    /// OpenBLAS product over every held-out response, then a log-softmax per prompt.
     public func heldoutLogProbs(theta: [Double]) -> [Double] {
+        let rows = instance.settings.heldoutPrompts * k
+        var scores = [Double](repeating: 0, count: rows)
+        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(rows), Int32(d), 1, instance.heldoutFeatures, Int32(d), theta, 1, 0, &scores, 1)
         var result: [Double] = []
-        result.reserveCapacity(instance.settings.heldoutPrompts * k)
-        for x in 0..<instance.settings.heldoutPrompts {
-            result += Policy.logProbs(instance.heldoutFeatures, prompt: x, theta: theta, responses: k)
-        }
+        result.reserveCapacity(rows)
+        for x in 0..<instance.settings.heldoutPrompts { result += Policy.logSoftmax(Array(scores[(x * k)..<((x + 1) * k)])) }
         return result
     }
 
-    /// rho only: rho = D theta - (rc - rr) with D the gathered difference features; grad = D^T g.
-    private func differenceStep(_ prompts: ArraySlice<Int>, theta: [Double], beta: Double, gradient: inout [Double]) -> Double {
-        let (d, batch) = (self.d, self.batch)
-        instance.differenceFeatures.withUnsafeBufferPointer { features in
-            gathered.withUnsafeMutableBufferPointer { g in
-                for (i, p) in prompts.enumerated() {
-                    (g.baseAddress! + i * d).update(from: features.baseAddress! + p * d, count: d)
-                }
-            }
+    /// rho only: rho_i = D_i . theta - (rc_i - rr_i) with D_i the difference features; grad = sum_i g_i D_i.
+    private func differenceStep(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
+                                gradient: UnsafeMutablePointer<Double>) -> Double {
+        let d = self.d
+        for i in 0..<batch {
+            let p = prompts[i]
+            // pc carries rho; pr = rc = rr = 0.
+            pc[i] = VectorKernels.dot(data.differenceFeatures + p * d, theta, d) - (data.referenceChosen[p] - data.referenceRejected[p])
         }
-        cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(batch), Int32(d), 1, gathered, Int32(d), theta, 1, 0, &pc, 1)
-        for (i, p) in prompts.enumerated() {
-            pc[i] -= instance.referenceChosen[p] - instance.referenceRejected[p]  // pc carries rho; pr = rc = rr = 0
-        }
-        let objective = lossGradient(beta: beta)
-        cblas_dgemv(CblasRowMajor, CblasTrans, Int32(batch), Int32(d), 1, gathered, Int32(d), gpc, 1, 0, &gradient, 1)
+        let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
+        gradient.update(repeating: 0, count: d)
+        for i in 0..<batch { VectorKernels.axpy(gpc[i], data.differenceFeatures + prompts[i] * d, gradient, d) }
         return objective
     }
 
     /// Any loss: per prompt, scores = Phi theta, log-softmax; then grad = sum_i Phi_i^T c_i with
     /// c_ik = gpc_i [k = w] + gpr_i [k = l] - (gpc_i + gpr_i) pi_ik.
-    private func fullStep(_ prompts: ArraySlice<Int>, theta: [Double], beta: Double, gradient: inout [Double]) -> Double {
+    private func fullStep(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
+                          gradient: UnsafeMutablePointer<Double>) -> Double {
         let (k, d) = (self.k, self.d)
-        var scores = [Double](repeating: 0, count: k)
-        instance.trainFeatures.withUnsafeBufferPointer { features in
-            for (i, p) in prompts.enumerated() {
-                cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(k), Int32(d), 1, features.baseAddress! + p * k * d, Int32(d), theta, 1, 0, &scores, 1)
-                var top = -Double.infinity
-                for s in scores { top = max(top, s) }
-                var z = 0.0
-                for r in 0..<k { z += exp(scores[r] - top) }
-                let logZ = top + log(z)
-                for r in 0..<k { probabilities[i * k + r] = exp(scores[r] - logZ) }
-                pc[i] = scores[instance.winners[p]] - logZ
-                pr[i] = scores[instance.losers[p]] - logZ
-                rc[i] = instance.referenceChosen[p]
-                rr[i] = instance.referenceRejected[p]
+        for i in 0..<batch {
+            let p = prompts[i]
+            let block = data.trainFeatures + p * k * d
+            let row = probabilities + i * k
+            var top = -Double.infinity
+            for r in 0..<k {
+                row[r] = VectorKernels.dot(block + r * d, theta, d)
+                top = max(top, row[r])
             }
+            let (winner, loser) = (row[data.winners[p]], row[data.losers[p]])
+            var z = 0.0
+            for r in 0..<k {
+                row[r] = Foundation.exp(row[r] - top)
+                z += row[r]
+            }
+            let logZ = top + Foundation.log(z)
+            pc[i] = winner - logZ
+            pr[i] = loser - logZ
+            rc[i] = data.referenceChosen[p]
+            rr[i] = data.referenceRejected[p]
+            for r in 0..<k { row[r] /= z }  // probabilities
         }
-        let objective = lossGradient(beta: beta)
-        for j in 0..<d { gradient[j] = 0 }
-        var weights = [Double](repeating: 0, count: k)
-        instance.trainFeatures.withUnsafeBufferPointer { features in
-            for (i, p) in prompts.enumerated() {
-                let total = gpc[i] + gpr[i]
-                for r in 0..<k { weights[r] = -total * probabilities[i * k + r] }
-                weights[instance.winners[p]] += gpc[i]
-                weights[instance.losers[p]] += gpr[i]
-                cblas_dgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(d), 1, features.baseAddress! + p * k * d, Int32(d), weights, 1, 1, &gradient, 1)
+        let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
+        gradient.update(repeating: 0, count: d)
+        for i in 0..<batch {
+            let p = prompts[i]
+            let block = data.trainFeatures + p * k * d
+            let total = gpc[i] + gpr[i]
+            for r in 0..<k {
+                var weight = -total * probabilities[i * k + r]
+                if r == data.winners[p] { weight += gpc[i] }
+                if r == data.losers[p] { weight += gpr[i] }
+                VectorKernels.axpy(weight, block + r * d, gradient, d)
             }
         }
         return objective
-    }
-
-    /// The objective and d objective / d pc, d pr of the current batch buffers.
-    private func lossGradient(beta: Double) -> Double {
-        pc.withUnsafeBufferPointer { pc in pr.withUnsafeBufferPointer { pr in
-            rc.withUnsafeBufferPointer { rc in rr.withUnsafeBufferPointer { rr in
-                gpc.withUnsafeMutableBufferPointer { gc in gpr.withUnsafeMutableBufferPointer { gr in
-                    evaluator.objectiveAndGradient(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!,
-                                                   beta: beta, seed: .mean, gradPC: gc.baseAddress!, gradPR: gr.baseAddress!)
-                } }
-            } }
-        } }
     }
 }

@@ -47,10 +47,19 @@ public struct TaskInstance: Sendable {
 
         // True reward: a linear part along w and a nonlinear part outside the policy class, standardised.
         func raw(_ features: [Double], _ row: Int) -> Double {
-            let phi = features[(row * d)..<((row + 1) * d)]
-            let linear = zip(phi, w).map(*).reduce(0, +)
-            let nonlinear = units.map { v in tanh(zip(phi, v).map(*).reduce(0, +)) }.reduce(0, +) / Double(max(units.count, 1)).squareRoot()
-            return (1 - nonlinearity) * linear + nonlinearity * nonlinear
+            features.withUnsafeBufferPointer { f in
+                let phi = f.baseAddress! + row * d
+                var linear = 0.0
+                for j in 0..<d { linear += phi[j] * w[j] }
+                var nonlinear = 0.0
+                for v in units {
+                    var activation = 0.0
+                    for j in 0..<d { activation += phi[j] * v[j] }
+                    nonlinear += tanh(activation)
+                }
+                nonlinear /= Double(max(units.count, 1)).squareRoot()
+                return (1 - nonlinearity) * linear + nonlinearity * nonlinear
+            }
         }
         let trainRaw = (0..<(n * k)).map { raw(trainFeatures, $0) }
         let heldoutRaw = (0..<(h * k)).map { raw(heldoutFeatures, $0) }

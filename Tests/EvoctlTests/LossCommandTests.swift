@@ -66,4 +66,39 @@ struct LossCommandTests {
             #expect(try LossParser.parse(text).graph == StandardLosses.named(name)?.graph, "\(name)")
         }
     }
+
+    @Test func evalJSONHasTheDocumentedKeysPerRunAndOverall() throws {
+        let task = FileManager.default.temporaryDirectory.appendingPathComponent("evod-small-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: task) }
+        try """
+            [prefbandit]
+            pairs = 64
+            heldout_prompts = 32
+            responses = 8
+            features = 8
+            steps = 100
+            batch_size = 16
+            [stage1]
+            betas = [0.1]
+            seeds = [5]
+            [stage2]
+            betas = [0.1, 1.0]
+            seeds = [5, 6]
+            starts = ["exact", "perturbed"]
+            """.write(to: task, atomically: true, encoding: .utf8)
+        let (status, output) = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--json"])
+        #expect(status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(Set(json.keys) == ["fitness", "stage", "failed", "metrics", "runs", "seconds"])
+        #expect(json["stage"] as? Int == 2)
+        #expect(json["failed"] is NSNull)
+        let metricKeys: Set<String> = ["frontier_efficiency", "reward", "kl", "win_rate", "ranking_accuracy", "ideal_ranking_accuracy"]
+        #expect(Set((json["metrics"] as? [String: Double] ?? [:]).keys) == metricKeys)
+        let runs = try #require(json["runs"] as? [[String: Any]])
+        #expect(runs.count == 8)
+        #expect(runs.allSatisfy { Set($0.keys) == metricKeys.union(["beta", "seed", "start"]) })
+        let stageOne = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--stage", "1", "--json"])
+        #expect(stageOne.output.contains("\"stage\":1"))
+        #expect(try Self.run(["loss", "eval", "losses/dpo.loss", "--task", "/nonexistent.toml"]).status != 0)
+    }
 }

@@ -1,0 +1,44 @@
+import Evaluation
+import Foundation
+import LossLanguage
+import PrefBandit
+
+/// The evaluator's speed: one 1,000-step training run per path, and a full default evaluation.
+/// Writes each measured instance with Swift's results for the numpy side-by-side check.
+func benchmarkPrefBandit(directory: String) throws {
+    let settings = PrefBanditSettings()
+    let instance = TaskInstance(settings: settings, seed: 1)
+    let metrics = PolicyMetrics(instance: instance)
+    let beta = 0.1
+    for (name, label) in [("dpo", "rho only"), ("lrml", "rho only"), ("nca_pair", "any loss")] {
+        let graph = StandardLosses.named(name)!.graph
+        let trainer = PolicyTrainer(graph: graph, instance: instance)
+        var theta: [Double] = []
+        let seconds = time {
+            if case let .success(t) = trainer.train(beta: beta, start: .exact) { theta = t }
+        }
+        let scores = metrics.scores(logProbs: trainer.heldoutLogProbs(theta: theta), beta: beta)
+        print(String(format: "train_1000_steps_%@  %.2f ms  (%@ path; target < %@ ms)  eta %.4f",
+                     name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds * 1e3,
+                     trainer.usesDifferenceFeatures ? "difference-feature" : "full", label == "rho only" ? "5" : "20",
+                     scores.frontierEfficiency))
+        guard name != "lrml" else { continue }
+        let record: [String: Any] = [
+            "K": settings.responses, "d": settings.features, "n_train": settings.pairs, "n_heldout": settings.heldoutPrompts,
+            "beta": beta, "steps": settings.steps, "batch_size": settings.batchSize, "learning_rate": settings.learningRate,
+            "train_features": instance.trainFeatures, "train_pairs": zip(instance.winners, instance.losers).flatMap { [$0, $1] },
+            "heldout_features": instance.heldoutFeatures, "heldout_rewards": instance.heldoutRewards,
+            "theta_ref": instance.thetaReference, "theta_init": instance.initialTheta(.exact), "batch_order": instance.batchOrder,
+            "loss": name,
+            "swift": ["reward": scores.reward, "kl": scores.kl, "eta": scores.frontierEfficiency, "train_seconds": seconds],
+        ]
+        try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: "\(directory)/prefbandit-\(name).json"))
+    }
+
+    let evaluator = PrefBanditEvaluator(settings: settings, task: .prefbanditDefault)
+    let dpo = StandardLosses.named("dpo")!.graph
+    let cold = time(repeats: 1) { _ = evaluator.evaluate(dpo, name: "dpo", stage: .two) }
+    let warm = time(repeats: 3) { _ = evaluator.evaluate(dpo, name: "dpo", stage: .two) }
+    let runs = TaskConfig.prefbanditDefault.stageTwo.runs.count
+    print(String(format: "full_default_evaluation_dpo      %.3f s with instances cached, %.3f s first time  (%d runs; target < 0.5 s)", warm, cold, runs))
+}
