@@ -2,6 +2,9 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 export OPENBLAS_NUM_THREADS ?= 1
+# Release builds use AVX2 and FMA where this machine has them (x86-64): the evaluator's vector
+# kernels are about 1.5x faster. Such binaries need such a CPU; `make RELEASE_FLAGS= release` opts out.
+RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
 .PHONY: deps build release demo test bench clean
 
@@ -12,7 +15,7 @@ build: deps
 	$(SWIFT) build
 
 release: deps
-	$(SWIFT) build -c release --product evoctl
+	$(SWIFT) build -c release --product evoctl $(RELEASE_FLAGS)
 
 ## The main job. Until the island daemon exists: describe and export the standard losses.
 demo: release
@@ -25,7 +28,7 @@ test: deps
 
 ## Speed targets, release build, one core; compares with numpy side by side.
 bench: deps
-	$(SWIFT) build -c release --product EvodBench
+	$(SWIFT) build -c release --product EvodBench $(RELEASE_FLAGS)
 	@scripts/bench.sh $(RELEASE_BIN)/EvodBench
 
 clean:

@@ -3,23 +3,17 @@ import Foundation
 /// Scalar definitions of every elementwise operation and its derivative, shared by constant folding
 /// and by the evaluator so that both compute bit-identical values.
 enum Kernels {
-    @inline(__always) static func sigmoid(_ x: Double) -> Double {
-        if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
-        let e = Foundation.exp(x)
-        return e / (1 + e)
-    }
-
-    /// log(1 + e^x), without overflow for large x.
-    @inline(__always) static func softplus(_ x: Double) -> Double {
-        Swift.max(x, 0) + Foundation.log1p(Foundation.exp(-Swift.abs(x)))
-    }
-
-    @inline(__always) static func logsigmoid(_ x: Double) -> Double { -softplus(-x) }
+    // The exp family goes through VectorMath, as in the evaluator's loops, so folded constants and
+    // evaluated values agree bit for bit.
+    @inline(__always) static func sigmoid(_ x: Double) -> Double { VectorMath.scalar(x, VectorMath.sigmoid) }
+    @inline(__always) static func softplus(_ x: Double) -> Double { VectorMath.scalar(x, VectorMath.softplus) }
+    @inline(__always) static func logsigmoid(_ x: Double) -> Double { VectorMath.scalar(x, VectorMath.logsigmoid) }
+    @inline(__always) static func exp(_ x: Double) -> Double { VectorMath.scalar(x, VectorMath.exp) }
 
     @inline(__always) static func apply(_ f: UnaryFunction, _ x: Double) -> Double {
         switch f {
         case .neg: -x
-        case .exp: Foundation.exp(x)
+        case .exp: exp(x)
         case .expm1: Foundation.expm1(x)
         case .log: Foundation.log(x)
         case .log1p: Foundation.log1p(x)

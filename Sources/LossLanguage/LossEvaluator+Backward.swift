@@ -33,7 +33,21 @@ extension LossEvaluator {
             case let .unary(f):
                 let x = values + offsets[node.args[0]]
                 let gx = adjoints + offsets[node.args[0]]
-                for i in 0..<count { gx[i] += g[i] * Kernels.derivative(f, x: x[i], y: y[i]) }
+                switch f {
+                case .logsigmoid, .softplus:  // derivative sigmoid(-x) or sigmoid(x), four at a time
+                    let sign: Double = f == .logsigmoid ? -1 : 1
+                    var i = 0
+                    while i < count {
+                        var v = VectorMath.Vector()
+                        let lanes = min(4, count - i)
+                        for j in 0..<lanes { v[j] = sign * x[i + j] }
+                        let d = VectorMath.sigmoid(v)
+                        for j in 0..<lanes { gx[i + j] += g[i + j] * d[j] }
+                        i += 4
+                    }
+                default:
+                    for i in 0..<count { gx[i] += g[i] * Kernels.derivative(f, x: x[i], y: y[i]) }
+                }
             case let .binary(f):
                 binaryBackward(f, node.args[0], node.args[1], g, y, count)
             case .select:

@@ -79,13 +79,13 @@ extension LossEvaluator {
     private func unary(_ f: UnaryFunction, _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int) {
         switch f {
         case .neg: map(x, out, count) { -$0 }
-        case .exp: map(x, out, count) { Foundation.exp($0) }
+        case .exp: VectorMath.map(x, out, count, VectorMath.exp)
         case .expm1: map(x, out, count) { Foundation.expm1($0) }
         case .log: map(x, out, count) { Foundation.log($0) }
         case .log1p: map(x, out, count) { Foundation.log1p($0) }
-        case .sigmoid: map(x, out, count) { Kernels.sigmoid($0) }
-        case .logsigmoid: map(x, out, count) { Kernels.logsigmoid($0) }
-        case .softplus: map(x, out, count) { Kernels.softplus($0) }
+        case .sigmoid: VectorMath.map(x, out, count, VectorMath.sigmoid)
+        case .logsigmoid: VectorMath.map(x, out, count, VectorMath.logsigmoid)
+        case .softplus: VectorMath.map(x, out, count, VectorMath.softplus)
         case .tanh: map(x, out, count) { Foundation.tanh($0) }
         case .relu: map(x, out, count) { $0 > 0 ? $0 : 0 }
         case .abs: map(x, out, count) { Swift.abs($0) }

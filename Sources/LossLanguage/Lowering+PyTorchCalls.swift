@@ -15,7 +15,7 @@ extension Lowering {
             return .tensor(try batchSize(times: count(of: try call.tensor(0)), line: line))
         case "float":
             return .tensor(try call.tensor(0))
-        case "min", "max" where !name.hasPrefix("torch."):
+        case "min" where !name.hasPrefix("torch."), "max" where !name.hasPrefix("torch."):
             let (a, b) = (try call.tensor(0), try call.tensor(1))
             guard builder.shape(of: a) == .scalar, builder.shape(of: b) == .scalar else {
                 throw .unsupported("Python's \(short)() on tensors is not elementwise; use torch.\(short == "min" ? "minimum" : "maximum")", line: line)

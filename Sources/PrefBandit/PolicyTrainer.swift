@@ -26,6 +26,8 @@ public final class PolicyTrainer {
     private let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
     /// Scores, then probabilities, of the batch's responses, [sample][response].
     private let probabilities: UnsafeMutablePointer<Double>
+    /// Each sample's softmax normaliser z, then log z.
+    private let normalisers: UnsafeMutablePointer<Double>
 
     public init(graph: LossGraph, instance: TaskInstance) {
         self.graph = graph
@@ -44,15 +46,20 @@ public final class PolicyTrainer {
         }
         (pc, pr, rc, rr, gpc, gpr) = (buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch))
         probabilities = buffer(batch * k)
+        normalisers = buffer(batch)
     }
 
+    /// OpenBLAS runs single-threaded inside an evaluation (evaluations run in parallel instead);
+    /// set once per process, since each call wakes OpenBLAS's thread pool.
+    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
+
     deinit {
-        for pointer in [pc, pr, rc, rr, gpc, gpr, probabilities] { pointer.deallocate() }
+        for pointer in [pc, pr, rc, rr, gpc, gpr, probabilities, normalisers] { pointer.deallocate() }
     }
 
     /// The instance's arrays, bound to pointers for the length of one training run.
     private struct Data {
-        let trainFeatures: UnsafePointer<Double>
+        let trainFeatures: UnsafePointer<Float>
         let differenceFeatures: UnsafePointer<Double>
         let referenceChosen: UnsafePointer<Double>
         let referenceRejected: UnsafePointer<Double>
@@ -63,9 +70,9 @@ public final class PolicyTrainer {
 
     /// The trained parameters, or why training failed.
     public func train(beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
-        openblas_set_num_threads(1)
+        _ = Self.singleThreadedBLAS
         let i = instance
-        return i.trainFeatures.withUnsafeBufferPointer { tf in i.differenceFeatures.withUnsafeBufferPointer { df in
+        return i.compactTrainFeatures.withUnsafeBufferPointer { tf in i.differenceFeatures.withUnsafeBufferPointer { df in
             i.referenceChosen.withUnsafeBufferPointer { rcs in i.referenceRejected.withUnsafeBufferPointer { rrs in
                 i.winners.withUnsafeBufferPointer { w in i.losers.withUnsafeBufferPointer { l in
                     i.batchOrder.withUnsafeBufferPointer { order in
@@ -99,11 +106,8 @@ public final class PolicyTrainer {
             }
             b1t *= 0.9
             b2t *= 0.999
-            for j in 0..<d {
-                m[j] = 0.9 * m[j] + 0.1 * gradient[j]
-                v[j] = 0.999 * v[j] + 0.001 * gradient[j] * gradient[j]
-                theta[j] -= s.learningRate * (m[j] / (1 - b1t)) / ((v[j] / (1 - b2t)).squareRoot() + 1e-8)
-            }
+            VectorKernels.adamUpdate(theta: theta, m: m, v: v, gradient: gradient, count: d, learningRate: s.learningRate,
+                                     firstCorrection: 1 - b1t, secondCorrection: 1 - b2t)
         }
         let result = Array(UnsafeBufferPointer(start: theta, count: d))
         guard result.allSatisfy(\.isFinite) else {
@@ -128,14 +132,26 @@ public final class PolicyTrainer {
     private func differenceStep(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
                                 gradient: UnsafeMutablePointer<Double>) -> Double {
         let d = self.d
+        // pc carries rho; pr = rc = rr = 0.
+        var i = 0
+        while i + 4 <= batch {
+            let four = VectorKernels.dot4(theta, d) { data.differenceFeatures + prompts[i + $0] * d }
+            for q in 0..<4 { pc[i + q] = four[q] }
+            i += 4
+        }
+        while i < batch {
+            var rho = 0.0
+            for j in 0..<d { rho += data.differenceFeatures[prompts[i] * d + j] * theta[j] }
+            pc[i] = rho
+            i += 1
+        }
         for i in 0..<batch {
             let p = prompts[i]
-            // pc carries rho; pr = rc = rr = 0.
-            pc[i] = VectorKernels.dot(data.differenceFeatures + p * d, theta, d) - (data.referenceChosen[p] - data.referenceRejected[p])
+            pc[i] -= data.referenceChosen[p] - data.referenceRejected[p]
         }
         let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
         gradient.update(repeating: 0, count: d)
-        for i in 0..<batch { VectorKernels.axpy(gpc[i], data.differenceFeatures + prompts[i] * d, gradient, d) }
+        VectorKernels.addWeightedRows(gpc, count: batch, width: d, into: gradient) { data.differenceFeatures + prompts[$0] * d }
         return objective
     }
 
@@ -148,23 +164,37 @@ public final class PolicyTrainer {
             let p = prompts[i]
             let block = data.trainFeatures + p * k * d
             let row = probabilities + i * k
+            var r = 0
+            while r + 4 <= k {
+                let first = block + r * d
+                let four = VectorKernels.dot4(theta, d) { first + $0 * d }
+                for q in 0..<4 { row[r + q] = four[q] }
+                r += 4
+            }
+            while r < k {
+                var score = 0.0
+                for j in 0..<d { score += Double(block[r * d + j]) * theta[j] }
+                row[r] = score
+                r += 1
+            }
             var top = -Double.infinity
-            for r in 0..<k {
-                row[r] = VectorKernels.dot(block + r * d, theta, d)
-                top = max(top, row[r])
-            }
+            for r in 0..<k { top = max(top, row[r]) }
             let (winner, loser) = (row[data.winners[p]], row[data.losers[p]])
+            for r in 0..<k { row[r] -= top }
+            VectorMath.map(row, row, k, VectorMath.exp)
             var z = 0.0
-            for r in 0..<k {
-                row[r] = Foundation.exp(row[r] - top)
-                z += row[r]
-            }
-            let logZ = top + Foundation.log(z)
-            pc[i] = winner - logZ
-            pr[i] = loser - logZ
+            for r in 0..<k { z += row[r] }
+            pc[i] = winner - top  // minus log z, below
+            pr[i] = loser - top
             rc[i] = data.referenceChosen[p]
             rr[i] = data.referenceRejected[p]
             for r in 0..<k { row[r] /= z }  // probabilities
+            normalisers[i] = z
+        }
+        VectorMath.map(normalisers, normalisers, batch, VectorMath.logPositive)
+        for i in 0..<batch {
+            pc[i] -= normalisers[i]
+            pr[i] -= normalisers[i]
         }
         let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
         gradient.update(repeating: 0, count: d)
@@ -172,12 +202,11 @@ public final class PolicyTrainer {
             let p = prompts[i]
             let block = data.trainFeatures + p * k * d
             let total = gpc[i] + gpr[i]
-            for r in 0..<k {
-                var weight = -total * probabilities[i * k + r]
-                if r == data.winners[p] { weight += gpc[i] }
-                if r == data.losers[p] { weight += gpr[i] }
-                VectorKernels.axpy(weight, block + r * d, gradient, d)
-            }
+            let weights = probabilities + i * k  // become c_ik in place
+            for r in 0..<k { weights[r] *= -total }
+            weights[data.winners[p]] += gpc[i]
+            weights[data.losers[p]] += gpr[i]
+            VectorKernels.addWeightedRows(weights, count: k, width: d, into: gradient) { block + $0 * d }
         }
         return objective
     }

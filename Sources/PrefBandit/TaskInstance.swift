@@ -8,8 +8,12 @@ import LossLanguage
 public struct TaskInstance: Sendable {
     public let settings: PrefBanditSettings
     public let seed: UInt64
-    /// Training features, [prompt][response][feature].
+    /// Training features, [prompt][response][feature]. Drawn N(0, 1) and rounded to float32, so
+    /// that the trainer can stream them at half the width (``compactTrainFeatures``) with no change
+    /// in value; all arithmetic is in float64.
     public let trainFeatures: [Double]
+    /// The same values as float32.
+    public let compactTrainFeatures: [Float]
     /// Winner and loser response of each training prompt.
     public let winners: [Int]
     public let losers: [Int]
@@ -39,7 +43,9 @@ public struct TaskInstance: Sendable {
         z = Self.unit(zip(z, w).map { $0 - overlap * $1 })
         let units = (0..<settings.rewardUnits).map { _ in (0..<d).map { _ in random.normal() / Double(d).squareRoot() } }
 
-        let trainFeatures = (0..<(n * k * d)).map { _ in random.normal() }
+        let compactTrainFeatures = (0..<(n * k * d)).map { _ in Float(random.normal()) }
+        let trainFeatures = compactTrainFeatures.map(Double.init)
+        self.compactTrainFeatures = compactTrainFeatures
         let heldoutFeatures = (0..<(h * k * d)).map { _ in random.normal() }
         self.trainFeatures = trainFeatures
         self.heldoutFeatures = heldoutFeatures

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 
 /// `evoctl`: shows and steers an evod cluster, and works on loss files directly.
 @main
@@ -8,4 +9,14 @@ struct Evoctl: ParsableCommand {
         abstract: "Show and steer an evod cluster; describe, evaluate and export losses.",
         subcommands: [LossCommand.self]
     )
+
+    static func main() {
+        OpenBLASEnvironment.ensureSingleThreaded()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

@@ -42,4 +42,13 @@ struct CompactFormTests {
         }
         #expect(throws: LossError.self) { try Support.parse("x = rho") }
     }
+
+    @Test func torchMinAndMaxOfTwoTensorsAreElementwise() throws {
+        let body = { (call: String) in
+            "def f(self, pc, pr, rc, rr):\n    return \(call)(pc - rc, pr - rr) * self.beta\n"
+        }
+        #expect(try LossParser.parse(body("torch.min")).graph == (try LossParser.parse(body("torch.minimum")).graph))
+        #expect(try LossParser.parse(body("torch.max")).graph == (try LossParser.parse(body("torch.maximum")).graph))
+        #expect(throws: LossError.self) { try LossParser.parse(body("min")) }  // Python's min is not elementwise
+    }
 }
