@@ -14,11 +14,11 @@ extension LossEvaluator {
         (adjoints + offsets[root]).update(repeating: rootSeed, count: counts[root])
 
         for id in stride(from: root, through: 0, by: -1) where carries[id] {
-            let node = graph.nodes[id]
+            let args = arguments + 3 * id
             let g = adjoints + offsets[id]
             let y = values + offsets[id]
             let count = counts[id]
-            switch node.op {
+            switch ops[id] {
             case let .input(input):
                 switch input {
                 case .pc: for i in 0..<n { gradPC[i] += g[i] }
@@ -29,10 +29,10 @@ extension LossEvaluator {
             case .fill:
                 var sum = 0.0
                 for i in 0..<count { sum += g[i] }
-                adjoints[offsets[node.args[0]]] += sum
+                adjoints[offsets[args[0]]] += sum
             case let .unary(f):
-                let x = values + offsets[node.args[0]]
-                let gx = adjoints + offsets[node.args[0]]
+                let x = values + offsets[args[0]]
+                let gx = adjoints + offsets[args[0]]
                 switch f {
                 case .logsigmoid, .softplus:  // derivative sigmoid(-x) or sigmoid(x), four at a time
                     let sign: Double = f == .logsigmoid ? -1 : 1
@@ -49,13 +49,13 @@ extension LossEvaluator {
                     for i in 0..<count { gx[i] += g[i] * Kernels.derivative(f, x: x[i], y: y[i]) }
                 }
             case let .binary(f):
-                binaryBackward(f, node.args[0], node.args[1], g, y, count)
+                binaryBackward(f, args[0], args[1], g, y, count)
             case .select:
-                let (c, sc) = operand(node.args[0])
-                accumulate(node.args[1], g, count) { i in c[i * sc] != 0 ? 1 : 0 }
-                accumulate(node.args[2], g, count) { i in c[i * sc] != 0 ? 0 : 1 }
+                let (c, sc) = operand(args[0])
+                accumulate(args[1], g, count) { i in c[i * sc] != 0 ? 1 : 0 }
+                accumulate(args[2], g, count) { i in c[i * sc] != 0 ? 0 : 1 }
             case let .reduce(r):
-                let arg = node.args[0]
+                let arg = args[0]
                 let x = values + offsets[arg], gx = adjoints + offsets[arg], m = counts[arg]
                 let gy = g[0]
                 switch r {
@@ -67,7 +67,7 @@ extension LossEvaluator {
                     for i in 0..<m { gx[i] += gy * scale * (x[i] - mean) }
                 }
             case .concat:
-                let a = node.args[0], b = node.args[1]
+                let a = args[0], b = args[1]
                 let ga = adjoints + offsets[a], gb = adjoints + offsets[b]
                 for i in 0..<counts[a] { ga[i] += g[i] }
                 for i in 0..<counts[b] { gb[i] += g[counts[a] + i] }

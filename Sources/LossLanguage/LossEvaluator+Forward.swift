@@ -6,10 +6,11 @@ extension LossEvaluator {
     public func forward(pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
                         rr: UnsafePointer<Double>, beta: Double) -> Double {
         let n = batchSize
-        for (id, node) in graph.nodes.enumerated() {
+        for id in 0..<graph.nodes.count {
             let out = values + offsets[id]
             let count = counts[id]
-            switch node.op {
+            let args = arguments + 3 * id
+            switch ops[id] {
             case let .input(input):
                 switch input {
                 case .pc: out.update(from: pc, count: n)
@@ -22,25 +23,25 @@ extension LossEvaluator {
             case .batchSize: out[0] = Double(n)
             case .index: for i in 0..<n { out[i] = Double(i) }
             case let .constant(c): out[0] = c
-            case .fill: out.update(repeating: values[offsets[node.args[0]]], count: count)
-            case .detach: out.update(from: values + offsets[node.args[0]], count: count)
+            case .fill: out.update(repeating: values[offsets[args[0]]], count: count)
+            case .detach: out.update(from: values + offsets[args[0]], count: count)
             case let .unary(f):
-                let x = values + offsets[node.args[0]]
+                let x = values + offsets[args[0]]
                 unary(f, x, out, count)
             case let .binary(f):
-                let (a, sa) = operand(node.args[0]), (b, sb) = operand(node.args[1])
+                let (a, sa) = operand(args[0]), (b, sb) = operand(args[1])
                 binary(f, a, sa, b, sb, out, count)
             case let .compare(c):
-                let (a, sa) = operand(node.args[0]), (b, sb) = operand(node.args[1])
+                let (a, sa) = operand(args[0]), (b, sb) = operand(args[1])
                 for i in 0..<count { out[i] = Kernels.compare(c, a[i * sa], b[i * sb]) }
             case .select:
-                let (c, sc) = operand(node.args[0]), (a, sa) = operand(node.args[1]), (b, sb) = operand(node.args[2])
+                let (c, sc) = operand(args[0]), (a, sa) = operand(args[1]), (b, sb) = operand(args[2])
                 for i in 0..<count { out[i] = c[i * sc] != 0 ? a[i * sa] : b[i * sb] }
             case let .reduce(r):
-                let x = values + offsets[node.args[0]]
-                out[0] = Self.reduce(r, x, counts[node.args[0]])
+                let x = values + offsets[args[0]]
+                out[0] = Self.reduce(r, x, counts[args[0]])
             case .concat:
-                let a = node.args[0], b = node.args[1]
+                let a = args[0], b = args[1]
                 out.update(from: values + offsets[a], count: counts[a])
                 (out + counts[a]).update(from: values + offsets[b], count: counts[b])
             }

@@ -40,6 +40,10 @@ public final class LossEvaluator {
     let values: UnsafeMutablePointer<Double>
     let adjoints: UnsafeMutablePointer<Double>
     let total: Int
+    /// The graph flattened for the hot loops (no reference counting per node visit): each node's
+    /// op, and its arguments padded to three.
+    let ops: UnsafeMutablePointer<Op>
+    let arguments: UnsafeMutablePointer<NodeID>
 
     public init(graph: LossGraph, batchSize: Int) {
         precondition(batchSize > 0, "batch size must be positive")
@@ -57,11 +61,18 @@ public final class LossEvaluator {
         values.initialize(repeating: 0, count: total)
         adjoints = .allocate(capacity: total)
         adjoints.initialize(repeating: 0, count: total)
+        ops = .allocate(capacity: graph.nodes.count)
+        ops.initialize(from: graph.nodes.map(\.op), count: graph.nodes.count)
+        arguments = .allocate(capacity: 3 * graph.nodes.count)
+        arguments.initialize(from: graph.nodes.flatMap { $0.args + Array(repeating: 0, count: 3 - $0.args.count) },
+                             count: 3 * graph.nodes.count)
     }
 
     deinit {
         values.deallocate()
         adjoints.deallocate()
+        ops.deallocate()
+        arguments.deallocate()
     }
 
     /// The number of elements of the output vector.
