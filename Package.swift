@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "LossDescriptors", dependencies: ["LossLanguage"]),
         // The prefbandit proxy task: instances, training, exact metrics. No I/O; OpenBLAS for products.
         .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS"]),
+        // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
+        .target(name: "Search", dependencies: ["LossLanguage", "LossDescriptors"]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
         .target(name: "Configuration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
@@ -68,6 +70,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "LossDescriptorTests", dependencies: ["LossDescriptors"]),
+        .testTarget(
+            name: "SearchTests",
+            dependencies: ["Search", "LossLanguage", "LossDescriptors", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation", "PrefBandit", "Configuration", "LossLanguage"],

@@ -1,0 +1,78 @@
+import LossDescriptors
+
+/// The best candidate of an archive cell.
+public struct Elite: Sendable, Hashable, Codable {
+    public var candidate: Int64
+    public var fitness: Double
+    public var descriptors: Descriptors
+
+    public init(candidate: Int64, fitness: Double, descriptors: Descriptors) {
+        (self.candidate, self.fitness, self.descriptors) = (candidate, fitness, descriptors)
+    }
+}
+
+/// What an insertion did.
+public enum InsertOutcome: Sendable, Hashable, Codable {
+    /// The cell was empty.
+    case new(cell: Int)
+    /// The candidate beat the cell's elite (strictly), which it replaced.
+    case improved(cell: Int, previous: Elite)
+    /// The cell's elite is at least as good.
+    case notAdded(cell: Int, incumbent: Elite)
+
+    public var cell: Int {
+        switch self {
+        case let .new(cell), let .improved(cell, _), let .notAdded(cell, _): cell
+        }
+    }
+
+    /// `new`, `improved` or `not added`, as the island logs and counts them.
+    public var label: String {
+        switch self {
+        case .new: "new"
+        case .improved: "improved"
+        case .notAdded: "not added"
+        }
+    }
+}
+
+/// A MAP-Elites archive: for each cell of the descriptor grid, the best candidate seen there.
+public struct Archive: Sendable, Hashable, Codable {
+    public let bins: DescriptorBins
+    public private(set) var elites: [Int: Elite] = [:]
+
+    public init(bins: DescriptorBins = .default) { self.bins = bins }
+
+    /// Offers a candidate to its cell; it stays only if the cell is empty or it is strictly better.
+    @discardableResult
+    public mutating func insert(candidate: Int64, fitness: Double, descriptors: Descriptors) -> InsertOutcome {
+        let cell = bins.cell(of: descriptors)
+        let elite = Elite(candidate: candidate, fitness: fitness, descriptors: descriptors)
+        guard let incumbent = elites[cell] else {
+            elites[cell] = elite
+            return .new(cell: cell)
+        }
+        guard fitness > incumbent.fitness else { return .notAdded(cell: cell, incumbent: incumbent) }
+        elites[cell] = elite
+        return .improved(cell: cell, previous: incumbent)
+    }
+
+    /// Replaces a cell's elite unconditionally (immigrants received with "replace" policies).
+    public mutating func place(_ elite: Elite) {
+        elites[bins.cell(of: elite.descriptors)] = elite
+    }
+
+    public var filled: Int { elites.count }
+    public var coverage: Double { Double(elites.count) / Double(bins.cellCount) }
+
+    /// Sum over filled cells of (fitness - floor).
+    public func qdScore(floor: Double) -> Double { elites.values.reduce(0) { $0 + ($1.fitness - floor) } }
+
+    /// The best elite overall (ties: the smaller candidate id, so the answer is deterministic).
+    public var best: Elite? {
+        elites.values.max { ($0.fitness, -$0.candidate) < ($1.fitness, -$1.candidate) }
+    }
+
+    /// The elites in a fixed order (by cell).
+    public var ordered: [(cell: Int, elite: Elite)] { elites.keys.sorted().map { ($0, elites[$0]!) } }
+}

@@ -1,0 +1,82 @@
+import LossDescriptors
+import LossLanguage
+import PropertyBased
+import Search
+import Testing
+
+/// MAP-Elites invariants as properties over random insertion sequences.
+struct ArchiveTests {
+    /// A random insertion sequence: (fitness, descriptors), with ties and out-of-range values.
+    static func sequence(seed: Int, length: Int) -> [(Double, Descriptors)] {
+        var random = RandomSource(seed: UInt64(seed))
+        return (0..<length).map { _ in
+            let fitness = (random.uniform() * 20).rounded() / 10 - 0.5  // coarse, so ties happen
+            let d = Descriptors(convexity: random.uniform() * 2.4 - 1.2, grad0: random.uniform() * 2.4 - 1.2,
+                                betaSensitivity: random.uniform() * 0.4 - 0.05)
+            return (fitness, d)
+        }
+    }
+
+    @Test func insertionKeepsEveryInvariant() async {
+        await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max), Gen.int(in: 1...300)) { seed, length in
+            var archive = Archive(bins: DescriptorBins(
+                convexity: BinAxis(lower: -1, upper: 1, count: 3), grad0: BinAxis(lower: -1, upper: 1, count: 3),
+                betaSensitivity: BinAxis(lower: 0, upper: 0.25, count: 2)))
+            var best: [Int: (fitness: Double, candidate: Int64)] = [:]
+            var counts = (new: 0, improved: 0, notAdded: 0)
+            for (i, (fitness, d)) in Self.sequence(seed: seed, length: length).enumerated() {
+                let id = Int64(i)
+                let outcome = archive.insert(candidate: id, fitness: fitness, descriptors: d)
+                let cell = archive.bins.cell(of: d)
+                #expect(outcome.cell == cell)
+                switch outcome {
+                case .new: counts.new += 1; #expect(best[cell] == nil)
+                case let .improved(_, previous):
+                    counts.improved += 1
+                    #expect(fitness > previous.fitness, "an elite was replaced by one no better")
+                case let .notAdded(_, incumbent):
+                    counts.notAdded += 1
+                    #expect(incumbent.fitness >= fitness)
+                }
+                if best[cell].map({ fitness > $0.fitness }) ?? true { best[cell] = (fitness, id) }
+            }
+            // Every cell holds the best seen (the first to reach it), and the counts add up.
+            #expect(archive.filled == best.count && archive.filled == counts.new)
+            #expect(counts.new + counts.improved + counts.notAdded == length)
+            for (cell, (fitness, candidate)) in best {
+                #expect(archive.elites[cell]?.fitness == fitness && archive.elites[cell]?.candidate == candidate)
+            }
+            #expect(abs(archive.qdScore(floor: -1) - best.values.reduce(0) { $0 + $1.fitness + 1 }) < 1e-9)
+        }
+    }
+
+    @Test func defaultBinsAreThoseOfTheDesign() {
+        let bins = DescriptorBins.default
+        #expect(bins.cellCount == 320)
+        // Values past the ends go to the end bins.
+        #expect(bins.betaSensitivity.bin(of: 0.3) == 4 && bins.betaSensitivity.bin(of: -0.1) == 0)
+        #expect(bins.convexity.bin(of: 1) == 7 && bins.convexity.bin(of: -1) == 0 && bins.grad0.bin(of: 0.01) == 4)
+        let d = Descriptors(convexity: 1, grad0: -0.5678, betaSensitivity: 0)
+        let (c, g, s) = bins.coordinates(of: bins.cell(of: d))
+        #expect(c == 7 && g == 1 && s == 0)
+    }
+
+    @Test func selectionPicksOnlyFilledCellsAndFollowsItsStrategy() {
+        var archive = Archive()
+        archive.insert(candidate: 1, fitness: 0.9, descriptors: Descriptors(convexity: 1, grad0: -0.5, betaSensitivity: 0))
+        archive.insert(candidate: 2, fitness: 0.1, descriptors: Descriptors(convexity: -1, grad0: 0.5, betaSensitivity: 0.2))
+        var random = RandomSource(seed: 5)
+        let uniform = archive.select(2_000, strategy: .uniform, random: &random).map(\.elite.candidate)
+        #expect(Set(uniform) == [1, 2])
+        #expect(abs(Double(uniform.filter { $0 == 1 }.count) / 2_000 - 0.5) < 0.05)
+        let proportional = archive.select(2_000, strategy: .fitnessProportional, random: &random).map(\.elite.candidate)
+        #expect(proportional.filter { $0 == 1 }.count > 1_700)
+        var curiosity = CuriosityCounts()
+        let productive = archive.bins.cell(of: Descriptors(convexity: -1, grad0: 0.5, betaSensitivity: 0.2))
+        for _ in 0..<20 { curiosity.record(parentCell: productive, childAdded: true) }
+        for _ in 0..<20 { curiosity.record(parentCell: archive.bins.cell(of: Descriptors(convexity: 1, grad0: -0.5, betaSensitivity: 0)), childAdded: false) }
+        let curious = archive.select(2_000, strategy: .curiosity, curiosity: curiosity, random: &random).map(\.elite.candidate)
+        #expect(curious.filter { $0 == 2 }.count > 1_700)
+        #expect(Archive().select(3, strategy: .uniform, random: &random).isEmpty)
+    }
+}

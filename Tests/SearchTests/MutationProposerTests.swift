@@ -1,0 +1,60 @@
+import LossLanguage
+import Search
+import Testing
+
+/// The built-in proposer: deterministic for a seed, operators that change the loss as described.
+struct MutationProposerTests {
+    static let dpo = StandardLosses.named("dpo")!.graph
+    static let lrml = StandardLosses.named("lrml")!.graph
+
+    @Test func theSameSeedGivesTheSameChildren() {
+        func children(seed: UInt64) -> [String] {
+            var random = RandomSource(seed: seed)
+            return (0..<30).compactMap { _ in MutationProposer().propose([Self.lrml, Self.dpo], random: &random)?.graph.canonicalForm }
+        }
+        #expect(children(seed: 7) == children(seed: 7))
+        #expect(children(seed: 7) != children(seed: 8))
+        #expect(children(seed: 7).count == 30)
+    }
+
+    @Test(arguments: MutationOperator.allCases)
+    func everyOperatorChangesTheFunctionAndMostChildrenAreValid(operation: MutationOperator) throws {
+        let proposer = MutationProposer(weights: [operation: 1])
+        var random = RandomSource(seed: 42)
+        var valid = 0
+        for i in 0..<20 {
+            // First parents with constants and rho, so every operator has something to act on.
+            let parents = i % 2 == 0 ? [Self.lrml, Self.dpo] : [StandardLosses.named("cell")!.graph, Self.lrml]
+            let child = try #require(proposer.propose(parents, random: &random), "\(operation) gave nothing")
+            #expect(child.operation == operation)
+            #expect(child.graph.fingerprint != parents[0].fingerprint)
+            if (try? LossValidator.validate(child.graph)) != nil { valid += 1 }
+        }
+        #expect(valid >= 15, "\(operation): only \(valid) of 20 children valid")
+    }
+
+    @Test func swappingTheLogisticFunctionOfDPOGivesTheOtherLossShapes() throws {
+        let shapes = Set(["exp(-beta * rho)", "relu(1 - beta * rho)", "(1 - beta * rho) ** 2"].map { try! LossParser.parse($0).graph.fingerprint })
+        var random = RandomSource(seed: 3)
+        var seen = Set<Fingerprint>()
+        for _ in 0..<30 {
+            let child = try #require(try MutationProposer().apply(.swap, Self.dpo, Self.dpo, &random))
+            #expect(shapes.contains(child.fingerprint), "\(child.canonicalForm)")
+            seen.insert(child.fingerprint)
+        }
+        #expect(seen == shapes)
+    }
+
+    @Test func marginAndBlendBuildTheDocumentedForms() throws {
+        var random = RandomSource(seed: 1)
+        let margin = try #require(try MutationProposer().apply(.margin, Self.dpo, Self.dpo, &random))
+        #expect(margin.canonicalForm.contains("rho - ") && margin.canonicalForm.contains("/ beta"))
+        let blend = try #require(try MutationProposer().apply(.blend, Self.dpo, StandardLosses.named("exponential")!.graph, &random))
+        #expect(blend.canonicalForm.contains("sigmoid(rho / "))
+        let indicator = try #require(try MutationProposer().apply(.indicator, Self.dpo, Self.lrml, &random))
+        #expect(indicator.canonicalForm.contains("where(rho < 0, "))
+        // A parent without rho (it uses the four log-probs) has nowhere to put a margin.
+        let nca = StandardLosses.named("nca_pair")!.graph
+        #expect(try MutationProposer().apply(.margin, nca, nca, &random) == nil)
+    }
+}
