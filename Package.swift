@@ -40,6 +40,12 @@ let package = Package(
         .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS"]),
         // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
         .target(name: "Search", dependencies: ["LossLanguage", "LossDescriptors"]),
+        // One island: its SQLite state, the generation loop, the local evaluation pool.
+        .target(
+            name: "Island",
+            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration",
+                           .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         // TOML configuration files read with errors that name the file, the key and the expectation.
         .target(name: "Configuration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
@@ -70,6 +76,7 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "LossDescriptorTests", dependencies: ["LossDescriptors"]),
+        .testTarget(name: "IslandTests", dependencies: ["Island", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
             name: "SearchTests",
             dependencies: ["Search", "LossLanguage", "LossDescriptors", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -23,6 +23,12 @@ public struct CuriosityCounts: Sendable, Hashable, Codable {
         if childAdded { added[parentCell, default: 0] += 1 }
     }
 
+    /// Sets a cell's counts (when reloading them from storage).
+    public mutating func restore(cell: Int, proposed: Int, added: Int) {
+        self.proposed[cell] = proposed
+        self.added[cell] = added
+    }
+
     /// (added + 1) / (proposed + 2).
     public func score(of cell: Int) -> Double {
         Double(added[cell, default: 0] + 1) / Double(proposed[cell, default: 0] + 2)

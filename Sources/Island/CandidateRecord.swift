@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+
+/// Where a candidate stands.
+public enum CandidateStatus: String, Sendable, Codable, DatabaseValueConvertible, CaseIterable {
+    /// Failed stage-0 validation; `error` says why.
+    case invalid
+    /// Same fingerprint as an earlier candidate (`duplicateOf`).
+    case duplicate
+    /// Valid and waiting for (or under) evaluation. Re-evaluated after a restart.
+    case pending
+    /// The evaluation failed; `error` says why.
+    case failed
+    /// Evaluated: fitness, stage, metrics, descriptors and the archive outcome are set.
+    case evaluated
+}
+
+/// One row of the population: every candidate ever proposed, with its lineage and outcome.
+public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, MutablePersistableRecord {
+    public static let databaseTableName = "candidates"
+
+    public var id: Int64?
+    public var generation: Int
+    public var name: String
+    /// The source as proposed (either form).
+    public var source: String
+    /// The canonical compact form, when it parsed.
+    public var canonical: String?
+    public var fingerprint: String?
+    /// Parent candidate ids, as JSON.
+    public var parents: String
+    /// `seed`, `mutation:<operator>`, `llm`, `migrant:<island>`.
+    public var proposer: String
+    public var status: CandidateStatus
+    public var error: String?
+    public var duplicateOf: Int64?
+    public var fitness: Double?
+    public var stage: Int?
+    /// Metric means, as JSON.
+    public var metrics: String?
+    public var convexity: Double?
+    public var grad0: Double?
+    public var betaSensitivity: Double?
+    /// `new`, `improved` or `not added`.
+    public var outcome: String?
+    public var createdAt: Double
+    public var evaluatedAt: Double?
+
+    public init(generation: Int, name: String, source: String, parents: [Int64], proposer: String, status: CandidateStatus) {
+        self.generation = generation
+        self.name = name
+        self.source = source
+        self.parents = "[" + parents.map(String.init).joined(separator: ",") + "]"
+        self.proposer = proposer
+        self.status = status
+        createdAt = Date().timeIntervalSince1970
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public var parentIDs: [Int64] {
+        parents.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int64($0) }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, generation, name, source, canonical, fingerprint, parents, proposer, status, error
+        case duplicateOf = "duplicate_of", fitness, stage, metrics, convexity, grad0
+        case betaSensitivity = "beta_sensitivity", outcome, createdAt = "created_at", evaluatedAt = "evaluated_at"
+    }
+}

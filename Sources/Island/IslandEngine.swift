@@ -1,0 +1,120 @@
+import Dispatch
+import Evaluation
+import Foundation
+import LossDescriptors
+import LossLanguage
+import Search
+import Synchronization
+
+/// What one generation did.
+public struct GenerationReport: Sendable, Hashable {
+    public var generation: Int
+    public var proposed = 0
+    public var invalid = 0
+    public var duplicates = 0
+    public var evaluated = 0
+    public var failed = 0
+    public var added = 0
+}
+
+/// One island's search loop (DESIGN.md §6): pick parents from the archive, propose children,
+/// validate and deduplicate them, evaluate them with the cascade, insert them into the archive.
+/// Every state change goes to the ``IslandStore`` in its own transaction before it is acknowledged.
+public final class IslandEngine: Sendable {
+    public let settings: IslandSettings
+    public let store: IslandStore
+    let evaluator: any Evaluator
+    let proposer: MutationProposer
+    /// The archive in memory, mirroring the stored one (curiosity counts are read from the store).
+    private let state: Mutex<Archive>
+
+    public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator) throws {
+        self.settings = settings
+        self.store = store
+        self.evaluator = evaluator
+        proposer = MutationProposer(weights: settings.operatorWeights)
+        if let hash = try store.meta("task_hash"), hash != evaluator.taskHash {
+            throw IslandError.taskChanged(stored: hash, configured: evaluator.taskHash)
+        }
+        try store.setMeta("task_hash", evaluator.taskHash)
+        state = Mutex(try store.loadArchive(bins: settings.bins))
+    }
+
+    public var archive: Archive { state.withLock { $0 } }
+
+    /// Runs `body` on the in-memory archive with its lock held.
+    func withArchiveLock<T>(_ body: (inout Archive) throws -> T) throws -> T {
+        try state.withLock { archive in try body(&archive) }
+    }
+
+    /// Runs one generation to the end (including candidates left pending by an earlier run).
+    @discardableResult
+    public func runGeneration() throws -> GenerationReport {
+        let generation = try store.generation()
+        var report = GenerationReport(generation: generation)
+        if try store.candidateCount() == 0 {
+            try proposeSeeds(&report)
+        } else {
+            try proposeChildren(generation: generation, &report)
+        }
+        try evaluatePending(&report)
+        try store.finishGeneration(generation + 1)
+        return report
+    }
+
+    private func proposeSeeds(_ report: inout GenerationReport) throws {
+        for seed in settings.seedLosses {
+            let source = StandardLosses.named(seed)?.source ?? seed
+            try propose(source: source, graph: try? LossParser.parse(source).graph, name: seed, parents: [],
+                        proposer: "seed", generation: 0, &report)
+        }
+    }
+
+    private func proposeChildren(generation: Int, _ report: inout GenerationReport) throws {
+        var random = RandomSource(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(generation))
+        let archive = self.archive
+        let curiosity = try store.loadCuriosity()
+        for child in 0..<settings.childrenPerGeneration {
+            let parents = archive.select(2, strategy: settings.selection, curiosity: curiosity, random: &random)
+            guard parents.count == 2 else { return }
+            let graphs = try parents.compactMap { try store.candidate($0.elite.candidate)?.canonical }.compactMap { try? LossParser.parse($0).graph }
+            guard graphs.count == 2, let mutation = proposer.propose(graphs, random: &random) else { continue }
+            try propose(source: mutation.graph.canonicalForm, graph: mutation.graph,
+                        name: "g\(generation)-\(mutation.operation.rawValue)-\(child)",
+                        parents: parents.map(\.elite.candidate), proposer: "mutation:\(mutation.operation.rawValue)",
+                        generation: generation, &report)
+        }
+    }
+
+    /// Validates and records one proposal: invalid, duplicate, or pending evaluation.
+    func propose(source: String, graph: LossGraph?, name: String, parents: [Int64], proposer: String,
+                 generation: Int, _ report: inout GenerationReport) throws {
+        var record = CandidateRecord(generation: generation, name: name, source: source, parents: parents,
+                                     proposer: proposer, status: .pending)
+        report.proposed += 1
+        do {
+            let graph = try graph ?? LossParser.parse(source).graph
+            try LossValidator.validate(graph)
+            record.canonical = graph.canonicalForm
+            record.fingerprint = graph.fingerprint.hex
+        } catch {
+            record.status = .invalid
+            record.error = (error as? LossError)?.description ?? "\(error)"
+        }
+        let stored = try store.record(record)
+        if stored.status == .invalid { report.invalid += 1 }
+        if stored.status == .duplicate { report.duplicates += 1 }
+    }
+}
+
+/// Why an island cannot start or go on.
+public enum IslandError: Error, Equatable, CustomStringConvertible {
+    case taskChanged(stored: String, configured: String)
+
+    public var description: String {
+        switch self {
+        case let .taskChanged(stored, configured):
+            "the island's database was built for task \(stored), but the configured task is \(configured); use a new state directory or the old task"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Search
+
+/// How one island searches (DESIGN.md §6, §10): from `configs/cluster.toml` and `islands/island-N.toml`.
+public struct IslandSettings: Sendable, Hashable {
+    public var id: Int
+    /// Seeds the island's random choices; a generation's choices depend only on it and the generation.
+    public var seed: UInt64
+    public var childrenPerGeneration = 8
+    /// Bound on evaluations running at once (the local pool's threads).
+    public var evaluationsInFlight = 2
+    public var selection: SelectionStrategy = .curiosity
+    public var operatorWeights = MutationProposer.defaultWeights
+    /// Standard loss names or compact sources evaluated first.
+    public var seedLosses = ["dpo", "slic", "ipo", "exponential"]
+    public var bins = DescriptorBins.default
+    /// Stage-1 fitness a candidate needs to be evaluated at stage 2.
+    public var promotionThreshold = 0.5
+    /// The floor of the QD-score (sum over filled cells of fitness minus it).
+    public var qdFloor = -1.0
+
+    public init(id: Int, seed: UInt64? = nil) {
+        self.id = id
+        self.seed = seed ?? UInt64(id)
+    }
+}

@@ -1,0 +1,76 @@
+import Evaluation
+import Foundation
+import GRDB
+import LossDescriptors
+import Search
+
+extension IslandStore {
+    /// Records an evaluated candidate with its archive outcome, in one transaction: the candidate
+    /// row, the archive cell (when new or improved), the counters and the parent cell's curiosity.
+    public func complete(candidate id: Int64, result: EvaluationResult, descriptors: Descriptors,
+                         outcome: InsertOutcome, parentCells: [Int]) throws {
+        let metrics = String(decoding: (try? JSONEncoder().encode(result.metrics)) ?? Data("{}".utf8), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, convexity = ?, grad0 = ?,
+                    beta_sensitivity = ?, outcome = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'
+                """, arguments: [result.fitness, result.stage.rawValue, metrics, descriptors.convexity, descriptors.grad0,
+                                 descriptors.betaSensitivity, outcome.label, Date().timeIntervalSince1970, id])
+            guard db.changesCount == 1 else { return }  // already completed: nothing is counted twice
+            switch outcome {
+            case let .new(cell), let .improved(cell, _):
+                try db.execute(sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
+                               arguments: [cell, id, result.fitness ?? 0])
+            case .notAdded: break
+            }
+            try Self.bump(db, "evaluations.done")
+            try Self.bump(db, "archive." + outcome.label.replacingOccurrences(of: " ", with: "_"))
+            if result.stage == .two { try Self.bump(db, "evaluations.stage2") }
+            let added = outcome.label != "not added"
+            for cell in parentCells {
+                try db.execute(sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, ?) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1, added = added + excluded.added",
+                               arguments: [cell, added ? 1 : 0])
+            }
+        }
+    }
+
+    /// Records a failed evaluation (or descriptors that could not be computed), in one transaction.
+    public func fail(candidate id: Int64, reason: String, stage: Stage, parentCells: [Int]) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE candidates SET status = 'failed', error = ?, stage = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'",
+                           arguments: [reason, stage.rawValue, Date().timeIntervalSince1970, id])
+            guard db.changesCount == 1 else { return }
+            try Self.bump(db, "evaluations.failed")
+            for cell in parentCells {
+                try db.execute(sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, 0) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1",
+                               arguments: [cell])
+            }
+        }
+    }
+
+    /// The archive as stored: each cell's elite with its descriptors.
+    public func loadArchive(bins: DescriptorBins) throws -> Archive {
+        try pool.read { db in
+            var archive = Archive(bins: bins)
+            for row in try Row.fetchAll(db, sql: """
+                SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity
+                FROM archive a JOIN candidates c ON c.id = a.candidate ORDER BY a.cell
+                """) {
+                archive.place(Elite(candidate: row["candidate"], fitness: row["fitness"],
+                                    descriptors: Descriptors(convexity: row["convexity"], grad0: row["grad0"],
+                                                             betaSensitivity: row["beta_sensitivity"])))
+            }
+            return archive
+        }
+    }
+
+    public func loadCuriosity() throws -> CuriosityCounts {
+        try pool.read { db in
+            var counts = CuriosityCounts()
+            for row in try Row.fetchAll(db, sql: "SELECT cell, proposed, added FROM curiosity") {
+                counts.restore(cell: row["cell"], proposed: row["proposed"], added: row["added"])
+            }
+            return counts
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GRDB
+import LossDescriptors
+import Search
+
+/// An island's state in one SQLite database (WAL): population, archive, counters, metadata. Every
+/// state change is one transaction, so `kill -9` loses nothing that was acknowledged.
+public final class IslandStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating if needed) the database at `path`.
+    public init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE candidates (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    generation INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    canonical TEXT,
+                    fingerprint TEXT,
+                    parents TEXT NOT NULL,
+                    proposer TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    duplicate_of INTEGER REFERENCES candidates(id),
+                    fitness REAL, stage INTEGER, metrics TEXT,
+                    convexity REAL, grad0 REAL, beta_sensitivity REAL,
+                    outcome TEXT,
+                    created_at REAL NOT NULL,
+                    evaluated_at REAL);
+                -- One live candidate per fingerprint: duplicates point at it.
+                CREATE UNIQUE INDEX candidates_fingerprint ON candidates(fingerprint)
+                    WHERE status IN ('pending', 'failed', 'evaluated');
+                CREATE INDEX candidates_status ON candidates(status);
+                CREATE TABLE archive (cell INTEGER PRIMARY KEY, candidate INTEGER NOT NULL REFERENCES candidates(id),
+                                      fitness REAL NOT NULL);
+                CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                CREATE TABLE curiosity (cell INTEGER PRIMARY KEY, proposed INTEGER NOT NULL, added INTEGER NOT NULL);
+                """)
+        }
+        return migrator
+    }
+
+    // MARK: metadata and counters
+
+    public func meta(_ key: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMeta(_ key: String, _ value: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
+    static func bump(_ db: Database, _ counter: String, by amount: Int = 1) throws {
+        try db.execute(sql: "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+                       arguments: [counter, amount])
+    }
+
+    public func counters() throws -> [String: Int] {
+        try pool.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) })
+        }
+    }
+
+    /// The generation counter (0 before the first generation completes).
+    public func generation() throws -> Int { Int(try meta("generation") ?? "0") ?? 0 }
+
+    /// Completes a generation: one transaction.
+    public func finishGeneration(_ generation: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [String(generation)])
+        }
+    }
+
+    // MARK: candidates
+
+    /// Records a proposal (invalid, duplicate or pending) in one transaction; returns its id.
+    ///
+    /// A valid candidate whose fingerprint is already live becomes a duplicate of that one, decided
+    /// inside the transaction, so two concurrent proposals of the same loss cannot both be pending.
+    public func record(_ candidate: CandidateRecord) throws -> CandidateRecord {
+        try pool.write { db in
+            var row = candidate
+            if row.status == .pending, let fingerprint = row.fingerprint,
+               let existing = try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
+                                                arguments: [fingerprint]) {
+                row.status = .duplicate
+                row.duplicateOf = existing
+            }
+            try row.insert(db)
+            try Self.bump(db, "proposals." + row.status.rawValue)
+            return row
+        }
+    }
+
+    public func candidate(_ id: Int64) throws -> CandidateRecord? {
+        try pool.read { db in try CandidateRecord.fetchOne(db, key: id) }
+    }
+
+    public func candidates(status: CandidateStatus) throws -> [CandidateRecord] {
+        try pool.read { db in
+            try CandidateRecord.fetchAll(db, sql: "SELECT * FROM candidates WHERE status = ? ORDER BY id", arguments: [status.rawValue])
+        }
+    }
+
+    public func candidateCount() throws -> Int {
+        try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates") ?? 0 }
+    }
+
+    /// The id of the live candidate with this fingerprint, if any.
+    public func liveCandidate(fingerprint: String) throws -> Int64? {
+        try pool.read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
+                               arguments: [fingerprint])
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Evaluation
+import Foundation
+import Island
+import LossLanguage
+import PrefBandit
+import Search
+import Testing
+
+/// The island's loop and its SQLite state, in process, on a small task.
+struct IslandEngineTests {
+    static var task: TaskConfig {
+        var s = PrefBanditSettings()
+        (s.pairs, s.heldoutPrompts, s.responses, s.features, s.steps, s.batchSize, s.learningRate) = (64, 32, 8, 8, 120, 16, 0.03)
+        return TaskConfig(kind: .prefbandit(s), stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
+                          stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]))
+    }
+
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("evod-island-\(UUID().uuidString).sqlite").path
+    }
+
+    static func settings(seed: UInt64 = 1) -> IslandSettings {
+        var settings = IslandSettings(id: 1, seed: seed)
+        settings.childrenPerGeneration = 6
+        return settings
+    }
+
+    @Test func theFirstGenerationEvaluatesTheSeedLossesAndFillsTheArchive() throws {
+        let path = Self.temporaryDatabase()
+        let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
+        let report = try engine.runGeneration()
+        #expect(report.proposed == 4 && report.evaluated == 4 && report.invalid == 0)
+        #expect(engine.archive.filled >= 3)  // DPO, SLiC, IPO, exponential: at least three shapes
+        let counters = try engine.store.counters()
+        #expect(counters["proposals.pending"] == 4 && counters["evaluations.done"] == 4)
+        #expect(try engine.store.generation() == 1)
+        #expect(try engine.store.candidates(status: .evaluated).allSatisfy { $0.fitness != nil && $0.convexity != nil && $0.outcome != nil })
+    }
+
+    @Test func laterGenerationsProposeValidateAndRecordEveryChild() throws {
+        let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: Self.temporaryDatabase()),
+                                      evaluator: Self.task.makeEvaluator())
+        for _ in 0..<3 { try engine.runGeneration() }
+        let all = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }
+        #expect(all.count == 4 + 2 * 6)
+        #expect(try engine.store.candidates(status: .pending).isEmpty)
+        #expect(all.filter { $0.proposer.hasPrefix("mutation:") }.allSatisfy { $0.parentIDs.count == 2 && $0.generation >= 1 })
+        // The stored archive is the archive in memory, and every elite is the best of its cell.
+        #expect(try engine.store.loadArchive(bins: .default) == engine.archive)
+        for (cell, elite) in engine.archive.ordered {
+            let rivals = all.filter { $0.status == .evaluated }.filter {
+                DescriptorBins.default.cell(of: .init(convexity: $0.convexity!, grad0: $0.grad0!, betaSensitivity: $0.betaSensitivity!)) == cell
+            }
+            #expect(rivals.allSatisfy { ($0.fitness ?? -.infinity) <= elite.fitness })
+        }
+    }
+
+    @Test func theSameLossProposedTwiceIsADuplicateOfTheFirst() throws {
+        var settings = Self.settings()
+        settings.seedLosses = ["dpo", "-logsigmoid(rho * beta)", "softplus(-beta * rho)"]
+        let engine = try IslandEngine(settings: settings, store: try IslandStore(path: Self.temporaryDatabase()), evaluator: Self.task.makeEvaluator())
+        let report = try engine.runGeneration()
+        #expect(report.duplicates == 2 && report.evaluated == 1)
+        let duplicates = try engine.store.candidates(status: .duplicate)
+        let original = try #require(try engine.store.candidates(status: .evaluated).first?.id)
+        #expect(duplicates.allSatisfy { $0.duplicateOf == original })
+    }
+
+    @Test func aRestartResumesAndReevaluatesWhatWasPending() throws {
+        let path = Self.temporaryDatabase()
+        do {
+            let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
+            try engine.runGeneration()
+            try engine.runGeneration()
+            // A proposal recorded but never evaluated, as after kill -9 mid-evaluation.
+            var stranded = CandidateRecord(generation: 2, name: "stranded", source: "exp(-2 * beta * rho)", parents: [], proposer: "test", status: .pending)
+            let graph = try LossParser.parse(stranded.source).graph
+            (stranded.canonical, stranded.fingerprint) = (graph.canonicalForm, graph.fingerprint.hex)
+            _ = try engine.store.record(stranded)
+        }
+        let store = try IslandStore(path: path)
+        let before = try store.candidateCount()
+        let engine = try IslandEngine(settings: Self.settings(), store: store, evaluator: Self.task.makeEvaluator())
+        #expect(try store.generation() == 2)
+        #expect(engine.archive == (try store.loadArchive(bins: .default)))
+        let report = try engine.runGeneration()
+        #expect(report.evaluated + report.failed >= 1)
+        let stranded = try #require(try CandidateStatus.allCases.flatMap { try store.candidates(status: $0) }.first { $0.name == "stranded" })
+        #expect(stranded.status == .evaluated || stranded.status == .failed)
+        #expect(try store.candidateCount() == before + report.proposed)
+        #expect(try store.counters()["evaluations.done", default: 0] + (try store.counters()["evaluations.failed", default: 0])
+                == (try store.candidates(status: .evaluated).count + store.candidates(status: .failed).count))
+    }
+
+    @Test func aDatabaseOfAnotherTaskIsRefused() throws {
+        let path = Self.temporaryDatabase()
+        _ = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
+        #expect(throws: IslandError.self) {
+            try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: TaskConfig.prefbanditDefault.makeEvaluator())
+        }
+    }
+}
