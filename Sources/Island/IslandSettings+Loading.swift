@@ -1,0 +1,31 @@
+import Configuration
+import Search
+
+extension IslandSettings {
+    /// Reads the island keys of a section over the current values (each key's default is what the
+    /// settings already hold): the cluster's `[island]` defaults first, then `islands/island-N.toml`.
+    mutating func read(_ section: ConfigSection) throws(ConfigError) {
+        seed = UInt64(try section.int("seed", default: Int(seed), in: 0...Int.max))
+        childrenPerGeneration = try section.int("children_per_generation", default: childrenPerGeneration, in: 1...10_000)
+        evaluationsInFlight = try section.int("evaluations_in_flight", default: evaluationsInFlight, in: 1...1_024)
+        let strategy = try section.string("selection", default: selection.rawValue, oneOf: SelectionStrategy.allCases.map(\.rawValue))
+        selection = SelectionStrategy(rawValue: strategy) ?? selection
+        seedLosses = try section.strings("seed_losses", default: seedLosses)
+        promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
+        qdFloor = try section.double("qd_floor", default: qdFloor)
+        if let operators = try section.section("operators") {
+            for operation in MutationOperator.allCases {
+                operatorWeights[operation] = try operators.double(operation.rawValue, default: operatorWeights[operation] ?? 0, in: 0...1e6)
+            }
+            guard operatorWeights.values.contains(where: { $0 > 0 }) else {
+                throw operators.error(MutationOperator.allCases[0].rawValue, "expected at least one operator with a positive weight")
+            }
+        }
+        if let archive = try section.section("archive") {
+            bins.convexity.count = try archive.int("convexity_bins", default: bins.convexity.count, in: 1...1_000)
+            bins.grad0.count = try archive.int("grad0_bins", default: bins.grad0.count, in: 1...1_000)
+            bins.betaSensitivity.count = try archive.int("beta_sensitivity_bins", default: bins.betaSensitivity.count, in: 1...1_000)
+            bins.betaSensitivity.upper = try archive.double("beta_sensitivity_max", default: bins.betaSensitivity.upper, in: 1e-6...1)
+        }
+    }
+}

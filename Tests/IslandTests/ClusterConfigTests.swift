@@ -1,0 +1,65 @@
+import Configuration
+import Foundation
+import Island
+import Search
+import Testing
+
+/// configs/cluster.toml and islands/island-N.toml: the shipped files, and bad files.
+struct ClusterConfigTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// Writes a cluster file (and island files) into a fresh directory; returns the cluster file's path.
+    static func write(_ cluster: String, islands: [Int: String] = [:]) throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-config-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory.appendingPathComponent("islands"), withIntermediateDirectories: true)
+        let text = cluster.replacingOccurrences(of: "ISLANDS", with: directory.appendingPathComponent("islands").path)
+        try text.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
+        for (id, island) in islands {
+            try island.write(to: directory.appendingPathComponent("islands/island-\(id).toml"), atomically: true, encoding: .utf8)
+        }
+        return directory.appendingPathComponent("cluster.toml").path
+    }
+
+    @Test func theShippedClusterHasFourIslandsAndIslandThreeItsOverrides() throws {
+        var config = try ClusterConfig.load(path: Self.root.appendingPathComponent("configs/cluster.toml").path)
+        config.islandsDirectory = Self.root.appendingPathComponent("islands").path
+        #expect(config.islands.map(\.id) == [1, 2, 3, 4])
+        #expect(config.entry(forIsland: 2)?.control == "tcp://127.0.0.1:7102")
+        let two = try config.settings(forIsland: 2)
+        #expect(two.seed == 2 && two.selection == .curiosity && two.bins == .default && two.childrenPerGeneration == 8)
+        let three = try config.settings(forIsland: 3)
+        #expect(three.seed == 303 && three.selection == .fitnessProportional && three.operatorWeights[.blend] == 4)
+        #expect(three.operatorWeights[.constant] == 3)  // the cluster default, not overridden
+        #expect(try config.task() == .prefbanditDefault)
+    }
+
+    @Test(arguments: [
+        ("colour = 1", nil as String?, "cluster.toml: key 'colour': unknown key"),
+        ("[island]\nselection = \"random\"", nil, "cluster.toml: key 'island.selection': expected one of \"uniform\", \"fitness-proportional\", \"curiosity\", got \"random\""),
+        ("[island.operators]\nconstant = 0\nswap = 0\ncrossover = 0\nblend = 0\nindicator = 0\nmix = 0\nmargin = 0\ntemperature = 0", nil,
+         "cluster.toml: key 'island.operators.constant': expected at least one operator with a positive weight"),
+        ("island_control_ports = [7101, 7101]", nil, "cluster.toml: key 'island_control_ports': expected distinct ports"),
+        ("[island]\nevaluations_in_flight = 0", nil, "cluster.toml: key 'island.evaluations_in_flight': expected an integer in 1...1024, got 0"),
+    ])
+    func badClusterFileIsAnErrorNamingFileAndKey(text: String, island: String?, message: String) throws {
+        let path = try Self.write(text)
+        do {
+            _ = try ClusterConfig.load(path: path)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(path.replacingOccurrences(of: "cluster.toml", with: "") + message), "\(error)")
+        }
+    }
+
+    @Test func badIslandFileIsAnErrorNamingItsFile() throws {
+        let path = try Self.write("islands_directory = \"ISLANDS\"", islands: [2: "children_per_generation = \"eight\""])
+        let config = try ClusterConfig.load(path: path)
+        #expect(try config.settings(forIsland: 1).childrenPerGeneration == 8)
+        do {
+            _ = try config.settings(forIsland: 2)
+            Issue.record("accepted a bad island file")
+        } catch {
+            #expect(error.description.contains("island-2.toml: key 'children_per_generation': expected an integer, got string"), "\(error)")
+        }
+    }
+}
