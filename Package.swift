@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "evoctl", targets: ["evoctl"]),
+        .executable(name: "evod", targets: ["evod"]),
         .library(name: "LossLanguage", targets: ["LossLanguage"]),
         .library(name: "LossDescriptors", targets: ["LossDescriptors"]),
     ],
@@ -15,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // C libraries, bound as GRDB binds SQLite: a module map with `link`, pkg-config and apt providers.
@@ -43,9 +46,11 @@ let package = Package(
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
-            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration",
-                           .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
+        // ZeroMQ sockets with a maximum message size on every socket.
+        .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
         .target(name: "Configuration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
@@ -57,8 +62,17 @@ let package = Package(
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Evaluation",
+                "LossLanguage", "LossDescriptors", "Evaluation", "Island",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "evod",
+            dependencies: [
+                "Island", "Evaluation", "Wire",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -76,6 +90,11 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "LossDescriptorTests", dependencies: ["LossDescriptors"]),
+        // Real evod processes: kill -9 and restart, tokens, malformed messages, bad configs.
+        .testTarget(
+            name: "DaemonTests",
+            dependencies: ["evod", "Island", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "IslandTests", dependencies: ["Island", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
             name: "SearchTests",

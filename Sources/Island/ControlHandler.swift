@@ -1,0 +1,122 @@
+import Foundation
+import LossDescriptors
+import Search
+
+/// Answers control requests (DESIGN.md §9): one JSON object in, one JSON object out,
+/// `{"ok": true, "result": ...}` or `{"ok": false, "error": "..."}`. Never throws, never crashes on
+/// input: malformed requests are counted and answered with the reason.
+public struct ControlHandler: Sendable, CustomStringConvertible {
+    public let engine: IslandEngine
+    public let controls: IslandControls
+    public let token: String
+
+    public init(engine: IslandEngine, controls: IslandControls, token: String) {
+        (self.engine, self.controls, self.token) = (engine, controls, token)
+    }
+
+    static let stateChanging: Set<String> = ["pause", "resume", "stop"]
+
+    /// Never shows the token.
+    public var description: String { "ControlHandler(island \(engine.settings.id))" }
+
+    public func handle(_ request: Data) -> Data {
+        guard let object = try? JSONSerialization.jsonObject(with: request) as? [String: Any],
+              let command = object["command"] as? String else {
+            controls.countDropped()
+            return Self.reply(error: "malformed request: expected a JSON object with a \"command\" string")
+        }
+        if Self.stateChanging.contains(command), (object["token"] as? String) != token {
+            return Self.reply(error: "'\(command)' needs the island's token (from its state directory)")
+        }
+        do {
+            switch command {
+            case "status": return Self.reply(try status())
+            case "best": return Self.reply(try best(top: object["top"] as? Int ?? 10))
+            case "show":
+                guard let id = (object["id"] as? NSNumber)?.int64Value else { return Self.reply(error: "'show' needs a numeric \"id\"") }
+                guard let candidate = try engine.store.candidate(id) else { return Self.reply(error: "no candidate \(id) on island \(engine.settings.id)") }
+                return Self.reply(Self.describe(candidate))
+            case "archive": return Self.reply(archive())
+            case "pause": controls.pause(); return Self.reply(["state": controls.current.rawValue])
+            case "resume": controls.resume(); return Self.reply(["state": controls.current.rawValue])
+            case "stop": controls.stop(); return Self.reply(["state": controls.current.rawValue])
+            default:
+                controls.countDropped()
+                return Self.reply(error: "unknown command '\(command)' (status, best, show, archive, pause, resume, stop)")
+            }
+        } catch {
+            return Self.reply(error: "the island could not answer: \(error)")
+        }
+    }
+
+    func status() throws -> [String: Any] {
+        let store = engine.store
+        let counters = try store.counters()
+        let archive = engine.archive
+        var best: Any = NSNull()
+        if let elite = archive.best, let candidate = try store.candidate(elite.candidate) {
+            best = ["id": elite.candidate, "name": candidate.name, "fitness": elite.fitness]
+        }
+        return [
+            "id": engine.settings.id, "state": controls.current.rawValue, "generation": try store.generation(),
+            "population": try store.candidateCount(),
+            "archive": ["filled": archive.filled, "cells": archive.bins.cellCount, "coverage": archive.coverage,
+                        "qd_score": archive.qdScore(floor: engine.settings.qdFloor)],
+            "best": best,
+            "evaluations": ["done": counters["evaluations.done", default: 0], "inflight": try store.candidates(status: .pending).count,
+                            "failed": counters["evaluations.failed", default: 0], "cached": counters["evaluations.cached", default: 0]],
+            "proposals": ["valid": counters["proposals.pending", default: 0], "invalid": counters["proposals.invalid", default: 0],
+                          "duplicate": counters["proposals.duplicate", default: 0]],
+            "migration": ["sent": counters["migration.sent", default: 0], "received": counters["migration.received", default: 0],
+                          "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0]],
+            "uptime_s": Date().timeIntervalSince(controls.started),
+            "dropped_messages": controls.droppedMessages,
+        ]
+    }
+
+    func best(top: Int) throws -> [[String: Any]] {
+        let elites = engine.archive.elites.values.sorted { ($0.fitness, -$0.candidate) > ($1.fitness, -$1.candidate) }
+        return try elites.prefix(max(top, 0)).compactMap { elite in
+            try engine.store.candidate(elite.candidate).map(Self.describe)
+        }
+    }
+
+    func archive() -> [String: Any] {
+        let archive = engine.archive
+        let bins = archive.bins
+        return [
+            "island": engine.settings.id,
+            "bins": ["convexity": [bins.convexity.lower, bins.convexity.upper, Double(bins.convexity.count)],
+                     "grad0": [bins.grad0.lower, bins.grad0.upper, Double(bins.grad0.count)],
+                     "beta_sensitivity": [bins.betaSensitivity.lower, bins.betaSensitivity.upper, Double(bins.betaSensitivity.count)]],
+            "cells": archive.ordered.map { cell, elite -> [String: Any] in
+                let (c, g, s) = bins.coordinates(of: cell)
+                return ["cell": cell, "convexity_bin": c, "grad0_bin": g, "beta_sensitivity_bin": s,
+                        "candidate": elite.candidate, "fitness": elite.fitness]
+            },
+        ]
+    }
+
+    static func describe(_ c: CandidateRecord) -> [String: Any] {
+        var object: [String: Any] = [
+            "id": c.id ?? -1, "name": c.name, "generation": c.generation, "source": c.source, "parents": c.parentIDs,
+            "proposer": c.proposer, "status": c.status.rawValue,
+        ]
+        let optional: [String: Any?] = ["canonical": c.canonical, "fingerprint": c.fingerprint, "error": c.error,
+                                        "duplicate_of": c.duplicateOf, "fitness": c.fitness, "stage": c.stage, "outcome": c.outcome]
+        for (key, value) in optional { object[key] = value ?? NSNull() }
+        if let metrics = c.metrics, let parsed = try? JSONSerialization.jsonObject(with: Data(metrics.utf8)) { object["metrics"] = parsed }
+        if let convexity = c.convexity, let grad0 = c.grad0, let s = c.betaSensitivity {
+            object["descriptors"] = ["convexity": convexity, "grad0": grad0, "beta_sensitivity": s]
+        }
+        return object
+    }
+
+    static func reply(_ result: Any) -> Data {
+        (try? JSONSerialization.data(withJSONObject: ["ok": true, "result": result], options: [.sortedKeys])) ?? Data("{\"ok\":false}".utf8)
+    }
+
+    static func reply(error: String) -> Data {
+        (try? JSONSerialization.data(withJSONObject: ["ok": false, "error": error], options: [.sortedKeys])) ?? Data("{\"ok\":false}".utf8)
+    }
+}

@@ -1,0 +1,97 @@
+import CZeroMQ
+import Foundation
+
+/// Why a socket operation failed, with libzmq's own words.
+public struct WireError: Error, CustomStringConvertible, Sendable {
+    public let operation: String
+    public let code: Int32
+    public var description: String { "\(operation): \(String(cString: zmq_strerror(code)))" }
+
+    static func last(_ operation: String) -> WireError { WireError(operation: operation, code: zmq_errno()) }
+}
+
+/// A ZeroMQ context; one per process is enough.
+public final class ZMQContext: @unchecked Sendable {
+    let handle: UnsafeMutableRawPointer
+
+    public init() {
+        handle = zmq_ctx_new()
+    }
+
+    deinit { zmq_ctx_term(handle) }
+}
+
+/// One ZeroMQ socket. Every socket evod opens has a maximum message size, so an oversized frame is
+/// dropped by libzmq (the peer is disconnected) rather than read into memory.
+public final class ZMQSocket {
+    public static let defaultMaximumMessageSize: Int64 = 1 << 20
+
+    let handle: UnsafeMutableRawPointer
+    private let context: ZMQContext
+
+    public init(_ context: ZMQContext, type: Int32, maximumMessageSize: Int64 = defaultMaximumMessageSize) throws {
+        guard let handle = zmq_socket(context.handle, type) else { throw WireError.last("zmq_socket") }
+        self.handle = handle
+        self.context = context
+        try set(ZMQ_MAXMSGSIZE, maximumMessageSize)
+        try set(ZMQ_LINGER, Int32(0))
+    }
+
+    deinit { zmq_close(handle) }
+
+    /// REQ, REP, DEALER, ROUTER, PUSH, PULL, PAIR.
+    public static let request = ZMQ_REQ, reply = ZMQ_REP, dealer = ZMQ_DEALER, router = ZMQ_ROUTER
+    public static let push = ZMQ_PUSH, pull = ZMQ_PULL, pair = ZMQ_PAIR
+
+    public func set<T>(_ option: Int32, _ value: T) throws {
+        var value = value
+        guard zmq_setsockopt(handle, option, &value, MemoryLayout<T>.size) == 0 else { throw WireError.last("zmq_setsockopt(\(option))") }
+    }
+
+    /// Milliseconds a receive waits before giving up (-1: forever).
+    public func setReceiveTimeout(milliseconds: Int32) throws { try set(ZMQ_RCVTIMEO, milliseconds) }
+    public func setSendTimeout(milliseconds: Int32) throws { try set(ZMQ_SNDTIMEO, milliseconds) }
+
+    public func bind(_ endpoint: String) throws {
+        guard zmq_bind(handle, endpoint) == 0 else { throw WireError.last("bind \(endpoint)") }
+    }
+
+    public func connect(_ endpoint: String) throws {
+        guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("connect \(endpoint)") }
+    }
+
+    /// Sends one message of one or more frames.
+    public func send(_ frames: [Data]) throws {
+        for (i, frame) in frames.enumerated() {
+            let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, frame.count, flags) }
+            guard sent >= 0 else { throw WireError.last("send") }
+        }
+    }
+
+    public func send(_ data: Data) throws { try send([data]) }
+
+    /// Receives one message (all its frames), or nil when the receive timeout passes first.
+    public func receive() throws -> [Data]? {
+        var frames: [Data] = []
+        repeat {
+            var message = zmq_msg_t()
+            zmq_msg_init(&message)
+            defer { zmq_msg_close(&message) }
+            guard zmq_msg_recv(&message, handle, 0) >= 0 else {
+                let code = zmq_errno()
+                if code == EAGAIN, frames.isEmpty { return nil }
+                throw WireError(operation: "receive", code: code)
+            }
+            frames.append(Data(bytes: zmq_msg_data(&message), count: zmq_msg_size(&message)))
+        } while more()
+        return frames
+    }
+
+    private func more() -> Bool {
+        var value: Int32 = 0
+        var size = MemoryLayout<Int32>.size
+        zmq_getsockopt(handle, ZMQ_RCVMORE, &value, &size)
+        return value != 0
+    }
+}

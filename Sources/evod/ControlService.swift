@@ -1,0 +1,49 @@
+import Foundation
+import Island
+import Logging
+import ServiceLifecycle
+import Synchronization
+import Wire
+
+/// The island's control endpoint: a ZeroMQ REP socket answering JSON requests (see ControlHandler),
+/// with a maximum message size; it polls so that it notices shutdown within 200 ms.
+struct ControlService: Service {
+    let endpoint: String
+    let handler: ControlHandler
+    let controls: IslandControls
+    let logger: Logger
+
+    func run() async throws {
+        let shutdown = ShutdownFlag()
+        let (endpoint, handler) = (self.endpoint, self.handler)
+        try await withGracefulShutdownHandler {
+            try await BlockingThread.run(name: "control") {
+                let context = ZMQContext()
+                let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: 64 * 1024)
+                try socket.setReceiveTimeout(milliseconds: 200)
+                try socket.bind(endpoint)
+                // Answers until the group shuts down (after `stop`, the island service's return triggers it).
+                while !shutdown.isSet {
+                    guard let frames = try socket.receive() else { continue }
+                    let request = frames.count == 1 ? frames[0] : Data()
+                    let reply = handler.handle(request)
+                    try socket.send(reply)
+                }
+            }
+        } onGracefulShutdown: {
+            shutdown.set()
+        }
+    }
+}
+
+extension ControlService: CustomStringConvertible {
+    /// Without the handler: its token must never reach a log.
+    var description: String { "ControlService(\(endpoint))" }
+}
+
+/// A flag set once from any thread.
+final class ShutdownFlag: Sendable {
+    private let flag = Synchronization.Mutex(false)
+    var isSet: Bool { flag.withLock { $0 } }
+    func set() { flag.withLock { $0 = true } }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import Island
+import Testing
+import Wire
+
+/// Real `evod` processes, real sockets, real SQLite files.
+@Suite(.serialized)
+struct IslandProcessTests {
+    @Test func killNineLosesNothingAcknowledgedAndDuplicatesNothing() throws {
+        let harness = try DaemonHarness()
+        // Kill while evaluations are in flight (retrying a few times if the kill lands between them).
+        var before: [Int64: Row] = [:]
+        for _ in 0..<5 {
+            try harness.start()
+            try harness.waitFor {
+                let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
+                return evaluations["done", default: 0] >= 12 && evaluations["inflight", default: 0] > 0
+            }
+            harness.killHard()
+            before = try harness.rows()
+            if before.values.contains(where: { ($0["status"] as String) == "pending" }) { break }
+        }
+        let acknowledged = before.filter { ($0.value["status"] as String) != "pending" }
+        let pendingBefore = before.filter { ($0.value["status"] as String) == "pending" }.map(\.key)
+        #expect(!acknowledged.isEmpty)
+        #expect(!pendingBefore.isEmpty, "never caught an evaluation in flight")
+
+        try harness.start()
+        let generationAfterRestart = try harness.waitFor { _ in true }["generation"] as? Int ?? 0
+        try harness.waitFor { ($0["generation"] as? Int ?? 0) >= generationAfterRestart + 2 }
+        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        harness.process?.waitUntilExit()
+
+        let after = try harness.rows()
+        // Nothing acknowledged is lost or changed.
+        for (id, row) in acknowledged {
+            let now = try #require(after[id], "candidate \(id) was lost")
+            for column in ["status", "fitness", "fingerprint", "canonical", "outcome", "duplicate_of", "error"] {
+                #expect(now[column] as DatabaseValue == row[column] as DatabaseValue, "candidate \(id) changed its \(column)")
+            }
+        }
+        // Work that was in flight finished exactly once.
+        for id in pendingBefore {
+            let status: String = try #require(after[id])["status"]
+            #expect(status == "evaluated" || status == "failed", "candidate \(id) is \(status)")
+        }
+        let evaluated = after.values.filter { ($0["status"] as String) == "evaluated" }.count
+        let failed = after.values.filter { ($0["status"] as String) == "failed" }.count
+        #expect(try harness.counter("evaluations.done") == evaluated)
+        #expect(try harness.counter("evaluations.failed") == failed)
+        // Nothing is duplicated: one live candidate per fingerprint.
+        let live = after.values.filter { ["pending", "failed", "evaluated"].contains($0["status"] as String) }.compactMap { $0["fingerprint"] as String? }
+        #expect(Set(live).count == live.count)
+        #expect(after.count > before.count)
+    }
+
+    @Test func stateChangingCommandsNeedTheToken() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.waitFor { _ in true }
+        let attributes = try FileManager.default.attributesOfItem(atPath: harness.stateDirectory + "/token")
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let token = try #require(ControlToken.read(from: harness.stateDirectory))
+        for attempt in [["command": "pause"], ["command": "pause", "token": "guess"], ["command": "stop", "token": String(token.dropLast())]] {
+            #expect(throws: ControlClient.Failure.self) { try harness.client.request(attempt) }
+        }
+        #expect(try harness.waitFor { _ in true }["state"] as? String == "running")
+        #expect((try harness.client.request(["command": "pause", "token": token]) as? [String: String])?["state"] == "paused")
+        #expect(try harness.waitFor { _ in true }["state"] as? String == "paused")
+        _ = try harness.client.request(["command": "stop", "token": token])
+        harness.process?.waitUntilExit()
+        #expect(harness.process?.terminationStatus == 0)
+    }
+
+    @Test func malformedControlMessagesAreCountedAndDropped() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.waitFor { _ in true }
+        let context = ZMQContext()
+        for garbage in [Data([0xFF, 0x00, 0x13]), Data("{\"no\": \"command\"}".utf8), Data("[1, 2]".utf8), Data("{\"command\": \"dance\"}".utf8)] {
+            let socket = try ZMQSocket(context, type: ZMQSocket.request)
+            try socket.setReceiveTimeout(milliseconds: 2_000)
+            try socket.connect("tcp://127.0.0.1:\(harness.port)")
+            try socket.send(garbage)
+            let reply = try #require(try socket.receive()?.first)
+            let object = try #require(try JSONSerialization.jsonObject(with: reply) as? [String: Any])
+            #expect(object["ok"] as? Bool == false && object["error"] is String)
+        }
+        let status = try harness.waitFor { ($0["dropped_messages"] as? Int ?? 0) >= 4 }
+        #expect(status["state"] as? String == "running")
+        harness.killHard()
+    }
+
+    @Test func aBadConfigIsAClearErrorAndNoDaemon() throws {
+        let harness = try DaemonHarness(extraCluster: "colour = \"blue\"")
+        try harness.start()
+        harness.process?.waitUntilExit()
+        #expect(harness.process?.terminationStatus != 0)
+        #expect(harness.log.contains("cluster.toml: key 'colour': unknown key"), "\(harness.log)")
+    }
+}
