@@ -16,10 +16,11 @@ build: deps
 
 release: deps
 	$(SWIFT) build -c release --product evoctl $(RELEASE_FLAGS)
+	$(SWIFT) build -c release --product evod $(RELEASE_FLAGS)
 
-## The main job. Until the island daemon exists: describe and export the standard losses.
+## The main job: an island with the built-in proposer on the default task, for DEMO_SECONDS.
 demo: release
-	@scripts/demo.sh $(RELEASE_BIN)/evoctl
+	@scripts/demo.sh $(RELEASE_BIN)/evod $(RELEASE_BIN)/evoctl
 
 ## Every test, debug build.
 test: deps

@@ -56,7 +56,7 @@ let package = Package(
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
         .target(
             name: "Evaluation",
-            dependencies: ["LossLanguage", "PrefBandit", "Configuration", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Configuration", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         .executableTarget(
@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "EvodBench",
-            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation"],
+            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Island", "Search"],
             path: "Sources/EvodBench"
         ),
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LossDescriptors
 import LossLanguage
 
 /// An external evaluator (DESIGN.md §5.3): writes the candidate as PyTorch code, runs the configured
@@ -36,7 +37,9 @@ public struct CommandEvaluator: Evaluator {
                     }
                 }
             }
-            return .success(runs: runs, fitnessKey: "fitness", stage: stage, seconds: elapsed())
+            var result = EvaluationResult.success(runs: runs, fitnessKey: "fitness", stage: stage, seconds: elapsed())
+            result.descriptors = try? Descriptors(of: loss)
+            return result
         } catch {
             return .failure("cannot prepare the command's files: \(error)", stage: stage, seconds: elapsed())
         }

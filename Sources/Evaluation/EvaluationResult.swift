@@ -1,3 +1,4 @@
+import LossDescriptors
 import PrefBandit
 
 /// One run of an evaluation: its place in the grid and its metrics.
@@ -25,6 +26,8 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
     public var metrics: [String: Double]
     public var runs: [RunRecord]
     public var seconds: Double
+    /// The loss's shape descriptors, computed where it was evaluated (nil if undefined or failed).
+    public var descriptors: Descriptors?
 
     public init(fitness: Double?, stage: Stage, failed: String?, metrics: [String: Double], runs: [RunRecord], seconds: Double) {
         (self.fitness, self.stage, self.failed, self.metrics, self.runs, self.seconds) = (fitness, stage, failed, metrics, runs, seconds)

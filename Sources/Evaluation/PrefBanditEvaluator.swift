@@ -1,4 +1,5 @@
 import Dispatch
+import LossDescriptors
 import LossLanguage
 import PrefBandit
 import Synchronization
@@ -58,6 +59,8 @@ public final class PrefBanditEvaluator: Evaluator {
                 }
             }
         }
-        return .success(runs: runs, fitnessKey: "frontier_efficiency", stage: stage, seconds: elapsed())
+        var result = EvaluationResult.success(runs: runs, fitnessKey: "frontier_efficiency", stage: stage, seconds: elapsed())
+        result.descriptors = try? Descriptors(of: loss)
+        return result
     }
 }

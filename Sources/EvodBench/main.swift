@@ -67,3 +67,4 @@ print(String(format: "stage0_parse_and_validate_lrml   %.3f ms  (target < 1 ms)"
 if sink.isNaN { print("unexpected NaN") }
 
 try benchmarkPrefBandit(directory: directory)
+try benchmarkIslandOverhead()

@@ -48,10 +48,15 @@ extension IslandEngine {
             try store.fail(candidate: id, reason: reason, stage: result.stage, parentCells: parentCells)
             return nil
         }
+        // Descriptors come with the result (computed where it was evaluated); computed here otherwise.
         let descriptors: Descriptors
-        do { descriptors = try Descriptors(of: graph) } catch {
-            try store.fail(candidate: id, reason: "\(error)", stage: result.stage, parentCells: parentCells)
-            return nil
+        if let given = result.descriptors {
+            descriptors = given
+        } else {
+            do { descriptors = try Descriptors(of: graph) } catch {
+                try store.fail(candidate: id, reason: "\(error)", stage: result.stage, parentCells: parentCells)
+                return nil
+            }
         }
         guard let fitness = result.fitness else { return nil }
         // Insert and persist under the lock, so the stored archive follows the same order as memory.

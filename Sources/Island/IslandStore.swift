@@ -14,6 +14,9 @@ public final class IslandStore: Sendable {
         self.path = path
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // WAL with synchronous=NORMAL: a committed transaction survives the death of the process
+        // (kill -9); only a power failure can lose the last few. Every commit is not an fsync.
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
     }

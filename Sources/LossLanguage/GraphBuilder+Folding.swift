@@ -2,11 +2,14 @@ extension GraphBuilder {
     /// The constant (or simpler node) that `op` on `args` folds to, or nil to build the node as is.
     ///
     /// Only folds that are exact in floating point and keep the shape: operations on constants whose
-    /// result is finite, and repeated detaches.
+    /// result is finite, double negation, and repeated detaches.
     mutating func fold(_ op: Op, _ args: [NodeID]) throws(LossError) -> NodeID? {
         guard !args.isEmpty else { return nil }
         if op == .binary(.sub), let rho = try recogniseRho(args[0], args[1]) { return rho }
         let values = args.map { constantValue(of: $0) }
+        if op == .unary(.neg), self.op(of: args[0]) == .unary(.neg) {  // -(-x) is x, exactly
+            return nodes[args[0]].args[0]
+        }
         if case .detach = op {
             if values[0] != nil { return args[0] }
             if case .detach = self.op(of: args[0]) { return args[0] }

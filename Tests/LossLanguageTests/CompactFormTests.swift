@@ -20,6 +20,7 @@ struct CompactFormTests {
         #expect(try Support.parse("rho * beta * (1 + 1)").canonicalForm == "2 * (beta * rho)")
         #expect(try Support.parse("-logsigmoid(rho*beta)").canonicalForm == "-logsigmoid(beta * rho)")
         #expect(try Support.parse("a = beta * rho; -logsigmoid(a)") == (try Support.parse("-logsigmoid(rho * beta)")))
+        #expect(try Support.parse("---exp(--rho)").canonicalForm == "-exp(rho)")
     }
 
     @Test func sharedSubexpressionsArePrintedOnceAsBindings() throws {

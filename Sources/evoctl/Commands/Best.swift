@@ -12,19 +12,24 @@ struct Best: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let config = try cluster.loadCluster()
-        var rows: [[String: Any]] = []
-        for entry in config.islands where island == nil || entry.id == island {
-            let (client, _) = try cluster.client(config, island: entry.id)
-            guard let best = try? client.request(["command": "best", "top": top]) as? [[String: Any]] else { continue }
-            rows += best.map { var row = $0; row["island"] = entry.id; return row }
-        }
-        rows.sort { ($0["fitness"] as? Double ?? -.infinity) > ($1["fitness"] as? Double ?? -.infinity) }
-        rows = Array(rows.prefix(top))
+        let rows = Self.collect(cluster, try cluster.loadCluster(), top: top, island: island)
         if json { print(ClusterOptions.json(rows)); return }
+        if rows.isEmpty { print("no evaluated losses yet (or no island answered)") }
         for row in rows {
             print(String(format: "%8.4f  island %d  #%@  %@  %@", row["fitness"] as? Double ?? .nan, row["island"] as? Int ?? 0,
                          "\(row["id"] ?? "?")", "\(row["name"] ?? "?")", "\(row["canonical"] ?? "")"))
         }
+    }
+
+    /// The best `top` losses of the islands that answer, best first, each tagged with its island.
+    static func collect(_ options: ClusterOptions, _ config: ClusterConfig, top: Int, island: Int?) -> [[String: Any]] {
+        var rows: [[String: Any]] = []
+        for entry in config.islands where island == nil || entry.id == island {
+            guard let (client, _) = try? options.client(config, island: entry.id),
+                  let best = try? client.request(["command": "best", "top": top]) as? [[String: Any]] else { continue }
+            rows += best.map { var row = $0; row["island"] = entry.id; return row }
+        }
+        rows.sort { ($0["fitness"] as? Double ?? -.infinity) > ($1["fitness"] as? Double ?? -.infinity) }
+        return Array(rows.prefix(top))
     }
 }
