@@ -18,7 +18,7 @@ release: deps
 	$(SWIFT) build -c release --product evoctl $(RELEASE_FLAGS)
 	$(SWIFT) build -c release --product evod $(RELEASE_FLAGS)
 
-## The main job: an island with the built-in proposer on the default task, for DEMO_SECONDS.
+## The main job: the 4-island cluster with its farm on loopback, for DEMO_SECONDS.
 demo: release
 	@scripts/demo.sh $(RELEASE_BIN)/evod $(RELEASE_BIN)/evoctl
 
@@ -27,7 +27,7 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## Speed targets, release build, one core; compares with numpy side by side.
+## Speed targets, release build: one core for the evaluator (numpy side by side), both for the farm.
 bench: deps
 	$(SWIFT) build -c release --product EvodBench $(RELEASE_FLAGS)
 	@scripts/bench.sh $(RELEASE_BIN)/EvodBench

@@ -46,7 +46,13 @@ let package = Package(
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
-            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire",
+            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire", "Farm",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+        ),
+        // The evaluator farm: broker, workers, the island's client, the result cache.
+        .target(
+            name: "Farm",
+            dependencies: ["LossLanguage", "Evaluation", "Configuration", "Wire",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         // ZeroMQ sockets with a maximum message size on every socket.
@@ -69,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "evod",
             dependencies: [
-                "Island", "Evaluation", "Wire",
+                "Island", "Evaluation", "Farm", "Wire", "LossLanguage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -77,7 +83,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "EvodBench",
-            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Island", "Search"],
+            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Island", "Search", "Farm", "Wire",
+                           .product(name: "Logging", package: "swift-log")],
             path: "Sources/EvodBench"
         ),
 

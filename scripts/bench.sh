@@ -15,3 +15,5 @@ for loss in dpo nca_pair; do
     echo "== prefbandit training side by side with numpy: $loss"
     $pin python3 bench/prefbandit_numpy.py "$workdir/prefbandit-$loss.json"
 done
+echo "== farm and migration (real sockets on loopback; both cores)"
+"$bench" cluster

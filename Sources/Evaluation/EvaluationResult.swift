@@ -28,10 +28,19 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
     public var seconds: Double
     /// The loss's shape descriptors, computed where it was evaluated (nil if undefined or failed).
     public var descriptors: Descriptors?
+    /// Set by the farm client on delivery: true when the broker answered from its result cache (or
+    /// from another island's identical request) instead of training again.
+    public var cached: Bool?
 
     public init(fitness: Double?, stage: Stage, failed: String?, metrics: [String: Double], runs: [RunRecord], seconds: Double) {
         (self.fitness, self.stage, self.failed, self.metrics, self.runs, self.seconds) = (fitness, stage, failed, metrics, runs, seconds)
     }
+
+    /// The reason of a result that is not an outcome: the evaluation was abandoned because the
+    /// island is shutting down. The island keeps the candidate pending and evaluates it after a restart.
+    public static let interruptedReason = "interrupted: the island is shutting down"
+
+    public var isInterrupted: Bool { failed == Self.interruptedReason }
 
     /// A failed result.
     public static func failure(_ reason: String, stage: Stage, runs: [RunRecord] = [], seconds: Double) -> EvaluationResult {

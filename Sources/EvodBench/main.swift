@@ -19,6 +19,13 @@ func time(repeats: Int = 5, _ body: () -> Void) -> Double {
     return best
 }
 
+// `EvodBench cluster`: the farm and migration benchmarks (multi-threaded, so not pinned to a core).
+if CommandLine.arguments.dropFirst().first == "cluster" {
+    try benchmarkFarm()
+    try benchmarkMigration()
+    exit(0)
+}
+
 let directory = CommandLine.arguments.dropFirst().first ?? "."
 let output = directory + "/batch.json"
 let lrml = StandardLosses.named("lrml")!.graph

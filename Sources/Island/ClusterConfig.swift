@@ -1,12 +1,23 @@
 import Configuration
 import Evaluation
+import Farm
 import Foundation
 
-/// One island of the cluster: its id and control endpoint.
+/// One island of the cluster: its id, host and endpoints.
 public struct IslandEntry: Sendable, Hashable {
     public var id: Int
     /// ZeroMQ endpoint of its control socket (REP, JSON), e.g. `tcp://127.0.0.1:7101`.
     public var control: String
+    /// ZeroMQ endpoint of its migration socket (PULL): it binds it, its neighbours connect to it.
+    public var migration: String
+}
+
+/// Where an island's evaluations run.
+public enum EvaluatorPlacement: String, Sendable, CaseIterable {
+    /// A pool of threads inside the island (`evaluations_in_flight` of them).
+    case local
+    /// The shared farm: requests to the broker, which hands them to workers.
+    case farm
 }
 
 /// `configs/cluster.toml` (DESIGN.md §10): where state lives, the task, island defaults and the
@@ -17,7 +28,11 @@ public struct ClusterConfig: Sendable {
     /// The task file, or nil for the embedded prefbandit default.
     public var taskPath: String?
     public var islandsDirectory = "islands"
-    public var islands: [IslandEntry] = [IslandEntry(id: 1, control: "tcp://127.0.0.1:7101")]
+    public var islands: [IslandEntry] = [IslandEntry(id: 1, control: "tcp://127.0.0.1:7101", migration: "tcp://127.0.0.1:7111")]
+    public var evaluator = EvaluatorPlacement.local
+    public var farm = FarmSettings()
+    /// The migration policy file, or nil for no migration.
+    public var migrationPath: String?
     /// Island settings before per-island overrides. Its `seed` is a base: island N's seed is base + N
     /// unless `islands/island-N.toml` sets one.
     var islandDefaults = IslandSettings(id: 0, seed: 0)
@@ -34,8 +49,24 @@ public struct ClusterConfig: Sendable {
         }
         let ports = try root.ints("island_control_ports", default: [7101])
         let host = try root.string("control_host", default: "127.0.0.1")
-        config.islands = ports.enumerated().map { IslandEntry(id: $0.offset + 1, control: "tcp://\(host):\($0.element)") }
-        if Set(ports).count != ports.count { throw root.error("island_control_ports", "expected distinct ports, got \(ports)") }
+        let hosts = try root.strings("island_hosts", default: ports.map { _ in host })
+        if hosts.count != ports.count { throw root.error("island_hosts", "expected one host per island (\(ports.count)), got \(hosts.count)") }
+        let migrationPorts = try root.ints("island_migration_ports", default: ports.map { $0 + 10 })
+        if migrationPorts.count != ports.count {
+            throw root.error("island_migration_ports", "expected one port per island (\(ports.count)), got \(migrationPorts.count)")
+        }
+        config.islands = ports.indices.map {
+            IslandEntry(id: $0 + 1, control: "tcp://\(hosts[$0]):\(ports[$0])", migration: "tcp://\(hosts[$0]):\(migrationPorts[$0])")
+        }
+        let endpoints = config.islands.flatMap { [$0.control, $0.migration] }
+        if Set(endpoints).count != endpoints.count {
+            throw root.error("island_control_ports", "expected distinct ports: every island's control and migration endpoints must differ, got \(endpoints)")
+        }
+        let placement = try root.string("evaluator", default: config.evaluator.rawValue, oneOf: EvaluatorPlacement.allCases.map(\.rawValue))
+        config.evaluator = EvaluatorPlacement(rawValue: placement) ?? .local
+        let migration = try root.string("migration", default: "")
+        config.migrationPath = migration.isEmpty ? nil : migration
+        if let farm = try root.section("farm") { try config.farm.read(farm) }
         try root.finish()
         return config
     }
@@ -56,6 +87,12 @@ public struct ClusterConfig: Sendable {
 
     public func entry(forIsland id: Int) -> IslandEntry? { islands.first { $0.id == id } }
 
+    /// The migration policy, or nil when migration is off.
+    public func migrationPolicy() throws(ConfigError) -> MigrationPolicy? {
+        guard let migrationPath else { return nil }
+        return try MigrationPolicy.load(path: migrationPath)
+    }
+
     public func task() throws(ConfigError) -> TaskConfig {
         guard let taskPath else { return .prefbanditDefault }
         return try TaskConfig.load(path: taskPath)
@@ -63,4 +100,7 @@ public struct ClusterConfig: Sendable {
 
     /// The island's own directory under the state directory (database, token, log).
     public func stateDirectory(forIsland id: Int) -> String { "\(stateDirectory)/island-\(id)" }
+
+    /// The farm broker's directory (result cache, token, log).
+    public var farmDirectory: String { "\(stateDirectory)/farm" }
 }

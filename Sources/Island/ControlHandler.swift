@@ -19,7 +19,14 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
     /// Never shows the token.
     public var description: String { "ControlHandler(island \(engine.settings.id))" }
 
+    /// Requests larger than this are counted and refused.
+    public static let maximumRequestSize = 64 * 1024
+
     public func handle(_ request: Data) -> Data {
+        guard request.count <= Self.maximumRequestSize else {
+            controls.countDropped()
+            return Self.reply(error: "request of \(request.count) bytes refused: the limit is \(Self.maximumRequestSize)")
+        }
         guard let object = try? JSONSerialization.jsonObject(with: request) as? [String: Any],
               let command = object["command"] as? String else {
             controls.countDropped()
@@ -37,12 +44,13 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
                 guard let candidate = try engine.store.candidate(id) else { return Self.reply(error: "no candidate \(id) on island \(engine.settings.id)") }
                 return Self.reply(Self.describe(candidate))
             case "archive": return Self.reply(archive())
+            case "migrations": return Self.reply(try migrations())
             case "pause": controls.pause(); return Self.reply(["state": controls.current.rawValue])
             case "resume": controls.resume(); return Self.reply(["state": controls.current.rawValue])
             case "stop": controls.stop(); return Self.reply(["state": controls.current.rawValue])
             default:
                 controls.countDropped()
-                return Self.reply(error: "unknown command '\(command)' (status, best, show, archive, pause, resume, stop)")
+                return Self.reply(error: "unknown command '\(command)' (status, best, show, archive, migrations, pause, resume, stop)")
             }
         } catch {
             return Self.reply(error: "the island could not answer: \(error)")
@@ -68,7 +76,8 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             "proposals": ["valid": counters["proposals.pending", default: 0], "invalid": counters["proposals.invalid", default: 0],
                           "duplicate": counters["proposals.duplicate", default: 0]],
             "migration": ["sent": counters["migration.sent", default: 0], "received": counters["migration.received", default: 0],
-                          "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0]],
+                          "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0],
+                          "dropped": counters["migration.dropped", default: 0], "resets": counters["migration.resets", default: 0]],
             "uptime_s": Date().timeIntervalSince(controls.started),
             "dropped_messages": controls.droppedMessages,
         ]
@@ -78,6 +87,27 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         let elites = engine.archive.elites.values.sorted { ($0.fitness, -$0.candidate) > ($1.fitness, -$1.candidate) }
         return try elites.prefix(max(top, 0)).compactMap { elite in
             try engine.store.candidate(elite.candidate).map(Self.describe)
+        }
+    }
+
+    /// The migration log summed by direction, peer and outcome.
+    func migrations() throws -> [[String: Any]] {
+        var groups: [String: [String: Any]] = [:]
+        for entry in try engine.store.migrationLog() {
+            let outcome = entry.outcome.hasPrefix("rejected") ? "rejected" : entry.outcome
+            let key = "\(entry.direction)|\(entry.peer)"
+            var group = groups[key] ?? ["direction": entry.direction, "peer": entry.peer, "candidates": 0, "messages": Set<Int>(), "outcomes": [String: Int]()]
+            group["candidates"] = (group["candidates"] as? Int ?? 0) + 1
+            group["messages"] = (group["messages"] as? Set<Int> ?? []).union([entry.sequence])
+            var outcomes = group["outcomes"] as? [String: Int] ?? [:]
+            outcomes[outcome, default: 0] += 1
+            group["outcomes"] = outcomes
+            groups[key] = group
+        }
+        return groups.keys.sorted().compactMap { groups[$0] }.map { group in
+            var group = group
+            group["messages"] = (group["messages"] as? Set<Int>)?.count ?? 0
+            return group
         }
     }
 

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Evaluation
 import LossDescriptors
 import LossLanguage
@@ -12,21 +13,33 @@ extension IslandEngine {
         let pending = try store.candidates(status: .pending)
         let tallies = Mutex(report)
         let firstError = Mutex<(any Error)?>(nil)
-        let width = max(1, settings.evaluationsInFlight)
-        for start in stride(from: 0, to: pending.count, by: width) {
-            let chunk = Array(pending[start..<min(start + width, pending.count)])
-            DispatchQueue.concurrentPerform(iterations: chunk.count) { i in
-                do {
-                    let added = try evaluate(chunk[i])
-                    tallies.withLock { t in
-                        if let added { t.evaluated += 1; if added { t.added += 1 } } else { t.failed += 1 }
+        let next = Mutex(0)
+        // One thread per evaluation in flight (not Dispatch's pool, which is as wide as the cores:
+        // with the farm, an evaluation in flight is a thread waiting on a socket).
+        let width = min(max(1, settings.evaluationsInFlight), pending.count)
+        let finished = DispatchGroup()
+        for index in 0..<width {
+            finished.enter()
+            let thread = Thread { [self] in
+                defer { finished.leave() }
+                while firstError.withLock({ $0 == nil }) {
+                    let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+                    guard i < pending.count else { return }
+                    do {
+                        let added = try evaluate(pending[i])
+                        tallies.withLock { t in
+                            if let added { t.evaluated += 1; if added { t.added += 1 } } else { t.failed += 1 }
+                        }
+                    } catch {
+                        firstError.withLock { if $0 == nil { $0 = error } }
                     }
-                } catch {
-                    firstError.withLock { if $0 == nil { $0 = error } }
                 }
             }
-            if let error = firstError.withLock({ $0 }) { throw error }
+            thread.name = "evaluation-\(index)"
+            thread.start()
         }
+        finished.wait()
+        if let error = firstError.withLock({ $0 }) { throw error }
         report = tallies.withLock { $0 }
     }
 
@@ -44,6 +57,7 @@ extension IslandEngine {
         if result.failed == nil, let fitness = result.fitness, fitness >= settings.promotionThreshold {
             result = evaluator.evaluate(graph, name: candidate.name, stage: .two)
         }
+        if result.isInterrupted { throw IslandError.interrupted }
         if let reason = result.failed {
             try store.fail(candidate: id, reason: reason, stage: result.stage, parentCells: parentCells)
             return nil

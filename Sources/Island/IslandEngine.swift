@@ -42,6 +42,9 @@ public final class IslandEngine: Sendable {
 
     public var archive: Archive { state.withLock { $0 } }
 
+    /// The hash of the task this island's evaluator runs (migrants must carry the same).
+    public var evaluatorTaskHash: String { evaluator.taskHash }
+
     /// Runs `body` on the in-memory archive with its lock held.
     func withArchiveLock<T>(_ body: (inout Archive) throws -> T) throws -> T {
         try state.withLock { archive in try body(&archive) }
@@ -110,11 +113,15 @@ public final class IslandEngine: Sendable {
 /// Why an island cannot start or go on.
 public enum IslandError: Error, Equatable, CustomStringConvertible {
     case taskChanged(stored: String, configured: String)
+    /// The generation was abandoned for a shutdown; its pending candidates are evaluated after a restart.
+    case interrupted
 
     public var description: String {
         switch self {
         case let .taskChanged(stored, configured):
             "the island's database was built for task \(stored), but the configured task is \(configured); use a new state directory or the old task"
+        case .interrupted:
+            "the generation was interrupted by a shutdown"
         }
     }
 }

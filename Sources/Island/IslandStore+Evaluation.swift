@@ -26,6 +26,7 @@ extension IslandStore {
             try Self.bump(db, "evaluations.done")
             try Self.bump(db, "archive." + outcome.label.replacingOccurrences(of: " ", with: "_"))
             if result.stage == .two { try Self.bump(db, "evaluations.stage2") }
+            if result.cached == true { try Self.bump(db, "evaluations.cached") }
             let added = outcome.label != "not added"
             for cell in parentCells {
                 try db.execute(sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, ?) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1, added = added + excluded.added",

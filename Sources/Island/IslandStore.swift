@@ -53,6 +53,7 @@ public final class IslandStore: Sendable {
                 CREATE TABLE curiosity (cell INTEGER PRIMARY KEY, proposed INTEGER NOT NULL, added INTEGER NOT NULL);
                 """)
         }
+        registerMigrationTables(&migrator)
         return migrator
     }
 

@@ -7,13 +7,17 @@ import LossLanguage
 /// all on the slice pc = rc + rho/2, pr = rr - rho/2 with rc = -20, rr = -25; l_beta(x) is the sum
 /// of the output. A loss without batch coupling is evaluated for the whole grid as one batch (the
 /// other samples add a constant); otherwise each grid point gets its own 64-sample batch.
-struct DescriptorProbe {
+final class DescriptorProbe {
     static let grid: [Double] = (0..<4000).map { -5 + (Double($0) + 0.5) * 0.0025 }
     static let betas = [0.01, 0.05, 0.1, 0.5, 1.0]
     static let referenceX: [Double] = (0..<63).map { 0.5 * NormalQuantile.of((Double($0) + 0.5) / 63) }
     static let referenceChosen = -20.0, referenceRejected = -25.0
 
     let graph: LossGraph
+    /// One evaluator for every whole-grid batch (they all have the grid's size).
+    private var gridEvaluator: LossEvaluator?
+
+    init(graph: LossGraph) { self.graph = graph }
 
     func slopes(at xs: [Double], beta: Double) throws(DescriptorError) -> [Double] {
         let result = graph.couplesSamples ? coupledSlopes(xs, beta) : separableSlopes(xs, beta)
@@ -33,7 +37,13 @@ struct DescriptorProbe {
     private static func slope(_ gpc: Double, _ gpr: Double, beta: Double) -> Double { (gpc - gpr) / (2 * beta) }
 
     private func separableSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
-        let evaluator = LossEvaluator(graph: graph, batchSize: xs.count)
+        let evaluator: LossEvaluator
+        if xs.count == Self.grid.count, let cached = gridEvaluator {
+            evaluator = cached
+        } else {
+            evaluator = LossEvaluator(graph: graph, batchSize: xs.count)
+            if xs.count == Self.grid.count { gridEvaluator = evaluator }
+        }
         let g = evaluator.gradient(Self.batch(xs, beta: beta), beta: beta, seed: .sum)
         return (0..<xs.count).map { Self.slope(g.pc[$0], g.pr[$0], beta: beta) }
     }

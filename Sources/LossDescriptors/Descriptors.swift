@@ -36,7 +36,10 @@ extension Descriptors {
     public init(of graph: LossGraph) throws(DescriptorError) {
         let probe = DescriptorProbe(graph: graph)
         let grid = DescriptorProbe.grid
-        let slope = try probe.slopes(at: grid, beta: 0.05)
+        // The slope profile at every beta of the probe (0.05 is also the convexity's beta).
+        var profilesByBeta: [[Double]] = []
+        for beta in DescriptorProbe.betas { profilesByBeta.append(try probe.slopes(at: grid, beta: beta)) }
+        let slope = profilesByBeta[DescriptorProbe.betas.firstIndex(of: 0.05) ?? 1]
 
         var positive = 0.0, negative = 0.0
         for i in 1..<slope.count {
@@ -52,8 +55,7 @@ extension Descriptors {
         grad0 = central > 0 ? min(1, max(-1, (atZero[0] + atZero[1]) / 2 / central)) : 0
 
         var profiles: [[Double]] = []
-        for beta in DescriptorProbe.betas {
-            let s = try probe.slopes(at: grid, beta: beta)
+        for s in profilesByBeta {
             let m = s.map(abs).max() ?? 0
             profiles.append(m > 0 ? s.map { $0 / m } : s.map { _ in 0 })
         }

@@ -76,3 +76,13 @@ public struct Archive: Sendable, Hashable, Codable {
     /// The elites in a fixed order (by cell).
     public var ordered: [(cell: Int, elite: Elite)] { elites.keys.sorted().map { ($0, elites[$0]!) } }
 }
+
+extension Archive {
+    /// Empties a cell (an emigrant that moved away, or an island reset).
+    public mutating func remove(cell: Int) { elites[cell] = nil }
+
+    /// The filled cell whose elite is the least fit (ties: the highest candidate id).
+    public var worstCell: Int? {
+        elites.min { ($0.value.fitness, -$0.value.candidate) < ($1.value.fitness, -$1.value.candidate) }?.key
+    }
+}

@@ -23,8 +23,14 @@ public final class ZMQContext: @unchecked Sendable {
 
 /// One ZeroMQ socket. Every socket evod opens has a maximum message size, so an oversized frame is
 /// dropped by libzmq (the peer is disconnected) rather than read into memory.
-public final class ZMQSocket {
+///
+/// A socket may be handed to another thread (a thread's start is a full memory barrier) but must
+/// be used by one thread at a time; other threads reach it through a ``Mailbox``.
+public final class ZMQSocket: @unchecked Sendable {
     public static let defaultMaximumMessageSize: Int64 = 1 << 20
+    /// The limit of the farm and migration sockets: four times ``Envelope/maximumMessageSize``, so
+    /// that a message a little over evod's own limit is read, counted and dropped.
+    public static let hardMessageLimit: Int64 = 4 << 20
 
     let handle: UnsafeMutableRawPointer
     private let context: ZMQContext
@@ -43,7 +49,7 @@ public final class ZMQSocket {
     public static let request = ZMQ_REQ, reply = ZMQ_REP, dealer = ZMQ_DEALER, router = ZMQ_ROUTER
     public static let push = ZMQ_PUSH, pull = ZMQ_PULL, pair = ZMQ_PAIR
 
-    public func set<T>(_ option: Int32, _ value: T) throws {
+    public func set<T: BitwiseCopyable>(_ option: Int32, _ value: T) throws {
         var value = value
         guard zmq_setsockopt(handle, option, &value, MemoryLayout<T>.size) == 0 else { throw WireError.last("zmq_setsockopt(\(option))") }
     }
@@ -60,25 +66,42 @@ public final class ZMQSocket {
         guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("connect \(endpoint)") }
     }
 
-    /// Sends one message of one or more frames.
-    public func send(_ frames: [Data]) throws {
+    /// Sends one message of one or more frames. With `dontWait`, returns false instead of blocking
+    /// when the message cannot be queued (no peer, or the high-water mark is reached).
+    @discardableResult
+    public func send(_ frames: [Data], dontWait: Bool = false) throws -> Bool {
         for (i, frame) in frames.enumerated() {
-            let flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            var flags = i < frames.count - 1 ? ZMQ_SNDMORE : 0
+            if dontWait { flags |= ZMQ_DONTWAIT }
             let sent = frame.withUnsafeBytes { zmq_send(handle, $0.baseAddress, frame.count, flags) }
-            guard sent >= 0 else { throw WireError.last("send") }
+            guard sent >= 0 else {
+                if zmq_errno() == EAGAIN, i == 0 { return false }
+                throw WireError.last("send")
+            }
         }
+        return true
     }
+
+    /// Names this socket to ROUTER peers (set before connecting).
+    public func setRoutingID(_ id: String) throws {
+        let bytes = Array(id.utf8)
+        guard zmq_setsockopt(handle, ZMQ_ROUTING_ID, bytes, bytes.count) == 0 else { throw WireError.last("zmq_setsockopt(ROUTING_ID)") }
+    }
+
+    /// ROUTER only: a peer that reconnects under a known routing id takes it over (a restarted island).
+    public func enableRouterHandover() throws { try set(ZMQ_ROUTER_HANDOVER, Int32(1)) }
 
     public func send(_ data: Data) throws { try send([data]) }
 
     /// Receives one message (all its frames), or nil when the receive timeout passes first.
-    public func receive() throws -> [Data]? {
+    /// With `dontWait`, returns nil at once when no message is queued.
+    public func receive(dontWait: Bool = false) throws -> [Data]? {
         var frames: [Data] = []
         repeat {
             var message = zmq_msg_t()
             zmq_msg_init(&message)
             defer { zmq_msg_close(&message) }
-            guard zmq_msg_recv(&message, handle, 0) >= 0 else {
+            guard zmq_msg_recv(&message, handle, dontWait && frames.isEmpty ? ZMQ_DONTWAIT : 0) >= 0 else {
                 let code = zmq_errno()
                 if code == EAGAIN, frames.isEmpty { return nil }
                 throw WireError(operation: "receive", code: code)

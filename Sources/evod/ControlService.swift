@@ -19,7 +19,7 @@ struct ControlService: Service {
         try await withGracefulShutdownHandler {
             try await BlockingThread.run(name: "control") {
                 let context = ZMQContext()
-                let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: 64 * 1024)
+                let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
                 try socket.setReceiveTimeout(milliseconds: 200)
                 try socket.bind(endpoint)
                 // Answers until the group shuts down (after `stop`, the island service's return triggers it).

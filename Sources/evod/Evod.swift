@@ -3,19 +3,32 @@ import Evaluation
 import Foundation
 import Island
 import Logging
-import ServiceLifecycle
 
-/// `evod`: the evod daemon. `evod --island N` runs island N of the cluster config until SIGTERM,
+/// `evod`: the evod daemon, in one of three roles: `--island N` runs island N of the cluster config,
+/// `--farm` the evaluator farm's broker, `--worker` an evaluation worker. Each runs until SIGTERM,
 /// SIGINT or a `stop` from `evoctl`.
 @main
 struct Evod: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evod",
-        abstract: "The evod daemon: runs one island of an evolutionary search for preference-optimisation losses."
+        abstract: "The evod daemon: an island of the search, the evaluator farm's broker, or a worker.",
+        discussion: "Exactly one of --island N, --farm and --worker."
     )
 
-    @Option(help: "The island to run (1-based, as listed in the cluster config).")
-    var island: Int
+    @Option(help: "Run island N (1-based, as listed in the cluster config).")
+    var island: Int?
+
+    @Flag(help: "Run the evaluator farm's broker.")
+    var farm = false
+
+    @Flag(help: "Run an evaluation worker.")
+    var worker = false
+
+    @Option(help: "Worker: evaluation threads (default: the config's farm.threads_per_worker).")
+    var threads: Int?
+
+    @Option(help: "Worker: the broker's worker endpoint (default: the config's).")
+    var connect: String?
 
     @Option(help: "The cluster config.")
     var config = "configs/cluster.toml"
@@ -24,7 +37,11 @@ struct Evod: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
-        guard island >= 1 else { throw ValidationError("--island must be 1 or more, got \(island)") }
+        let roles = [island != nil, farm, worker].filter { $0 }.count
+        guard roles == 1 else { throw ValidationError("choose exactly one of --island N, --farm and --worker") }
+        if let island, island < 1 { throw ValidationError("--island must be 1 or more, got \(island)") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, got \(threads)") }
+        if (threads != nil || connect != nil) && !worker { throw ValidationError("--threads and --connect apply to --worker only") }
     }
 
     static func main() async {
@@ -39,46 +56,21 @@ struct Evod: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        var logger = Logger(label: "evod.island")
-        logger.logLevel = logLevel
-        logger[metadataKey: "island"] = "\(island)"
-
         let cluster: ClusterConfig
-        let settings: IslandSettings
-        let task: TaskConfig
-        do {
-            cluster = try ClusterConfig.load(path: config)
-            settings = try cluster.settings(forIsland: island)
-            task = try cluster.task()
-        } catch {
-            throw ValidationError("\(error)")
+        do { cluster = try ClusterConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+        if let island {
+            try await runIsland(island, cluster: cluster)
+        } else if farm {
+            try await runFarm(cluster: cluster)
+        } else {
+            try await runWorker(cluster: cluster)
         }
-        guard let entry = cluster.entry(forIsland: island) else {
-            throw ValidationError("\(config): there is no island \(island) (the config lists \(cluster.islands.count))")
-        }
-        let directory = cluster.stateDirectory(forIsland: island)
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let store = try IslandStore(path: directory + "/island.sqlite")
-        let engine = try IslandEngine(settings: settings, store: store, evaluator: task.makeEvaluator())
-        let controls = IslandControls()
-        let token = try ControlToken.create(in: directory)
-        let generation = try store.generation()
-        logger.info("island starting", metadata: ["state": "\(directory)", "control": "\(entry.control)",
-                                                  "generation": "\(generation)", "task": "\(task.hash)"])
+    }
 
-        let islandService = IslandService(engine: engine, controls: controls, logger: logger)
-        let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token),
-                                            controls: controls, logger: logger)
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [
-                .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),
-                .init(service: controlService),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
-        let finalGeneration = (try? store.generation()) ?? -1
-        logger.info("island stopped", metadata: ["generation": "\(finalGeneration)"])
+    func logger(_ label: String) -> Logger {
+        var logger = Logger(label: label)
+        logger.logLevel = logLevel
+        return logger
     }
 }
 

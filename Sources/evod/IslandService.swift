@@ -11,6 +11,10 @@ struct IslandService: Service, CustomStringConvertible {
     let engine: IslandEngine
     let controls: IslandControls
     let logger: Logger
+    /// Called with the new generation counter after each generation (migration listens).
+    let onGeneration: @Sendable (Int) -> Void
+    /// Releases evaluations that wait on other processes (the farm) when the island shuts down.
+    let interrupt: @Sendable () -> Void
 
     func run() async throws {
         try await withGracefulShutdownHandler {
@@ -20,16 +24,22 @@ struct IslandService: Service, CustomStringConvertible {
                         Thread.sleep(forTimeInterval: 0.05)
                         continue
                     }
-                    let report = try engine.runGeneration()
+                    let report: GenerationReport
+                    do { report = try engine.runGeneration() } catch IslandError.interrupted {
+                        logger.info("generation interrupted by shutdown; its pending candidates are kept")
+                        return
+                    }
                     logger.info("generation done", metadata: [
                         "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
                         "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
                         "added": "\(report.added)", "filled": "\(engine.archive.filled)",
                     ])
+                    onGeneration(report.generation + 1)
                 }
             }
         } onGracefulShutdown: {
             controls.stop()
+            interrupt()
         }
     }
 }

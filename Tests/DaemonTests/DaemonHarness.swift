@@ -13,24 +13,9 @@ final class DaemonHarness {
 
     init(extraCluster: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-daemon-\(UUID().uuidString)")
-        port = Int.random(in: 20_000...45_000)
+        port = try ClusterHarness.freePorts(1)[0]
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        try """
-            [prefbandit]
-            pairs = 64
-            heldout_prompts = 32
-            responses = 8
-            features = 8
-            steps = 150
-            batch_size = 16
-            learning_rate = 0.03
-            [stage1]
-            betas = [0.1]
-            seeds = [1]
-            [stage2]
-            betas = [0.1, 1.0]
-            seeds = [1, 2]
-            """.write(to: directory.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
+        try ClusterHarness.smallTask.write(to: directory.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
         try """
             state_directory = "state"
             task = "task.toml"

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import Island
+import LossLanguage
 import Search
 import Testing
 
@@ -40,6 +41,10 @@ struct ClusterConfigTests {
          "cluster.toml: key 'island.operators.constant': expected at least one operator with a positive weight"),
         ("island_control_ports = [7101, 7101]", nil, "cluster.toml: key 'island_control_ports': expected distinct ports"),
         ("[island]\nevaluations_in_flight = 0", nil, "cluster.toml: key 'island.evaluations_in_flight': expected an integer in 1...1024, got 0"),
+        ("evaluator = \"gpu\"", nil, "cluster.toml: key 'evaluator': expected one of \"local\", \"farm\", got \"gpu\""),
+        ("[farm]\nworkers_port = 7201", nil, "cluster.toml: key 'farm.islands_port': expected islands_port, workers_port and control_port to differ"),
+        ("[farm]\nheartbeat_liveness = 0", nil, "cluster.toml: key 'farm.heartbeat_liveness': expected an integer in 1...100, got 0"),
+        ("island_hosts = [\"a\"]\nisland_control_ports = [1, 2]", nil, "cluster.toml: key 'island_hosts': expected one host per island (2), got 1"),
     ])
     func badClusterFileIsAnErrorNamingFileAndKey(text: String, island: String?, message: String) throws {
         let path = try Self.write(text)
@@ -61,5 +66,39 @@ struct ClusterConfigTests {
         } catch {
             #expect(error.description.contains("island-2.toml: key 'children_per_generation': expected an integer, got string"), "\(error)")
         }
+    }
+
+    @Test func theShippedMigrationPoliciesLoadAndBadOnesNameTheirKey() throws {
+        let directory = Self.root.appendingPathComponent("configs/migration")
+        for name in ["ring", "bidirectional-ring", "torus", "star", "all-to-all", "random-k"] {
+            let policy = try MigrationPolicy.load(path: directory.appendingPathComponent("\(name).toml").path)
+            #expect(policy.topology.rawValue == name)
+        }
+        let config = try ClusterConfig.load(path: Self.root.appendingPathComponent("configs/cluster.toml").path)
+        #expect(config.evaluator == .farm && config.farm.workers == 2 && config.migrationPath == "configs/migration/ring.toml")
+        let bad = try Self.write("topology = \"ring\"\nreception = \"always\"")
+        #expect(throws: ConfigError.self) { try MigrationPolicy.load(path: bad) }
+        do { _ = try MigrationPolicy.load(path: bad) } catch {
+            #expect(error.description.contains("key 'reception': expected one of \"compete\", \"replace-worst\", \"random\""))
+        }
+    }
+
+    @Test func topologiesConnectTheRightPeers() {
+        var policy = MigrationPolicy()
+        let ids = [1, 2, 3, 4]
+        #expect(ids.map { policy.peers(of: $0, among: ids) } == [[2], [3], [4], [1]])
+        policy.topology = .bidirectionalRing
+        #expect(policy.peers(of: 1, among: ids) == [2, 4])
+        policy.topology = .star
+        #expect(policy.peers(of: 1, among: ids) == [2, 3, 4] && policy.peers(of: 3, among: ids) == [1])
+        policy.topology = .allToAll
+        #expect(policy.peers(of: 2, among: ids) == [1, 3, 4])
+        policy.topology = .torus  // 2 x 2: right and down neighbours (left and up are the same islands)
+        #expect(policy.peers(of: 1, among: ids) == [2, 3] && policy.peers(of: 4, among: ids) == [2, 3])
+        policy.topology = .randomK
+        policy.k = 2
+        var random = RandomSource(seed: 1)
+        let picks = (0..<20).map { _ in policy.destinations(of: 1, among: ids, random: &random) }
+        #expect(picks.allSatisfy { $0.count == 2 && !$0.contains(1) } && Set(picks).count > 1)
     }
 }

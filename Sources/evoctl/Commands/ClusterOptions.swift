@@ -23,6 +23,14 @@ struct ClusterOptions: ParsableArguments {
                 ControlToken.read(from: cluster.stateDirectory(forIsland: id)))
     }
 
+    /// Sends `request` to every island of the config; each answer, or the error that came instead.
+    func askEveryIsland(_ cluster: ClusterConfig, _ request: [String: Any]) throws -> [(id: Int, answer: Result<Any, any Error>)] {
+        try cluster.islands.map { entry in
+            let (client, _) = try client(cluster, island: entry.id)
+            return (entry.id, Result { try client.request(request) })
+        }
+    }
+
     static func json(_ object: Any) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -2,41 +2,63 @@ import ArgumentParser
 import Foundation
 import Island
 
-/// `evoctl status [--json]`: every island of the config (and, later, the farm).
+/// `evoctl status [--json]`: every island of the config and the farm.
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show every island of the cluster: state, generation, archive, best, counters.")
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Flag(help: "Print {\"islands\": [...], \"farm\": null} as JSON.")
+    @Flag(help: "Print {\"islands\": [...], \"farm\": {...} or null} as JSON.")
     var json = false
 
     func run() throws {
         let config = try cluster.loadCluster()
-        var islands: [[String: Any]] = []
-        for entry in config.islands {
-            let (client, _) = try cluster.client(config, island: entry.id)
-            do {
-                if let status = try client.request(["command": "status"]) as? [String: Any] { islands.append(status) }
-            } catch {
-                islands.append(["id": entry.id, "state": "down", "error": "\(error)"])
+        let islands = try cluster.askEveryIsland(config, ["command": "status"]).map { id, answer -> [String: Any] in
+            switch answer {
+            case let .success(status): status as? [String: Any] ?? ["id": id, "state": "down", "error": "malformed status"]
+            case let .failure(error): ["id": id, "state": "down", "error": "\(error)"]
             }
         }
+        var farm: Any = NSNull()
+        if config.evaluator == .farm {
+            let client = ControlClient(endpoint: config.farm.controlEndpoint, timeoutMilliseconds: Int32(cluster.timeout * 1000))
+            do { farm = try client.request(["command": "status"]) } catch { farm = ["state": "down", "error": "\(error)"] }
+        }
         if json {
-            print(ClusterOptions.json(["islands": islands, "farm": NSNull()]))
+            print(ClusterOptions.json(["islands": islands, "farm": farm]))
             return
         }
-        print("island  state     gen   pop  archive         coverage  qd_score  best")
+        printIslands(islands)
+        printFarm(farm)
+    }
+
+    func printIslands(_ islands: [[String: Any]]) {
+        print("island  state     gen   pop  archive         coverage  qd_score  migration s/r/a  best")
         for island in islands {
             let id = island["id"] as? Int ?? 0
             let state = island["state"] as? String ?? "?"
             guard state != "down" else { print(String(format: "%6d  %@", id, "down      \(island["error"] ?? "")")); continue }
             let archive = island["archive"] as? [String: Any] ?? [:]
             let best = island["best"] as? [String: Any]
+            let migration = island["migration"] as? [String: Any] ?? [:]
+            let flows = "\(migration["sent"] ?? 0)/\(migration["received"] ?? 0)/\(migration["accepted"] ?? 0)"
             let bestText = best.map { "\($0["name"] ?? "?") (#\($0["id"] ?? "?")) \(String(format: "%.4f", $0["fitness"] as? Double ?? .nan))" } ?? "-"
-            print(String(format: "%6d  %@ %5d %5d  %4d / %-6d  %7.3f  %8.3f  %@", id, state.padding(toLength: 9, withPad: " ", startingAt: 0),
+            print(String(format: "%6d  %@ %5d %5d  %4d / %-6d  %7.3f  %8.3f  %@  %@", id, state.padding(toLength: 9, withPad: " ", startingAt: 0),
                          island["generation"] as? Int ?? 0, island["population"] as? Int ?? 0, archive["filled"] as? Int ?? 0,
-                         archive["cells"] as? Int ?? 0, archive["coverage"] as? Double ?? 0, archive["qd_score"] as? Double ?? 0, bestText))
+                         archive["cells"] as? Int ?? 0, archive["coverage"] as? Double ?? 0, archive["qd_score"] as? Double ?? 0,
+                         flows.padding(toLength: 15, withPad: " ", startingAt: 0), bestText))
         }
+    }
+
+    func printFarm(_ farm: Any) {
+        guard let farm = farm as? [String: Any] else { return }
+        if farm["state"] as? String == "down" {
+            print("farm    down      \(farm["error"] ?? "")")
+            return
+        }
+        print(String(format: "farm    workers %d  queue %d  inflight %d  done %d  cache hits %d  requeued %d  dropped %d  up %.0f s",
+                     farm["workers"] as? Int ?? 0, farm["queue"] as? Int ?? 0, farm["inflight"] as? Int ?? 0, farm["done"] as? Int ?? 0,
+                     farm["cache_hits"] as? Int ?? 0, farm["requeued"] as? Int ?? 0, farm["dropped_messages"] as? Int ?? 0,
+                     farm["uptime_s"] as? Double ?? 0))
     }
 }

@@ -1,0 +1,125 @@
+import Evaluation
+import Farm
+import Foundation
+import Logging
+import LossLanguage
+
+/// The farm's benchmarks (issue 5), run with real sockets over TCP loopback: a broker, workers
+/// and an island's client, each on threads of this process. Unpinned: they need both cores.
+
+/// A task that sleeps instead of training (standing in for a GPU run of fixed length).
+struct SleepEvaluator: Evaluator {
+    let taskHash = "sleep"
+    let seconds: Double
+
+    func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
+        Thread.sleep(forTimeInterval: seconds)
+        return .success(runs: [RunRecord(beta: 0.1, seed: 1, start: "sleep", metrics: ["fitness": 0.5])], fitnessKey: "fitness", stage: stage, seconds: seconds)
+    }
+}
+
+/// A broker and `workers` workers of `threads` threads on fresh loopback ports; stops them on `stop()`.
+final class FarmRig {
+    let broker: BrokerServer
+    let workers: [FarmWorker]
+    let client: FarmClient
+    let directory: String
+
+    init(evaluator: any Evaluator, workers count: Int, threads: Int) throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-farm-bench-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        var settings = FarmSettings()
+        let base = Int.random(in: 40_000...50_000)
+        (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
+            ("tcp://127.0.0.1:\(base)", "tcp://127.0.0.1:\(base + 1)", "tcp://127.0.0.1:\(base + 2)")
+        broker = BrokerServer(settings: settings, cache: try ResultCache(path: directory + "/cache.sqlite"), token: "bench", logger: logger)
+        workers = (0..<count).map { _ in
+            FarmWorker(evaluator: evaluator, endpoint: settings.workersEndpoint, threads: threads, heartbeatInterval: 0.5, logger: logger)
+        }
+        client = FarmClient(endpoint: settings.islandsEndpoint, identity: "island-bench", resendInterval: 600, logger: logger)
+        let broker = self.broker
+        Thread { try? broker.run() }.start()
+        for worker in workers { Thread { try? worker.run() }.start() }
+        try client.start()
+        while broker.status()["workers"] as? Int != count { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
+    func stop() {
+        client.stop()
+        for worker in workers { worker.stop() }
+        broker.stop()
+        Thread.sleep(forTimeInterval: 0.2)
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A request for a distinct (never cached) key.
+    static func request(_ index: Int, taskHash: String) -> EvaluationRequest {
+        EvaluationRequest(requestID: "bench-\(index)", taskHash: taskHash, fingerprint: "bench-\(UUID().uuidString)", stage: .one,
+                          name: "dpo", source: "-logsigmoid(beta * rho)")
+    }
+
+    /// Runs `count` requests from `callers` threads at once; returns the seconds it took.
+    func run(_ count: Int, callers: Int, taskHash: String) -> Double {
+        let issued = Counter()
+        let group = DispatchGroup()
+        let start = DispatchTime.now().uptimeNanoseconds
+        for _ in 0..<callers {
+            group.enter()
+            Thread { [client] in
+                while true {
+                    let index = issued.next()
+                    if index >= count { break }
+                    _ = client.evaluate(Self.request(index, taskHash: taskHash))
+                }
+                group.leave()
+            }.start()
+        }
+        group.wait()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+}
+
+func benchmarkFarm() throws {
+    // 1. Overhead: one request at a time through broker and worker, minus the worker's own work.
+    let noop = NoOpEvaluator()
+    let rig = try FarmRig(evaluator: noop, workers: 1, threads: 1)
+    _ = rig.run(200, callers: 1, taskHash: noop.taskHash)  // warm up
+    let sequential = 2_000
+    let busyBefore = rig.broker.status()["busy_s"] as? Double ?? 0
+    let roundTrip = rig.run(sequential, callers: 1, taskHash: noop.taskHash) / Double(sequential)
+    let busy = ((rig.broker.status()["busy_s"] as? Double ?? 0) - busyBefore) / Double(sequential)
+    rig.stop()
+    print(String(format: "farm_broker_overhead_per_eval     %.3f ms  (the broker's own time per evaluation, no-op task; target < 0.5 ms)", busy * 1e3))
+    print(String(format: "farm_round_trip_noop              %.3f ms  (island -> broker -> worker -> broker -> island, one at a time)", roundTrip * 1e3))
+
+    // 2. Throughput with two workers and many requests in flight.
+    let pair = try FarmRig(evaluator: noop, workers: 2, threads: 1)
+    _ = pair.run(500, callers: 32, taskHash: noop.taskHash)
+    let total = 10_000
+    let seconds = pair.run(total, callers: 64, taskHash: noop.taskHash)
+    pair.stop()
+    print(String(format: "farm_throughput_noop_2_workers    %.0f evaluations/s  (%d distinct requests, 64 in flight; target >= 2000)", Double(total) / seconds, total))
+
+    // 3. Scaling with a task that sleeps 100 ms: 1 to 32 worker threads.
+    let sleeper = SleepEvaluator(seconds: 0.1)
+    var single = 0.0
+    var line = "farm_scaling_sleep_100ms          "
+    for threads in [1, 2, 4, 8, 16, 32] {
+        let rig = try FarmRig(evaluator: sleeper, workers: 1, threads: threads)
+        let jobs = 8 * threads
+        let throughput = Double(jobs) / rig.run(jobs, callers: jobs, taskHash: sleeper.taskHash)
+        rig.stop()
+        if threads == 1 { single = throughput }
+        line += String(format: "%d: %.1f/s eff %.3f  ", threads, throughput, throughput / (single * Double(threads)))
+    }
+    print(line + "(target: efficiency >= 0.9 at 32)")
+}
+
+/// A counter that hands out 0, 1, 2, ... to any thread.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value - 1 }
+}

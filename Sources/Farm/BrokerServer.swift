@@ -1,0 +1,156 @@
+import Evaluation
+import Foundation
+import Logging
+import Synchronization
+import Wire
+
+/// The farm broker's sockets (DESIGN.md §8): a ROUTER for islands, a ROUTER for workers and a REP
+/// control endpoint, served by one thread around a ``BrokerState``. Frames that are not a message
+/// of this protocol are counted and dropped; nothing a peer sends stops the loop.
+public final class BrokerServer: Sendable {
+    public let settings: FarmSettings
+    let state: Mutex<BrokerState>
+    let started = Date()
+    let token: String
+    let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    /// Nanoseconds the loop spent handling messages (not waiting): the broker's own cost.
+    private let busyNanoseconds = Atomic<UInt64>(0)
+
+    public init(settings: FarmSettings, cache: ResultCache, token: String, logger: Logger) {
+        self.settings = settings
+        self.token = token
+        self.logger = logger
+        state = Mutex(BrokerState(cache: cache, heartbeatTimeout: settings.heartbeatTimeout))
+    }
+
+    /// Asks the loop to return (from any thread); it notices within 100 ms.
+    public func stop() { stopping.store(true, ordering: .relaxed) }
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Binds the endpoints and serves until ``stop()`` or a `stop` control command.
+    public func run() throws {
+        let context = ZMQContext()
+        let islands = try ZMQSocket(context, type: ZMQSocket.router, maximumMessageSize: ZMQSocket.hardMessageLimit)
+        try islands.enableRouterHandover()
+        try islands.bind(settings.islandsEndpoint)
+        let workers = try ZMQSocket(context, type: ZMQSocket.router, maximumMessageSize: ZMQSocket.hardMessageLimit)
+        try workers.enableRouterHandover()
+        try workers.bind(settings.workersEndpoint)
+        let control = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
+        try control.bind(settings.controlEndpoint)
+        var poller = Poller()
+        poller.add(islands)
+        poller.add(workers)
+        poller.add(control)
+        logger.info("farm broker listening", metadata: ["islands": "\(settings.islandsEndpoint)", "workers": "\(settings.workersEndpoint)",
+                                                        "control": "\(settings.controlEndpoint)", "cached": "\(state.withLock { $0.cache.count })"])
+        var lastExpiry = 0.0
+        while !isStopping {
+            let ready = try poller.poll(milliseconds: 100)
+            let busySince = DispatchTime.now().uptimeNanoseconds
+            defer { busyNanoseconds.add(DispatchTime.now().uptimeNanoseconds - busySince, ordering: .relaxed) }
+            let now = Date().timeIntervalSince1970
+            var outgoing: [BrokerState.Outgoing] = []
+            if ready.contains(0) { while let frames = try islands.receive(dontWait: true) { outgoing += handleIsland(frames) } }
+            if ready.contains(1) { while let frames = try workers.receive(dontWait: true) { outgoing += handleWorker(frames, now: now) } }
+            if ready.contains(2) { while let frames = try control.receive(dontWait: true) { try control.send(handleControl(frames)) } }
+            if now - lastExpiry >= settings.heartbeatInterval / 2 {
+                lastExpiry = now
+                outgoing += state.withLock { $0.expireWorkers(now: now) }
+            }
+            // Results reach the disk before any island hears of them.
+            do { try state.withLock { try $0.cache.flush() } } catch {
+                logger.error("the result cache could not be written; retrying next turn", metadata: ["error": "\(error)"])
+            }
+            for message in outgoing {
+                switch message {
+                case let .reply(island, reply):
+                    let sent = try islands.send([island, Envelope.encode(reply)], dontWait: true)
+                    logger.debug("result sent", metadata: ["island": "\(String(decoding: island, as: UTF8.self))", "request": "\(reply.requestID)",
+                                                           "cached": "\(reply.cached)", "queued": "\(sent)"])
+                case let .job(worker, job):
+                    _ = try workers.send([worker, Envelope.encode(job)], dontWait: true)
+                    logger.debug("job sent", metadata: ["worker": "\(String(decoding: worker, as: UTF8.self))", "job": "\(job.job)", "name": "\(job.name)"])
+                }
+            }
+        }
+        logger.info("farm broker stopped", metadata: ["done": "\(state.withLock { $0.counters.done })"])
+    }
+
+    private func drop(_ reason: String, endpoint: String) -> [BrokerState.Outgoing] {
+        state.withLock { $0.countDropped() }
+        logger.warning("dropped a message", metadata: ["endpoint": "\(endpoint)", "reason": "\(reason)"])
+        return []
+    }
+
+    func handleIsland(_ frames: [Data]) -> [BrokerState.Outgoing] {
+        guard frames.count == 2 else { return drop("expected 1 frame after the routing id, got \(frames.count - 1)", endpoint: "islands") }
+        do {
+            let request = try Envelope.decode(EvaluationRequest.self, from: frames[1])
+            logger.debug("request received", metadata: ["island": "\(String(decoding: frames[0], as: UTF8.self))", "request": "\(request.requestID)"])
+            return state.withLock { $0.submit(request, from: frames[0]) }
+        } catch {
+            return drop("\(error)", endpoint: "islands")
+        }
+    }
+
+    func handleWorker(_ frames: [Data], now: Double) -> [BrokerState.Outgoing] {
+        guard frames.count == 2 else { return drop("expected 1 frame after the routing id, got \(frames.count - 1)", endpoint: "workers") }
+        let identity = frames[0]
+        do {
+            let message = try Envelope.decode(WorkerMessage.self, from: frames[1])
+            switch message.type {
+            case "ready", "heartbeat":
+                guard let taskHash = message.taskHash, let capacity = message.capacity else {
+                    throw Envelope.Rejection.malformed("'\(message.type)' needs task_hash and capacity")
+                }
+                return state.withLock { state in
+                    if message.type == "heartbeat", state.heartbeat(identity, now: now) { return [] }
+                    logger.info("worker joined", metadata: ["worker": "\(String(decoding: identity, as: UTF8.self))", "threads": "\(capacity)"])
+                    return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now)
+                }
+            case "result":
+                guard let job = message.job, let result = message.result else { throw Envelope.Rejection.malformed("'result' needs job and result") }
+                return state.withLock { $0.result(result, job: job, from: identity, now: now) }
+            default:
+                throw Envelope.Rejection.unexpectedType(message.type)
+            }
+        } catch {
+            return drop("\(error)", endpoint: "workers")
+        }
+    }
+
+    /// Status (open) and stop (needs the token), as JSON.
+    func handleControl(_ frames: [Data]) -> Data {
+        guard frames.count == 1, frames[0].count <= 64 * 1024, let object = try? JSONSerialization.jsonObject(with: frames[0]) as? [String: Any],
+              let command = object["command"] as? String else {
+            _ = drop("malformed control request", endpoint: "control")
+            return Self.reply(["ok": false, "error": "malformed request: expected a JSON object with a \"command\" string"])
+        }
+        switch command {
+        case "status": return Self.reply(["ok": true, "result": status()])
+        case "stop":
+            guard (object["token"] as? String) == token else { return Self.reply(["ok": false, "error": "'stop' needs the farm's token (from its state directory)"]) }
+            stop()
+            return Self.reply(["ok": true, "result": ["state": "stopping"]])
+        default:
+            _ = drop("unknown control command", endpoint: "control")
+            return Self.reply(["ok": false, "error": "unknown command '\(command)' (status, stop)"])
+        }
+    }
+
+    /// The `farm` object of `evoctl status --json`.
+    public func status() -> [String: Any] {
+        state.withLock { state in
+            ["workers": state.workerCount, "queue": state.queueLength, "inflight": state.inflight, "done": state.counters.done,
+             "cache_hits": state.counters.cacheHits, "requeued": state.counters.requeued, "uptime_s": Date().timeIntervalSince(started),
+             "dropped_messages": state.counters.dropped,
+             "busy_s": Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9, "late_results": state.counters.lateResults, "cached_results": state.cache.count]
+        }
+    }
+
+    static func reply(_ object: [String: Any]) -> Data {
+        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{\"ok\":false}".utf8)
+    }
+}

@@ -1,0 +1,153 @@
+import Evaluation
+import Foundation
+import Logging
+import LossLanguage
+import Synchronization
+import Wire
+
+/// An island's connection to the farm broker: a DEALER named after the island, so that results
+/// reach it again after either side restarts. ``evaluate(_:)`` blocks its caller until the result
+/// arrives; a request with no answer is re-sent every `resendInterval` seconds, and the broker's
+/// request ids make re-sending idempotent.
+public final class FarmClient: Sendable {
+    let endpoint: String
+    let identity: String
+    let resendInterval: Double
+    let logger: Logger
+    private let outbox = Mailbox<EvaluationRequest>()
+    private let pending = Mutex<[String: PendingRequest]>([:])
+    private let stopping = Atomic<Bool>(false)
+    private let tallies = Mutex((dropped: 0, resent: 0))
+
+    public init(endpoint: String, identity: String, resendInterval: Double, logger: Logger) {
+        (self.endpoint, self.identity, self.resendInterval, self.logger) = (endpoint, identity, resendInterval, logger)
+    }
+
+    /// Starts the socket thread.
+    public func start() throws {
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
+        try socket.setRoutingID(identity)
+        try socket.connect(endpoint)
+        let thread = Thread { [self] in
+            do { try serve(socket, context) } catch { logger.error("farm connection failed", metadata: ["error": "\(error)"]) }
+        }
+        thread.name = "farm-client"
+        thread.start()
+    }
+
+    /// Stops the socket thread and releases every waiting caller with an interrupted result (its
+    /// candidate stays pending in the island's database).
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        let waiting = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return Array(pending.values)
+        }
+        for waiter in waiting { waiter.fulfil(.failure(EvaluationResult.interruptedReason, stage: waiter.request.stage, seconds: 0)) }
+    }
+
+    /// Replies dropped (malformed, foreign version, unknown request) and requests re-sent.
+    public var dropped: Int { tallies.withLock { $0.dropped } }
+    public var resent: Int { tallies.withLock { $0.resent } }
+
+    /// Sends the request and waits for its result.
+    public func evaluate(_ request: EvaluationRequest) -> EvaluationResult {
+        let waiter = PendingRequest(request)
+        guard !stopping.load(ordering: .relaxed) else { return .failure(EvaluationResult.interruptedReason, stage: request.stage, seconds: 0) }
+        pending.withLock { $0[request.requestID] = waiter }
+        outbox.post(request)
+        return waiter.wait()
+    }
+
+    private func serve(_ socket: ZMQSocket, _ context: ZMQContext) throws {
+        var poller = Poller()
+        poller.add(socket)
+        poller.add(fileDescriptor: outbox.fileDescriptor)
+        var lastSweep = Date()
+        while !stopping.load(ordering: .relaxed) {
+            let ready = try poller.poll(milliseconds: 100)
+            if ready.contains(1) {
+                for request in outbox.drain() { try socket.send(Envelope.encode(request)) }
+            }
+            if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { deliver(frames) } }
+            if Date().timeIntervalSince(lastSweep) >= min(1, resendInterval / 2) {
+                lastSweep = Date()
+                for request in overdue() { try socket.send(Envelope.encode(request)) }
+            }
+        }
+        withExtendedLifetime(context) {}
+    }
+
+    private func overdue() -> [EvaluationRequest] {
+        let now = Date()
+        let late = pending.withLock { $0.values.filter { now.timeIntervalSince($0.lastSent) >= resendInterval } }
+        for waiter in late { waiter.lastSent = now }
+        if !late.isEmpty {
+            tallies.withLock { $0.resent += late.count }
+            logger.info("re-sending unanswered evaluation requests", metadata: ["count": "\(late.count)"])
+        }
+        return late.map(\.request)
+    }
+
+    private func deliver(_ frames: [Data]) {
+        do {
+            guard frames.count == 1 else { throw Envelope.Rejection.malformed("expected one frame, got \(frames.count)") }
+            let reply = try Envelope.decode(EvaluationReply.self, from: frames[0])
+            guard let waiter = pending.withLock({ $0.removeValue(forKey: reply.requestID) }) else {
+                throw Envelope.Rejection.malformed("no request '\(reply.requestID)' is waiting (answered already)")
+            }
+            var result = reply.result
+            result.cached = reply.cached
+            waiter.fulfil(result)
+        } catch {
+            tallies.withLock { $0.dropped += 1 }
+            logger.warning("dropped a message from the farm", metadata: ["reason": "\(error)"])
+        }
+    }
+}
+
+/// One request waiting for its result.
+final class PendingRequest: @unchecked Sendable {
+    let request: EvaluationRequest
+    /// Guarded by the client's `pending` lock.
+    var lastSent = Date()
+    private let condition = NSCondition()
+    private var result: EvaluationResult?
+
+    init(_ request: EvaluationRequest) { self.request = request }
+
+    func fulfil(_ result: EvaluationResult) {
+        condition.lock()
+        self.result = result
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func wait() -> EvaluationResult {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let result { return result }
+            condition.wait()
+        }
+    }
+}
+
+/// The farm as an ``Evaluator``: each evaluation is a request to the broker, named by the island,
+/// the loss's fingerprint and the stage, so the same request after a restart has the same id.
+public struct FarmEvaluator: Evaluator {
+    public let taskHash: String
+    let island: Int
+    let client: FarmClient
+
+    public init(taskHash: String, island: Int, client: FarmClient) {
+        (self.taskHash, self.island, self.client) = (taskHash, island, client)
+    }
+
+    public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
+        let fingerprint = loss.fingerprint.hex
+        return client.evaluate(EvaluationRequest(requestID: "island-\(island):\(fingerprint):\(stage.rawValue)", taskHash: taskHash,
+                                                 fingerprint: fingerprint, stage: stage, name: name, source: loss.canonicalForm))
+    }
+}

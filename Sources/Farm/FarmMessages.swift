@@ -1,0 +1,95 @@
+import Evaluation
+import Foundation
+import Wire
+
+/// An island's request to evaluate one candidate at one cascade stage (island -> broker).
+///
+/// `requestID` is chosen by the island and stable across restarts, so a re-sent request is
+/// recognised: the broker keeps one job per request id and answers it once per send.
+public struct EvaluationRequest: Codable, Sendable, Hashable, EnvelopeMessage {
+    public static let types: Set<String> = ["request"]
+    public var v = Envelope.version
+    public var type = "request"
+    public var requestID: String
+    public var taskHash: String
+    public var fingerprint: String
+    public var stage: Stage
+    public var name: String
+    /// The candidate in the compact loss language: parsed, never executed.
+    public var source: String
+
+    public init(requestID: String, taskHash: String, fingerprint: String, stage: Stage, name: String, source: String) {
+        (self.requestID, self.taskHash, self.fingerprint, self.stage, self.name, self.source) =
+            (requestID, taskHash, fingerprint, stage, name, source)
+    }
+
+    /// What the result cache is keyed by: the same loss on the same task at the same stage.
+    public var cacheKey: CacheKey { CacheKey(fingerprint: fingerprint, taskHash: taskHash, stage: stage) }
+
+    enum CodingKeys: String, CodingKey {
+        case v, type, requestID = "request_id", taskHash = "task_hash", fingerprint, stage, name, source
+    }
+}
+
+/// The key of the broker's result cache.
+public struct CacheKey: Hashable, Sendable {
+    public var fingerprint: String
+    public var taskHash: String
+    public var stage: Stage
+}
+
+/// The broker's answer to a request (broker -> island).
+public struct EvaluationReply: Codable, Sendable, EnvelopeMessage {
+    public static let types: Set<String> = ["result"]
+    public var v = Envelope.version
+    public var type = "result"
+    public var requestID: String
+    public var result: EvaluationResult
+    /// True when the result came from the cache or from another island's identical request.
+    public var cached: Bool
+
+    public init(requestID: String, result: EvaluationResult, cached: Bool) {
+        (self.requestID, self.result, self.cached) = (requestID, result, cached)
+    }
+
+    enum CodingKeys: String, CodingKey { case v, type, requestID = "request_id", result, cached }
+}
+
+/// What a worker says to the broker: `ready` (on start: its task and thread count), `heartbeat`,
+/// and `result` (of one job).
+public struct WorkerMessage: Codable, Sendable, EnvelopeMessage {
+    public static let types: Set<String> = ["ready", "heartbeat", "result"]
+    public var v = Envelope.version
+    public var type: String
+    public var taskHash: String?
+    public var capacity: Int?
+    public var job: Int64?
+    public var result: EvaluationResult?
+
+    public static func ready(taskHash: String, capacity: Int) -> WorkerMessage {
+        WorkerMessage(type: "ready", taskHash: taskHash, capacity: capacity)
+    }
+
+    public static let heartbeat = WorkerMessage(type: "heartbeat")
+
+    public static func result(job: Int64, _ result: EvaluationResult) -> WorkerMessage {
+        WorkerMessage(type: "result", job: job, result: result)
+    }
+
+    enum CodingKeys: String, CodingKey { case v, type, taskHash = "task_hash", capacity, job, result }
+}
+
+/// A job handed to a worker (broker -> worker): the request's loss, stage and task, under the
+/// broker's job number. `type` is `job`, or `heartbeat` for the broker's own liveness beat.
+public struct JobMessage: Codable, Sendable, EnvelopeMessage {
+    public static let types: Set<String> = ["job"]
+    public var v = Envelope.version
+    public var type = "job"
+    public var job: Int64
+    public var taskHash: String
+    public var stage: Stage
+    public var name: String
+    public var source: String
+
+    enum CodingKeys: String, CodingKey { case v, type, job, taskHash = "task_hash", stage, name, source }
+}

@@ -1,0 +1,134 @@
+import Evaluation
+import Foundation
+import Logging
+import LossLanguage
+import Synchronization
+import Wire
+
+/// A farm worker (`evod --worker`): connects a DEALER to the broker, announces its task and thread
+/// count, beats, and evaluates the jobs it is given on its own threads. A job's loss arrives as
+/// compact source and is parsed into the loss language: nothing received is ever executed.
+public final class FarmWorker: Sendable {
+    let evaluator: any Evaluator
+    let endpoint: String
+    let threads: Int
+    let heartbeatInterval: Double
+    let identity: String
+    let logger: Logger
+    private let stopping = Atomic<Bool>(false)
+    private let jobs = JobQueue()
+    private let results = Mailbox<WorkerMessage>()
+    private let counters = Mutex((done: 0, dropped: 0))
+
+    public init(evaluator: any Evaluator, endpoint: String, threads: Int, heartbeatInterval: Double, logger: Logger) {
+        self.evaluator = evaluator
+        self.endpoint = endpoint
+        self.threads = max(1, threads)
+        self.heartbeatInterval = heartbeatInterval
+        self.logger = logger
+        identity = "worker-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    public func stop() {
+        stopping.store(true, ordering: .relaxed)
+        jobs.close()
+    }
+
+    /// Jobs evaluated so far, and messages dropped.
+    public var done: Int { counters.withLock { $0.done } }
+
+    /// Serves until ``stop()``.
+    public func run() throws {
+        for index in 0..<threads {
+            let thread = Thread { [self] in evaluateJobs() }
+            thread.name = "evaluator-\(index)"
+            thread.start()
+        }
+        defer { jobs.close() }
+        let context = ZMQContext()
+        let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
+        try socket.setRoutingID(identity)
+        try socket.connect(endpoint)
+        let announce = Envelope.encode(WorkerMessage.ready(taskHash: evaluator.taskHash, capacity: threads))
+        try socket.send(announce)
+        var heartbeat = WorkerMessage.heartbeat
+        (heartbeat.taskHash, heartbeat.capacity) = (evaluator.taskHash, threads)
+        let beat = Envelope.encode(heartbeat)
+        var poller = Poller()
+        poller.add(socket)
+        poller.add(fileDescriptor: results.fileDescriptor)
+        logger.info("worker connected", metadata: ["broker": "\(endpoint)", "threads": "\(threads)", "task": "\(evaluator.taskHash)"])
+        var lastBeat = Date()
+        while !stopping.load(ordering: .relaxed) {
+            let ready = try poller.poll(milliseconds: Int(heartbeatInterval * 500))
+            if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { receive(frames) } }
+            if ready.contains(1) {
+                for message in results.drain() { try socket.send(Envelope.encode(message)) }
+            }
+            if Date().timeIntervalSince(lastBeat) >= heartbeatInterval {
+                _ = try socket.send([beat], dontWait: true)
+                lastBeat = Date()
+            }
+        }
+    }
+
+    private func receive(_ frames: [Data]) {
+        do {
+            guard frames.count == 1 else { throw Envelope.Rejection.malformed("expected one frame, got \(frames.count)") }
+            jobs.push(try Envelope.decode(JobMessage.self, from: frames[0]))
+        } catch {
+            counters.withLock { $0.dropped += 1 }
+            logger.warning("dropped a message from the broker", metadata: ["reason": "\(error)"])
+        }
+    }
+
+    private func evaluateJobs() {
+        while let job = jobs.pop() {
+            let result = evaluate(job)
+            counters.withLock { $0.done += 1 }
+            results.post(.result(job: job.job, result))
+        }
+    }
+
+    func evaluate(_ job: JobMessage) -> EvaluationResult {
+        guard job.taskHash == evaluator.taskHash else {
+            return .failure("this worker runs task \(evaluator.taskHash), not \(job.taskHash)", stage: job.stage, seconds: 0)
+        }
+        do {
+            let graph = try LossParser.parse(job.source).graph
+            try LossValidator.validate(graph)
+            return evaluator.evaluate(graph, name: job.name, stage: job.stage)
+        } catch {
+            return .failure("the loss does not parse: \(error.description)", stage: job.stage, seconds: 0)
+        }
+    }
+}
+
+/// A blocking FIFO of jobs shared by a worker's evaluator threads.
+final class JobQueue: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [JobMessage] = []
+    private var closed = false
+
+    func push(_ job: JobMessage) {
+        condition.lock()
+        items.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The next job, waiting for one; nil once closed.
+    func pop() -> JobMessage? {
+        condition.lock()
+        defer { condition.unlock() }
+        while items.isEmpty, !closed { condition.wait() }
+        return closed ? nil : items.removeFirst()
+    }
+
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Evaluation
+import Farm
+import Foundation
+import Island
+import Logging
+import ServiceLifecycle
+
+extension Evod {
+    /// Runs the farm broker: islands' requests in, jobs out to workers, results back, a result cache.
+    func runFarm(cluster: ClusterConfig) async throws {
+        let logger = logger("evod.farm")
+        let directory = cluster.farmDirectory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let cache = try ResultCache(path: directory + "/cache.sqlite")
+        let token = try ControlToken.create(in: directory)
+        let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, logger: logger)
+        let service = BlockingService(name: "broker", logger: logger, stop: { broker.stop() }, body: { try broker.run() })
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// Runs one worker: evaluates the broker's jobs with the config's task on `--threads` threads.
+    func runWorker(cluster: ClusterConfig) async throws {
+        var logger = logger("evod.worker")
+        logger[metadataKey: "pid"] = "\(getpid())"
+        let task: TaskConfig
+        do { task = try cluster.task() } catch { throw ValidationError("\(error)") }
+        let worker = FarmWorker(evaluator: task.makeEvaluator(), endpoint: connect ?? cluster.farm.workersEndpoint,
+                                threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
+        let service = BlockingService(name: "worker", logger: logger, stop: { worker.stop() }, body: { try worker.run() })
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("worker stopped", metadata: ["evaluated": "\(worker.done)"])
+    }
+}
+
+/// A service around a blocking loop on its own thread, stopped by a closure on graceful shutdown.
+struct BlockingService: Service, CustomStringConvertible {
+    let name: String
+    let logger: Logger
+    let stop: @Sendable () -> Void
+    let body: @Sendable () throws -> Void
+
+    var description: String { "BlockingService(\(name))" }
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await BlockingThread.run(name: name, body)
+        } onGracefulShutdown: {
+            stop()
+        }
+    }
+}

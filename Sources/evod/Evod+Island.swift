@@ -1,0 +1,68 @@
+import ArgumentParser
+import Evaluation
+import Farm
+import Foundation
+import Island
+import Logging
+import ServiceLifecycle
+import Wire
+
+extension Evod {
+    /// Runs one island: its generation loop, its control endpoint and, when the config has a
+    /// policy, its migration endpoint; evaluations go to the local pool or to the farm.
+    func runIsland(_ island: Int, cluster: ClusterConfig) async throws {
+        var logger = logger("evod.island")
+        logger[metadataKey: "island"] = "\(island)"
+        let settings: IslandSettings
+        let task: TaskConfig
+        let policy: MigrationPolicy?
+        do {
+            settings = try cluster.settings(forIsland: island)
+            task = try cluster.task()
+            policy = try cluster.migrationPolicy()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        guard let entry = cluster.entry(forIsland: island) else {
+            throw ValidationError("\(config): there is no island \(island) (the config lists \(cluster.islands.count))")
+        }
+        let directory = cluster.stateDirectory(forIsland: island)
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try IslandStore(path: directory + "/island.sqlite")
+        var farmClient: FarmClient?
+        let evaluator: any Evaluator
+        switch cluster.evaluator {
+        case .local: evaluator = task.makeEvaluator()
+        case .farm:
+            let client = FarmClient(endpoint: cluster.farm.islandsEndpoint, identity: "island-\(island)",
+                                    resendInterval: cluster.farm.resendInterval, logger: logger)
+            try client.start()
+            farmClient = client
+            evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
+        }
+        defer { farmClient?.stop() }
+        let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator)
+        let controls = IslandControls()
+        let token = try ControlToken.create(in: directory)
+        let generation = try store.generation()
+        logger.info("island starting", metadata: ["state": "\(directory)", "control": "\(entry.control)", "evaluator": "\(cluster.evaluator.rawValue)",
+                                                  "migration": "\(policy?.file ?? "off")", "generation": "\(generation)", "task": "\(task.hash)"])
+
+        let generations = Mailbox<Int>()
+        let islandService = IslandService(engine: engine, controls: controls, logger: logger,
+                                          onGeneration: { generations.post($0) }, interrupt: { [farmClient] in farmClient?.stop() })
+        let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token),
+                                            controls: controls, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),
+            .init(service: controlService),
+        ]
+        if let policy {
+            services.append(.init(service: MigrationService(engine: engine, policy: policy, entry: entry, cluster: cluster,
+                                                            generations: generations, logger: logger)))
+        }
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("island stopped", metadata: ["generation": "\((try? store.generation()) ?? -1)"])
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Island
+import LossLanguage
+import Logging
+import ServiceLifecycle
+import Wire
+
+/// The island's side of migration (DESIGN.md §7): binds a PULL endpoint for immigrants and
+/// PUSH-connects to the peers of the policy's topology. After each generation (and every
+/// `every_seconds`) it sends emigrants when the policy says so; every message received is verified,
+/// counted and logged, and whatever cannot be verified is dropped.
+struct MigrationService: Service, CustomStringConvertible {
+    let engine: IslandEngine
+    let policy: MigrationPolicy
+    let entry: IslandEntry
+    let cluster: ClusterConfig
+    let generations: Mailbox<Int>
+    let logger: Logger
+
+    var description: String { "MigrationService(island \(entry.id), \(policy.topology.rawValue))" }
+
+    func run() async throws {
+        let shutdown = ShutdownFlag()
+        try await withGracefulShutdownHandler {
+            try await BlockingThread.run(name: "migration") { try serve(until: shutdown) }
+        } onGracefulShutdown: {
+            shutdown.set()
+        }
+    }
+
+    private func serve(until shutdown: ShutdownFlag) throws {
+        let context = ZMQContext()
+        let inbox = try ZMQSocket(context, type: ZMQSocket.pull, maximumMessageSize: ZMQSocket.hardMessageLimit)
+        try inbox.bind(entry.migration)
+        let ids = cluster.islands.map(\.id)
+        var outboxes: [Int: ZMQSocket] = [:]
+        for peer in policy.peers(of: entry.id, among: ids) {
+            guard let endpoint = cluster.entry(forIsland: peer)?.migration else { continue }
+            let socket = try ZMQSocket(context, type: ZMQSocket.push, maximumMessageSize: ZMQSocket.hardMessageLimit)
+            try socket.connect(endpoint)
+            outboxes[peer] = socket
+        }
+        logger.info("migration ready", metadata: ["policy": "\(policy.file)", "topology": "\(policy.topology.rawValue)",
+                                                  "listening": "\(entry.migration)", "peers": "\(outboxes.keys.sorted())"])
+        var poller = Poller()
+        poller.add(inbox)
+        poller.add(fileDescriptor: generations.fileDescriptor)
+        var random = RandomSource(seed: engine.settings.seed ^ 0x7261_6E64)
+        var lastMigration = Date()
+        var generation = (try? engine.store.generation()) ?? 0
+        while !shutdown.isSet {
+            let ready = try poller.poll(milliseconds: 100)
+            if ready.contains(0) { while let frames = try inbox.receive(dontWait: true) { receive(frames) } }
+            var due = false
+            if ready.contains(1) {
+                for finished in generations.drain() {
+                    generation = finished
+                    due = due || policy.isDue(generation: finished, secondsSinceLast: 0)
+                    if policy.resetEveryGenerations > 0, finished % policy.resetEveryGenerations == 0 {
+                        resetIfWeak(generation: finished, random: &random)
+                    }
+                }
+            }
+            if due || policy.isDue(generation: 0, secondsSinceLast: Date().timeIntervalSince(lastMigration)) {
+                lastMigration = Date()
+                try send(generation: generation, outboxes: outboxes, random: &random)
+            }
+        }
+    }
+
+    private func send(generation: Int, outboxes: [Int: ZMQSocket], random: inout RandomSource) throws {
+        let destinations = policy.destinations(of: entry.id, among: cluster.islands.map(\.id), random: &random)
+        guard let message = try engine.emigrate(policy: policy, peers: destinations, generation: generation) else { return }
+        let frame = Envelope.encode(message)
+        var undelivered: [Int] = []
+        for peer in destinations {
+            if try outboxes[peer]?.send([frame], dontWait: true) != true { undelivered.append(peer) }
+        }
+        logger.info("migrants sent", metadata: ["sequence": "\(message.sequence)", "to": "\(destinations)",
+                                                "candidates": "\(message.candidates.map(\.lineage.id))",
+                                                "undelivered": "\(undelivered)"])
+    }
+
+    /// The FunSearch reset: ranks every island by its best fitness (asked over the control plane);
+    /// when this island is in the weaker half, it re-seeds its archive with a random survivor's best.
+    private func resetIfWeak(generation: Int, random: inout RandomSource) {
+        var ranking: [(id: Int, fitness: Double)] = []
+        for island in cluster.islands {
+            let status = try? ControlClient(endpoint: island.control, timeoutMilliseconds: 1_000).request(["command": "status"]) as? [String: Any]
+            guard let status else { continue }
+            ranking.append((island.id, (status["best"] as? [String: Any])?["fitness"] as? Double ?? -.infinity))
+        }
+        ranking.sort { ($0.fitness, -$0.id) < ($1.fitness, -$1.id) }
+        let weak = Set(ranking.prefix(ranking.count / 2).map(\.id))
+        let survivors = ranking.map(\.id).filter { !weak.contains($0) }
+        guard weak.contains(entry.id), !survivors.isEmpty else { return }
+        let survivor = survivors[Int(random.next() % UInt64(survivors.count))]
+        guard let endpoint = cluster.entry(forIsland: survivor)?.control,
+              let best = (try? ControlClient(endpoint: endpoint, timeoutMilliseconds: 2_000).request(["command": "best", "top": 1])) as? [[String: Any]],
+              let first = best.first, let migrant = Migrant(described: first, island: survivor) else {
+            logger.warning("island reset skipped: no best from the survivor", metadata: ["survivor": "\(survivor)"])
+            return
+        }
+        let message = MigrantMessage(source: survivor, sequence: 0, taskHash: engine.evaluatorTaskHash, sentAt: Date().timeIntervalSince1970, candidates: [migrant])
+        do {
+            let reseeded = try engine.reset(with: message)
+            logger.notice("island reset", metadata: ["generation": "\(generation)", "survivor": "\(survivor)", "best": "\(migrant.lineage.name)",
+                                                    "fitness": "\(migrant.fitness)", "reseeded": "\(reseeded)", "ranking": "\(ranking.map(\.id))"])
+        } catch {
+            logger.error("island reset failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func receive(_ frames: [Data]) {
+        do {
+            guard frames.count == 1 else { throw Envelope.Rejection.malformed("expected one frame, got \(frames.count)") }
+            let message = try Envelope.decode(MigrantMessage.self, from: frames[0])
+            let report = try engine.receive(message, policy: policy)
+            let latency = Date().timeIntervalSince1970 - message.sentAt
+            logger.info("migrants received", metadata: [
+                "from": "\(message.source)", "sequence": "\(message.sequence)", "received": "\(report.received)",
+                "accepted": "\(report.accepted)", "rejected": "\(report.rejected)", "reasons": "\(report.reasons)",
+                "latency_ms": "\(String(format: "%.2f", latency * 1000))",
+            ])
+        } catch {
+            try? engine.store.countDroppedMigration()
+            logger.warning("dropped a migration message", metadata: ["reason": "\(error)"])
+        }
+    }
+}
