@@ -31,16 +31,26 @@ final class FarmRig {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-farm-bench-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var settings = FarmSettings()
-        let base = Int.random(in: 40_000...50_000)
+        // Ephemeral ports the kernel picks for the broker (no collision with a rig still closing).
         (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
-            ("tcp://127.0.0.1:\(base)", "tcp://127.0.0.1:\(base + 1)", "tcp://127.0.0.1:\(base + 2)")
+            ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*")
         broker = BrokerServer(settings: settings, cache: try ResultCache(path: directory + "/cache.sqlite"), token: "bench", logger: logger)
-        workers = (0..<count).map { _ in
-            FarmWorker(evaluator: evaluator, endpoint: settings.workersEndpoint, threads: threads, heartbeatInterval: 0.5, logger: logger)
-        }
-        client = FarmClient(endpoint: settings.islandsEndpoint, identity: "island-bench", resendInterval: 600, logger: logger)
         let broker = self.broker
-        Thread { try? broker.run() }.start()
+        let thread = Thread {
+            do { try broker.run() } catch { fatalError("the benchmark's broker failed: \(error)") }
+        }
+        thread.name = "broker"
+        thread.start()
+        var bound: [String]?
+        while bound == nil {
+            Thread.sleep(forTimeInterval: 0.01)
+            bound = broker.boundEndpoints.withLock { $0 }
+        }
+        let endpoints = bound ?? []
+        workers = (0..<count).map { _ in
+            FarmWorker(evaluator: evaluator, endpoint: endpoints[1], threads: threads, heartbeatInterval: 0.5, logger: logger)
+        }
+        client = FarmClient(endpoint: endpoints[0], identity: "island-bench", resendInterval: 600, logger: logger)
         for worker in workers { Thread { try? worker.run() }.start() }
         try client.start()
         while broker.status()["workers"] as? Int != count { Thread.sleep(forTimeInterval: 0.01) }
@@ -102,19 +112,21 @@ func benchmarkFarm() throws {
     pair.stop()
     print(String(format: "farm_throughput_noop_2_workers    %.0f evaluations/s  (%d distinct requests, 64 in flight; target >= 2000)", Double(total) / seconds, total))
 
-    // 3. Scaling with a task that sleeps 100 ms: 1 to 32 worker threads.
+    // 3. Scaling with a task that sleeps 100 ms: 1 to 32 worker threads. Efficiency is throughput
+    // over the ideal, threads / 0.1 s (stricter than over the measured 1-thread point).
     let sleeper = SleepEvaluator(seconds: 0.1)
-    var single = 0.0
     var line = "farm_scaling_sleep_100ms          "
+    var worst = 1.0
     for threads in [1, 2, 4, 8, 16, 32] {
         let rig = try FarmRig(evaluator: sleeper, workers: 1, threads: threads)
-        let jobs = 8 * threads
+        let jobs = 16 * threads
         let throughput = Double(jobs) / rig.run(jobs, callers: jobs, taskHash: sleeper.taskHash)
         rig.stop()
-        if threads == 1 { single = throughput }
-        line += String(format: "%d: %.1f/s eff %.3f  ", threads, throughput, throughput / (single * Double(threads)))
+        let efficiency = throughput / (Double(threads) / sleeper.seconds)
+        worst = min(worst, efficiency)
+        line += String(format: "%d: %.1f/s eff %.3f  ", threads, throughput, efficiency)
     }
-    print(line + "(target: efficiency >= 0.9 at 32)")
+    print(line + String(format: "(lowest %.3f; target >= 0.9)", worst))
 }
 
 /// A counter that hands out 0, 1, 2, ... to any thread.

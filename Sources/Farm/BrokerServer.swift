@@ -16,6 +16,9 @@ public final class BrokerServer: Sendable {
     private let stopping = Atomic<Bool>(false)
     /// Nanoseconds the loop spent handling messages (not waiting): the broker's own cost.
     private let busyNanoseconds = Atomic<UInt64>(0)
+    /// The endpoints as bound (islands, workers, control), once listening; ports chosen by the
+    /// kernel for `tcp://host:*` are filled in.
+    public let boundEndpoints = Mutex<[String]?>(nil)
 
     public init(settings: FarmSettings, cache: ResultCache, token: String, logger: Logger) {
         self.settings = settings
@@ -39,6 +42,7 @@ public final class BrokerServer: Sendable {
         try workers.bind(settings.workersEndpoint)
         let control = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try control.bind(settings.controlEndpoint)
+        boundEndpoints.withLock { $0 = [islands, workers, control].map { $0.lastEndpoint ?? "?" } }
         var poller = Poller()
         poller.add(islands)
         poller.add(workers)
@@ -65,8 +69,8 @@ public final class BrokerServer: Sendable {
             }
             for message in outgoing {
                 switch message {
-                case let .reply(island, reply):
-                    let sent = try islands.send([island, Envelope.encode(reply)], dontWait: true)
+                case let .reply(island, reply, result):
+                    let sent = try islands.send([island, Envelope.encode(reply), result], dontWait: true)
                     logger.debug("result sent", metadata: ["island": "\(String(decoding: island, as: UTF8.self))", "request": "\(reply.requestID)",
                                                            "cached": "\(reply.cached)", "queued": "\(sent)"])
                 case let .job(worker, job):
@@ -96,7 +100,9 @@ public final class BrokerServer: Sendable {
     }
 
     func handleWorker(_ frames: [Data], now: Double) -> [BrokerState.Outgoing] {
-        guard frames.count == 2 else { return drop("expected 1 frame after the routing id, got \(frames.count - 1)", endpoint: "workers") }
+        guard frames.count == 2 || frames.count == 3 else {
+            return drop("expected 1 or 2 frames after the routing id, got \(frames.count - 1)", endpoint: "workers")
+        }
         let identity = frames[0]
         do {
             let message = try Envelope.decode(WorkerMessage.self, from: frames[1])
@@ -111,8 +117,12 @@ public final class BrokerServer: Sendable {
                     return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now)
                 }
             case "result":
-                guard let job = message.job, let result = message.result else { throw Envelope.Rejection.malformed("'result' needs job and result") }
-                return state.withLock { $0.result(result, job: job, from: identity, now: now) }
+                // The result itself is passed on as the worker wrote it; the island decodes it.
+                guard let job = message.job, frames.count == 3, frames[2].first == UInt8(ascii: "{"),
+                      frames[2].count <= Envelope.maximumMessageSize else {
+                    throw Envelope.Rejection.malformed("'result' needs a job and a second frame with the result's JSON object")
+                }
+                return state.withLock { $0.result(frames[2], job: job, from: identity, now: now) }
             default:
                 throw Envelope.Rejection.unexpectedType(message.type)
             }

@@ -29,7 +29,8 @@ public final class BrokerState {
 
     /// A message to send: to an island (a reply) or to a worker (a job).
     public enum Outgoing {
-        case reply(island: Data, EvaluationReply)
+        /// The reply's header and the result's JSON.
+        case reply(island: Data, EvaluationReply, result: Data)
         case job(worker: Data, JobMessage)
     }
 
@@ -64,7 +65,7 @@ public final class BrokerState {
         let waiter = Waiter(island: island, requestID: request.requestID)
         if let cached = cache.result(for: request.cacheKey) {
             counters.cacheHits += 1
-            return [.reply(island: island, EvaluationReply(requestID: request.requestID, result: cached, cached: true))]
+            return [.reply(island: island, EvaluationReply(requestID: request.requestID, cached: true), result: cached)]
         }
         if let id = jobByKey[request.cacheKey], var job = jobs[id] {
             if let index = job.waiters.firstIndex(where: { $0.requestID == request.requestID }) {
@@ -102,7 +103,8 @@ public final class BrokerState {
     }
 
     /// A worker's result: cached, then sent to every island waiting for it.
-    public func result(_ result: EvaluationResult, job id: Int64, from identity: Data, now: Double) -> [Outgoing] {
+    /// `result` is the result's JSON as the worker wrote it.
+    public func result(_ result: Data, job id: Int64, from identity: Data, now: Double) -> [Outgoing] {
         workers[identity]?.jobs.remove(id)
         workers[identity]?.lastSeen = now
         guard let job = jobs[id], job.worker == identity else {
@@ -115,7 +117,7 @@ public final class BrokerState {
         counters.done += 1
         // The first waiter asked for the training; the others joined it and count as served from cache.
         return job.waiters.enumerated().map { index, waiter in
-            .reply(island: waiter.island, EvaluationReply(requestID: waiter.requestID, result: result, cached: index > 0))
+            .reply(island: waiter.island, EvaluationReply(requestID: waiter.requestID, cached: index > 0), result: result)
         } + dispatch()
     }
 

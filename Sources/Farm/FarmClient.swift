@@ -92,12 +92,16 @@ public final class FarmClient: Sendable {
 
     private func deliver(_ frames: [Data]) {
         do {
-            guard frames.count == 1 else { throw Envelope.Rejection.malformed("expected one frame, got \(frames.count)") }
+            guard frames.count == 2 else { throw Envelope.Rejection.malformed("expected two frames, got \(frames.count)") }
             let reply = try Envelope.decode(EvaluationReply.self, from: frames[0])
             guard let waiter = pending.withLock({ $0.removeValue(forKey: reply.requestID) }) else {
                 throw Envelope.Rejection.malformed("no request '\(reply.requestID)' is waiting (answered already)")
             }
-            var result = reply.result
+            // A result that does not decode is the evaluation's failure, not a reason to wait forever.
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+            var result = (try? decoder.decode(EvaluationResult.self, from: frames[1]))
+                ?? .failure("the farm returned a result that is not an evaluation result", stage: waiter.request.stage, seconds: 0)
             result.cached = reply.cached
             waiter.fulfil(result)
         } catch {

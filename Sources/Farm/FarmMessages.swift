@@ -38,25 +38,26 @@ public struct CacheKey: Hashable, Sendable {
     public var stage: Stage
 }
 
-/// The broker's answer to a request (broker -> island).
+/// The broker's answer to a request (broker -> island): this header, then a second frame with the
+/// result's JSON, which the broker passes on (and caches) as the worker wrote it, never re-encoding it.
 public struct EvaluationReply: Codable, Sendable, EnvelopeMessage {
     public static let types: Set<String> = ["result"]
     public var v = Envelope.version
     public var type = "result"
     public var requestID: String
-    public var result: EvaluationResult
     /// True when the result came from the cache or from another island's identical request.
     public var cached: Bool
 
-    public init(requestID: String, result: EvaluationResult, cached: Bool) {
-        (self.requestID, self.result, self.cached) = (requestID, result, cached)
+    public init(requestID: String, cached: Bool) {
+        (self.requestID, self.cached) = (requestID, cached)
     }
 
-    enum CodingKeys: String, CodingKey { case v, type, requestID = "request_id", result, cached }
+    enum CodingKeys: String, CodingKey { case v, type, requestID = "request_id", cached }
 }
 
-/// What a worker says to the broker: `ready` (on start: its task and thread count), `heartbeat`,
-/// and `result` (of one job).
+/// What a worker says to the broker: `ready` (on start: its task and thread count), `heartbeat`
+/// (the same fields, so a restarted broker learns of it), and `result` (of one job; the result's
+/// JSON follows in a second frame).
 public struct WorkerMessage: Codable, Sendable, EnvelopeMessage {
     public static let types: Set<String> = ["ready", "heartbeat", "result"]
     public var v = Envelope.version
@@ -64,19 +65,21 @@ public struct WorkerMessage: Codable, Sendable, EnvelopeMessage {
     public var taskHash: String?
     public var capacity: Int?
     public var job: Int64?
-    public var result: EvaluationResult?
 
     public static func ready(taskHash: String, capacity: Int) -> WorkerMessage {
         WorkerMessage(type: "ready", taskHash: taskHash, capacity: capacity)
     }
 
-    public static let heartbeat = WorkerMessage(type: "heartbeat")
-
-    public static func result(job: Int64, _ result: EvaluationResult) -> WorkerMessage {
-        WorkerMessage(type: "result", job: job, result: result)
+    public static func heartbeat(taskHash: String, capacity: Int) -> WorkerMessage {
+        WorkerMessage(type: "heartbeat", taskHash: taskHash, capacity: capacity)
     }
 
-    enum CodingKeys: String, CodingKey { case v, type, taskHash = "task_hash", capacity, job, result }
+    /// The two frames of a result: this header and the result's JSON.
+    public static func result(job: Int64, _ result: EvaluationResult) -> [Data] {
+        [Envelope.encode(WorkerMessage(type: "result", job: job)), Envelope.encode(result)]
+    }
+
+    enum CodingKeys: String, CodingKey { case v, type, taskHash = "task_hash", capacity, job }
 }
 
 /// A job handed to a worker (broker -> worker): the request's loss, stage and task, under the

@@ -17,7 +17,7 @@ public final class FarmWorker: Sendable {
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let jobs = JobQueue()
-    private let results = Mailbox<WorkerMessage>()
+    private let results = Mailbox<[Data]>()
     private let counters = Mutex((done: 0, dropped: 0))
 
     public init(evaluator: any Evaluator, endpoint: String, threads: Int, heartbeatInterval: Double, logger: Logger) {
@@ -51,9 +51,7 @@ public final class FarmWorker: Sendable {
         try socket.connect(endpoint)
         let announce = Envelope.encode(WorkerMessage.ready(taskHash: evaluator.taskHash, capacity: threads))
         try socket.send(announce)
-        var heartbeat = WorkerMessage.heartbeat
-        (heartbeat.taskHash, heartbeat.capacity) = (evaluator.taskHash, threads)
-        let beat = Envelope.encode(heartbeat)
+        let beat = Envelope.encode(WorkerMessage.heartbeat(taskHash: evaluator.taskHash, capacity: threads))
         var poller = Poller()
         poller.add(socket)
         poller.add(fileDescriptor: results.fileDescriptor)
@@ -63,7 +61,7 @@ public final class FarmWorker: Sendable {
             let ready = try poller.poll(milliseconds: Int(heartbeatInterval * 500))
             if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { receive(frames) } }
             if ready.contains(1) {
-                for message in results.drain() { try socket.send(Envelope.encode(message)) }
+                for frames in results.drain() { try socket.send(frames) }
             }
             if Date().timeIntervalSince(lastBeat) >= heartbeatInterval {
                 _ = try socket.send([beat], dontWait: true)
@@ -86,7 +84,7 @@ public final class FarmWorker: Sendable {
         while let job = jobs.pop() {
             let result = evaluate(job)
             counters.withLock { $0.done += 1 }
-            results.post(.result(job: job.job, result))
+            results.post(WorkerMessage.result(job: job.job, result))
         }
     }
 

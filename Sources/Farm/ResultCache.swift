@@ -7,8 +7,9 @@ import GRDB
 /// is told about them, so a restarted broker answers from the cache what it answered before.
 public final class ResultCache: @unchecked Sendable {
     private let queue: DatabaseQueue
-    private var memory: [CacheKey: EvaluationResult] = [:]
-    private var unwritten: [(CacheKey, EvaluationResult)] = []
+    /// Results as the workers wrote them (JSON of ``EvaluationResult``).
+    private var memory: [CacheKey: Data] = [:]
+    private var unwritten: [(CacheKey, Data)] = []
 
     public init(path: String) throws {
         var configuration = Configuration()
@@ -26,23 +27,22 @@ public final class ResultCache: @unchecked Sendable {
                     PRIMARY KEY (fingerprint, task_hash, stage))
                 """)
         }
-        let decoder = JSONDecoder()
         try queue.read { db in
             for row in try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM results") {
-                guard let stage = Stage(rawValue: row["stage"]),
-                      let result = try? decoder.decode(EvaluationResult.self, from: Data((row["result"] as String).utf8)) else { continue }
-                memory[CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage)] = result
+                guard let stage = Stage(rawValue: row["stage"]) else { continue }
+                memory[CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage)] = Data((row["result"] as String).utf8)
             }
         }
     }
 
     public var count: Int { memory.count }
 
-    public func result(for key: CacheKey) -> EvaluationResult? { memory[key] }
+    /// The cached result's JSON.
+    public func result(for key: CacheKey) -> Data? { memory[key] }
 
     /// Stores a result in memory (replacing none: the first result for a key is the one every island
     /// gets); ``flush()`` writes what was stored since the last flush to the file in one transaction.
-    public func store(_ result: EvaluationResult, for key: CacheKey) {
+    public func store(_ result: Data, for key: CacheKey) {
         guard memory[key] == nil else { return }
         memory[key] = result
         unwritten.append((key, result))
@@ -52,8 +52,7 @@ public final class ResultCache: @unchecked Sendable {
     /// answered result is on disk).
     public func flush() throws {
         guard !unwritten.isEmpty else { return }
-        let encoder = JSONEncoder()
-        let rows = try unwritten.map { key, result in (key, String(decoding: try encoder.encode(result), as: UTF8.self)) }
+        let rows = unwritten.map { key, result in (key, String(decoding: result, as: UTF8.self)) }
         let now = Date().timeIntervalSince1970
         try queue.write { db in
             for (key, json) in rows {

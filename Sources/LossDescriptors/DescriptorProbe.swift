@@ -14,8 +14,8 @@ final class DescriptorProbe {
     static let referenceChosen = -20.0, referenceRejected = -25.0
 
     let graph: LossGraph
-    /// One evaluator for every whole-grid batch (they all have the grid's size).
-    private var gridEvaluator: LossEvaluator?
+    /// One evaluator for every block of a separable evaluation.
+    private var blockEvaluator: LossEvaluator?
 
     init(graph: LossGraph) { self.graph = graph }
 
@@ -36,16 +36,31 @@ final class DescriptorProbe {
     /// dl/dx from d/dpc and d/dpr: on the slice, d pc/d x = 1/(2 beta) and d pr/d x = -1/(2 beta).
     private static func slope(_ gpc: Double, _ gpr: Double, beta: Double) -> Double { (gpc - gpr) / (2 * beta) }
 
+    /// Samples per block of a separable evaluation: the grid is walked in blocks small enough for
+    /// the evaluator's buffers to stay in cache (the slopes of a loss without coupling are per sample).
+    static let block = 200
+
     private func separableSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
         let evaluator: LossEvaluator
-        if xs.count == Self.grid.count, let cached = gridEvaluator {
-            evaluator = cached
-        } else {
-            evaluator = LossEvaluator(graph: graph, batchSize: xs.count)
-            if xs.count == Self.grid.count { gridEvaluator = evaluator }
+        if let cached = blockEvaluator { evaluator = cached } else {
+            evaluator = LossEvaluator(graph: graph, batchSize: Self.block)
+            blockEvaluator = evaluator
         }
-        let g = evaluator.gradient(Self.batch(xs, beta: beta), beta: beta, seed: .sum)
-        return (0..<xs.count).map { Self.slope(g.pc[$0], g.pr[$0], beta: beta) }
+        let batch = Self.batch(xs + Array(repeating: 0, count: (Self.block - xs.count % Self.block) % Self.block), beta: beta)
+        var gpc = [Double](repeating: 0, count: batch.count), gpr = gpc
+        batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
+            batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
+                gpc.withUnsafeMutableBufferPointer { gc in gpr.withUnsafeMutableBufferPointer { gr in
+                    guard let pc = pc.baseAddress, let pr = pr.baseAddress, let rc = rc.baseAddress, let rr = rr.baseAddress,
+                          let gc = gc.baseAddress, let gr = gr.baseAddress else { return }
+                    for start in stride(from: 0, to: batch.count, by: Self.block) {
+                        evaluator.objectiveAndGradient(pc: pc + start, pr: pr + start, rc: rc + start, rr: rr + start, beta: beta,
+                                                       seed: .sum, gradPC: gc + start, gradPR: gr + start)
+                    }
+                } }
+            } }
+        } }
+        return (0..<xs.count).map { Self.slope(gpc[$0], gpr[$0], beta: beta) }
     }
 
     private func coupledSlopes(_ xs: [Double], _ beta: Double) -> [Double] {

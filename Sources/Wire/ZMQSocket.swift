@@ -62,6 +62,14 @@ public final class ZMQSocket: @unchecked Sendable {
         guard zmq_bind(handle, endpoint) == 0 else { throw WireError.last("bind \(endpoint)") }
     }
 
+    /// The endpoint last bound, with the port the kernel chose for a `tcp://host:*` bind.
+    public var lastEndpoint: String? {
+        var buffer = [CChar](repeating: 0, count: 256)
+        var size = buffer.count
+        guard zmq_getsockopt(handle, ZMQ_LAST_ENDPOINT, &buffer, &size) == 0 else { return nil }
+        return String(cString: buffer)
+    }
+
     public func connect(_ endpoint: String) throws {
         guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("connect \(endpoint)") }
     }
