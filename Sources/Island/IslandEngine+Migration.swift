@@ -85,42 +85,58 @@ extension IslandEngine {
             let verdict = Result { () throws(MigrantRejection) in try verify(message.candidates[i]) }
             verdicts.withLock { $0[i] = verdict }
         }
-        for (index, migrant) in message.candidates.enumerated() {
-            report.received += 1
-            do {
-                guard let verdict = verdicts.withLock({ $0[index] }) else { throw MigrantRejection("already on this island") }
-                let (graph, descriptors) = try verdict.get()
-                let accepted = try withArchiveLock { archive -> Bool in
-                    if try store.liveCandidate(fingerprint: migrant.fingerprint) != nil { throw MigrantRejection("already on this island") }
+        // Place them under the archive lock and record the whole message in one transaction.
+        let generation = try store.generation()
+        try withArchiveLock { archive in
+            var entries: [IslandStore.ImmigrationEntry] = []
+            var placed: [(index: Int, cell: Int, descriptors: Descriptors)] = []
+            var seen = Set<String>()
+            for (index, migrant) in message.candidates.enumerated() {
+                report.received += 1
+                do {
+                    guard let verdict = verdicts.withLock({ $0[index] }), seen.insert(migrant.fingerprint).inserted else {
+                        throw MigrantRejection("already on this island")
+                    }
+                    let (graph, descriptors) = try verdict.get()
                     let cell = archive.bins.cell(of: descriptors)
-                    let incumbent = archive.elites[cell]
-                    let place = incumbent.map { migrant.fitness > $0.fitness
+                    let incumbent = placed.last(where: { $0.cell == cell }).map { message.candidates[$0.index].fitness } ?? archive.elites[cell]?.fitness
+                    let place = incumbent.map { migrant.fitness > $0
                         || (policy.reception == .replaceWorst && archive.worstCell == cell)
                         || (policy.reception == .random && random.uniform() < 0.5) } ?? true
                     guard place else { throw MigrantRejection("its cell holds a fitter elite") }
-                    let outcome = incumbent == nil ? "new" : migrant.fitness > (incumbent?.fitness ?? 0) ? "improved" : "replaced"
-                    var record = CandidateRecord(generation: try store.generation(), name: migrant.lineage.name, source: migrant.source,
-                                                 parents: [], proposer: "migrant:\(message.source)", status: .evaluated)
-                    record.canonical = graph.canonicalForm
-                    record.fingerprint = migrant.fingerprint
-                    record.fitness = migrant.fitness
-                    record.stage = migrant.stage
-                    record.metrics = String(decoding: (try? JSONEncoder().encode(migrant.metrics)) ?? Data("{}".utf8), as: UTF8.self)
-                    (record.convexity, record.grad0, record.betaSensitivity) = (descriptors.convexity, descriptors.grad0, descriptors.betaSensitivity)
-                    record.outcome = outcome
-                    record.evaluatedAt = Date().timeIntervalSince1970
-                    let id = try store.recordImmigrant(record, cell: cell, outcome: outcome, peer: message.source, sequence: message.sequence)
-                    archive.place(Elite(candidate: id, fitness: migrant.fitness, descriptors: descriptors))
-                    return true
+                    let outcome = incumbent == nil ? "new" : migrant.fitness > (incumbent ?? 0) ? "improved" : "replaced"
+                    entries.append(.accepted(Self.immigrantRecord(migrant, graph: graph, descriptors: descriptors, from: message.source,
+                                                                  generation: generation, outcome: outcome), cell: cell))
+                    placed.append((index, cell, descriptors))
+                    report.accepted += 1
+                } catch let rejection as MigrantRejection {
+                    entries.append(.rejected(fingerprint: migrant.fingerprint, reason: rejection.reason))
+                    report.rejected += 1
+                    report.reasons.append(rejection.reason)
                 }
-                if accepted { report.accepted += 1 }
-            } catch let rejection as MigrantRejection {
-                report.rejected += 1
-                report.reasons.append(rejection.reason)
-                try store.recordRejectedImmigrant(fingerprint: migrant.fingerprint, reason: rejection.reason, peer: message.source, sequence: message.sequence)
+            }
+            let ids = try store.recordImmigration(entries, peer: message.source, sequence: message.sequence)
+            for (id, placement) in zip(ids, placed) {
+                archive.place(Elite(candidate: id, fitness: message.candidates[placement.index].fitness, descriptors: placement.descriptors))
             }
         }
         return report
+    }
+
+    /// The candidate row of an accepted immigrant: evaluated, proposer `migrant:<island>`.
+    static func immigrantRecord(_ migrant: Migrant, graph: LossGraph, descriptors: Descriptors, from island: Int,
+                                generation: Int, outcome: String) -> CandidateRecord {
+        var record = CandidateRecord(generation: generation, name: migrant.lineage.name, source: migrant.source,
+                                     parents: [], proposer: "migrant:\(island)", status: .evaluated)
+        record.canonical = graph.canonicalForm
+        record.fingerprint = migrant.fingerprint
+        record.fitness = migrant.fitness
+        record.stage = migrant.stage
+        record.metrics = String(decoding: (try? JSONEncoder().encode(migrant.metrics)) ?? Data("{}".utf8), as: UTF8.self)
+        (record.convexity, record.grad0, record.betaSensitivity) = (descriptors.convexity, descriptors.grad0, descriptors.betaSensitivity)
+        record.outcome = outcome
+        record.evaluatedAt = Date().timeIntervalSince1970
+        return record
     }
 
     /// Parses, validates and re-describes a migrant; throws why it cannot be trusted.
@@ -134,7 +150,14 @@ extension IslandEngine {
         }
         guard graph.fingerprint.hex == migrant.fingerprint else { throw MigrantRejection("its fingerprint does not match its loss") }
         guard migrant.fitness.isFinite else { throw MigrantRejection("its fitness is not finite") }
-        guard let descriptors = try? Descriptors(of: graph) else { throw MigrantRejection("its descriptors are undefined") }
+        let known = verifiedDescriptors.withLock { $0[migrant.fingerprint] }
+        guard let descriptors = known ?? (try? Descriptors(of: graph)) else { throw MigrantRejection("its descriptors are undefined") }
+        if known == nil {
+            verifiedDescriptors.withLock { memo in
+                if memo.count >= 10_000 { memo.removeAll() }
+                memo[migrant.fingerprint] = descriptors
+            }
+        }
         let claimed = migrant.descriptors
         let tolerance = 1e-6
         guard abs(claimed.convexity - descriptors.convexity) <= tolerance, abs(claimed.grad0 - descriptors.grad0) <= tolerance,

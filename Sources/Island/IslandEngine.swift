@@ -27,6 +27,9 @@ public final class IslandEngine: Sendable {
     let proposer: MutationProposer
     /// The archive in memory, mirroring the stored one (curiosity counts are read from the store).
     private let state: Mutex<Archive>
+    /// Descriptors this island computed for migrants it verified, by fingerprint: elites are sent
+    /// again and again, and a repeat needs only its (cheap) fingerprint check. Bounded.
+    let verifiedDescriptors = Mutex<[String: Descriptors]>([:])
 
     public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator) throws {
         self.settings = settings

@@ -56,30 +56,44 @@ extension IslandStore {
         }
     }
 
-    /// Records an accepted immigrant: its candidate row (evaluated, proposer `migrant:<island>`), its
-    /// archive cell, the counters and the log line, in one transaction. Returns its local id.
-    public func recordImmigrant(_ record: CandidateRecord, cell: Int, outcome: String, peer: Int, sequence: Int) throws -> Int64 {
-        try pool.write { db in
-            var row = record
-            try row.insert(db)
-            guard let id = row.id else { throw DatabaseError(message: "the immigrant has no id after insert") }
-            try db.execute(sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
-                           arguments: [cell, id, record.fitness ?? 0])
-            try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
-                           arguments: [peer, sequence, record.fingerprint ?? "", id, outcome, Date().timeIntervalSince1970])
-            try Self.bump(db, "migration.received")
-            try Self.bump(db, "migration.accepted")
-            return id
-        }
+    /// What became of one migrant of a received message.
+    public enum ImmigrationEntry: Sendable {
+        /// Its candidate row (evaluated, proposer `migrant:<island>`) and archive cell.
+        case accepted(CandidateRecord, cell: Int)
+        case rejected(fingerprint: String, reason: String)
     }
 
-    /// Records a rejected immigrant (counted and logged, not kept as a candidate).
-    public func recordRejectedImmigrant(fingerprint: String, reason: String, peer: Int, sequence: Int) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
-                           arguments: [peer, sequence, fingerprint, "rejected: " + reason, Date().timeIntervalSince1970])
-            try Self.bump(db, "migration.received")
-            try Self.bump(db, "migration.rejected")
+    /// Records a received migrant message in one transaction: accepted immigrants' candidate rows and
+    /// archive cells, rejections, the counters and the log lines. Returns the accepted ones' new ids.
+    public func recordImmigration(_ entries: [ImmigrationEntry], peer: Int, sequence: Int) throws -> [Int64] {
+        let now = Date().timeIntervalSince1970
+        return try pool.write { db in
+            var ids: [Int64] = []
+            for entry in entries {
+                switch entry {
+                case let .accepted(record, cell):
+                    var row = record
+                    // A live candidate with this fingerprint would make the insert fail: checked here, in the transaction.
+                    if let fingerprint = row.fingerprint,
+                       try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')", arguments: [fingerprint]) != nil {
+                        throw DatabaseError(message: "immigrant \(fingerprint) is already on this island")
+                    }
+                    try row.insert(db)
+                    guard let id = row.id else { throw DatabaseError(message: "the immigrant has no id after insert") }
+                    ids.append(id)
+                    try db.execute(sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
+                                   arguments: [cell, id, record.fitness ?? 0])
+                    try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
+                                   arguments: [peer, sequence, record.fingerprint ?? "", id, record.outcome ?? "new", now])
+                    try Self.bump(db, "migration.accepted")
+                case let .rejected(fingerprint, reason):
+                    try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
+                                   arguments: [peer, sequence, fingerprint, "rejected: " + reason, now])
+                    try Self.bump(db, "migration.rejected")
+                }
+                try Self.bump(db, "migration.received")
+            }
+            return ids
         }
     }
 

@@ -5,8 +5,9 @@ import LossLanguage
 ///
 /// The probe batch: 63 reference samples at x_j = 0.5 * Phi^-1((j + 0.5) / 63) and the probe at x,
 /// all on the slice pc = rc + rho/2, pr = rr - rho/2 with rc = -20, rr = -25; l_beta(x) is the sum
-/// of the output. A loss without batch coupling is evaluated for the whole grid as one batch (the
-/// other samples add a constant); otherwise each grid point gets its own 64-sample batch.
+/// of the output. A loss without batch coupling is evaluated over the whole grid at once, in blocks
+/// of ``block`` samples (the other samples add a constant, and its slopes are per sample);
+/// otherwise each grid point gets its own 64-sample batch.
 final class DescriptorProbe {
     static let grid: [Double] = (0..<4000).map { -5 + (Double($0) + 0.5) * 0.0025 }
     static let betas = [0.01, 0.05, 0.1, 0.5, 1.0]
