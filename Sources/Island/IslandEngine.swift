@@ -1,6 +1,7 @@
 import Dispatch
 import Evaluation
 import Foundation
+import LLMProposer
 import LossDescriptors
 import LossLanguage
 import Search
@@ -15,6 +16,8 @@ public struct GenerationReport: Sendable, Hashable {
     public var evaluated = 0
     public var failed = 0
     public var added = 0
+    /// Nothing to do: the LLM proposer's budget is spent. No generation was counted.
+    public var idle = false
 }
 
 /// One island's search loop (DESIGN.md §6): pick parents from the archive, propose children,
@@ -25,16 +28,19 @@ public final class IslandEngine: Sendable {
     public let store: IslandStore
     let evaluator: any Evaluator
     let proposer: MutationProposer
+    /// The LLM proposer, when the island uses one (else the mutation proposer makes the children).
+    public let llm: LLMProposer?
     /// The archive in memory, mirroring the stored one (curiosity counts are read from the store).
     private let state: Mutex<Archive>
     /// Descriptors this island computed for migrants it verified, by fingerprint: elites are sent
     /// again and again, and a repeat needs only its (cheap) fingerprint check. Bounded.
     let verifiedDescriptors = Mutex<[String: Descriptors]>([:])
 
-    public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator) throws {
+    public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, llm: LLMProposer? = nil) throws {
         self.settings = settings
         self.store = store
         self.evaluator = evaluator
+        self.llm = llm
         proposer = MutationProposer(weights: settings.operatorWeights)
         if let hash = try store.meta("task_hash"), hash != evaluator.taskHash {
             throw IslandError.taskChanged(stored: hash, configured: evaluator.taskHash)
@@ -60,6 +66,12 @@ public final class IslandEngine: Sendable {
         var report = GenerationReport(generation: generation)
         if try store.candidateCount() == 0 {
             try proposeSeeds(&report)
+        } else if let llm, llm.budgetSpent(tokens: try tokensSpent()) {
+            try evaluatePending(&report)  // left by an earlier run
+            report.idle = true
+            return report
+        } else if let llm {
+            try proposeFromLLM(llm, generation: generation, &report)
         } else {
             try proposeChildren(generation: generation, &report)
         }

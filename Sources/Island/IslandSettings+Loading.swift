@@ -13,6 +13,10 @@ extension IslandSettings {
         seedLosses = try section.strings("seed_losses", default: seedLosses)
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
         qdFloor = try section.double("qd_floor", default: qdFloor)
+        proposer = try section.string("proposer", default: proposer)
+        if proposer != "mutation", !proposer.hasSuffix(".toml") {
+            throw section.error("proposer", "expected \"mutation\" or the path of an LLM proposer config (a .toml file), got \"\(proposer)\"")
+        }
         if let operators = try section.section("operators") {
             for operation in MutationOperator.allCases {
                 operatorWeights[operation] = try operators.double(operation.rawValue, default: operatorWeights[operation] ?? 0, in: 0...1e6)

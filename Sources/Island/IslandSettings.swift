@@ -15,6 +15,8 @@ public struct IslandSettings: Sendable, Hashable {
     public var bins = DescriptorBins.default
     /// Stage-1 fitness a candidate needs to be evaluated at stage 2.
     public var promotionThreshold = 0.5
+    /// `mutation` (the built-in proposer) or the path of an LLM proposer config (`configs/proposers/*.toml`).
+    public var proposer = "mutation"
     /// The floor of the QD-score (sum over filled cells of fitness minus it).
     public var qdFloor = -1.0
 

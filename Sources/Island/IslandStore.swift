@@ -54,6 +54,7 @@ public final class IslandStore: Sendable {
                 """)
         }
         registerMigrationTables(&migrator)
+        registerConversationTables(&migrator)
         return migrator
     }
 
@@ -99,18 +100,21 @@ public final class IslandStore: Sendable {
     /// A valid candidate whose fingerprint is already live becomes a duplicate of that one, decided
     /// inside the transaction, so two concurrent proposals of the same loss cannot both be pending.
     public func record(_ candidate: CandidateRecord) throws -> CandidateRecord {
-        try pool.write { db in
-            var row = candidate
-            if row.status == .pending, let fingerprint = row.fingerprint,
-               let existing = try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
-                                                arguments: [fingerprint]) {
-                row.status = .duplicate
-                row.duplicateOf = existing
-            }
-            try row.insert(db)
-            try Self.bump(db, "proposals." + row.status.rawValue)
-            return row
+        try pool.write { db in try Self.insertProposal(db, candidate) }
+    }
+
+    /// The insert of ``record(_:)``, inside a caller's transaction.
+    static func insertProposal(_ db: Database, _ candidate: CandidateRecord) throws -> CandidateRecord {
+        var row = candidate
+        if row.status == .pending, let fingerprint = row.fingerprint,
+           let existing = try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
+                                            arguments: [fingerprint]) {
+            row.status = .duplicate
+            row.duplicateOf = existing
         }
+        try row.insert(db)
+        try bump(db, "proposals." + row.status.rawValue)
+        return row
     }
 
     public func candidate(_ id: Int64) throws -> CandidateRecord? {

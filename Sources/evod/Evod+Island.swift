@@ -3,6 +3,7 @@ import Evaluation
 import Farm
 import Foundation
 import Island
+import LLMProposer
 import Logging
 import ServiceLifecycle
 import Wire
@@ -16,10 +17,12 @@ extension Evod {
         let settings: IslandSettings
         let task: TaskConfig
         let policy: MigrationPolicy?
+        var llm: LLMProposer?
         do {
             settings = try cluster.settings(forIsland: island)
             task = try cluster.task()
             policy = try cluster.migrationPolicy()
+            if settings.proposer != "mutation" { llm = LLMProposer(config: try ProposerConfig.load(path: settings.proposer)) }
         } catch {
             throw ValidationError("\(error)")
         }
@@ -41,16 +44,19 @@ extension Evod {
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
         }
         defer { farmClient?.stop() }
-        let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator)
+        let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator, llm: llm)
         let controls = IslandControls()
         let token = try ControlToken.create(in: directory)
         let generation = try store.generation()
         logger.info("island starting", metadata: ["state": "\(directory)", "control": "\(entry.control)", "evaluator": "\(cluster.evaluator.rawValue)",
-                                                  "migration": "\(policy?.file ?? "off")", "generation": "\(generation)", "task": "\(task.hash)"])
+                                                  "migration": "\(policy?.file ?? "off")", "proposer": "\(llm?.config.description ?? "mutation")", "generation": "\(generation)", "task": "\(task.hash)"])
 
         let generations = Mailbox<Int>()
         let islandService = IslandService(engine: engine, controls: controls, logger: logger,
-                                          onGeneration: { generations.post($0) }, interrupt: { [farmClient] in farmClient?.stop() })
+                                          onGeneration: { generations.post($0) }, interrupt: { [farmClient, llm] in
+                                              farmClient?.stop()
+                                              llm?.cancel()
+                                          })
         let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token),
                                             controls: controls, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [

@@ -29,6 +29,10 @@ struct IslandService: Service, CustomStringConvertible {
                         logger.info("generation interrupted by shutdown; its pending candidates are kept")
                         return
                     }
+                    if report.idle {
+                        Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
+                        continue
+                    }
                     logger.info("generation done", metadata: [
                         "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
                         "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",

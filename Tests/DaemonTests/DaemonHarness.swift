@@ -11,7 +11,8 @@ final class DaemonHarness {
     let port: Int
     private(set) var process: Process?
 
-    init(extraCluster: String = "") throws {
+    /// `extraCluster` goes at the top of the cluster file, `extraIsland` into its `[island]` table.
+    init(extraCluster: String = "", extraIsland: String = "") throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-daemon-\(UUID().uuidString)")
         port = try ClusterHarness.freePorts(1)[0]
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -23,6 +24,7 @@ final class DaemonHarness {
             \(extraCluster)
             [island]
             children_per_generation = 6
+            \(extraIsland)
             """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
     }
 

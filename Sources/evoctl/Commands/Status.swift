@@ -29,7 +29,23 @@ struct Status: ParsableCommand {
             return
         }
         printIslands(islands)
+        printProposers(islands)
         printFarm(farm)
+    }
+
+    /// One line per island whose proposer is an LLM: state, requests, tokens, cost, outcomes, failures.
+    func printProposers(_ islands: [[String: Any]]) {
+        for island in islands {
+            guard let proposer = island["proposer"] as? [String: Any], proposer["kind"] as? String == "llm" else { continue }
+            let tokens = proposer["tokens"] as? [String: Any] ?? [:]
+            let outcomes = (proposer["proposals"] as? [String: Int] ?? [:]).filter { $0.value > 0 }.sorted { $0.key < $1.key }
+            let failures = (proposer["failures"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
+            print(String(format: "llm %2d  %@  %@  requests %d  tokens %d  cost %.4f  proposals %@  failures %@", island["id"] as? Int ?? 0,
+                         proposer["model"] as? String ?? "?", proposer["state"] as? String ?? "?", proposer["requests"] as? Int ?? 0,
+                         tokens["total"] as? Int ?? 0, proposer["cost"] as? Double ?? 0,
+                         outcomes.isEmpty ? "-" : outcomes.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                         failures.isEmpty ? "-" : failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+        }
     }
 
     func printIslands(_ islands: [[String: Any]]) {

@@ -1,0 +1,101 @@
+import Foundation
+import LLMProposer
+import LossLanguage
+import Synchronization
+
+extension IslandEngine {
+    /// One generation of the `llm` proposer: `in_flight` conversations side by side, each first told
+    /// how its last proposal did (`Fitness: X.`, or why it failed), then asked for the next loss.
+    /// The examples are the archive's best elites at this moment, migrants included.
+    func proposeFromLLM(_ llm: LLMProposer, generation: Int, _ report: inout GenerationReport) throws {
+        let spent = try tokensSpent()
+        let examples = DiscoPOPPrompt.examples(try exampleLosses(count: llm.config.examples))
+        let tallies = Mutex(report)
+        let firstError = Mutex<(any Error)?>(nil)
+        let finished = DispatchGroup()
+        for slot in 0..<llm.config.inFlight {
+            finished.enter()
+            Thread { [self] in
+                defer { finished.leave() }
+                do {
+                    var local = GenerationReport(generation: generation)
+                    try converse(llm, slot: slot, examples: examples, spent: spent, generation: generation, &local)
+                    tallies.withLock { $0.proposed += local.proposed; $0.invalid += local.invalid; $0.duplicates += local.duplicates }
+                } catch {
+                    firstError.withLock { if $0 == nil { $0 = error } }
+                }
+            }.start()
+        }
+        finished.wait()
+        if let error = firstError.withLock({ $0 }) { throw error }
+        report = tallies.withLock { $0 }
+    }
+
+    /// One slot's exchange: feedback on its last proposal, then a new proposal (with re-samples).
+    private func converse(_ llm: LLMProposer, slot: Int, examples: String, spent: Int, generation: Int,
+                          _ report: inout GenerationReport) throws {
+        let (stored, awaiting) = try store.conversation(slot: slot)
+        var newTurns: [ChatMessage] = []
+        if let awaiting, let feedback = try feedback(on: awaiting) { newTurns.append(.user(feedback)) }
+        var conversation = Conversation(turns: llm.config.historyTurns(stored.turns + newTurns))
+        let before = conversation.turns.count
+        var tally = ProposalTally()
+        let outcome = llm.propose(&conversation, examples: examples, spent: spent, tally: &tally)
+        if case .failure(.cancelled) = outcome { throw IslandError.interrupted }  // shutting down: the slot resumes at restart
+        var record: CandidateRecord?
+        if case let .success(proposal) = outcome {
+            let name = Self.candidateName(proposal.reply.name, generation: generation, slot: slot)
+            var candidate = CandidateRecord(generation: generation, name: name, source: proposal.reply.code, parents: [],
+                                            proposer: "llm", status: .pending)
+            candidate.canonical = proposal.graph.canonicalForm
+            candidate.fingerprint = proposal.graph.fingerprint.hex
+            record = candidate
+            report.proposed += 1
+        }
+        let rejected = tally.rejected.enumerated().map { index, attempt -> CandidateRecord in
+            var candidate = CandidateRecord(generation: generation, name: "g\(generation)-llm-\(slot)-rejected-\(index)",
+                                            source: String(attempt.reply.prefix(10_000)), parents: [], proposer: "llm", status: .invalid)
+            candidate.error = attempt.error
+            return candidate
+        }
+        report.proposed += rejected.count
+        report.invalid += rejected.count
+        newTurns += conversation.turns[before...]
+        let recorded = try store.recordExchange(slot: slot, newTurns: newTurns, tally: tally, proposal: record, rejected: rejected)
+        if recorded?.status == CandidateStatus.duplicate { report.duplicates += 1 }
+    }
+
+    /// What the LLM is told about an earlier proposal, once its outcome is known.
+    private func feedback(on candidate: Int64) throws -> String? {
+        guard let record = try store.candidate(candidate) else { return nil }
+        switch record.status {
+        case .evaluated: return record.fitness.map(DiscoPOPPrompt.fitness)
+        case .failed: return DiscoPOPPrompt.failed(record.error ?? "unknown")
+        case .duplicate:
+            let fitness = try record.duplicateOf.flatMap { try store.candidate($0) }?.fitness
+            return "This loss was already tried" + (fitness.map { String(format: " (fitness %.4f)", $0) } ?? "") + ".\nPlease generate the next one."
+        case .invalid: return DiscoPOPPrompt.invalid(record.error ?? "invalid")
+        case .pending: return "Its evaluation was interrupted and is still running.\nPlease generate the next one."
+        }
+    }
+
+    /// The archive's best elites as (compact code, fitness), fittest first.
+    func exampleLosses(count: Int) throws -> [(code: String, fitness: Double)] {
+        let elites = archive.elites.values.sorted { ($0.fitness, -$0.candidate) > ($1.fitness, -$1.candidate) }.prefix(count)
+        return try elites.compactMap { elite in
+            try store.candidate(elite.candidate)?.canonical.map { ($0, elite.fitness) }
+        }
+    }
+
+    /// Tokens this island's LLM proposer has used so far.
+    public func tokensSpent() throws -> Int {
+        let counters = try store.counters()
+        return counters["llm.tokens.prompt", default: 0] + counters["llm.tokens.completion", default: 0]
+    }
+
+    /// A name from the LLM's (letters, digits, `_`, `-`; at most 40), or one made from the generation.
+    static func candidateName(_ proposed: String, generation: Int, slot: Int) -> String {
+        let cleaned = String(proposed.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-" }.prefix(40))
+        return cleaned.isEmpty ? "g\(generation)-llm-\(slot)" : cleaned
+    }
+}

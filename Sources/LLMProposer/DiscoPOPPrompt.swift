@@ -1,0 +1,74 @@
+import Foundation
+
+/// The conversation of the DiscoPOP protocol (DESIGN.md §6): the system prompt, the first user
+/// message with the island's examples, and the feedback after each proposal.
+public enum DiscoPOPPrompt {
+    public static let system = """
+        You are a machine learning researcher who is testing out different RLHF loss functions. When you \
+        respond, output a JSON object where the first key ("thought") is your thought process when designing \
+        the next function (one or two sentences), the second key ("name") is the name of your next function, \
+        and the last key ("code") is the exact code of the function you would like to try.
+
+        The function is an offline preference-optimisation loss, like DPO. For a batch of preference pairs it \
+        receives four tensors of the same shape: policy_chosen_logps and policy_rejected_logps (the log \
+        probabilities of the chosen and rejected responses under the policy being trained) and \
+        reference_chosen_logps and reference_rejected_logps (the same under the frozen reference model), plus \
+        self.beta, the strength of the pull towards the reference. It must return one loss per pair (a tensor \
+        of the batch's shape, not a scalar), which the trainer averages; lower is better for the policy.
+
+        The code is not executed: it is parsed into a small loss language. Use only torch and F \
+        (torch.nn.functional) functions on these tensors: arithmetic, comparisons, F.logsigmoid, \
+        torch.sigmoid, F.softplus, F.relu, torch.exp, torch.log, torch.tanh, torch.abs, torch.sqrt, \
+        torch.clamp, torch.where, torch.minimum, torch.maximum, .mean(), .detach(). No loops, imports, \
+        files, attributes of self other than self.beta, or other functions. The same loss may also be written \
+        in the compact form, where rho = (pc - pr) - (rc - rr) is the log-ratio difference and beta the \
+        strength: DPO is `-logsigmoid(beta * rho)`, IPO is `(rho - 1 / (2 * beta)) ** 2`.
+
+        Here is an example reply (a made-up loss: write your own, do not copy it):
+        {"thought": "Add a small squared penalty on the margin to the logistic loss to keep the policy near the reference.", \
+        "name": "logistic_with_penalty", "code": "def logistic_with_penalty(self, policy_chosen_logps, policy_rejected_logps, \
+        reference_chosen_logps, reference_rejected_logps):\\n    pi_logratios = policy_chosen_logps - policy_rejected_logps\\n    \
+        ref_logratios = reference_chosen_logps - reference_rejected_logps\\n    logits = pi_logratios - ref_logratios\\n    \
+        losses = -F.logsigmoid(self.beta * logits) + 0.01 * logits ** 2\\n    return losses"}
+
+        You will be given the losses tried so far with their fitness (higher is better: the frontier \
+        efficiency of a policy trained with the loss, at most 1). Propose a new loss that scores higher \
+        and differs from every loss in the list: a loss already tried teaches nothing. \
+        You are deeply familiar with binary classification losses from the literature. Be creative and \
+        reference prior literature when possible. Feel free to define extra hyperparameters within your \
+        function as constants.
+        """
+
+    /// The first user message: the examples as a JSON list of `{"code", "fitness"}`.
+    public static func examples(_ examples: [(code: String, fitness: Double)]) -> String {
+        let list = examples.map { ["code": $0.code, "fitness": ($0.fitness * 10_000).rounded() / 10_000] as [String: Any] }
+        let json = (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes]))
+            .map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+        return "Here are some results we've obtained:\n\(json)\n\nPlease generate the next one."
+    }
+
+    /// Ideas that end a request when `hints` is on: parts of the loss language to build with.
+    public static let ideas = [
+        "torch.tanh", "torch.sigmoid", "torch.exp", "torch.log", "torch.sqrt", "torch.abs", "F.relu", "F.softplus",
+        "torch.clamp", "torch.where", "torch.minimum or torch.maximum", "a squared term", "a margin constant",
+        "a sum of two different losses", "a temperature that divides the logits",
+    ]
+
+    /// The idea appended to a request's last message.
+    public static func hint(_ idea: String) -> String { "Use \(idea) in it." }
+
+    /// The feedback on an evaluated proposal.
+    public static func fitness(_ fitness: Double) -> String {
+        "Fitness: \(String(format: "%.4f", fitness)).\nPlease generate the next one."
+    }
+
+    /// The feedback on a proposal that could not be used: the exact error.
+    public static func invalid(_ error: String) -> String {
+        "Code not valid. Error: \(error)\nPlease generate the next one."
+    }
+
+    /// The feedback on a proposal whose evaluation failed (NaN, divergence, ...).
+    public static func failed(_ reason: String) -> String {
+        "The loss failed during training: \(reason)\nPlease generate the next one."
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import Island
+import TestSupport
+import Testing
+import Wire
+
+/// A real `evod` island whose proposer is an LLM: the scripted OpenAI-compatible server over
+/// real HTTP, the conversation as the server saw it, and what status and the database report.
+@Suite(.serialized)
+struct LLMIslandProcessTests {
+    static let good1 = #"{"thought": "DPO with a margin", "name": "margin_dpo", "code": "-logsigmoid(beta * rho - 0.5)"}"#
+    static let good2 = "Here you go:\n```json\n{\"thought\": \"IPO with a wider target\", \"name\": \"wide_ipo\", \"code\": \"(rho - 1 / beta) ** 2\"}\n```"
+    static let invalid = #"{"thought": "a scalar", "name": "scalar", "code": "def f(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):\n    return policy_chosen_logps.mean()"}"#
+    static let repeated = #"{"thought": "plain DPO", "name": "dpo_again", "code": "-logsigmoid(beta * rho)"}"#
+
+    @Test func anIslandProposesWithTheLLMAnswersEveryReplyAndStopsAtItsBudget() throws {
+        let steps: [[String: Any]] = [Self.good1, "I would try a hinge loss.", Self.invalid, Self.good2, Self.repeated]
+            .map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
+        let server = try ScriptedServer(steps)
+        let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)
+        try """
+            base_url = "\(server.baseURL)"
+            model = "scripted"
+            in_flight = 1
+            resamples = 2
+            backoff_s = 0.01
+            budget_tokens = 840
+            price_per_1k_tokens = 0.5
+            """.write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
+        try harness.start()
+        let status = try harness.waitFor(seconds: 120) {
+            let proposer = $0["proposer"] as? [String: Any] ?? [:]
+            let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
+            return proposer["state"] as? String == "budget spent" && evaluations["inflight", default: 1] == 0
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let generation = try #require(try harness.waitFor { _ in true }["generation"] as? Int)
+        #expect(generation == status["generation"] as? Int, "an island whose budget is spent counts no generations")
+        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        harness.process?.waitUntilExit()
+
+        // One proposal per generation (in_flight 1); the second takes three requests (not JSON, then a
+        // scalar loss, each answered with its error). Seven requests of 120 tokens spend the budget of 840.
+        let requests = server.requests()
+        #expect(requests.count == 7)
+        let proposer = try #require(status["proposer"] as? [String: Any])
+        #expect(proposer["kind"] as? String == "llm" && proposer["requests"] as? Int == 7)
+        #expect((proposer["tokens"] as? [String: Int]) == ["prompt": 700, "completion": 140, "total": 840])
+        #expect(abs((proposer["cost"] as? Double ?? 0) - 0.42) < 1e-12)
+        #expect(proposer["failures"] as? [String: Int] == ["not json": 1, "invalid loss: shape": 1])
+        let outcomes = try #require(proposer["proposals"] as? [String: Int])
+        #expect(outcomes["evaluated", default: 0] + outcomes["failed", default: 0] == 2, "margin_dpo and wide_ipo")
+        #expect(outcomes["invalid"] == 2 && outcomes["duplicate"] == 3, "the two unusable replies, and DPO (a seed) three times")
+
+        // The conversation: examples (the seeds, with fitness), then each outcome as its feedback.
+        let first = server.messages(0)
+        #expect(first.map(\.role) == ["system", "user"])
+        let list = try #require(first[1].content.split(separator: "\n").first { $0.hasPrefix("[") })
+        let examples = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
+        // The archive's elites after generation 0: seeds (two of the four share a cell), in the compact form.
+        #expect((1...4).contains(examples.count) && examples.allSatisfy { $0["fitness"] is Double && ($0["code"] as? String)?.contains("rho") == true })
+        let second = server.messages(1)
+        #expect(second.suffix(2).map(\.role) == ["assistant", "user"])
+        #expect(second.last?.content.hasPrefix("Fitness: ") == true && second.last?.content.hasSuffix(".\nPlease generate the next one.") == true)
+        #expect(server.messages(2).last?.content.hasPrefix("Code not valid. Error: the reply is not JSON") == true)
+        let shapeError = try #require(server.messages(3).last?.content)
+        #expect(shapeError.hasPrefix("Code not valid. Error: ") && shapeError.contains("Expected loss shape to be per input"), "\(shapeError)")
+        #expect(server.messages(4).last?.content.hasPrefix("Fitness: ") == true)
+        for index in [5, 6] { #expect(server.messages(index).last?.content.hasPrefix("This loss was already tried (fitness ") == true) }
+
+        // Every reply is kept: valid ones as candidates, unusable ones as invalid candidates with their error.
+        let rows = try harness.rows().values.filter { ($0["proposer"] as String) == "llm" }
+        #expect(rows.count == 7)
+        #expect(rows.contains { ($0["name"] as String) == "margin_dpo" && ($0["status"] as String) == "evaluated" })
+        #expect(rows.filter { ($0["status"] as String) == "invalid" }.allSatisfy { !(($0["error"] as String?) ?? "").isEmpty })
+        #expect(!harness.log.contains("Fatal error"))
+    }
+
+    @Test func sigtermDuringASlowLLMReplyStopsTheIslandPromptly() throws {
+        let server = try ScriptedServer([["delay": 60.0, "content": Self.good1]])
+        let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)
+        try "base_url = \"\(server.baseURL)\"\ntimeout_s = 300\n".write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
+        try harness.start()
+        let deadline = Date().addingTimeInterval(60)
+        while server.requests().isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(!server.requests().isEmpty, "the island never asked the LLM: \(harness.log)")
+        let process = try #require(harness.process)
+        let start = Date()
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(start) < 10, "the island waited for the LLM's reply")
+        #expect(process.terminationStatus == 0, "\(harness.log)")
+        #expect(try harness.counter("llm.failed.cancelled") == 0, "a shutdown is not a failure of the LLM")
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import Testing
+
+/// Where `make llm` put llama.cpp's server and Gemma 3 270M (`make test` passes them in).
+enum RealLLM {
+    static let paths: (server: String, model: String)? = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let server = environment["EVOD_LLM_SERVER"], let model = environment["EVOD_LLM_MODEL"],
+              FileManager.default.isExecutableFile(atPath: server), FileManager.default.fileExists(atPath: model) else { return nil }
+        return (server, model)
+    }()
+}
+
+/// The LLM proposer end to end against a real LLM: llama.cpp's server with Gemma 3 270M on
+/// loopback, two real `evod` islands, a token budget each; it stops them once an LLM proposal was
+/// evaluated and an unusable reply was answered with its error. One seed (DPO): Gemma 3 270M
+/// mostly copies the first example it is shown, so with four seeds a small budget may see no new loss.
+@Suite(.serialized, .enabled(if: RealLLM.paths != nil, "needs EVOD_LLM_SERVER and EVOD_LLM_MODEL: `make test` sets them from `make llm`"))
+struct RealLLMTests {
+    @Test func twoIslandsSearchWithGemmaAndAnswerEveryReply() throws {
+        let (serverPath, model) = try #require(RealLLM.paths)
+        let harness = try ClusterHarness(islands: 2, cluster: "evaluator = \"local\"",
+                                         island: "proposer = \"llm.toml\"\nevaluations_in_flight = 1\nseed_losses = [\"dpo\"]")
+        let port = try ClusterHarness.freePorts(1)[0]
+        let server = try startServer(serverPath, model: model, port: port, log: harness.directory.appendingPathComponent("llama-server.log"))
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        try harness.write("""
+            base_url = "http://127.0.0.1:\(port)/v1"
+            model = "gemma-3-270m"
+            in_flight = 1
+            temperature = 1.3
+            history = 0
+            hints = true
+            max_tokens = 400
+            timeout_s = 300
+            response_format = "json_schema"
+            thought_max_chars = 200
+            context_tokens = 3072
+            resamples = 2
+            budget_tokens = 15000
+            """, to: "llm.toml")
+        try harness.startIsland(1)
+        try harness.startIsland(2)
+        // Until an LLM proposal was evaluated and an unusable reply answered (or both budgets are spent).
+        var statuses: [[String: Any]] = []
+        let deadline = Date().addingTimeInterval(900)
+        while Date() < deadline {
+            statuses = (1...2).compactMap { harness.status(island: $0) }
+            let proposers = statuses.compactMap { $0["proposer"] as? [String: Any] }
+            let outcomes = proposers.compactMap { $0["proposals"] as? [String: Int] }
+            let evaluated = outcomes.map { $0["evaluated", default: 0] + $0["failed", default: 0] }.reduce(0, +)
+            let invalid = outcomes.map { $0["invalid", default: 0] }.reduce(0, +)
+            let spent = proposers.count == 2 && proposers.allSatisfy { $0["state"] as? String == "budget spent" }
+            if statuses.count == 2, (evaluated >= 1 && invalid >= 1) || spent { break }
+            let running = harness.processes.values.allSatisfy { $0.isRunning }
+            #expect(running, "an island died:\n\(harness.logs)")
+            if !running { break }
+            Thread.sleep(forTimeInterval: 1)
+        }
+        harness.stopAll()
+        #expect(statuses.count == 2, "no status from the islands:\n\(harness.logs)")
+        for process in harness.processes.values { #expect(process.terminationStatus == 0, "\(harness.logs)") }
+
+        var evaluated = 0, invalid = 0
+        for (index, status) in statuses.enumerated() {
+            let proposer = try #require(status["proposer"] as? [String: Any])
+            let tokens = try #require(proposer["tokens"] as? [String: Int])
+            #expect(tokens["prompt", default: 0] > 0 && tokens["completion", default: 0] > 0, "island \(index + 1) counted \(tokens)")
+            #expect(tokens["total"] == tokens["prompt", default: 0] + tokens["completion", default: 0])
+            let outcomes = proposer["proposals"] as? [String: Int] ?? [:]
+            evaluated += outcomes["evaluated", default: 0] + outcomes["failed", default: 0]
+            invalid += outcomes["invalid", default: 0]
+            print("island \(index + 1): requests \(proposer["requests"] ?? 0), tokens \(tokens), proposals \(outcomes), failures \(proposer["failures"] ?? [:])")
+        }
+        #expect(evaluated >= 1, "no LLM proposal was valid and evaluated:\n\(harness.logs)")
+        // Every unusable reply was answered with its exact error, and the answer is in the conversation.
+        for island in 1...2 {
+            let queue = try DatabaseQueue(path: harness.directory.appendingPathComponent("state/island-\(island)/island.sqlite").path)
+            let (errors, answers) = try queue.read { db in
+                (try String.fetchAll(db, sql: "SELECT error FROM candidates WHERE proposer = 'llm' AND status = 'invalid'"),
+                 try String.fetchAll(db, sql: "SELECT content FROM llm_turns WHERE role = 'user' AND content LIKE 'Code not valid. Error: %'"))
+            }
+            #expect(errors.sorted() == answers.map { String($0.dropFirst(23).dropLast(30)) }.sorted(), "island \(island)")
+            // What the model proposed, for the test log.
+            try queue.read { db in
+                for row in try Row.fetchAll(db, sql: "SELECT name, status, canonical, error FROM candidates WHERE proposer = 'llm' ORDER BY id") {
+                    let detail: String = row["canonical"] ?? row["error"] ?? ""
+                    print("island \(island): \(row["status"] as String) \(row["name"] as String): \(detail.prefix(160))")
+                }
+            }
+        }
+        print("LLM proposals evaluated: \(evaluated), invalid replies answered with their error: \(invalid)")
+    }
+
+    /// `llama-server` on loopback, ready (its /health answers ok) or an error with its log.
+    func startServer(_ path: String, model: String, port: Int, log: URL) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = ["-m", model, "--host", "127.0.0.1", "--port", "\(port)", "-c", "8192", "-np", "2",
+                             "-t", "\(ProcessInfo.processInfo.activeProcessorCount)"]
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: log)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, process.isRunning {
+            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health")!), String(decoding: data, as: UTF8.self).contains("ok") {
+                return process
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+        throw NSError(domain: "RealLLMTests", code: 1, userInfo: [NSLocalizedDescriptionKey: "llama-server did not start: \(text.suffix(2_000))"])
+    }
+}

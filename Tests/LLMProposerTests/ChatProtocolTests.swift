@@ -1,0 +1,164 @@
+import Foundation
+import LLMProposer
+import LossLanguage
+import TestSupport
+import Testing
+
+/// The LLM proposer against a scripted OpenAI-compatible server over real HTTP on loopback.
+@Suite struct ChatProtocolTests {
+    static let dpoReply = #"{"thought": "the logistic loss", "name": "dpo_again", "code": "-logsigmoid(beta * rho)"}"#
+    static let ipoPython = """
+        def ipo(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):
+            logits = (policy_chosen_logps - policy_rejected_logps) - (reference_chosen_logps - reference_rejected_logps)
+            return (logits - 1 / (2 * self.beta)) ** 2
+        """
+
+    func config(_ server: ScriptedServer, _ edit: (inout ProposerConfig) -> Void = { _ in }) -> ProposerConfig {
+        var config = ProposerConfig()
+        config.baseURL = server.baseURL
+        config.model = "scripted"
+        config.backoffSeconds = 0.01
+        config.timeoutSeconds = 5
+        edit(&config)
+        return config
+    }
+
+    let examples = DiscoPOPPrompt.examples([(code: "-logsigmoid(beta * rho)", fitness: 0.91), (code: "(rho - 1 / (2 * beta)) ** 2", fitness: 0.88)])
+
+    @Test func aGoodReplyAfter429And500IsAValidLossAndTheConversationIsTheDiscoPOPOne() throws {
+        let server = try ScriptedServer([["status": 429], ["status": 500], ["content": Self.dpoReply, "prompt_tokens": 300, "completion_tokens": 40]])
+        let proposer = LLMProposer(config: config(server) { $0.apiKeyEnv = "EVOD_TEST_KEY" }, environment: ["EVOD_TEST_KEY": "sk-scripted-123"])
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        let proposal = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        #expect(proposal.reply.name == "dpo_again")
+        #expect(proposal.graph.fingerprint == (try LossParser.parse("-logsigmoid(beta * rho)").graph.fingerprint))
+        #expect(tally.promptTokens == 300 && tally.completionTokens == 40 && tally.requests == 1)
+        let requests = server.requests()
+        #expect(requests.count == 3, "two retries, then the answer")
+        #expect(requests[2].headers["Authorization"] == "Bearer sk-scripted-123")
+        #expect(!proposer.config.description.contains("sk-scripted"))
+        let messages = server.messages(2)
+        #expect(messages.map(\.role) == ["system", "user"])
+        for phrase in ["\"thought\"", "\"name\"", "\"code\"", "policy_chosen_logps", "reference_rejected_logps", "beta", "compact form",
+                       "Be creative and reference prior literature"] {
+            #expect(messages[0].content.contains(phrase), "the system prompt lacks \(phrase)")
+        }
+        let list = try #require(messages[1].content.split(separator: "\n").first { $0.hasPrefix("[") })
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
+        #expect(parsed.count == 2 && parsed[0]["code"] as? String == "-logsigmoid(beta * rho)" && parsed[0]["fitness"] as? Double == 0.91)
+        #expect(requests[2].body["response_format"] as? [String: String] == ["type": "json_object"])
+    }
+
+    @Test func theJSONSchemaAsksForTheThreeKeysAndBoundsTheThought() throws {
+        let server = try ScriptedServer([["content": Self.dpoReply]])
+        let proposer = LLMProposer(config: config(server) { $0.responseFormat = .jsonSchema; $0.thoughtMaxChars = 200 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        let format = try #require(server.requests().first?.body["response_format"] as? [String: Any])
+        let schema = try #require((format["json_schema"] as? [String: Any])?["schema"] as? [String: Any])
+        #expect(format["type"] as? String == "json_schema" && schema["required"] as? [String] == ["thought", "name", "code"])
+        #expect(((schema["properties"] as? [String: Any])?["thought"] as? [String: Any])?["maxLength"] as? Int == 200)
+    }
+
+    @Test func unusableRepliesGoBackWithTheirExactErrorAndAreResampled() throws {
+        let invalidCode = #"{"thought": "save it", "name": "bad", "code": "torch.save(rho)"}"#
+        let fenced = "Sure! Here is my proposal:\n```json\n{\"thought\": \"IPO\", \"name\": \"ipo_like\", \"code\": \(try jsonString(Self.ipoPython))}\n```\nI hope it works."
+        let server = try ScriptedServer([["content": "I think we should try a hinge loss."], ["content": invalidCode], ["content": fenced]])
+        let proposer = LLMProposer(config: config(server) { $0.resamples = 2 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        let proposal = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        #expect(proposal.reply.name == "ipo_like")
+        #expect(tally.failures == ["not json", "invalid loss: unsupported"])
+        let second = server.messages(1), third = server.messages(2)
+        #expect(second.last?.content == DiscoPOPPrompt.invalid(ProposerError.notJSON.description))
+        #expect(second.last?.content.hasPrefix("Code not valid. Error: ") == true)
+        #expect(second.last?.content.hasSuffix("Please generate the next one.") == true)
+        let validatorError = try #require(Self.error(of: "torch.save(rho)"))
+        #expect(third.last?.content == "Code not valid. Error: \(validatorError)\nPlease generate the next one.")
+        #expect(third.map(\.role) == ["system", "user", "assistant", "user", "assistant", "user"])
+    }
+
+    @Test func aReplyCutOffAtMaxTokensIsAnsweredAsTruncated() throws {
+        let cut = ["content": #"{"thought": "a very long thought that never ends and"#, "finish_reason": "length"]
+        let server = try ScriptedServer([cut, ["content": Self.dpoReply]])
+        let proposer = LLMProposer(config: config(server) { $0.maxTokens = 64 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        #expect(tally.failures == ["truncated"])
+        #expect(server.messages(1).last?.content == DiscoPOPPrompt.invalid(ProposerError.truncated(maxTokens: 64).description))
+    }
+
+    @Test func hintsEndTheRequestWithAnIdeaThatTheConversationDoesNotKeep() throws {
+        let server = try ScriptedServer([["content": Self.dpoReply]])
+        let proposer = LLMProposer(config: config(server) { $0.hints = true })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        let sent = try #require(server.messages(0).last?.content)
+        #expect(DiscoPOPPrompt.ideas.contains { sent == examples + " " + DiscoPOPPrompt.hint($0) }, "\(sent)")
+        #expect(conversation.turns == [.assistant(Self.dpoReply)])
+    }
+
+    @Test func aReplySlowerThanTheTimeoutIsATransportFailureInTime() throws {
+        let server = try ScriptedServer([["delay": 3.0, "content": Self.dpoReply]])
+        let proposer = LLMProposer(config: config(server) { $0.timeoutSeconds = 0.5; $0.retries = 0 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        let start = Date()
+        let outcome = proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally)
+        #expect(Date().timeIntervalSince(start) < 2.5)
+        guard case let .failure(error) = outcome, case .transport = error else { Issue.record("expected a transport failure, got \(outcome)"); return }
+        #expect(tally.failures == ["transport"])
+    }
+
+    @Test func aHugeBodyIsRefused() throws {
+        let server = try ScriptedServer([["huge": 3_000_000]])
+        let proposer = LLMProposer(config: config(server) { $0.maxResponseBytes = 1 << 20; $0.retries = 0 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        let outcome = proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally)
+        guard case .failure(.oversized) = outcome else { Issue.record("expected oversized, got \(outcome)"); return }
+    }
+
+    @Test func aBodyThatIsNotAChatCompletionIsMalformed() throws {
+        let server = try ScriptedServer([["raw": "<html>gateway</html>"]])
+        let proposer = LLMProposer(config: config(server) { $0.retries = 0 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        guard case .failure(.malformedResponse) = proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally) else {
+            Issue.record("expected a malformed response"); return
+        }
+    }
+
+    @Test func aSpentBudgetStopsProposingWithoutARequest() throws {
+        let server = try ScriptedServer([["content": Self.dpoReply, "prompt_tokens": 80, "completion_tokens": 30]])
+        let proposer = LLMProposer(config: config(server) { $0.budgetTokens = 100; $0.pricePer1kTokens = 2 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        let spent = tally.promptTokens + tally.completionTokens
+        #expect(proposer.budgetSpent(tokens: spent) && abs(proposer.cost(tokens: spent) - 0.22) < 1e-12)
+        var next = ProposalTally()
+        guard case .failure(.budgetSpent) = proposer.propose(&conversation, examples: examples, spent: spent, tally: &next) else {
+            Issue.record("expected the budget to stop it"); return
+        }
+        #expect(server.requests().count == 1)
+    }
+
+    static func error(of code: String) -> String? {
+        do {
+            try LossValidator.validate(try LossParser.parse(code).graph)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    func jsonString(_ text: String) throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: [text]), as: UTF8.self).dropFirst().dropLast().description
+    }
+}
