@@ -65,3 +65,43 @@ trap - EXIT
 "$evoctl" down --config "$config"
 kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true
+
+# The built-in proposer at the same budget: the same 2-island cluster with proposer = "mutation",
+# in its own state directory, until each island has made as many proposals as the LLM islands;
+# then both are compared over each island's first N proposals.
+read -r -a made <<<"$(python3 - "$(grep -m1 '^state_directory' "$config" | cut -d'"' -f2)" <<'PY'
+import glob, sqlite3, sys
+for path in sorted(glob.glob(sys.argv[1] + "/island-*/island.sqlite")):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    print(db.execute("SELECT COUNT(*) FROM candidates WHERE proposer = 'llm'").fetchone()[0], end=" ")
+PY
+)"
+budget=${made[0]}
+((made[1] < budget)) && budget=${made[1]}
+if ((budget == 0)); then echo "no LLM proposals were made: nothing to compare"; exit 1; fi
+echo; echo "== the built-in mutation proposer at the same budget ($budget proposals per island)"
+mutation_config=$(mktemp --suffix=.toml)
+sed -e 's|^state_directory = .*|state_directory = "state-llm-mutation"|' -e 's|^proposer = .*|proposer = "mutation"|' \
+    "$config" >"$mutation_config"
+rm -rf state-llm-mutation
+"$evoctl" up --config "$mutation_config" --evod "$evod"
+trap '"$evoctl" down --config "$mutation_config" >/dev/null 2>&1 || true; rm -f "$mutation_config"' EXIT
+mutation_deadline=$((SECONDS + 600))
+until ((SECONDS > mutation_deadline)) || python3 - "$budget" <<'PY'
+import glob, sqlite3, sys
+need = int(sys.argv[1])
+paths = sorted(glob.glob("state-llm-mutation/island-*/island.sqlite"))
+def done(path):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    rows = db.execute("SELECT status FROM candidates WHERE proposer LIKE 'mutation:%' ORDER BY id LIMIT ?", (need,)).fetchall()
+    return len(rows) >= need and all(r[0] != "pending" for r in rows)
+sys.exit(0 if len(paths) == 2 and all(done(p) for p in paths) else 1)
+PY
+do sleep 1; done
+"$evoctl" down --config "$mutation_config" >/dev/null
+trap - EXIT
+rm -f "$mutation_config"
+
+echo; echo "== proposals compared over each island's first $budget (scripts/proposer-report.py)"
+python3 scripts/proposer-report.py state-llm --first "$budget" --label "llm"
+python3 scripts/proposer-report.py state-llm-mutation --first "$budget" --label "mutation"

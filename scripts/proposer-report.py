@@ -1,0 +1,66 @@
+#!/usr/bin/env python3
+"""Summarises what each island's own proposer made, from the islands' SQLite state (read-only).
+
+Usage: scripts/proposer-report.py STATE_DIR [--first N] [--label TEXT]
+
+Per island and in total: the proposals of the island's own proposer (the LLM's replies, or the
+mutation operators' children; seeds and migrants are not counted), by outcome; the share that was a
+valid loss (every LLM reply counts, including those re-sampled after an error); and the best
+full-grid (stage 2) fitness among them with its loss. With --first N only each island's first N
+proposals count, so that two proposers are compared at the same budget.
+"""
+import argparse
+import glob
+import os
+import sqlite3
+import sys
+
+OWN = "(proposer = 'llm' OR proposer LIKE 'mutation:%')"
+
+
+def island_rows(path, first):
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    limit = f"LIMIT {int(first)}" if first else ""
+    rows = db.execute(f"SELECT id, name, status, fitness, stage, canonical FROM candidates WHERE {OWN} ORDER BY id {limit}").fetchall()
+    db.close()
+    return rows
+
+
+def summary(rows):
+    outcomes = {}
+    for row in rows:
+        outcomes[row[2]] = outcomes.get(row[2], 0) + 1
+    valid = len(rows) - outcomes.get("invalid", 0)
+    full = [r for r in rows if r[2] == "evaluated" and r[4] == 2 and r[3] is not None]
+    best = max(full, key=lambda r: r[3], default=None)
+    return outcomes, valid, best
+
+
+def line(label, rows):
+    outcomes, valid, best = summary(rows)
+    share = f"{valid / len(rows):.0%}" if rows else "-"
+    text = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "none"
+    best_text = f"{best[3]:.4f} ({best[1]}: {best[5]})" if best else "none at stage 2"
+    return f"{label}: proposals {len(rows)} ({text}); valid {valid}/{len(rows)} = {share}; best stage-2 fitness {best_text}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("state")
+    parser.add_argument("--first", type=int, default=0)
+    parser.add_argument("--label", default="")
+    args = parser.parse_args()
+    paths = sorted(glob.glob(os.path.join(args.state, "island-*", "island.sqlite")))
+    if not paths:
+        sys.exit(f"proposer-report: no island databases under {args.state}/island-*/")
+    prefix = f"{args.label} " if args.label else ""
+    everything = []
+    for path in paths:
+        rows = island_rows(path, args.first)
+        everything += rows
+        print(line(prefix + os.path.basename(os.path.dirname(path)), rows))
+    print(line(prefix + "all islands", everything))
+
+
+if __name__ == "__main__":
+    main()
