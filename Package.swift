@@ -31,6 +31,11 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
 
         // The loss language: parsing, IR, autodiff, validation, fingerprint, export. No I/O.
         .target(
@@ -55,8 +60,8 @@ let package = Package(
             dependencies: ["LossLanguage", "Evaluation", "Configuration", "Wire",
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
         ),
-        // The LLM proposer: an OpenAI-compatible client (URLSession / libcurl) speaking the DiscoPOP protocol.
-        .target(name: "LLMProposer", dependencies: ["LossLanguage", "Configuration"]),
+        // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
+        .target(name: "LLMProposer", dependencies: ["CCurl", "LossLanguage", "Configuration"]),
         // ZeroMQ sockets with a maximum message size on every socket.
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
@@ -122,7 +127,7 @@ let package = Package(
         .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage"]),
         .testTarget(
             name: "SystemLibraryTests",
-            dependencies: ["CZeroMQ", "COpenBLAS", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["CZeroMQ", "COpenBLAS", "CCurl", .product(name: "GRDB", package: "GRDB.swift")]
         ),
     ]
 )

@@ -42,3 +42,15 @@ func benchmarkPrefBandit(directory: String) throws {
     let runs = TaskConfig.prefbanditDefault.stageTwo.runs.count
     print(String(format: "full_default_evaluation_dpo      %.3f s with instances cached, %.3f s first time  (%d runs; target < 0.5 s)", warm, cold, runs))
 }
+
+/// `runs` training runs of one standard loss on the default instance (for `perf record`).
+func profileTraining(loss: String, runs: Int) {
+    guard let graph = StandardLosses.named(loss)?.graph else {
+        print("unknown standard loss \(loss)")
+        exit(1)
+    }
+    let trainer = PolicyTrainer(graph: graph, instance: TaskInstance(settings: PrefBanditSettings(), seed: 1))
+    let seconds = time(repeats: 1) { for _ in 0..<runs { _ = trainer.train(beta: 0.1, start: .exact) } }
+    print(String(format: "train_1000_steps_%@  %.2f ms per run  (%d runs, %@ path)", loss, seconds / Double(runs) * 1e3, runs,
+                 trainer.usesDifferenceFeatures ? "difference-feature" : "full"))
+}

@@ -26,6 +26,13 @@ if CommandLine.arguments.dropFirst().first == "cluster" {
     exit(0)
 }
 
+// `EvodBench train LOSS [RUNS]`: only the 1,000-step training runs of one standard loss, for a profiler.
+if CommandLine.arguments.dropFirst().first == "train" {
+    profileTraining(loss: CommandLine.arguments.dropFirst(2).first ?? "nca_pair",
+                    runs: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 200)
+    exit(0)
+}
+
 let directory = CommandLine.arguments.dropFirst().first ?? "."
 let output = directory + "/batch.json"
 let lrml = StandardLosses.named("lrml")!.graph

@@ -1,5 +1,9 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import GRDB
+import Synchronization
 import Testing
 
 /// Where `make llm` put llama.cpp's server and Gemma 3 270M (`make test` passes them in).
@@ -42,7 +46,8 @@ struct RealLLMTests {
             """, to: "llm.toml")
         try harness.startIsland(1)
         try harness.startIsland(2)
-        // Until an LLM proposal was evaluated and an unusable reply answered (or both budgets are spent).
+        // Until an LLM proposal was evaluated, an unusable reply answered and each island answered at
+        // least once (or both budgets are spent).
         var statuses: [[String: Any]] = []
         let deadline = Date().addingTimeInterval(900)
         while Date() < deadline {
@@ -52,7 +57,9 @@ struct RealLLMTests {
             let evaluated = outcomes.map { $0["evaluated", default: 0] + $0["failed", default: 0] }.reduce(0, +)
             let invalid = outcomes.map { $0["invalid", default: 0] }.reduce(0, +)
             let spent = proposers.count == 2 && proposers.allSatisfy { $0["state"] as? String == "budget spent" }
-            if statuses.count == 2, (evaluated >= 1 && invalid >= 1) || spent { break }
+            // Each island has had at least one reply (its first request is slow: two share the server).
+            let answered = proposers.count == 2 && proposers.allSatisfy { ($0["requests"] as? Int ?? 0) >= 1 }
+            if statuses.count == 2, (evaluated >= 1 && invalid >= 1 && answered) || spent { break }
             let running = harness.processes.values.allSatisfy { $0.isRunning }
             #expect(running, "an island died:\n\(harness.logs)")
             if !running { break }
@@ -93,6 +100,21 @@ struct RealLLMTests {
         print("LLM proposals evaluated: \(evaluated), invalid replies answered with their error: \(invalid)")
     }
 
+    /// Whether the server's /health answers ok within 2 s (a server still loading may accept the
+    /// connection and answer late: `Data(contentsOf:)` would wait for it with no limit).
+    static func healthy(port: Int) -> Bool {
+        guard let url = URL(string: "http://127.0.0.1:\(port)/health") else { return false }
+        let answer = Mutex<String?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let task = URLSession.shared.dataTask(with: URLRequest(url: url, timeoutInterval: 2)) { data, _, _ in
+            answer.withLock { $0 = data.map { String(decoding: $0, as: UTF8.self) } }
+            done.signal()
+        }
+        task.resume()
+        if done.wait(timeout: .now() + 3) == .timedOut { task.cancel() }
+        return answer.withLock { $0 }?.contains("ok") == true
+    }
+
     /// `llama-server` on loopback, ready (its /health answers ok) or an error with its log.
     func startServer(_ path: String, model: String, port: Int, log: URL) throws -> Process {
         let process = Process()
@@ -106,9 +128,7 @@ struct RealLLMTests {
         try process.run()
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, process.isRunning {
-            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health")!), String(decoding: data, as: UTF8.self).contains("ok") {
-                return process
-            }
+            if Self.healthy(port: port) { return process }
             Thread.sleep(forTimeInterval: 0.5)
         }
         let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""

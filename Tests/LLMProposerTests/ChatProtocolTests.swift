@@ -115,6 +115,25 @@ import Testing
         #expect(tally.failures == ["transport"])
     }
 
+    /// The transfer runs on the calling thread, which waits in poll: a reply that takes 2 s costs it
+    /// almost no CPU, so a local LLM on the same cores keeps them.
+    @Test func waitingForASlowReplyCostsNoCPU() throws {
+        let server = try ScriptedServer([["delay": 2.0, "content": Self.dpoReply]])
+        let proposer = LLMProposer(config: config(server))
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        func threadCPUSeconds() -> Double {
+            var now = timespec()
+            clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+            return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+        }
+        let (wallStart, cpuStart) = (Date(), threadCPUSeconds())
+        _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        let (wall, cpu) = (Date().timeIntervalSince(wallStart), threadCPUSeconds() - cpuStart)
+        #expect(wall >= 2.0)
+        #expect(cpu < 0.2, "the client used \(cpu) s of CPU in \(wall) s of waiting")
+    }
+
     @Test func aHugeBodyIsRefused() throws {
         let server = try ScriptedServer([["huge": 3_000_000]])
         let proposer = LLMProposer(config: config(server) { $0.maxResponseBytes = 1 << 20; $0.retries = 0 })

@@ -1,3 +1,4 @@
+import CCurl
 import COpenBLAS
 import CZeroMQ
 import Foundation
@@ -25,6 +26,19 @@ struct SystemLibraryTests {
         let received = zmq_recv(server, &buffer, buffer.count, 0)
         #expect(received == 4)
         #expect(Array(buffer.prefix(Int(received))) == message)
+    }
+
+    @Test func libcurlSpeaksHTTPAndItsShimsSetOptions() throws {
+        let info = try #require(evod_curl_version_info())
+        var protocols: [String] = []
+        var entry = info.pointee.protocols
+        while let name = entry?.pointee { protocols.append(String(cString: name)); entry = entry?.advanced(by: 1) }
+        #expect(protocols.contains("http") && protocols.contains("https"), "\(protocols)")
+        let handle = try #require(curl_easy_init())
+        defer { curl_easy_cleanup(handle) }
+        #expect(evod_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, 1_000) == CURLE_OK)
+        #expect(evod_curl_setopt_string(handle, CURLOPT_URL, "http://127.0.0.1:9/") == CURLE_OK)
+        #expect(evod_curl_response_code(handle) == 0, "no transfer yet")
     }
 
     @Test func openBLASMultipliesMatrices() {
