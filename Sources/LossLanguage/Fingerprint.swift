@@ -16,6 +16,9 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
     static let digits = 9.0
     /// Values below this fraction of their group's largest magnitude count as zero (rounding noise).
     static let noiseFloor = 1e-10
+    /// Magnitudes below this count as zero: their rounding scale, 10^(exponent - 8), would underflow
+    /// (a subnormal gradient, say, which a proposed loss may well have on some probe).
+    static let smallest = 1e-290
 
     /// Probe batches: random log-probs, and the canonical slice (rc = -20, rr = -25) at x from -4 to 4.
     static func probes(beta: Double) -> [LossBatch] {
@@ -55,13 +58,17 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
                 words += [Int64.min, v.isNaN ? 0 : (v > 0 ? 1 : -1)]
                 continue
             }
-            guard abs(v) > scale * noiseFloor, v != 0 else { words += [0, 0]; continue }
+            guard abs(v) > scale * noiseFloor, abs(v) >= smallest else { words += [0, 0]; continue }
             var exponent = Foundation.floor(Foundation.log10(abs(v)))
             if abs(v) / Foundation.pow(10, exponent) >= 10 { exponent += 1 }
             if abs(v) / Foundation.pow(10, exponent) < 1 { exponent -= 1 }
             var mantissa = (v / Foundation.pow(10, exponent - digits + 1)).rounded()
             if abs(mantissa) >= Foundation.pow(10, digits) { mantissa /= 10; mantissa.round(); exponent += 1 }
-            words += [Int64(exponent), Int64(mantissa)]
+            guard let e = Int64(exactly: exponent), let m = Int64(exactly: mantissa) else {
+                words += [Int64.min, 2]  // cannot happen for finite values above `smallest`; never a crash
+                continue
+            }
+            words += [e, m]
         }
         return words
     }

@@ -13,9 +13,9 @@ public struct BinAxis: Sendable, Hashable, Codable {
 
     /// The bin of a value.
     public func bin(of value: Double) -> Int {
-        guard value.isFinite else { return value > 0 ? count - 1 : 0 }
-        let position = Int(((value - lower) / (upper - lower) * Double(count)).rounded(.down))
-        return min(max(position, 0), count - 1)
+        let position = ((value - lower) / (upper - lower) * Double(count)).rounded(.down)
+        guard !position.isNaN else { return 0 }
+        return Int(min(max(position, 0), Double(count - 1)))  // clamped first: no huge value reaches Int()
     }
 
     /// The centre of a bin, for labels.

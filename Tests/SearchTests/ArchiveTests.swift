@@ -56,6 +56,9 @@ struct ArchiveTests {
         // Values past the ends go to the end bins.
         #expect(bins.betaSensitivity.bin(of: 0.3) == 4 && bins.betaSensitivity.bin(of: -0.1) == 0)
         #expect(bins.convexity.bin(of: 1) == 7 && bins.convexity.bin(of: -1) == 0 && bins.grad0.bin(of: 0.01) == 4)
+        // Values far outside Int's range, and non-finite ones, are no crash.
+        #expect(bins.grad0.bin(of: 1e300) == 7 && bins.grad0.bin(of: -1e300) == 0)
+        #expect(bins.grad0.bin(of: .infinity) == 7 && bins.grad0.bin(of: -.infinity) == 0 && bins.grad0.bin(of: .nan) == 0)
         let d = Descriptors(convexity: 1, grad0: -0.5678, betaSensitivity: 0)
         let (c, g, s) = bins.coordinates(of: bins.cell(of: d))
         #expect(c == 7 && g == 1 && s == 0)
