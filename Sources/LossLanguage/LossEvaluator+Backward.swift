@@ -34,16 +34,21 @@ extension LossEvaluator {
                 let x = values + offsets[args[0]]
                 let gx = adjoints + offsets[args[0]]
                 switch f {
-                case .logsigmoid, .softplus:  // derivative sigmoid(-x) or sigmoid(x), four at a time
+                case .logsigmoid, .softplus:  // derivative sigmoid(-x) or sigmoid(x), from the forward pass's e^-|x|
                     let sign: Double = f == .logsigmoid ? -1 : 1
+                    let e = expMinusMagnitudes + offsets[id]
+                    typealias Vector = VectorMath.Vector
+                    func load(_ p: UnsafePointer<Double>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
                     var i = 0
-                    while i < count {
-                        var v = VectorMath.Vector()
-                        let lanes = min(4, count - i)
-                        for j in 0..<lanes { v[j] = sign * x[i + j] }
-                        let d = VectorMath.sigmoid(v)
-                        for j in 0..<lanes { gx[i + j] += g[i + j] * d[j] }
+                    while i + 4 <= count {
+                        let d = VectorMath.sigmoid(sign * load(x + i), expMinusMagnitude: load(e + i))
+                        UnsafeMutableRawPointer(gx + i).storeBytes(of: load(gx + i) + load(g + i) * d, as: Vector.self)
                         i += 4
+                    }
+                    while i < count {
+                        let d = VectorMath.sigmoid(Vector(sign * x[i], 0, 0, 0), expMinusMagnitude: Vector(e[i], 0, 0, 0))[0]
+                        gx[i] += g[i] * d
+                        i += 1
                     }
                 default:
                     for i in 0..<count { gx[i] += g[i] * Kernels.derivative(f, x: x[i], y: y[i]) }

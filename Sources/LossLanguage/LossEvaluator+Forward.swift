@@ -25,6 +25,8 @@ extension LossEvaluator {
             case let .constant(c): out[0] = c
             case .fill: out.update(repeating: values[offsets[args[0]]], count: count)
             case .detach: out.update(from: values + offsets[args[0]], count: count)
+            case let .unary(f) where f == .softplus || f == .logsigmoid:
+                logistic(negated: f == .logsigmoid, values + offsets[args[0]], out, expMinusMagnitudes + offsets[id], count)
             case let .unary(f):
                 let x = values + offsets[args[0]]
                 unary(f, x, out, count)
@@ -77,6 +79,27 @@ extension LossEvaluator {
         for i in 0..<count { out[i] = f(x[i]) }
     }
 
+    /// softplus(x), or logsigmoid(x) = -softplus(-x) when `negated`, four at a time (the tail
+    /// padded), keeping e^-|x| of each element in `e` for the backward pass.
+    private func logistic(negated: Bool, _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>,
+                          _ e: UnsafeMutablePointer<Double>, _ count: Int) {
+        typealias Vector = VectorMath.Vector
+        let sign = Vector(repeating: negated ? -1 : 1)
+        var i = 0
+        while i + 4 <= count {
+            let (value, exp) = VectorMath.softplusAndExp(sign * UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self))
+            UnsafeMutableRawPointer(out + i).storeBytes(of: sign * value, as: Vector.self)
+            UnsafeMutableRawPointer(e + i).storeBytes(of: exp, as: Vector.self)
+            i += 4
+        }
+        if i < count {
+            var v = Vector()
+            for j in 0..<(count - i) { v[j] = x[i + j] }
+            let (value, exp) = VectorMath.softplusAndExp(sign * v)
+            for j in 0..<(count - i) { (out[i + j], e[i + j]) = (sign[j] * value[j], exp[j]) }
+        }
+    }
+
     private func unary(_ f: UnaryFunction, _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int) {
         switch f {
         case .neg: map(x, out, count) { -$0 }
@@ -85,8 +108,7 @@ extension LossEvaluator {
         case .log: map(x, out, count) { Foundation.log($0) }
         case .log1p: map(x, out, count) { Foundation.log1p($0) }
         case .sigmoid: VectorMath.map(x, out, count, VectorMath.sigmoid)
-        case .logsigmoid: VectorMath.map(x, out, count, VectorMath.logsigmoid)
-        case .softplus: VectorMath.map(x, out, count, VectorMath.softplus)
+        case .logsigmoid, .softplus: preconditionFailure("forward(pc:pr:rc:rr:beta:) computes \(f) with logistic(negated:)")
         case .tanh: map(x, out, count) { Foundation.tanh($0) }
         case .relu: map(x, out, count) { $0 > 0 ? $0 : 0 }
         case .abs: map(x, out, count) { Swift.abs($0) }

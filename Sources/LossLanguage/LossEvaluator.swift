@@ -39,6 +39,9 @@ public final class LossEvaluator {
     let carries: [Bool]
     let values: UnsafeMutablePointer<Double>
     let adjoints: UnsafeMutablePointer<Double>
+    /// For softplus and logsigmoid nodes, e^-|x| of each element from the forward pass: the
+    /// backward pass's sigmoid reuses it instead of a second exp.
+    let expMinusMagnitudes: UnsafeMutablePointer<Double>
     let total: Int
     /// The graph flattened for the hot loops (no reference counting per node visit): each node's
     /// op, and its arguments padded to three.
@@ -61,6 +64,8 @@ public final class LossEvaluator {
         values.initialize(repeating: 0, count: total)
         adjoints = .allocate(capacity: total)
         adjoints.initialize(repeating: 0, count: total)
+        expMinusMagnitudes = .allocate(capacity: total)
+        expMinusMagnitudes.initialize(repeating: 0, count: total)
         ops = .allocate(capacity: graph.nodes.count)
         ops.initialize(from: graph.nodes.map(\.op), count: graph.nodes.count)
         arguments = .allocate(capacity: 3 * graph.nodes.count)
@@ -71,6 +76,7 @@ public final class LossEvaluator {
     deinit {
         values.deallocate()
         adjoints.deallocate()
+        expMinusMagnitudes.deallocate()
         ops.deallocate()
         arguments.deallocate()
     }

@@ -7,33 +7,34 @@
 public enum VectorMath {
     public typealias Vector = SIMD4<Double>
 
-    private static let log2e = 1.4426950408889634
-    private static let ln2Hi = 6.93147180369123816490e-01
-    private static let ln2Lo = 1.90821492927058770002e-10
+    @usableFromInline static let log2e = 1.4426950408889634
+    @usableFromInline static let ln2Hi = 6.93147180369123816490e-01
+    @usableFromInline static let ln2Lo = 1.90821492927058770002e-10
     /// 1.5 * 2^52: adding it rounds to an integer (to nearest, ties to even) held in the low bits.
-    private static let roundingShift = 6_755_399_441_055_744.0
+    @usableFromInline static let roundingShift = 6_755_399_441_055_744.0
 
     /// e^x. Overflows to +inf above 709.78, underflows to 0 below -745.13; NaN stays NaN.
-    @inline(__always) public static func exp(_ x: Vector) -> Vector {
+    @inlinable @inline(__always) public static func exp(_ x: Vector) -> Vector {
         // Lanes outside [-745.13, 709.78] (and NaN) compute garbage here and are replaced at the end.
         let shifted = x * log2e + roundingShift
         let k = shifted - roundingShift
         let r = (x - k * ln2Hi) - k * ln2Lo
-        // Taylor series to r^13 (|r| <= ln2 / 2: truncation below 1e-17), Horner form.
-        var p = Vector(repeating: 1.6059043836821613e-10)
-        p = Vector(repeating: 2.08767569878681e-09).addingProduct(p, r)
-        p = Vector(repeating: 2.505210838544172e-08).addingProduct(p, r)
-        p = Vector(repeating: 2.755731922398589e-07).addingProduct(p, r)
-        p = Vector(repeating: 2.7557319223985893e-06).addingProduct(p, r)
-        p = Vector(repeating: 2.48015873015873e-05).addingProduct(p, r)
-        p = Vector(repeating: 0.0001984126984126984).addingProduct(p, r)
-        p = Vector(repeating: 0.001388888888888889).addingProduct(p, r)
-        p = Vector(repeating: 0.008333333333333333).addingProduct(p, r)
-        p = Vector(repeating: 0.041666666666666664).addingProduct(p, r)
-        p = Vector(repeating: 0.16666666666666666).addingProduct(p, r)
-        p = Vector(repeating: 0.5).addingProduct(p, r)
-        p = Vector(repeating: 1).addingProduct(p, r)
-        p = Vector(repeating: 1).addingProduct(p, r)
+        // Taylor series to r^13 (|r| <= ln2 / 2: truncation below 1e-17) in Estrin's form: pairs of
+        // terms, then pairs of pairs, so the dependency chain is 5 deep instead of Horner's 14 and
+        // independent exps (a softmax row, a batch) overlap in the pipeline.
+        let r2 = r * r
+        let r4 = r2 * r2
+        let r8 = r4 * r4
+        let q01 = Vector(repeating: 1).addingProduct(r, 1)
+        let q23 = Vector(repeating: 0.5).addingProduct(r, 0.16666666666666666)
+        let q45 = Vector(repeating: 0.041666666666666664).addingProduct(r, 0.008333333333333333)
+        let q67 = Vector(repeating: 0.001388888888888889).addingProduct(r, 0.0001984126984126984)
+        let q89 = Vector(repeating: 2.48015873015873e-05).addingProduct(r, 2.7557319223985893e-06)
+        let q1011 = Vector(repeating: 2.755731922398589e-07).addingProduct(r, 2.505210838544172e-08)
+        let q1213 = Vector(repeating: 2.08767569878681e-09).addingProduct(r, 1.6059043836821613e-10)
+        let low = q01.addingProduct(q23, r2).addingProduct(q45.addingProduct(q67, r2), r4)
+        let high = q89.addingProduct(q1011, r2).addingProduct(q1213, r4)
+        let p = low.addingProduct(high, r8)
         // 2^k as two factors so that subnormal results are reached without overflowing the exponent.
         let kInt = unsafeBitCast(shifted, to: SIMD4<Int64>.self) &- 0x4338_0000_0000_0000
         let k1 = kInt &>> 1
@@ -48,7 +49,7 @@ public enum VectorMath {
     }
 
     /// log(1 + e) for e in [0, 1] (the range softplus and logsigmoid need).
-    @inline(__always) public static func log1pUnit(_ e: Vector) -> Vector {
+    @inlinable @inline(__always) public static func log1pUnit(_ e: Vector) -> Vector {
         let u = 1 + e
         let large = u .> 1.4142135623730951
         let m = u.replacing(with: u * 0.5, where: large)
@@ -74,7 +75,7 @@ public enum VectorMath {
 
     /// log(x) for positive, normal, finite x (softmax normalisers and the like); x = m 2^e with
     /// m in [1, 2), log x = e ln 2 + log1p(m - 1).
-    @inline(__always) public static func logPositive(_ x: Vector) -> Vector {
+    @inlinable @inline(__always) public static func logPositive(_ x: Vector) -> Vector {
         let bits = unsafeBitCast(x, to: SIMD4<UInt64>.self)
         let exponent = SIMD4<Int64>(truncatingIfNeeded: (bits &>> 52) & 0x7FF) &- 1023
         let mantissa = unsafeBitCast((bits & 0x000F_FFFF_FFFF_FFFF) | 0x3FF0_0000_0000_0000, to: Vector.self)
@@ -84,7 +85,7 @@ public enum VectorMath {
     }
 
     /// Applies a vector function to `count` values, four at a time; the tail is padded.
-    @inline(__always) public static func map(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int,
+    @inlinable @inline(__always) public static func map(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int,
                                              _ f: (Vector) -> Vector) {
         var i = 0
         while i + 4 <= count {
@@ -101,26 +102,34 @@ public enum VectorMath {
     }
 
     /// A vector function applied to one scalar.
-    @inline(__always) public static func scalar(_ x: Double, _ f: (Vector) -> Vector) -> Double {
+    @inlinable @inline(__always) public static func scalar(_ x: Double, _ f: (Vector) -> Vector) -> Double {
         f(Vector(x, 0, 0, 0))[0]
     }
 
     // MARK: the logistic family, from one exp each
 
     /// sigmoid(x) = 1 / (1 + e^-x), computed from e = e^-|x| without overflow.
-    @inline(__always) public static func sigmoid(_ x: Vector) -> Vector {
-        let e = exp(-magnitude(x))
+    @inlinable @inline(__always) public static func sigmoid(_ x: Vector) -> Vector {
+        sigmoid(x, expMinusMagnitude: exp(-magnitude(x)))
+    }
+
+    /// sigmoid(x) given e = e^-|x| (from ``softplusAndExp(_:)``, say): no exp of its own.
+    @inlinable @inline(__always) public static func sigmoid(_ x: Vector, expMinusMagnitude e: Vector) -> Vector {
         let positive = 1 / (1 + e)
         return positive.replacing(with: e * positive, where: x .< 0)
     }
 
     /// softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|).
-    @inline(__always) public static func softplus(_ x: Vector) -> Vector {
-        let result = x.replacing(with: 0, where: x .< 0) + log1pUnit(exp(-magnitude(x)))
-        return result.replacing(with: x, where: x .!= x)
+    @inlinable @inline(__always) public static func softplus(_ x: Vector) -> Vector { softplusAndExp(x).value }
+
+    /// softplus(x) and the e^-|x| it was computed from (which gives its derivative, sigmoid(x)).
+    @inlinable @inline(__always) public static func softplusAndExp(_ x: Vector) -> (value: Vector, e: Vector) {
+        let e = exp(-magnitude(x))
+        let result = x.replacing(with: 0, where: x .< 0) + log1pUnit(e)
+        return (result.replacing(with: x, where: x .!= x), e)
     }
 
-    @inline(__always) public static func logsigmoid(_ x: Vector) -> Vector { -softplus(-x) }
+    @inlinable @inline(__always) public static func logsigmoid(_ x: Vector) -> Vector { -softplus(-x) }
 
-    @inline(__always) static func magnitude(_ x: Vector) -> Vector { x.replacing(with: -x, where: x .< 0) }
+    @inlinable @inline(__always) static func magnitude(_ x: Vector) -> Vector { x.replacing(with: -x, where: x .< 0) }
 }

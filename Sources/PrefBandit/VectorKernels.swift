@@ -44,30 +44,14 @@ enum VectorKernels {
     }
 
     /// y += sum_r weights[r] * row(r), where row(r) = base + offset(r) (d values each): the sums are
-    /// kept in registers 16 columns at a time and added to y once.
+    /// kept in registers 16 columns at a time and added to y once. Not 32: eight accumulators, the
+    /// broadcast weight and the widened loads need more than the 16 vector registers, and the
+    /// spilled accumulator made the loop a store-to-load chain (perf: a fifth of the full path).
     @inline(__always) static func addWeightedRows<Row: BinaryFloatingPoint & SIMDScalar>(
         _ weights: UnsafePointer<Double>, count: Int, width d: Int, into y: UnsafeMutablePointer<Double>,
         row: (Int) -> UnsafePointer<Row>
     ) {
         var c = 0
-        while c + 32 <= d {  // eight independent chains
-            var a = (Vector(), Vector(), Vector(), Vector(), Vector(), Vector(), Vector(), Vector())
-            for r in 0..<count {
-                let w = Vector(repeating: weights[r])
-                let p = row(r) + c
-                a.0 = a.0.addingProduct(w, widen(p))
-                a.1 = a.1.addingProduct(w, widen(p + 4))
-                a.2 = a.2.addingProduct(w, widen(p + 8))
-                a.3 = a.3.addingProduct(w, widen(p + 12))
-                a.4 = a.4.addingProduct(w, widen(p + 16))
-                a.5 = a.5.addingProduct(w, widen(p + 20))
-                a.6 = a.6.addingProduct(w, widen(p + 24))
-                a.7 = a.7.addingProduct(w, widen(p + 28))
-            }
-            add(a.0, to: y + c); add(a.1, to: y + c + 4); add(a.2, to: y + c + 8); add(a.3, to: y + c + 12)
-            add(a.4, to: y + c + 16); add(a.5, to: y + c + 20); add(a.6, to: y + c + 24); add(a.7, to: y + c + 28)
-            c += 32
-        }
         while c + 16 <= d {
             var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
             for r in 0..<count {
