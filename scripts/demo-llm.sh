@@ -69,13 +69,7 @@ wait "$server_pid" 2>/dev/null || true
 # The built-in proposer at the same budget: the same 2-island cluster with proposer = "mutation",
 # in its own state directory, until each island has made as many proposals as the LLM islands;
 # then both are compared over each island's first N proposals.
-read -r -a made <<<"$(python3 - "$(grep -m1 '^state_directory' "$config" | cut -d'"' -f2)" <<'PY'
-import glob, sqlite3, sys
-for path in sorted(glob.glob(sys.argv[1] + "/island-*/island.sqlite")):
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    print(db.execute("SELECT COUNT(*) FROM candidates WHERE proposer = 'llm'").fetchone()[0], end=" ")
-PY
-)"
+read -r -a made <<<"$(python3 scripts/proposer-report.py "$(grep -m1 '^state_directory' "$config" | cut -d'"' -f2)" --counts)"
 budget=${made[0]}
 ((made[1] < budget)) && budget=${made[1]}
 if ((budget == 0)); then echo "no LLM proposals were made: nothing to compare"; exit 1; fi
@@ -87,16 +81,7 @@ rm -rf state-llm-mutation
 "$evoctl" up --config "$mutation_config" --evod "$evod"
 trap '"$evoctl" down --config "$mutation_config" >/dev/null 2>&1 || true; rm -f "$mutation_config"' EXIT
 mutation_deadline=$((SECONDS + 600))
-until ((SECONDS > mutation_deadline)) || python3 - "$budget" <<'PY'
-import glob, sqlite3, sys
-need = int(sys.argv[1])
-paths = sorted(glob.glob("state-llm-mutation/island-*/island.sqlite"))
-def done(path):
-    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    rows = db.execute("SELECT status FROM candidates WHERE proposer LIKE 'mutation:%' ORDER BY id LIMIT ?", (need,)).fetchall()
-    return len(rows) >= need and all(r[0] != "pending" for r in rows)
-sys.exit(0 if len(paths) == 2 and all(done(p) for p in paths) else 1)
-PY
+until ((SECONDS > mutation_deadline)) || python3 scripts/proposer-report.py state-llm-mutation --settled "$budget" 2>/dev/null
 do sleep 1; done
 "$evoctl" down --config "$mutation_config" >/dev/null
 trap - EXIT

@@ -2,6 +2,8 @@
 """Summarises what each island's own proposer made, from the islands' SQLite state (read-only).
 
 Usage: scripts/proposer-report.py STATE_DIR [--first N] [--label TEXT]
+       scripts/proposer-report.py STATE_DIR --counts         (each island's own proposals, one line)
+       scripts/proposer-report.py STATE_DIR --settled N      (exit 0 once each island's first N are evaluated or rejected)
 
 Per island and in total: the proposals of the island's own proposer (the LLM's replies, or the
 mutation operators' children; seeds and migrants are not counted), by outcome; the share that was a
@@ -49,10 +51,18 @@ def main():
     parser.add_argument("state")
     parser.add_argument("--first", type=int, default=0)
     parser.add_argument("--label", default="")
+    parser.add_argument("--counts", action="store_true")
+    parser.add_argument("--settled", type=int, default=0)
     args = parser.parse_args()
     paths = sorted(glob.glob(os.path.join(args.state, "island-*", "island.sqlite")))
     if not paths:
         sys.exit(f"proposer-report: no island databases under {args.state}/island-*/")
+    if args.counts:
+        print(" ".join(str(len(island_rows(path, 0))) for path in paths))
+        return
+    if args.settled:
+        islands = [island_rows(path, args.settled) for path in paths]
+        sys.exit(0 if all(len(rows) == args.settled and all(r[2] != "pending" for r in rows) for rows in islands) else 1)
     prefix = f"{args.label} " if args.label else ""
     everything = []
     for path in paths:

@@ -108,7 +108,8 @@ extension LossEvaluator {
         case .log: map(x, out, count) { Foundation.log($0) }
         case .log1p: map(x, out, count) { Foundation.log1p($0) }
         case .sigmoid: VectorMath.map(x, out, count, VectorMath.sigmoid)
-        case .logsigmoid, .softplus: preconditionFailure("forward(pc:pr:rc:rr:beta:) computes \(f) with logistic(negated:)")
+        case .logsigmoid: VectorMath.map(x, out, count, VectorMath.logsigmoid)  // forward() uses logistic(negated:)
+        case .softplus: VectorMath.map(x, out, count, VectorMath.softplus)
         case .tanh: map(x, out, count) { Foundation.tanh($0) }
         case .relu: map(x, out, count) { $0 > 0 ? $0 : 0 }
         case .abs: map(x, out, count) { Swift.abs($0) }
