@@ -61,7 +61,7 @@ public final class ChatClient: Sendable {
             do {
                 return try completeOnce(messages)
             } catch let error where attempt < config.retries && Self.isRetryable(error) && !cancellation.isSet {
-                Thread.sleep(forTimeInterval: config.backoffSeconds * pow(2, Double(attempt)))
+                cancellation.sleep(seconds: config.backoffSeconds * pow(2, Double(attempt)))
                 attempt += 1
             }
         }

@@ -3,12 +3,17 @@ import Foundation
 import Synchronization
 
 /// A flag that stops the transfers in flight; libcurl's progress callback reads it several times a second.
-public final class CancellationFlag: Sendable {
+final class CancellationFlag: Sendable {
     private let value = Atomic<Bool>(false)
 
-    public init() {}
-    public var isSet: Bool { value.load(ordering: .acquiring) }
-    public func set() { value.store(true, ordering: .releasing) }
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
+
+    /// Sleeps for `seconds`, or less once the flag is set (a retry's backoff must not hold up a shutdown).
+    func sleep(seconds: Double) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !isSet, case let left = deadline.timeIntervalSinceNow, left > 0 { Thread.sleep(forTimeInterval: min(left, 0.05)) }
+    }
 }
 
 /// One blocking HTTP POST through libcurl's easy interface, on the calling thread: an overall

@@ -134,6 +134,19 @@ import Testing
         #expect(cpu < 0.2, "the client used \(cpu) s of CPU in \(wall) s of waiting")
     }
 
+    @Test func cancellingDuringARetrysBackoffStopsAtOnce() throws {
+        let server = try ScriptedServer([["status": 500]])
+        let proposer = LLMProposer(config: config(server) { $0.backoffSeconds = 20; $0.retries = 3 })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { proposer.cancel() }
+        let start = Date()
+        let outcome = proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally)
+        #expect(Date().timeIntervalSince(start) < 5, "the 20 s backoff held up the cancellation")
+        guard case .failure(.cancelled) = outcome else { Issue.record("expected cancelled, got \(outcome)"); return }
+        #expect(server.requests().count == 1)
+    }
+
     @Test func aHugeBodyIsRefused() throws {
         let server = try ScriptedServer([["huge": 3_000_000]])
         let proposer = LLMProposer(config: config(server) { $0.maxResponseBytes = 1 << 20; $0.retries = 0 })
