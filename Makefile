@@ -2,8 +2,10 @@
 SWIFT ?= swift
 RELEASE_BIN = .build/release
 export OPENBLAS_NUM_THREADS ?= 1
-# Release builds use AVX2 and FMA where this machine has them (x86-64): the evaluator's vector
-# kernels are about 1.5x faster. Such binaries need such a CPU; `make RELEASE_FLAGS= release` opts out.
+# Release builds use AVX2 and FMA where this machine has them (x86-64). The evaluator's kernels are
+# built on fused multiply-adds (bit-identical on every machine); on the x86-64 baseline each one is a
+# libm call per lane, and the full-path training run takes 210 ms instead of 9.4 (README, "Speed").
+# Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
 .PHONY: deps build release demo demo-llm llm test bench clean

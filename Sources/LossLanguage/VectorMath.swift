@@ -16,6 +16,33 @@ public enum VectorMath {
     /// e^x. Overflows to +inf above 709.78, underflows to 0 below -745.13; NaN stays NaN.
     @inlinable @inline(__always) public static func exp(_ x: Vector) -> Vector {
         // Lanes outside [-745.13, 709.78] (and NaN) compute garbage here and are replaced at the end.
+        let (p, shifted) = expReduced(x)
+        // 2^k as two factors so that subnormal results are reached without overflowing the exponent.
+        let kInt = unsafeBitCast(shifted, to: SIMD4<Int64>.self) &- 0x4338_0000_0000_0000
+        let k1 = kInt &>> 1
+        let k2 = kInt &- k1
+        let scale1 = unsafeBitCast((k1 &+ 1023) &<< 52, to: Vector.self)
+        let scale2 = unsafeBitCast((k2 &+ 1023) &<< 52, to: Vector.self)
+        var result = p * scale1 * scale2
+        result.replace(with: Vector(repeating: .infinity), where: x .> 709.782712893384)
+        result.replace(with: Vector(repeating: 0), where: x .< -745.1332191019412)
+        result.replace(with: x, where: x .!= x)
+        return result
+    }
+
+    /// e^x for x <= 0, as a softmax over scores shifted by their maximum needs it, in fewer
+    /// operations than ``exp(_:)``: x below -708 is raised to -708 (e^-708 = 3.3e-308, nothing
+    /// beside the largest term, 1), so 2^k is one normal factor and no lane needs replacing.
+    /// Positive x is not supported (no overflow check); NaN stays NaN.
+    @inlinable @inline(__always) public static func expOfNonPositive(_ x: Vector) -> Vector {
+        let clamped = x.replacing(with: -708, where: x .< -708)
+        let (p, shifted) = expReduced(clamped)
+        let kInt = unsafeBitCast(shifted, to: SIMD4<Int64>.self) &- 0x4338_0000_0000_0000
+        return p * unsafeBitCast((kInt &+ 1023) &<< 52, to: Vector.self)
+    }
+
+    /// e^r for x = k ln 2 + r, |r| <= ln2 / 2, and k (as `roundingShift + k`, its low bits the integer).
+    @inlinable @inline(__always) static func expReduced(_ x: Vector) -> (p: Vector, shifted: Vector) {
         let shifted = x * log2e + roundingShift
         let k = shifted - roundingShift
         let r = (x - k * ln2Hi) - k * ln2Lo
@@ -34,18 +61,7 @@ public enum VectorMath {
         let q1213 = Vector(repeating: 2.08767569878681e-09).addingProduct(r, 1.6059043836821613e-10)
         let low = q01.addingProduct(q23, r2).addingProduct(q45.addingProduct(q67, r2), r4)
         let high = q89.addingProduct(q1011, r2).addingProduct(q1213, r4)
-        let p = low.addingProduct(high, r8)
-        // 2^k as two factors so that subnormal results are reached without overflowing the exponent.
-        let kInt = unsafeBitCast(shifted, to: SIMD4<Int64>.self) &- 0x4338_0000_0000_0000
-        let k1 = kInt &>> 1
-        let k2 = kInt &- k1
-        let scale1 = unsafeBitCast((k1 &+ 1023) &<< 52, to: Vector.self)
-        let scale2 = unsafeBitCast((k2 &+ 1023) &<< 52, to: Vector.self)
-        var result = p * scale1 * scale2
-        result.replace(with: Vector(repeating: .infinity), where: x .> 709.782712893384)
-        result.replace(with: Vector(repeating: 0), where: x .< -745.1332191019412)
-        result.replace(with: x, where: x .!= x)
-        return result
+        return (low.addingProduct(high, r8), shifted)
     }
 
     /// log(1 + e) for e in [0, 1] (the range softplus and logsigmoid need).

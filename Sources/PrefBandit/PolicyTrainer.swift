@@ -13,8 +13,11 @@ public struct TrainingFailure: Error, Sendable, Hashable, CustomStringConvertibl
 /// chained through grad log pi = phi - E_pi[phi].
 ///
 /// A loss of rho alone takes the difference-feature path: rho = theta . (phi_w - phi_l) - (rc - rr),
-/// so the softmax normaliser cancels and no expectation is needed. The per-prompt products (K x d)
-/// are SIMD loops; the held-out scoring is one OpenBLAS product. Not thread-safe; one per thread.
+/// so the softmax normaliser cancels and no expectation is needed. Any other loss takes the full
+/// path: per prompt, K scores from the transposed float32 features, a softmax, and the gradient as
+/// one weighted sum of every response's features in the batch. The per-prompt products (K x d) are
+/// SIMD loops (``VectorKernels``); the held-out scoring is one OpenBLAS product. Not thread-safe;
+/// one per thread.
 public final class PolicyTrainer {
     public let instance: TaskInstance
     public let graph: LossGraph
@@ -24,10 +27,10 @@ public final class PolicyTrainer {
     private let k: Int, d: Int, batch: Int
     /// Per-step buffers, raw so that the hot loops pay no exclusivity or reference-count checks.
     private let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
-    /// Scores, then probabilities, of the batch's responses, [sample][response].
-    private let probabilities: UnsafeMutablePointer<Double>
-    /// Each sample's softmax normaliser z, then log z.
-    private let normalisers: UnsafeMutablePointer<Double>
+    /// Scores, then e^(s - max), then the gradient weights c_ik, of the batch's responses, [sample][response].
+    private let responseValues: UnsafeMutablePointer<Double>
+    /// Each sample's softmax normaliser z (of the scores shifted by their maximum), and log z.
+    private let normalisers, logNormalisers: UnsafeMutablePointer<Double>
 
     public init(graph: LossGraph, instance: TaskInstance) {
         self.graph = graph
@@ -45,8 +48,8 @@ public final class PolicyTrainer {
             return pointer
         }
         (pc, pr, rc, rr, gpc, gpr) = (buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch))
-        probabilities = buffer(batch * k)
-        normalisers = buffer(batch)
+        responseValues = buffer(batch * k)
+        (normalisers, logNormalisers) = (buffer(batch), buffer(batch))
     }
 
     /// OpenBLAS runs single-threaded inside an evaluation (evaluations run in parallel instead);
@@ -54,12 +57,13 @@ public final class PolicyTrainer {
     private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
     deinit {
-        for pointer in [pc, pr, rc, rr, gpc, gpr, probabilities, normalisers] { pointer.deallocate() }
+        for pointer in [pc, pr, rc, rr, gpc, gpr, responseValues, normalisers, logNormalisers] { pointer.deallocate() }
     }
 
     /// The instance's arrays, bound to pointers for the length of one training run.
     private struct Data {
         let trainFeatures: UnsafePointer<Float>
+        let transposedTrainFeatures: UnsafePointer<Float>
         let differenceFeatures: UnsafePointer<Double>
         let referenceChosen: UnsafePointer<Double>
         let referenceRejected: UnsafePointer<Double>
@@ -72,18 +76,20 @@ public final class PolicyTrainer {
     public func train(beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
         _ = Self.singleThreadedBLAS
         let i = instance
-        return i.compactTrainFeatures.withUnsafeBufferPointer { tf in i.differenceFeatures.withUnsafeBufferPointer { df in
+        return i.compactTrainFeatures.withUnsafeBufferPointer { tf in i.transposedTrainFeatures.withUnsafeBufferPointer { tt in
+            i.differenceFeatures.withUnsafeBufferPointer { df in
             i.referenceChosen.withUnsafeBufferPointer { rcs in i.referenceRejected.withUnsafeBufferPointer { rrs in
                 i.winners.withUnsafeBufferPointer { w in i.losers.withUnsafeBufferPointer { l in
                     i.batchOrder.withUnsafeBufferPointer { order in
-                        train(Data(trainFeatures: tf.baseAddress!, differenceFeatures: df.baseAddress!,
+                        train(Data(trainFeatures: tf.baseAddress!, transposedTrainFeatures: tt.baseAddress!,
+                                   differenceFeatures: df.baseAddress!,
                                    referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
                                    winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
                               beta: beta, start: start)
                     }
                 } }
             } }
-        } }
+        } } }
     }
 
     private func train(_ data: Data, beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
@@ -151,7 +157,7 @@ public final class PolicyTrainer {
         }
         let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
         gradient.update(repeating: 0, count: d)
-        VectorKernels.addWeightedRows(gpc, count: batch, width: d, into: gradient) { data.differenceFeatures + prompts[$0] * d }
+        VectorKernels.addWeightedRows(gpc, blocks: batch, rows: 1, width: d, into: gradient) { data.differenceFeatures + prompts[$0] * d }
         return objective
     }
 
@@ -159,55 +165,54 @@ public final class PolicyTrainer {
     /// c_ik = gpc_i [k = w] + gpr_i [k = l] - (gpc_i + gpr_i) pi_ik.
     private func fullStep(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
                           gradient: UnsafeMutablePointer<Double>) -> Double {
+        scoreBatch(data, prompts, theta: theta)
+        let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
+        accumulateGradient(data, prompts, into: gradient)
+        return objective
+    }
+
+    /// pc, pr (log-softmax of the winner's and loser's scores), rc, rr, and per prompt the shifted
+    /// exponentials e^(s - max) in `responseValues` with their sum in `normalisers`.
+    /// Not inlined (nor is ``accumulateGradient(_:_:into:)``): in one function the two loops'
+    /// accumulators competed for AVX2's 16 vector registers and spilled.
+    @inline(never) private func scoreBatch(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>) {
         let (k, d) = (self.k, self.d)
+        // Scores first, exponentials after: each prompt's exps then depend on nothing still in
+        // flight, so those of neighbouring prompts overlap in the pipeline.
         for i in 0..<batch {
             let p = prompts[i]
-            let block = data.trainFeatures + p * k * d
-            let row = probabilities + i * k
-            var r = 0
-            while r + 4 <= k {
-                let first = block + r * d
-                let four = VectorKernels.dot4(theta, d) { first + $0 * d }
-                for q in 0..<4 { row[r + q] = four[q] }
-                r += 4
-            }
-            while r < k {
-                var score = 0.0
-                for j in 0..<d { score += Double(block[r * d + j]) * theta[j] }
-                row[r] = score
-                r += 1
-            }
-            var top = -Double.infinity
-            for r in 0..<k { top = max(top, row[r]) }
-            let (winner, loser) = (row[data.winners[p]], row[data.losers[p]])
-            for r in 0..<k { row[r] -= top }
-            VectorMath.map(row, row, k, VectorMath.exp)
-            var z = 0.0
-            for r in 0..<k { z += row[r] }
-            pc[i] = winner - top  // minus log z, below
-            pr[i] = loser - top
+            let row = responseValues + i * k
+            VectorKernels.transposedScores(theta, data.transposedTrainFeatures + p * k * d, features: d, responses: k, into: row)
+            let top = VectorKernels.maximum(row, k)
+            pc[i] = row[data.winners[p]] - top  // minus log z, below
+            pr[i] = row[data.losers[p]] - top
             rc[i] = data.referenceChosen[p]
             rr[i] = data.referenceRejected[p]
-            for r in 0..<k { row[r] /= z }  // probabilities
-            normalisers[i] = z
+            normalisers[i] = top
         }
-        VectorMath.map(normalisers, normalisers, batch, VectorMath.logPositive)
         for i in 0..<batch {
-            pc[i] -= normalisers[i]
-            pr[i] -= normalisers[i]
+            normalisers[i] = VectorKernels.exponentiate(responseValues + i * k, k, shift: normalisers[i])  // e^(s - top), pi z
         }
-        let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
+        VectorMath.map(normalisers, logNormalisers, batch, VectorMath.logPositive)
+        for i in 0..<batch {
+            pc[i] -= logNormalisers[i]
+            pr[i] -= logNormalisers[i]
+        }
+    }
+
+    /// grad = sum_i Phi_i^T c_i, with c_i built in place of prompt i's exponentials.
+    @inline(never) private func accumulateGradient(_ data: Data, _ prompts: UnsafePointer<Int>, into gradient: UnsafeMutablePointer<Double>) {
+        let (k, d) = (self.k, self.d)
         gradient.update(repeating: 0, count: d)
         for i in 0..<batch {
             let p = prompts[i]
-            let block = data.trainFeatures + p * k * d
-            let total = gpc[i] + gpr[i]
-            let weights = probabilities + i * k  // become c_ik in place
-            for r in 0..<k { weights[r] *= -total }
+            let weights = responseValues + i * k  // become c_ik in place
+            VectorKernels.scale(weights, k, by: -(gpc[i] + gpr[i]) / normalisers[i])
             weights[data.winners[p]] += gpc[i]
             weights[data.losers[p]] += gpr[i]
-            VectorKernels.addWeightedRows(weights, count: k, width: d, into: gradient) { block + $0 * d }
         }
-        return objective
+        VectorKernels.addWeightedRows(responseValues, blocks: batch, rows: k, width: d, into: gradient) {
+            data.trainFeatures + prompts[$0] * k * d
+        }
     }
 }

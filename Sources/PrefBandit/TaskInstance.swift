@@ -12,8 +12,11 @@ public struct TaskInstance: Sendable {
     /// that the trainer can stream them at half the width (``compactTrainFeatures``) with no change
     /// in value; all arithmetic is in float64.
     public let trainFeatures: [Double]
-    /// The same values as float32.
+    /// The same values as float32, [prompt][response][feature] (the gradient's weighted row sums).
     public let compactTrainFeatures: [Float]
+    /// The same float32 values transposed per prompt, [prompt][feature][response], so that a
+    /// prompt's K scores are vector multiply-adds with no horizontal sums.
+    public let transposedTrainFeatures: [Float]
     /// Winner and loser response of each training prompt.
     public let winners: [Int]
     public let losers: [Int]
@@ -46,6 +49,15 @@ public struct TaskInstance: Sendable {
         let compactTrainFeatures = (0..<(n * k * d)).map { _ in Float(random.normal()) }
         let trainFeatures = compactTrainFeatures.map(Double.init)
         self.compactTrainFeatures = compactTrainFeatures
+        var transposed = [Float](repeating: 0, count: n * k * d)
+        for prompt in 0..<n {
+            for response in 0..<k {
+                for feature in 0..<d {
+                    transposed[(prompt * d + feature) * k + response] = compactTrainFeatures[(prompt * k + response) * d + feature]
+                }
+            }
+        }
+        transposedTrainFeatures = transposed
         let heldoutFeatures = (0..<(h * k * d)).map { _ in random.normal() }
         self.trainFeatures = trainFeatures
         self.heldoutFeatures = heldoutFeatures

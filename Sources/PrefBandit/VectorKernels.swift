@@ -43,36 +43,103 @@ enum VectorKernels {
         return result
     }
 
-    /// y += sum_r weights[r] * row(r), where row(r) = base + offset(r) (d values each): the sums are
-    /// kept in registers 16 columns at a time and added to y once. Not 32: eight accumulators, the
-    /// broadcast weight and the widened loads need more than the 16 vector registers, and the
-    /// spilled accumulator made the loop a store-to-load chain (perf: a fifth of the full path).
+    /// y += sum_b sum_r weights[b * rows + r] * (block(b) + r * d)[0..<d]: every row of `blocks`
+    /// blocks of `rows` rows each (a batch's prompts, K responses each; or one row per prompt). The
+    /// sums stay in registers across all the blocks, 32 columns at a time (eight independent
+    /// accumulators hide the multiply-add latency), and are added to y once.
     @inline(__always) static func addWeightedRows<Row: BinaryFloatingPoint & SIMDScalar>(
-        _ weights: UnsafePointer<Double>, count: Int, width d: Int, into y: UnsafeMutablePointer<Double>,
-        row: (Int) -> UnsafePointer<Row>
+        _ weights: UnsafePointer<Double>, blocks: Int, rows: Int, width d: Int, into y: UnsafeMutablePointer<Double>,
+        block: (Int) -> UnsafePointer<Row>
     ) {
         var c = 0
-        while c + 16 <= d {
+        while c + 32 <= d {
             var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
-            for r in 0..<count {
-                let w = Vector(repeating: weights[r])
-                let p = row(r) + c
+            var a4 = Vector(), a5 = Vector(), a6 = Vector(), a7 = Vector()
+            @inline(__always) func add(_ w: Vector, _ p: UnsafePointer<Row>) {
                 a0 = a0.addingProduct(w, widen(p))
                 a1 = a1.addingProduct(w, widen(p + 4))
                 a2 = a2.addingProduct(w, widen(p + 8))
                 a3 = a3.addingProduct(w, widen(p + 12))
+                a4 = a4.addingProduct(w, widen(p + 16))
+                a5 = a5.addingProduct(w, widen(p + 20))
+                a6 = a6.addingProduct(w, widen(p + 24))
+                a7 = a7.addingProduct(w, widen(p + 28))
             }
-            add(a0, to: y + c)
-            add(a1, to: y + c + 4)
-            add(a2, to: y + c + 8)
-            add(a3, to: y + c + 12)
-            c += 16
+            for b in 0..<blocks {
+                let first = block(b) + c, w = weights + b * rows
+                for r in 0..<rows { add(Vector(repeating: w[r]), first + r * d) }
+            }
+            for (offset, sum) in [(0, a0), (4, a1), (8, a2), (12, a3), (16, a4), (20, a5), (24, a6), (28, a7)] {
+                Self.add(sum, to: y + c + offset)
+            }
+            c += 32
+        }
+        while c + 4 <= d {
+            var sum = Vector()
+            for b in 0..<blocks {
+                let first = block(b) + c, w = weights + b * rows
+                for r in 0..<rows { sum = sum.addingProduct(Vector(repeating: w[r]), widen(first + r * d)) }
+            }
+            Self.add(sum, to: y + c)
+            c += 4
         }
         while c < d {
-            var s = 0.0
-            for r in 0..<count { s += weights[r] * Double(row(r)[c]) }
-            y[c] += s
+            var sum = 0.0
+            for b in 0..<blocks {
+                let first = block(b) + c, w = weights + b * rows
+                for r in 0..<rows { sum += w[r] * Double(first[r * d]) }
+            }
+            y[c] += sum
             c += 1
+        }
+    }
+
+    /// The K scores x . phi_k of one prompt from its transposed block [feature][response]
+    /// (`phiT[j * k + r]`): for each feature j, K lanes += x[j] * phiT[j]; two features at a time
+    /// into separate accumulators, so eight chains run side by side for K = 16. No horizontal sums.
+    @inline(__always) static func transposedScores(_ x: UnsafePointer<Double>, _ phiT: UnsafePointer<Float>, features d: Int,
+                                                   responses k: Int, into scores: UnsafeMutablePointer<Double>) {
+        var r = 0
+        while r + 16 <= k {
+            var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
+            var b0 = Vector(), b1 = Vector(), b2 = Vector(), b3 = Vector()
+            var j = 0
+            while j + 2 <= d {
+                let p = phiT + j * k + r, q = p + k
+                let t = Vector(repeating: x[j]), u = Vector(repeating: x[j + 1])
+                a0 = a0.addingProduct(t, widen(p))
+                a1 = a1.addingProduct(t, widen(p + 4))
+                a2 = a2.addingProduct(t, widen(p + 8))
+                a3 = a3.addingProduct(t, widen(p + 12))
+                b0 = b0.addingProduct(u, widen(q))
+                b1 = b1.addingProduct(u, widen(q + 4))
+                b2 = b2.addingProduct(u, widen(q + 8))
+                b3 = b3.addingProduct(u, widen(q + 12))
+                j += 2
+            }
+            if j < d {
+                let p = phiT + j * k + r, t = Vector(repeating: x[j])
+                a0 = a0.addingProduct(t, widen(p))
+                a1 = a1.addingProduct(t, widen(p + 4))
+                a2 = a2.addingProduct(t, widen(p + 8))
+                a3 = a3.addingProduct(t, widen(p + 12))
+            }
+            for (offset, sum) in [(0, a0 + b0), (4, a1 + b1), (8, a2 + b2), (12, a3 + b3)] {
+                UnsafeMutableRawPointer(scores + r + offset).storeBytes(of: sum, as: Vector.self)
+            }
+            r += 16
+        }
+        while r + 4 <= k {
+            var sum = Vector()
+            for j in 0..<d { sum = sum.addingProduct(Vector(repeating: x[j]), widen(phiT + j * k + r)) }
+            UnsafeMutableRawPointer(scores + r).storeBytes(of: sum, as: Vector.self)
+            r += 4
+        }
+        while r < k {
+            var score = 0.0
+            for j in 0..<d { score += Double(phiT[j * k + r]) * x[j] }
+            scores[r] = score
+            r += 1
         }
     }
 

@@ -70,6 +70,27 @@ struct PrefBanditTests {
         }
     }
 
+    /// The full path's vector kernels have 16- and 32-lane blocks and tails: the default shape
+    /// (K 16, d 32), shapes with every kind of tail, and tiny ones must train as the difference path does.
+    @Test(arguments: [(16, 32), (20, 37), (5, 3), (2, 2), (33, 65)])
+    func fullPathKernelsAgreeWithTheDifferencePathAtEveryShape(responses: Int, features: Int) throws {
+        var settings = PrefBanditSettings()
+        (settings.pairs, settings.heldoutPrompts, settings.responses, settings.features) = (40, 8, responses, features)
+        (settings.steps, settings.batchSize) = (60, 13)
+        let instance = TaskInstance(settings: settings, seed: 5)
+        let cheap = PolicyTrainer(graph: try Small.loss("-logsigmoid(beta * rho)"), instance: instance)
+        let full = PolicyTrainer(graph: try Small.loss("-logsigmoid(beta * (pc - rc) - beta * (pr - rr))"), instance: instance)
+        #expect(cheap.usesDifferenceFeatures && !full.usesDifferenceFeatures)
+        for start in [StartKind.exact, .perturbed] {
+            let a = try cheap.train(beta: 0.3, start: start).get()
+            let b = try full.train(beta: 0.3, start: start).get()
+            let initial = instance.initialTheta(start)
+            let moved = zip(a, initial).map { abs($0 - $1) }.max() ?? 0
+            #expect(moved > 1e-3, "training moved theta by only \(moved)")
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-9 * max(1, abs(x)), "K \(responses), d \(features): \(x) vs \(y)") }
+        }
+    }
+
     @Test func aLossThatIsNotFiniteInTrainingIsAFailedResultWithItsReason() throws {
         // Valid at validation's beta 0.05; NaN at beta 1 from the first step.
         let loss = try Small.loss("-logsigmoid(beta * rho) * sqrt(0.2 - beta)")
