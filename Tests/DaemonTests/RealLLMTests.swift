@@ -121,7 +121,9 @@ struct RealLLMTests {
         process.executableURL = URL(fileURLWithPath: path)
         process.arguments = ["-m", model, "--host", "127.0.0.1", "--port", "\(port)", "-c", "8192", "-np", "2",
                              "-t", "\(ProcessInfo.processInfo.activeProcessorCount)"]
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
+        }
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
