@@ -72,10 +72,9 @@ extension IslandEngine {
         case .evaluated: return record.fitness.map(DiscoPOPPrompt.fitness)
         case .failed: return DiscoPOPPrompt.failed(record.error ?? "unknown")
         case .duplicate:
-            let fitness = try record.duplicateOf.flatMap { try store.candidate($0) }?.fitness
-            return "This loss was already tried" + (fitness.map { String(format: " (fitness %.4f)", $0) } ?? "") + ".\nPlease generate the next one."
+            return DiscoPOPPrompt.duplicate(fitness: try record.duplicateOf.flatMap { try store.candidate($0) }?.fitness)
         case .invalid: return DiscoPOPPrompt.invalid(record.error ?? "invalid")
-        case .pending: return "Its evaluation was interrupted and is still running.\nPlease generate the next one."
+        case .pending: return DiscoPOPPrompt.interrupted
         }
     }
 

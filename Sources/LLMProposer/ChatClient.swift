@@ -56,10 +56,12 @@ public final class ChatClient: Sendable {
 
     /// Sends the conversation; returns the reply, retrying what can be retried.
     public func complete(_ messages: [ChatMessage]) throws(ProposerError) -> ChatReply {
+        let request: Data
+        do { request = try body(messages) } catch { throw .malformedResponse("cannot encode the request: \(error)") }
         var attempt = 0
         while true {
             do {
-                return try completeOnce(messages)
+                return try completeOnce(request)
             } catch let error where attempt < config.retries && Self.isRetryable(error) && !cancellation.isSet {
                 cancellation.sleep(seconds: config.backoffSeconds * pow(2, Double(attempt)))
                 attempt += 1
@@ -78,13 +80,12 @@ public final class ChatClient: Sendable {
         }
     }
 
-    private func completeOnce(_ messages: [ChatMessage]) throws(ProposerError) -> ChatReply {
+    /// One exchange of an encoded request body.
+    private func completeOnce(_ request: Data) throws(ProposerError) -> ChatReply {
         if cancellation.isSet { throw .cancelled }
         let url = config.baseURL.hasSuffix("/") ? config.baseURL + "chat/completions" : config.baseURL + "/chat/completions"
         var headers = ["Content-Type: application/json", "Accept: application/json"]
         if let apiKey { headers.append("Authorization: Bearer \(apiKey)") }
-        let request: Data
-        do { request = try body(messages) } catch { throw .malformedResponse("cannot encode the request: \(error)") }
         let (status, data) = try HTTPTransfer.post(url: url, headers: headers, body: request, limit: config.maxResponseBytes,
                                                    deadline: config.timeoutSeconds, cancellation: cancellation)
         if cancellation.isSet { throw .cancelled }

@@ -67,6 +67,14 @@ public enum DiscoPOPPrompt {
         "Code not valid. Error: \(error)\nPlease generate the next one."
     }
 
+    /// The feedback on a proposal that repeated a loss already tried (with that loss's fitness, once known).
+    public static func duplicate(fitness: Double?) -> String {
+        "This loss was already tried" + (fitness.map { String(format: " (fitness %.4f)", $0) } ?? "") + ".\nPlease generate the next one."
+    }
+
+    /// The feedback on a proposal whose evaluation was cut off (a restart) and is still running.
+    public static let interrupted = "Its evaluation was interrupted and is still running.\nPlease generate the next one."
+
     /// The feedback on a proposal whose evaluation failed (NaN, divergence, ...).
     public static func failed(_ reason: String) -> String {
         "The loss failed during training: \(reason)\nPlease generate the next one."

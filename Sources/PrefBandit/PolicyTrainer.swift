@@ -29,7 +29,8 @@ public final class PolicyTrainer {
     private let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
     /// Scores, then e^(s - max), then the gradient weights c_ik, of the batch's responses, [sample][response].
     private let responseValues: UnsafeMutablePointer<Double>
-    /// Each sample's softmax normaliser z (of the scores shifted by their maximum), and log z.
+    /// Each sample's softmax normaliser z (of the scores shifted by their maximum; within
+    /// ``scoreBatch(_:_:theta:)``, first that maximum), and log z.
     private let normalisers, logNormalisers: UnsafeMutablePointer<Double>
 
     public init(graph: LossGraph, instance: TaskInstance) {
@@ -207,7 +208,8 @@ public final class PolicyTrainer {
         for i in 0..<batch {
             let p = prompts[i]
             let weights = responseValues + i * k  // become c_ik in place
-            VectorKernels.scale(weights, k, by: -(gpc[i] + gpr[i]) / normalisers[i])
+            let factor = VectorMath.Vector(repeating: -(gpc[i] + gpr[i]) / normalisers[i])
+            VectorMath.map(weights, weights, k) { $0 * factor }
             weights[data.winners[p]] += gpc[i]
             weights[data.losers[p]] += gpr[i]
         }

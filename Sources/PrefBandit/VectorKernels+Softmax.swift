@@ -1,7 +1,7 @@
 import LossLanguage
 
-/// The per-prompt softmax pieces of the full training path: the largest score, the shifted
-/// exponentials and their sum, and a rescale, each four lanes at a time.
+/// The per-prompt softmax pieces of the full training path: the largest score, and the shifted
+/// exponentials with their sum, each four lanes at a time.
 extension VectorKernels {
     /// The larger of a and b in each lane, as a compare and a blend (Swift's `pointwiseMax` and
     /// `max()` branch per lane, and random scores made those branches mispredict).
@@ -40,24 +40,10 @@ extension VectorKernels {
         }
         var total = sum.sum()
         while r < n {
-            x[r] = VectorMath.expOfNonPositive(Vector(x[r] - shift, 0, 0, 0))[0]
+            x[r] = VectorMath.scalar(x[r] - shift, VectorMath.expOfNonPositive)
             total += x[r]
             r += 1
         }
         return total
-    }
-
-    /// x[r] *= factor for r < n, in place.
-    @inline(__always) static func scale(_ x: UnsafeMutablePointer<Double>, _ n: Int, by factor: Double) {
-        let lanes = Vector(repeating: factor)
-        var r = 0
-        while r + 4 <= n {
-            UnsafeMutableRawPointer(x + r).storeBytes(of: load(x + r) * lanes, as: Vector.self)
-            r += 4
-        }
-        while r < n {
-            x[r] *= factor
-            r += 1
-        }
     }
 }

@@ -55,7 +55,7 @@ enum VectorKernels {
         while c + 32 <= d {
             var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
             var a4 = Vector(), a5 = Vector(), a6 = Vector(), a7 = Vector()
-            @inline(__always) func add(_ w: Vector, _ p: UnsafePointer<Row>) {
+            @inline(__always) func accumulate(_ w: Vector, _ p: UnsafePointer<Row>) {
                 a0 = a0.addingProduct(w, widen(p))
                 a1 = a1.addingProduct(w, widen(p + 4))
                 a2 = a2.addingProduct(w, widen(p + 8))
@@ -67,10 +67,10 @@ enum VectorKernels {
             }
             for b in 0..<blocks {
                 let first = block(b) + c, w = weights + b * rows
-                for r in 0..<rows { add(Vector(repeating: w[r]), first + r * d) }
+                for r in 0..<rows { accumulate(Vector(repeating: w[r]), first + r * d) }
             }
             for (offset, sum) in [(0, a0), (4, a1), (8, a2), (12, a3), (16, a4), (20, a5), (24, a6), (28, a7)] {
-                Self.add(sum, to: y + c + offset)
+                add(sum, to: y + c + offset)
             }
             c += 32
         }
@@ -80,7 +80,7 @@ enum VectorKernels {
                 let first = block(b) + c, w = weights + b * rows
                 for r in 0..<rows { sum = sum.addingProduct(Vector(repeating: w[r]), widen(first + r * d)) }
             }
-            Self.add(sum, to: y + c)
+            add(sum, to: y + c)
             c += 4
         }
         while c < d {
