@@ -4,7 +4,7 @@ RELEASE_BIN = .build/release
 export OPENBLAS_NUM_THREADS ?= 1
 # Release builds use AVX2 and FMA where this machine has them (x86-64). The evaluator's kernels are
 # built on fused multiply-adds (bit-identical on every machine); on the x86-64 baseline each one is a
-# libm call per lane, and the full-path training run takes 210 ms instead of 9.4 (README, "Speed").
+# libm call per lane: the full-path training run took 210 ms instead of 9.4 (README, "Speed").
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 

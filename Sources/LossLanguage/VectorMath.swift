@@ -30,17 +30,6 @@ public enum VectorMath {
         return result
     }
 
-    /// e^x for x <= 0, as a softmax over scores shifted by their maximum needs it, in fewer
-    /// operations than ``exp(_:)``: x below -708 is raised to -708 (e^-708 = 3.3e-308, nothing
-    /// beside the largest term, 1), so 2^k is one normal factor and no lane needs replacing.
-    /// Positive x is not supported (no overflow check); NaN stays NaN.
-    @inlinable @inline(__always) public static func expOfNonPositive(_ x: Vector) -> Vector {
-        let clamped = x.replacing(with: -708, where: x .< -708)
-        let (p, shifted) = expReduced(clamped)
-        let kInt = unsafeBitCast(shifted, to: SIMD4<Int64>.self) &- 0x4338_0000_0000_0000
-        return p * unsafeBitCast((kInt &+ 1023) &<< 52, to: Vector.self)
-    }
-
     /// e^r for x = k ln 2 + r, |r| <= ln2 / 2, and k (as `roundingShift + k`, its low bits the integer).
     @inlinable @inline(__always) static func expReduced(_ x: Vector) -> (p: Vector, shifted: Vector) {
         let shifted = x * log2e + roundingShift

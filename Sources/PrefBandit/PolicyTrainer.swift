@@ -13,11 +13,13 @@ public struct TrainingFailure: Error, Sendable, Hashable, CustomStringConvertibl
 /// chained through grad log pi = phi - E_pi[phi].
 ///
 /// A loss of rho alone takes the difference-feature path: rho = theta . (phi_w - phi_l) - (rc - rr),
-/// so the softmax normaliser cancels and no expectation is needed. Any other loss takes the full
-/// path: per prompt, K scores from the transposed float32 features, a softmax, and the gradient as
-/// one weighted sum of every response's features in the batch. The per-prompt products (K x d) are
-/// SIMD loops (``VectorKernels``); the held-out scoring is one OpenBLAS product. Not thread-safe;
-/// one per thread.
+/// so the softmax normaliser cancels and no expectation is needed; it is float64 throughout. Any
+/// other loss takes the full path: per prompt, K scores from the transposed features, a softmax,
+/// and a weighted sum of the K feature rows, all in float32 with eight lanes a vector (the features
+/// are float32 values already); the sums over the batch, the loss, Adam and every metric stay
+/// float64. The full path agrees with float64 arithmetic to about 1e-8 (README, "Speed"). The
+/// per-prompt products (K x d) are SIMD loops (``VectorKernels``); the held-out scoring is one
+/// OpenBLAS product. Not thread-safe; one per thread.
 public final class PolicyTrainer {
     public let instance: TaskInstance
     public let graph: LossGraph
@@ -27,8 +29,9 @@ public final class PolicyTrainer {
     private let k: Int, d: Int, batch: Int
     /// Per-step buffers, raw so that the hot loops pay no exclusivity or reference-count checks.
     private let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
-    /// Scores, then e^(s - max), then the gradient weights c_ik, of the batch's responses, [sample][response].
-    private let responseValues: UnsafeMutablePointer<Double>
+    /// Scores, then e^(s - max), then the gradient weights c_ik, of the batch's responses, [sample][response];
+    /// and theta, both float32 (the per-prompt products).
+    private let responseValues, compactTheta: UnsafeMutablePointer<Float>
     /// Each sample's softmax normaliser z (of the scores shifted by their maximum; within
     /// ``scoreBatch(_:_:theta:)``, first that maximum), and log z.
     private let normalisers, logNormalisers: UnsafeMutablePointer<Double>
@@ -43,13 +46,13 @@ public final class PolicyTrainer {
             return false
         }
         evaluator = LossEvaluator(graph: graph, batchSize: batch)
-        func buffer(_ count: Int) -> UnsafeMutablePointer<Double> {
-            let pointer = UnsafeMutablePointer<Double>.allocate(capacity: count)
+        func buffer<Element: BinaryFloatingPoint>(_ count: Int) -> UnsafeMutablePointer<Element> {
+            let pointer = UnsafeMutablePointer<Element>.allocate(capacity: count)
             pointer.initialize(repeating: 0, count: count)
             return pointer
         }
         (pc, pr, rc, rr, gpc, gpr) = (buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch))
-        responseValues = buffer(batch * k)
+        (responseValues, compactTheta) = (buffer(batch * k), buffer(d))
         (normalisers, logNormalisers) = (buffer(batch), buffer(batch))
     }
 
@@ -58,7 +61,9 @@ public final class PolicyTrainer {
     private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
     deinit {
-        for pointer in [pc, pr, rc, rr, gpc, gpr, responseValues, normalisers, logNormalisers] { pointer.deallocate() }
+        for pointer in [pc, pr, rc, rr, gpc, gpr, normalisers, logNormalisers] { pointer.deallocate() }
+        responseValues.deallocate()
+        compactTheta.deallocate()
     }
 
     /// The instance's arrays, bound to pointers for the length of one training run.
@@ -77,12 +82,11 @@ public final class PolicyTrainer {
     public func train(beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
         _ = Self.singleThreadedBLAS
         let i = instance
-        return i.compactTrainFeatures.withUnsafeBufferPointer { tf in i.transposedTrainFeatures.withUnsafeBufferPointer { tt in
-            i.differenceFeatures.withUnsafeBufferPointer { df in
+        return i.differenceFeatures.withUnsafeBufferPointer { df in
             i.referenceChosen.withUnsafeBufferPointer { rcs in i.referenceRejected.withUnsafeBufferPointer { rrs in
                 i.winners.withUnsafeBufferPointer { w in i.losers.withUnsafeBufferPointer { l in
                     i.batchOrder.withUnsafeBufferPointer { order in
-                        train(Data(trainFeatures: tf.baseAddress!, transposedTrainFeatures: tt.baseAddress!,
+                        train(Data(trainFeatures: i.compactTrainFeatures.base, transposedTrainFeatures: i.transposedTrainFeatures.base,
                                    differenceFeatures: df.baseAddress!,
                                    referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
                                    winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
@@ -90,7 +94,7 @@ public final class PolicyTrainer {
                     }
                 } }
             } }
-        } } }
+        }
     }
 
     private func train(_ data: Data, beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
@@ -178,21 +182,22 @@ public final class PolicyTrainer {
     /// accumulators competed for AVX2's 16 vector registers and spilled.
     @inline(never) private func scoreBatch(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>) {
         let (k, d) = (self.k, self.d)
+        for j in 0..<d { compactTheta[j] = Float(theta[j]) }
         // Scores first, exponentials after: each prompt's exps then depend on nothing still in
         // flight, so those of neighbouring prompts overlap in the pipeline.
         for i in 0..<batch {
             let p = prompts[i]
             let row = responseValues + i * k
-            VectorKernels.transposedScores(theta, data.transposedTrainFeatures + p * k * d, features: d, responses: k, into: row)
-            let top = VectorKernels.maximum(row, k)
-            pc[i] = row[data.winners[p]] - top  // minus log z, below
-            pr[i] = row[data.losers[p]] - top
+            let top = VectorKernels.transposedScores(compactTheta, data.transposedTrainFeatures + p * k * d, features: d,
+                                                     responses: k, into: row)
+            pc[i] = Double(row[data.winners[p]]) - Double(top)  // minus log z, below
+            pr[i] = Double(row[data.losers[p]]) - Double(top)
             rc[i] = data.referenceChosen[p]
             rr[i] = data.referenceRejected[p]
-            normalisers[i] = top
+            normalisers[i] = Double(top)
         }
         for i in 0..<batch {
-            normalisers[i] = VectorKernels.exponentiate(responseValues + i * k, k, shift: normalisers[i])  // e^(s - top), pi z
+            normalisers[i] = VectorKernels.exponentiate(responseValues + i * k, k, shift: Float(normalisers[i]))  // e^(s - top), pi z
         }
         VectorMath.map(normalisers, logNormalisers, batch, VectorMath.logPositive)
         for i in 0..<batch {
@@ -208,10 +213,9 @@ public final class PolicyTrainer {
         for i in 0..<batch {
             let p = prompts[i]
             let weights = responseValues + i * k  // become c_ik in place
-            let factor = VectorMath.Vector(repeating: -(gpc[i] + gpr[i]) / normalisers[i])
-            VectorMath.map(weights, weights, k) { $0 * factor }
-            weights[data.winners[p]] += gpc[i]
-            weights[data.losers[p]] += gpr[i]
+            VectorKernels.scale(weights, k, by: Float(-(gpc[i] + gpr[i]) / normalisers[i]))
+            weights[data.winners[p]] += Float(gpc[i])
+            weights[data.losers[p]] += Float(gpr[i])
         }
         VectorKernels.addWeightedRows(responseValues, blocks: batch, rows: k, width: d, into: gradient) {
             data.trainFeatures + prompts[$0] * k * d

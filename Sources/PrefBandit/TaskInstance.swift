@@ -9,14 +9,14 @@ public struct TaskInstance: Sendable {
     public let settings: PrefBanditSettings
     public let seed: UInt64
     /// Training features, [prompt][response][feature]. Drawn N(0, 1) and rounded to float32, so
-    /// that the trainer can stream them at half the width (``compactTrainFeatures``) with no change
-    /// in value; all arithmetic is in float64.
+    /// that the full training path can work on them in float32 (``compactTrainFeatures``) with no
+    /// change in value.
     public let trainFeatures: [Double]
     /// The same values as float32, [prompt][response][feature] (the gradient's weighted row sums).
-    public let compactTrainFeatures: [Float]
+    public let compactTrainFeatures: AlignedFloats
     /// The same float32 values transposed per prompt, [prompt][feature][response], so that a
     /// prompt's K scores are vector multiply-adds with no horizontal sums.
-    public let transposedTrainFeatures: [Float]
+    public let transposedTrainFeatures: AlignedFloats
     /// Winner and loser response of each training prompt.
     public let winners: [Int]
     public let losers: [Int]
@@ -48,7 +48,7 @@ public struct TaskInstance: Sendable {
 
         let compactTrainFeatures = (0..<(n * k * d)).map { _ in Float(random.normal()) }
         let trainFeatures = compactTrainFeatures.map(Double.init)
-        self.compactTrainFeatures = compactTrainFeatures
+        self.compactTrainFeatures = AlignedFloats(compactTrainFeatures)
         var transposed = [Float](repeating: 0, count: n * k * d)
         for prompt in 0..<n {
             for response in 0..<k {
@@ -57,7 +57,7 @@ public struct TaskInstance: Sendable {
                 }
             }
         }
-        transposedTrainFeatures = transposed
+        transposedTrainFeatures = AlignedFloats(transposed)
         let heldoutFeatures = (0..<(h * k * d)).map { _ in random.normal() }
         self.trainFeatures = trainFeatures
         self.heldoutFeatures = heldoutFeatures

@@ -65,13 +65,16 @@ struct PrefBanditTests {
         #expect(!PolicyTrainer(graph: full, instance: instance).usesDifferenceFeatures)
         let a = task.makeEvaluator().evaluate(cheap, name: "a", stage: .two)
         let b = task.makeEvaluator().evaluate(full, name: "b", stage: .two)
+        // The full path's per-prompt products are float32 (measured differences up to 5e-9).
         for (x, y) in zip(a.runs, b.runs) {
-            for (key, value) in x.metrics { #expect(abs(value - (y.metrics[key] ?? .nan)) <= 1e-9 * max(1, abs(value)), "\(key)") }
+            for (key, value) in x.metrics { #expect(abs(value - (y.metrics[key] ?? .nan)) <= 1e-7 * max(1, abs(value)), "\(key)") }
         }
     }
 
-    /// The full path's vector kernels have 16- and 32-lane blocks and tails: the default shape
-    /// (K 16, d 32), shapes with every kind of tail, and tiny ones must train as the difference path does.
+    /// The full path's vector kernels have 8-, 16- and 32-lane blocks and tails: the default shape
+    /// (K 16, d 32), shapes with every kind of tail, and tiny ones must train as the difference path
+    /// does, to float32's rounding of the per-prompt products (measured up to 7e-9 in theta; one
+    /// broken accumulator moves theta by more than 1e-3).
     @Test(arguments: [(16, 32), (20, 37), (5, 3), (2, 2), (33, 65)])
     func fullPathKernelsAgreeWithTheDifferencePathAtEveryShape(responses: Int, features: Int) throws {
         var settings = PrefBanditSettings()
@@ -87,7 +90,7 @@ struct PrefBanditTests {
             let initial = instance.initialTheta(start)
             let moved = zip(a, initial).map { abs($0 - $1) }.max() ?? 0
             #expect(moved > 1e-3, "training moved theta by only \(moved)")
-            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-9 * max(1, abs(x)), "K \(responses), d \(features): \(x) vs \(y)") }
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-7 * max(1, abs(x)), "K \(responses), d \(features): \(x) vs \(y)") }
         }
     }
 

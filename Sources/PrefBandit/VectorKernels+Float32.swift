@@ -1,0 +1,154 @@
+/// The full training path's two per-prompt products, in float32 with eight lanes a vector: a
+/// prompt's K scores, and its weighted sum of its K feature rows. Each product sums at most d or K
+/// terms in float32; what is summed over the batch, and everything after the products, is float64.
+///
+/// The loops are `while` loops over runtime bounds on purpose: LLVM split the vectors of the
+/// same loops written with `stride` into two-lane pieces.
+extension VectorKernels {
+    typealias Lanes = SIMD8<Float>
+
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lanes {
+        UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
+    }
+
+    @inline(__always) static func store(_ v: Lanes, to p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self)
+    }
+
+    @inline(__always) static func add(_ v: Lanes, widenedTo p: UnsafeMutablePointer<Double>) {
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Double>.self) + SIMD8<Double>(v), as: SIMD8<Double>.self)
+    }
+
+    /// x[0..<n] *= factor, in place.
+    @inline(__always) static func scale(_ x: UnsafeMutablePointer<Float>, _ n: Int, by factor: Float) {
+        var r = 0
+        while r + 8 <= n {
+            store(load(x + r) * factor, to: x + r)
+            r += 8
+        }
+        while r < n {
+            x[r] *= factor
+            r += 1
+        }
+    }
+
+    /// The K scores x . phi_k of one prompt from its transposed block [feature][response]
+    /// (`phiT[j * k + r]`), and the largest of them (k >= 1), taken from the registers before the
+    /// scores are stored. For each feature j, K lanes += x[j] * phiT[j], so there are no horizontal
+    /// sums; sixteen responses at a time take four features per round into eight accumulators.
+    @inline(__always) static func transposedScores(_ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int,
+                                                   responses k: Int, into scores: UnsafeMutablePointer<Float>) -> Float {
+        var top = Lanes(repeating: -.infinity)
+        var r = 0
+        while r + 16 <= k {
+            var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
+            var b0 = Lanes(), b1 = Lanes(), b2 = Lanes(), b3 = Lanes()
+            var j = 0
+            while j + 4 <= d {
+                let p = phiT + j * k + r
+                let t = Lanes(repeating: x[j]), u = Lanes(repeating: x[j + 1])
+                let v = Lanes(repeating: x[j + 2]), w = Lanes(repeating: x[j + 3])
+                a0 = a0.addingProduct(t, load(p))
+                a1 = a1.addingProduct(t, load(p + 8))
+                a2 = a2.addingProduct(u, load(p + k))
+                a3 = a3.addingProduct(u, load(p + k + 8))
+                b0 = b0.addingProduct(v, load(p + 2 * k))
+                b1 = b1.addingProduct(v, load(p + 2 * k + 8))
+                b2 = b2.addingProduct(w, load(p + 3 * k))
+                b3 = b3.addingProduct(w, load(p + 3 * k + 8))
+                j += 4
+            }
+            while j < d {
+                let p = phiT + j * k + r, t = Lanes(repeating: x[j])
+                a0 = a0.addingProduct(t, load(p))
+                a1 = a1.addingProduct(t, load(p + 8))
+                j += 1
+            }
+            let low = (a0 + a2) + (b0 + b2), high = (a1 + a3) + (b1 + b3)
+            store(low, to: scores + r)
+            store(high, to: scores + r + 8)
+            top = larger(top, larger(low, high))
+            r += 16
+        }
+        while r + 8 <= k {
+            var sum = Lanes()
+            var j = 0
+            while j < d {
+                sum = sum.addingProduct(Lanes(repeating: x[j]), load(phiT + j * k + r))
+                j += 1
+            }
+            store(sum, to: scores + r)
+            top = larger(top, sum)
+            r += 8
+        }
+        var largest = largestLane(top)
+        while r < k {
+            var score: Float = 0
+            for j in 0..<d { score = score.addingProduct(x[j], phiT[j * k + r]) }
+            scores[r] = score
+            largest = score > largest ? score : largest
+            r += 1
+        }
+        return largest
+    }
+
+    /// y += sum_b sum_r weights[b * rows + r] * (block(b) + r * d)[0..<d]. Each block's weighted row
+    /// sum is float32, two rows a round into separate accumulators (so the multiply-adds' latency is
+    /// hidden), and is widened and added to y, float64, once per block.
+    @inline(__always) static func addWeightedRows(
+        _ weights: UnsafePointer<Float>, blocks: Int, rows: Int, width d: Int, into y: UnsafeMutablePointer<Double>,
+        block: (Int) -> UnsafePointer<Float>
+    ) {
+        for b in 0..<blocks {
+            let first = block(b), w = weights + b * rows
+            var c = 0
+            while c + 32 <= d {
+                var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
+                var b0 = Lanes(), b1 = Lanes(), b2 = Lanes(), b3 = Lanes()
+                var r = 0
+                while r + 2 <= rows {
+                    let p = first + r * d + c, q = p + d
+                    let u = Lanes(repeating: w[r]), v = Lanes(repeating: w[r + 1])
+                    a0 = a0.addingProduct(u, load(p))
+                    a1 = a1.addingProduct(u, load(p + 8))
+                    a2 = a2.addingProduct(u, load(p + 16))
+                    a3 = a3.addingProduct(u, load(p + 24))
+                    b0 = b0.addingProduct(v, load(q))
+                    b1 = b1.addingProduct(v, load(q + 8))
+                    b2 = b2.addingProduct(v, load(q + 16))
+                    b3 = b3.addingProduct(v, load(q + 24))
+                    r += 2
+                }
+                if r < rows {
+                    let p = first + r * d + c, u = Lanes(repeating: w[r])
+                    a0 = a0.addingProduct(u, load(p))
+                    a1 = a1.addingProduct(u, load(p + 8))
+                    a2 = a2.addingProduct(u, load(p + 16))
+                    a3 = a3.addingProduct(u, load(p + 24))
+                }
+                add(a0 + b0, widenedTo: y + c)
+                add(a1 + b1, widenedTo: y + c + 8)
+                add(a2 + b2, widenedTo: y + c + 16)
+                add(a3 + b3, widenedTo: y + c + 24)
+                c += 32
+            }
+            while c + 8 <= d {
+                var sum = Lanes()
+                var r = 0
+                while r < rows {
+                    sum = sum.addingProduct(Lanes(repeating: w[r]), load(first + r * d + c))
+                    r += 1
+                }
+                add(sum, widenedTo: y + c)
+                c += 8
+            }
+            while c < d {
+                var sum: Float = 0
+                for r in 0..<rows { sum = sum.addingProduct(w[r], first[r * d + c]) }
+                y[c] += Double(sum)
+                c += 1
+            }
+        }
+    }
+}
