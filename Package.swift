@@ -116,15 +116,16 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "PrefBandit", "Configuration", "LossLanguage"],
+            dependencies: ["Evaluation", "PrefBandit", "Configuration", "LossLanguage", "TestSupport"],
             exclude: ["Scripts"]
         ),
-        // A scripted OpenAI-compatible server (real HTTP on loopback) shared by the LLM tests.
+        // A scripted OpenAI-compatible server (real HTTP on loopback) shared by the LLM tests, and a
+        // probe for processes that must not outlive their evaluation.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
         // The client and the DiscoPOP conversation against the scripted server.
         .testTarget(name: "LLMProposerTests", dependencies: ["LLMProposer", "LossLanguage", "Configuration", "TestSupport"]),
         // Runs the built evoctl binary on real files.
-        .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage"]),
+        .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage", "TestSupport"]),
         .testTarget(
             name: "SystemLibraryTests",
             dependencies: ["CZeroMQ", "COpenBLAS", "CCurl", .product(name: "GRDB", package: "GRDB.swift")]

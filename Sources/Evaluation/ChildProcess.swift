@@ -5,12 +5,14 @@ import Glibc
 #endif
 
 /// Runs a command (in the caller's working directory) in a process group of its own, with a wall-clock limit past which the whole
-/// group is killed (SIGKILL), standard output and error to a log file, standard input from /dev/null.
+/// group is killed (SIGKILL), standard output and error to a log file, standard input from /dev/null, and no other file
+/// descriptor of the caller's. An interruption (shutdown) kills the group too.
 enum ChildProcess {
     enum Outcome: Equatable {
         case exited(Int32)
         case signalled(Int32)
         case timedOut
+        case interrupted
     }
 
     enum Failure: Error, CustomStringConvertible {
@@ -22,7 +24,7 @@ enum ChildProcess {
         }
     }
 
-    static func run(_ argv: [String], logPath: String, timeout: Double) throws -> Outcome {
+    static func run(_ argv: [String], logPath: String, timeout: Double, interruption: CommandInterruption) throws -> Outcome {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -40,15 +42,23 @@ enum ChildProcess {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else of ours: a command that outlived us (or ran long) would otherwise hold our
+        // sockets, databases and pipes open (a port could not be bound again, a reader never sees EOF).
+        _ = closeFrom?(&actions, 3)
 
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
         var pid: pid_t = 0
         let status = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, environ)
         guard status == 0 else { throw Failure.cannotStart(argv[0], status) }
+        var waitStatus: Int32 = 0
+        guard interruption.register(pid) else {
+            waitpid(pid, &waitStatus, 0)
+            return .interrupted
+        }
+        defer { interruption.unregister(pid) }
 
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
-        var waitStatus: Int32 = 0
         var pause: UInt32 = 1_000
         while true {
             let done = waitpid(pid, &waitStatus, WNOHANG)
@@ -63,9 +73,18 @@ enum ChildProcess {
             pause = min(pause * 2, 50_000)
         }
         kill(-pid, SIGKILL)  // whatever the command left behind in its group
+        if interruption.isInterrupted { return .interrupted }
         let signal = waitStatus & 0x7F
         return signal == 0 ? .exited((waitStatus >> 8) & 0xFF) : .signalled(signal)
     }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time:
+    /// Swift's Glibc module does not declare it. Without it (an older glibc), only descriptors
+    /// opened close-on-exec stay out of the command, which Foundation's, SQLite's and ZeroMQ's are.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
 
     /// At most `limit` bytes of a file, and whether it was longer.
     static func read(_ path: String, limit: Int) -> (data: Data, truncated: Bool)? {

@@ -6,22 +6,38 @@ import LossLanguage
 /// An external evaluator (DESIGN.md §5.3): writes the candidate as PyTorch code, runs the configured
 /// command once per (beta, seed) with `{file}`, `{beta}`, `{seed}` and `{output}` filled in, and
 /// reads `{"fitness": ..., "metrics": {...}}` from the output file. This is how real training
-/// (TRL on GPUs) plugs in. Every problem is a failed result with a clear reason.
+/// (TRL on GPUs) plugs in. Every problem is a failed result with a clear reason. ``interrupt()``
+/// kills the running commands' process groups; their files go with the evaluation, as always.
 public struct CommandEvaluator: Evaluator {
     public let settings: CommandTaskSettings
     public let task: TaskConfig
     public let taskHash: String
+    private let interruption = CommandInterruption()
 
     public init(settings: CommandTaskSettings, task: TaskConfig) {
         self.settings = settings
         self.task = task
         taskHash = task.hash
+        Self.removeStaleDirectories()
+    }
+
+    /// Each evaluation's files live in `$TMPDIR/evod-command-PID-UUID` and go with it; those of a
+    /// process killed with `kill -9` stay behind, and the next command evaluator removes them.
+    static func removeStaleDirectories() {
+        let temporary = FileManager.default.temporaryDirectory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return }
+        for name in names where name.hasPrefix("evod-command-") {
+            let fields = name.dropFirst("evod-command-".count).split(separator: "-", maxSplits: 1)
+            guard let pid = fields.first.flatMap({ pid_t($0) }), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
+        }
     }
 
     public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-command-\(UUID().uuidString)").path
+        guard !interruption.isInterrupted else { return .failure(EvaluationResult.interruptedReason, stage: stage, seconds: 0) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-command-\(getpid())-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -45,6 +61,8 @@ public struct CommandEvaluator: Evaluator {
         }
     }
 
+    public func interrupt() { interruption.interrupt() }
+
     struct RunFailure: Error { let message: String }
 
     private func run(file: String, beta: Double, seed: UInt64, directory: String) -> Result<RunRecord, RunFailure> {
@@ -62,11 +80,12 @@ public struct CommandEvaluator: Evaluator {
         }
         let outcome: ChildProcess.Outcome
         do {
-            outcome = try ChildProcess.run(argv, logPath: log, timeout: settings.timeoutSeconds)
+            outcome = try ChildProcess.run(argv, logPath: log, timeout: settings.timeoutSeconds, interruption: interruption)
         } catch {
             return .failure(RunFailure(message: "\(error) \(at)"))
         }
         switch outcome {
+        case .interrupted: return .failure(RunFailure(message: EvaluationResult.interruptedReason))
         case .timedOut: return fail("the command timed out after \(settings.timeoutSeconds) s and its process group was killed")
         case let .signalled(signal): return fail("the command was killed by signal \(signal)")
         case let .exited(code) where code != 0: return fail("the command exited with status \(code)")

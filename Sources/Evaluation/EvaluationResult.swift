@@ -36,9 +36,10 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
         (self.fitness, self.stage, self.failed, self.metrics, self.runs, self.seconds) = (fitness, stage, failed, metrics, runs, seconds)
     }
 
-    /// The reason of a result that is not an outcome: the evaluation was abandoned because the
-    /// island is shutting down. The island keeps the candidate pending and evaluates it after a restart.
-    public static let interruptedReason = "interrupted: the island is shutting down"
+    /// The reason of a result that is not an outcome: the evaluation was abandoned because its
+    /// process (an island, a farm worker, evoctl) is shutting down. The island keeps the candidate
+    /// pending and evaluates it after a restart; a worker sends nothing, and the broker requeues it.
+    public static let interruptedReason = "interrupted: the process is shutting down"
 
     public var isInterrupted: Bool { failed == Self.interruptedReason }
 

@@ -7,6 +7,14 @@ public protocol Evaluator: Sendable {
     var taskHash: String { get }
     /// Evaluates a validated loss at a cascade stage. Never throws: failures are results.
     func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult
+    /// Abandons the evaluations in progress and any later ones, for a shutdown: they return
+    /// interrupted results (``EvaluationResult/isInterrupted``), and external commands are killed.
+    func interrupt()
+}
+
+extension Evaluator {
+    /// Nothing to abandon by default: an in-process evaluation finishes within a second.
+    public func interrupt() {}
 }
 
 extension TaskConfig {

@@ -29,22 +29,38 @@ public final class FarmWorker: Sendable {
         identity = "worker-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
+    /// Stops serving and abandons the evaluations in progress (an external command's process
+    /// group is killed); ``run()`` returns once the evaluator threads have let go of them.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
         jobs.close()
+        evaluator.interrupt()
     }
 
     /// Jobs evaluated so far, and messages dropped.
     public var done: Int { counters.withLock { $0.done } }
 
-    /// Serves until ``stop()``.
-    public func run() throws {
+    /// Serves until ``stop()``, then waits (up to `drainSeconds`) for the evaluator threads, so that
+    /// no command outlives the worker. Interrupted jobs are not answered: the broker requeues them
+    /// when this worker's heartbeats stop.
+    public func run(drainSeconds: Double = 30) throws {
+        let evaluating = DispatchGroup()
         for index in 0..<threads {
-            let thread = Thread { [self] in evaluateJobs() }
+            evaluating.enter()
+            let thread = Thread { [self] in
+                evaluateJobs()
+                evaluating.leave()
+            }
             thread.name = "evaluator-\(index)"
             thread.start()
         }
-        defer { jobs.close() }
+        defer {
+            jobs.close()
+            evaluator.interrupt()
+            if evaluating.wait(timeout: .now() + drainSeconds) == .timedOut {
+                logger.warning("evaluator threads still busy at exit", metadata: ["waited_s": "\(drainSeconds)"])
+            }
+        }
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setRoutingID(identity)
@@ -83,6 +99,7 @@ public final class FarmWorker: Sendable {
     private func evaluateJobs() {
         while let job = jobs.pop() {
             let result = evaluate(job)
+            if result.isInterrupted { continue }
             counters.withLock { $0.done += 1 }
             results.post(WorkerMessage.result(job: job.job, result))
         }

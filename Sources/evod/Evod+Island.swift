@@ -53,9 +53,10 @@ extension Evod {
 
         let generations = Mailbox<Int>()
         let islandService = IslandService(engine: engine, controls: controls, logger: logger,
-                                          onGeneration: { generations.post($0) }, interrupt: { [farmClient, llm] in
+                                          onGeneration: { generations.post($0) }, interrupt: { [farmClient, llm, evaluator] in
                                               farmClient?.stop()
                                               llm?.cancel()
+                                              evaluator.interrupt()
                                           })
         let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token),
                                             controls: controls, logger: logger)

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Island
+import TestSupport
 import Testing
 
 /// The evaluator farm with real broker, worker and island processes over real sockets.
@@ -52,6 +53,33 @@ struct FarmProcessTests {
         let rows = try harness.database(island: 1).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE generation = 0 AND status = 'evaluated'") ?? 0 }
         #expect(rows == 4, "all four seeds evaluated")
         try evaluatedOnce(harness, island: 1)
+    }
+
+    @Test func stoppingAWorkerMidEvaluationKillsItsCommandAndRemovesItsFiles() throws {
+        let task = Self.slowTask(seconds: 0).replacingOccurrences(of: "./slow.sh", with: "./train.sh")
+        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
+                                         task: task, island: "promotion_threshold = 0.9")
+        // Stands in for GPU training: says where it runs, then trains "forever" in a child process.
+        try harness.write("""
+            #!/bin/sh
+            echo "$(dirname "$1")" > running.partial && mv running.partial running.txt
+            sleep 987652 &
+            wait
+
+            """, to: "train.sh", executable: true)
+        try harness.startFarm()
+        try harness.startWorker("worker", threads: 1)
+        try harness.startIsland(1)
+        let record = harness.directory.appendingPathComponent("running.txt").path
+        try harness.waitUntil("the training command to start") { FileManager.default.fileExists(atPath: record) }
+        let files = try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(FileManager.default.fileExists(atPath: files + "/candidate.py"))
+        #expect(try ProcessProbe.running("sleep 987652"))
+        harness.terminate("worker")  // SIGTERM, and waits for the worker to exit
+        #expect(try !ProcessProbe.running("sleep 987652"), "the training command outlived its worker")
+        #expect(!FileManager.default.fileExists(atPath: files), "the worker left the command's files behind")
+        #expect(harness.log("worker").contains("worker stopped"))
+        harness.stopAll()
     }
 
     @Test func theIslandsPendingEvaluationsFinishAfterTheBrokerIsKilledAndRestarted() throws {

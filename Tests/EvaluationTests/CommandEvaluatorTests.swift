@@ -2,6 +2,8 @@ import Dispatch
 import Evaluation
 import Foundation
 import LossLanguage
+import Synchronization
+import TestSupport
 import Testing
 
 /// Command evaluators with small scripts: one that scores, one that hangs, one that writes garbage,
@@ -33,13 +35,64 @@ struct CommandEvaluatorTests {
         #expect(result.fitness == nil)
         #expect(result.failed?.contains("timed out after 1.0 s and its process group was killed") == true, "\(result.failed ?? "")")
         #expect(seconds < 10)
-        let survivors = Process()
-        survivors.executableURL = URL(fileURLWithPath: "/usr/bin/pgrep")
-        survivors.arguments = ["-f", "sleep 987654"]
-        survivors.standardOutput = FileHandle.nullDevice
-        try survivors.run()
-        survivors.waitUntilExit()
-        #expect(survivors.terminationStatus == 1, "the hanging script's child survived")
+        #expect(try !ProcessProbe.running("sleep 987654"), "the hanging script's child survived")
+    }
+
+    @Test func filesLeftByAKilledProcessAreRemovedByTheNextEvaluator() throws {
+        let finished = Process()  // a process that has exited: its pid names no one now
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let temporary = FileManager.default.temporaryDirectory
+        let stale = temporary.appendingPathComponent("evod-command-\(finished.processIdentifier)-\(UUID().uuidString)")
+        let live = temporary.appendingPathComponent("evod-command-\(getpid())-\(UUID().uuidString)")
+        for directory in [stale, live] {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try "pass".write(to: directory.appendingPathComponent("candidate.py"), atomically: true, encoding: .utf8)
+        }
+        defer { try? FileManager.default.removeItem(at: live) }
+        _ = Self.task("score.sh").makeEvaluator()
+        #expect(!FileManager.default.fileExists(atPath: stale.path), "a dead process's files were kept")
+        #expect(FileManager.default.fileExists(atPath: live.path + "/candidate.py"), "a running process's files were removed")
+    }
+
+    @Test func theCommandInheritsNoFileDescriptorsButItsStandardOnes() throws {
+        let leaked = open("/dev/null", O_RDONLY)  // not close-on-exec: a command would inherit it
+        #expect(leaked > 2)
+        defer { close(leaked) }
+        let result = Self.task("fds.sh").makeEvaluator().evaluate(Self.dpo, name: "dpo", stage: .one)
+        #expect(result.failed == nil, "\(result.failed ?? "")")
+        #expect(result.runs.first?.metrics["fds"] == 4, "\(result.runs.first?.metrics ?? [:])")  // 0, 1, 2 and ls's own
+    }
+
+    @Test func interruptingKillsTheRunningCommandsGroupAndRemovesItsFiles() throws {
+        let record = FileManager.default.temporaryDirectory.appendingPathComponent("evod-test-record-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: record) }
+        var task = Self.task("hang_and_record.sh", timeout: 60)
+        task.kind = .command(CommandTaskSettings(argv: ["\(Small.scripts)/hang_and_record.sh", "{file}", record], timeoutSeconds: 60))
+        let evaluator = task.makeEvaluator()
+        let outcome = Mutex<EvaluationResult?>(nil)
+        let thread = Thread {
+            let result = evaluator.evaluate(Self.dpo, name: "dpo", stage: .one)
+            outcome.withLock { $0 = result }
+        }
+        thread.start()
+        let deadline = Date().addingTimeInterval(20)
+        while !FileManager.default.fileExists(atPath: record), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let fields = try String(contentsOfFile: record, encoding: .utf8).split(separator: " ")
+        let directory = String(fields[1]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(FileManager.default.fileExists(atPath: directory + "/candidate.py"))
+        #expect(try ProcessProbe.running("sleep 987653"))
+
+        evaluator.interrupt()
+        while outcome.withLock({ $0 }) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let result = try #require(outcome.withLock { $0 }, "the evaluation did not return after the interrupt")
+        #expect(result.isInterrupted, "\(result.failed ?? "no failure")")
+        #expect(result.fitness == nil)
+        #expect(!FileManager.default.fileExists(atPath: directory), "the command's files were left behind")
+        #expect(try !ProcessProbe.running("sleep 987653"), "the command's child survived the interrupt")
+        // Once interrupted, the evaluator starts nothing more.
+        #expect(evaluator.evaluate(Self.dpo, name: "dpo", stage: .one).isInterrupted)
     }
 
     @Test func garbageOutputIsAClearError() {

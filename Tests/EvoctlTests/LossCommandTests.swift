@@ -1,5 +1,6 @@
 import Foundation
 import LossLanguage
+import TestSupport
 import Testing
 
 /// `evoctl loss describe` and `evoctl loss export` as a user runs them: the real binary, real files.
@@ -100,5 +101,55 @@ struct LossCommandTests {
         let stageOne = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--stage", "1", "--json"])
         #expect(stageOne.output.contains("\"stage\":1"))
         #expect(try Self.run(["loss", "eval", "losses/dpo.loss", "--task", "/nonexistent.toml"]).status != 0)
+    }
+
+    @Test func ctrlCDuringACommandTaskKillsTheCommandAndExits130() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-evoctl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let record = directory.appendingPathComponent("running.txt").path
+        let script = directory.appendingPathComponent("train.sh").path
+        try """
+            #!/bin/sh
+            echo "$(dirname "$1")" > "$2.partial" && mv "$2.partial" "$2"
+            sleep 987651 &
+            wait
+
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let task = directory.appendingPathComponent("task.toml").path
+        try """
+            type = "command"
+            [command]
+            argv = ["\(script)", "{file}", "\(record)"]
+            timeout_seconds = 600
+            """.write(toFile: task, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.evoctl
+        process.arguments = ["loss", "eval", "losses/dpo.loss", "--task", task, "--json"]
+        process.currentDirectoryURL = Self.root
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: record), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        let files = try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try ProcessProbe.running("sleep 987651"))
+
+        kill(process.processIdentifier, SIGINT)  // as the terminal's Ctrl-C does to evoctl (not to the command's group)
+        let stopBy = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < stopBy { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("evoctl was still running 15 s after Ctrl-C")
+        }
+        process.waitUntilExit()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        #expect(process.terminationStatus == 130)
+        let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+        #expect((json["failed"] as? String)?.hasPrefix("interrupted") == true)
+        #expect(try !ProcessProbe.running("sleep 987651"), "the command outlived evoctl")
+        #expect(!FileManager.default.fileExists(atPath: files), "evoctl left the command's files behind")
     }
 }

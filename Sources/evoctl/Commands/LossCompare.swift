@@ -39,11 +39,17 @@ struct LossCompare: ParsableCommand {
         let candidates = losses
         let stage = taskOptions.resolvedStage
         let results = Mutex([EvaluationResult?](repeating: nil, count: losses.count))
-        DispatchQueue.concurrentPerform(iterations: losses.count) { i in
-            let result = evaluator.evaluate(candidates[i].graph, name: candidates[i].name, stage: stage)
-            results.withLock { $0[i] = result }
+        SignalInterruption.during(evaluator) {
+            DispatchQueue.concurrentPerform(iterations: losses.count) { i in
+                let result = evaluator.evaluate(candidates[i].graph, name: candidates[i].name, stage: stage)
+                results.withLock { $0[i] = result }
+            }
         }
         let all = results.withLock { $0.compactMap { $0 } }
+        if let interrupted = all.first(where: \.isInterrupted) {
+            FileHandle.standardError.write(Data("evoctl: \(interrupted.failed ?? "")\n".utf8))
+            throw ExitCode(130)
+        }
         print(Self.table(names: losses.map(\.name), results: all))
     }
 

@@ -8,7 +8,10 @@ struct LossEval: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Train and score a loss on a task: fitness, stage, per-run metrics, seconds.",
-        discussion: "Exits non-zero when the loss is invalid or the evaluation failed (the reason is printed)."
+        discussion: """
+            Exits non-zero when the loss is invalid or the evaluation failed (the reason is printed). \
+            Ctrl-C or SIGTERM kills a command task's running command with its process group and exits 130.
+            """
     )
 
     @OptionGroup var loss: LossFileOptions
@@ -26,8 +29,12 @@ struct LossEval: ParsableCommand {
         } catch let error as LossError {
             throw ValidationError("\(loss.file): \(error)")
         }
-        let result = task.makeEvaluator().evaluate(parsed.graph, name: parsed.name ?? loss.defaultName, stage: taskOptions.resolvedStage)
+        let evaluator = task.makeEvaluator()
+        let result = SignalInterruption.during(evaluator) {
+            evaluator.evaluate(parsed.graph, name: parsed.name ?? loss.defaultName, stage: taskOptions.resolvedStage)
+        }
         print(json ? result.json : result.text)
+        if result.isInterrupted { throw ExitCode(130) }
         if result.failed != nil { throw ExitCode(1) }
     }
 }
