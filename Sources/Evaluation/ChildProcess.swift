@@ -44,7 +44,7 @@ enum ChildProcess {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // Nothing else of ours: a command that outlived us (or ran long) would otherwise hold our
         // sockets, databases and pipes open (a port could not be bound again, a reader never sees EOF).
-        _ = closeFrom?(&actions, 3)
+        actions.addCloseFrom(3)
 
         var cArguments = argv.map { strdup($0) } + [nil]
         defer { for pointer in cArguments { free(pointer) } }
@@ -77,14 +77,6 @@ enum ChildProcess {
         let signal = waitStatus & 0x7F
         return signal == 0 ? .exited((waitStatus >> 8) & 0xFF) : .signalled(signal)
     }
-
-    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), looked up at run time:
-    /// Swift's Glibc module does not declare it. Without it (an older glibc), only descriptors
-    /// opened close-on-exec stay out of the command, which Foundation's, SQLite's and ZeroMQ's are.
-    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
-        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
-        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
-    }()
 
     /// At most `limit` bytes of a file, and whether it was longer.
     static func read(_ path: String, limit: Int) -> (data: Data, truncated: Bool)? {

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Glibc
 
@@ -28,6 +29,7 @@ struct ProcessLauncher {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        actions.addCloseFrom(3)  // a daemon outlives evoctl: it must hold none of evoctl's descriptors
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

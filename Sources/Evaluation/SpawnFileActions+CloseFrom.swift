@@ -1,0 +1,23 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension posix_spawn_file_actions_t {
+    /// Adds the action "close every descriptor from `lowest` up" (glibc 2.34's
+    /// `posix_spawn_file_actions_addclosefrom_np`, looked up at run time: Swift's Glibc module does
+    /// not declare it). A spawned command then holds none of our sockets, databases or pipes open.
+    /// Returns false where glibc lacks it; then only close-on-exec descriptors stay out, which
+    /// Foundation's, SQLite's and ZeroMQ's are.
+    @discardableResult
+    public mutating func addCloseFrom(_ lowest: Int32) -> Bool {
+        guard let closeFrom = Self.closeFrom else { return false }
+        return withUnsafeMutablePointer(to: &self) { closeFrom($0, lowest) == 0 }
+    }
+
+    private typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+
+    private static let closeFrom: CloseFrom? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: CloseFrom.self)
+    }()
+}
