@@ -5,13 +5,19 @@ import LossLanguage
 import Search
 import Testing
 
-/// configs/cluster.toml and islands/island-N.toml: the shipped files, and bad files.
-struct ClusterConfigTests {
+/// configs/cluster.toml and islands/island-N.toml: the shipped files, and bad files. A class so
+/// that each test's files go with it, in `deinit`.
+final class ClusterConfigTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
+    /// This test's files, removed with it.
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("evod-config-tests-\(UUID().uuidString)")
+
+    deinit { try? FileManager.default.removeItem(at: scratch) }
+
     /// Writes a cluster file (and island files) into a fresh directory; returns the cluster file's path.
-    static func write(_ cluster: String, islands: [Int: String] = [:]) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-config-\(UUID().uuidString)")
+    func write(_ cluster: String, islands: [Int: String] = [:]) throws -> String {
+        let directory = scratch.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory.appendingPathComponent("islands"), withIntermediateDirectories: true)
         let text = cluster.replacingOccurrences(of: "ISLANDS", with: directory.appendingPathComponent("islands").path)
         try text.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
@@ -47,7 +53,7 @@ struct ClusterConfigTests {
         ("island_hosts = [\"a\"]\nisland_control_ports = [1, 2]", nil, "cluster.toml: key 'island_hosts': expected one host per island (2), got 1"),
     ])
     func badClusterFileIsAnErrorNamingFileAndKey(text: String, island: String?, message: String) throws {
-        let path = try Self.write(text)
+        let path = try write(text)
         do {
             _ = try ClusterConfig.load(path: path)
             Issue.record("accepted: \(text)")
@@ -57,7 +63,7 @@ struct ClusterConfigTests {
     }
 
     @Test func badIslandFileIsAnErrorNamingItsFile() throws {
-        let path = try Self.write("islands_directory = \"ISLANDS\"", islands: [2: "children_per_generation = \"eight\""])
+        let path = try write("islands_directory = \"ISLANDS\"", islands: [2: "children_per_generation = \"eight\""])
         let config = try ClusterConfig.load(path: path)
         #expect(try config.settings(forIsland: 1).childrenPerGeneration == 8)
         do {
@@ -76,7 +82,7 @@ struct ClusterConfigTests {
         }
         let config = try ClusterConfig.load(path: Self.root.appendingPathComponent("configs/cluster.toml").path)
         #expect(config.evaluator == .farm && config.farm.workers == 2 && config.migrationPath == "configs/migration/ring.toml")
-        let bad = try Self.write("topology = \"ring\"\nreception = \"always\"")
+        let bad = try write("topology = \"ring\"\nreception = \"always\"")
         #expect(throws: ConfigError.self) { try MigrationPolicy.load(path: bad) }
         do { _ = try MigrationPolicy.load(path: bad) } catch {
             #expect(error.description.contains("key 'reception': expected one of \"compete\", \"replace-worst\", \"random\""))

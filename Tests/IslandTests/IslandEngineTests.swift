@@ -6,8 +6,17 @@ import PrefBandit
 import Search
 import Testing
 
-/// The island's loop and its SQLite state, in process, on a small task.
-struct IslandEngineTests {
+/// The island's loop and its SQLite state, in process, on a small task. A class so that each
+/// test's databases (with their WAL files) go with it, in `deinit`.
+final class IslandEngineTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-island-tests-\(UUID().uuidString)")
+
+    init() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: directory) }
+
     static var task: TaskConfig {
         var s = PrefBanditSettings()
         (s.pairs, s.heldoutPrompts, s.responses, s.features, s.steps, s.batchSize, s.learningRate) = (64, 32, 8, 8, 120, 16, 0.03)
@@ -15,8 +24,8 @@ struct IslandEngineTests {
                           stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]))
     }
 
-    static func temporaryDatabase() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("evod-island-\(UUID().uuidString).sqlite").path
+    func temporaryDatabase() -> String {
+        directory.appendingPathComponent("island-\(UUID().uuidString).sqlite").path
     }
 
     static func settings(seed: UInt64 = 1) -> IslandSettings {
@@ -26,7 +35,7 @@ struct IslandEngineTests {
     }
 
     @Test func theFirstGenerationEvaluatesTheSeedLossesAndFillsTheArchive() throws {
-        let path = Self.temporaryDatabase()
+        let path = temporaryDatabase()
         let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
         let report = try engine.runGeneration()
         #expect(report.proposed == 4 && report.evaluated == 4 && report.invalid == 0)
@@ -38,7 +47,7 @@ struct IslandEngineTests {
     }
 
     @Test func laterGenerationsProposeValidateAndRecordEveryChild() throws {
-        let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: Self.temporaryDatabase()),
+        let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()),
                                       evaluator: Self.task.makeEvaluator())
         for _ in 0..<3 { try engine.runGeneration() }
         let all = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }
@@ -58,7 +67,7 @@ struct IslandEngineTests {
     @Test func theSameLossProposedTwiceIsADuplicateOfTheFirst() throws {
         var settings = Self.settings()
         settings.seedLosses = ["dpo", "-logsigmoid(rho * beta)", "softplus(-beta * rho)"]
-        let engine = try IslandEngine(settings: settings, store: try IslandStore(path: Self.temporaryDatabase()), evaluator: Self.task.makeEvaluator())
+        let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         let report = try engine.runGeneration()
         #expect(report.duplicates == 2 && report.evaluated == 1)
         let duplicates = try engine.store.candidates(status: .duplicate)
@@ -67,7 +76,7 @@ struct IslandEngineTests {
     }
 
     @Test func aRestartResumesAndReevaluatesWhatWasPending() throws {
-        let path = Self.temporaryDatabase()
+        let path = temporaryDatabase()
         do {
             let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
             try engine.runGeneration()
@@ -93,7 +102,7 @@ struct IslandEngineTests {
     }
 
     @Test func aDatabaseOfAnotherTaskIsRefused() throws {
-        let path = Self.temporaryDatabase()
+        let path = temporaryDatabase()
         _ = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
         #expect(throws: IslandError.self) {
             try IslandEngine(settings: Self.settings(), store: try IslandStore(path: path), evaluator: TaskConfig.prefbanditDefault.makeEvaluator())
