@@ -23,11 +23,19 @@ public struct CommandEvaluator: Evaluator {
 
     /// Each evaluation's files live in `$TMPDIR/evod-command-PID-UUID` and go with it; those of a
     /// process killed with `kill -9` stay behind, and the next command evaluator removes them.
+    static let directoryPrefix = "evod-command-"
+
+    /// A fresh directory for one evaluation's files, named for this process.
+    static func scratchDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("\(directoryPrefix)\(getpid())-\(UUID().uuidString)").path
+    }
+
+    /// Removes the scratch directories of processes that no longer exist.
     static func removeStaleDirectories() {
         let temporary = FileManager.default.temporaryDirectory
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return }
-        for name in names where name.hasPrefix("evod-command-") {
-            let fields = name.dropFirst("evod-command-".count).split(separator: "-", maxSplits: 1)
+        for name in names where name.hasPrefix(directoryPrefix) {
+            let fields = name.dropFirst(directoryPrefix.count).split(separator: "-", maxSplits: 1)
             guard let pid = fields.first.flatMap({ pid_t($0) }), pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
             try? FileManager.default.removeItem(at: temporary.appendingPathComponent(name))
         }
@@ -37,7 +45,7 @@ public struct CommandEvaluator: Evaluator {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         guard !interruption.isInterrupted else { return .failure(EvaluationResult.interruptedReason, stage: stage, seconds: 0) }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-command-\(getpid())-\(UUID().uuidString)").path
+        let directory = Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -29,12 +29,11 @@ public final class FarmWorker: Sendable {
         identity = "worker-\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     }
 
-    /// Stops serving and abandons the evaluations in progress (an external command's process
-    /// group is killed); ``run()`` returns once the evaluator threads have let go of them.
+    /// Stops serving: ``run()`` then abandons the evaluations in progress (an external command's
+    /// process group is killed) and returns once the evaluator threads have let go of them.
     public func stop() {
         stopping.store(true, ordering: .relaxed)
         jobs.close()
-        evaluator.interrupt()
     }
 
     /// Jobs evaluated so far, and messages dropped.

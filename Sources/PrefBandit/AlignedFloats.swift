@@ -21,6 +21,4 @@ public final class AlignedFloats: @unchecked Sendable {
         precondition(index >= 0 && index < count, "index \(index) outside 0..<\(count)")
         return base[index]
     }
-
-    public var values: [Float] { Array(UnsafeBufferPointer(start: base, count: count)) }
 }

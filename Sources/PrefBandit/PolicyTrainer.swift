@@ -162,7 +162,7 @@ public final class PolicyTrainer {
         }
         let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
         gradient.update(repeating: 0, count: d)
-        VectorKernels.addWeightedRows(gpc, blocks: batch, rows: 1, width: d, into: gradient) { data.differenceFeatures + prompts[$0] * d }
+        VectorKernels.addWeightedRows(gpc, count: batch, width: d, into: gradient) { data.differenceFeatures + prompts[$0] * d }
         return objective
     }
 

@@ -37,19 +37,19 @@ enum VectorKernels {
         return result
     }
 
-    /// y += sum_b sum_r weights[b * rows + r] * (block(b) + r * d)[0..<d]: every row of `blocks`
-    /// blocks of `rows` rows each (a batch's prompts, K responses each; or one row per prompt). The
-    /// sums stay in registers across all the blocks, 32 columns at a time (eight independent
-    /// accumulators hide the multiply-add latency), and are added to y once.
+    /// y += sum_i weights[i] * row(i)[0..<d] over `count` rows (the difference path: one row per
+    /// prompt). The sums stay in registers across all the rows, 32 columns at a time (eight
+    /// independent accumulators hide the multiply-add latency), and are added to y once.
     @inline(__always) static func addWeightedRows(
-        _ weights: UnsafePointer<Double>, blocks: Int, rows: Int, width d: Int, into y: UnsafeMutablePointer<Double>,
-        block: (Int) -> UnsafePointer<Double>
+        _ weights: UnsafePointer<Double>, count: Int, width d: Int, into y: UnsafeMutablePointer<Double>,
+        row: (Int) -> UnsafePointer<Double>
     ) {
         var c = 0
         while c + 32 <= d {
             var a0 = Vector(), a1 = Vector(), a2 = Vector(), a3 = Vector()
             var a4 = Vector(), a5 = Vector(), a6 = Vector(), a7 = Vector()
-            @inline(__always) func accumulate(_ w: Vector, _ p: UnsafePointer<Double>) {
+            for i in 0..<count {
+                let p = row(i) + c, w = Vector(repeating: weights[i])
                 a0 = a0.addingProduct(w, load(p))
                 a1 = a1.addingProduct(w, load(p + 4))
                 a2 = a2.addingProduct(w, load(p + 8))
@@ -59,10 +59,6 @@ enum VectorKernels {
                 a6 = a6.addingProduct(w, load(p + 24))
                 a7 = a7.addingProduct(w, load(p + 28))
             }
-            for b in 0..<blocks {
-                let first = block(b) + c, w = weights + b * rows
-                for r in 0..<rows { accumulate(Vector(repeating: w[r]), first + r * d) }
-            }
             for (offset, sum) in [(0, a0), (4, a1), (8, a2), (12, a3), (16, a4), (20, a5), (24, a6), (28, a7)] {
                 add(sum, to: y + c + offset)
             }
@@ -70,19 +66,13 @@ enum VectorKernels {
         }
         while c + 4 <= d {
             var sum = Vector()
-            for b in 0..<blocks {
-                let first = block(b) + c, w = weights + b * rows
-                for r in 0..<rows { sum = sum.addingProduct(Vector(repeating: w[r]), load(first + r * d)) }
-            }
+            for i in 0..<count { sum = sum.addingProduct(Vector(repeating: weights[i]), load(row(i) + c)) }
             add(sum, to: y + c)
             c += 4
         }
         while c < d {
             var sum = 0.0
-            for b in 0..<blocks {
-                let first = block(b) + c, w = weights + b * rows
-                for r in 0..<rows { sum += w[r] * first[r * d] }
-            }
+            for i in 0..<count { sum += weights[i] * row(i)[c] }
             y[c] += sum
             c += 1
         }
