@@ -46,9 +46,13 @@ struct CommandEvaluatorTests {
         let temporary = FileManager.default.temporaryDirectory
         let stale = temporary.appendingPathComponent("evod-command-\(finished.processIdentifier)-\(UUID().uuidString)")
         let live = temporary.appendingPathComponent("evod-command-\(getpid())-\(UUID().uuidString)")
+        // Filled under another name and renamed into place: evaluators made by tests running
+        // beside this one sweep too, and must not find the stale directory half-written.
         for directory in [stale, live] {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            try "pass".write(to: directory.appendingPathComponent("candidate.py"), atomically: true, encoding: .utf8)
+            let staging = temporary.appendingPathComponent("evod-test-staging-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
+            try "pass".write(to: staging.appendingPathComponent("candidate.py"), atomically: true, encoding: .utf8)
+            try FileManager.default.moveItem(at: staging, to: directory)
         }
         defer { try? FileManager.default.removeItem(at: live) }
         _ = Self.task("score.sh").makeEvaluator()
