@@ -105,6 +105,34 @@ public final class ConfigSection {
         return result
     }
 
+    /// Integers given as an array (`[1, 2, 5]`) or as an inclusive range in a string (`"1001-1032"`).
+    public func intList(_ key: String, default fallback: [Int]) throws(ConfigError) -> [Int] {
+        guard let found = value(key) else { return fallback }
+        if let text = found.string {
+            let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard bounds.count == 2, let first = bounds[0], let last = bounds[1], first <= last, last - first < 1_000_000 else {
+                throw error(key, "expected an array of integers or a range \"FIRST-LAST\" (FIRST <= LAST), got \"\(text)\"")
+            }
+            return Array(first...last)
+        }
+        return try ints(key, default: fallback)
+    }
+
+    /// An array of tables (`[[key]]` blocks), in file order; empty when absent. Errors inside the
+    /// Nth table name the key `key[N]`.
+    public func tables(_ key: String) throws(ConfigError) -> [ConfigSection] {
+        guard let found = value(key) else { return [] }
+        guard let array = found.array else { throw mismatch(key, "an array of tables ([[\(key)]] blocks)", found) }
+        var result: [ConfigSection] = []
+        for (index, element) in array.enumerated() {
+            guard let table = element.table else { throw mismatch(key, "an array of tables ([[\(key)]] blocks)", found) }
+            let child = ConfigSection(table: table, file: file, prefix: path(key) + "[\(index + 1)]")
+            children.append(child)
+            result.append(child)
+        }
+        return result
+    }
+
     /// A sub-table, or nil when absent (its keys then all take their defaults).
     public func section(_ key: String) throws(ConfigError) -> ConfigSection? {
         guard let found = value(key) else { return nil }

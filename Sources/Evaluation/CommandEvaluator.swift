@@ -1,25 +1,22 @@
-import Dispatch
 import Foundation
-import LossDescriptors
 import LossLanguage
 
-/// An external evaluator (DESIGN.md §5.3): writes the candidate as PyTorch code, runs the configured
-/// command once per (beta, seed) with `{file}`, `{beta}`, `{seed}` and `{output}` filled in, and
-/// reads `{"fitness": ..., "metrics": {...}}` from the output file. This is how real training
-/// (TRL on GPUs) plugs in. Every problem is a failed result with a clear reason. ``interrupt()``
-/// kills the running commands' process groups; their files go with the evaluation, as always.
-public struct CommandEvaluator: Evaluator {
+/// An external evaluator (DESIGN.md §5.3) of one member: writes the candidate as PyTorch code,
+/// runs the configured command once per (beta, seed) with `{file}`, `{beta}`, `{seed}` and
+/// `{output}` filled in, and reads `{"fitness": ..., "metrics": {...}}` from the output file. This
+/// is how real training (TRL on GPUs) plugs in. Every problem is a failed outcome with a clear reason.
+/// ``interrupt()`` kills the running commands' process groups; their files go with the evaluation,
+/// as always.
+public struct CommandEvaluator: MemberEvaluator {
     public let settings: CommandTaskSettings
-    public let task: TaskConfig
-    public let taskHash: String
     private let interruption = CommandInterruption()
 
-    public init(settings: CommandTaskSettings, task: TaskConfig) {
+    public init(settings: CommandTaskSettings) {
         self.settings = settings
-        self.task = task
-        taskHash = task.hash
         Self.removeStaleDirectories()
     }
+
+    public var fitnessKey: String { "fitness" }
 
     /// Each evaluation's files live in `$TMPDIR/evod-command-PID-UUID` and go with it; those of a
     /// process killed with `kill -9` stay behind, and the next command evaluator removes them.
@@ -41,10 +38,8 @@ public struct CommandEvaluator: Evaluator {
         }
     }
 
-    public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
-        let start = DispatchTime.now().uptimeNanoseconds
-        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
-        guard !interruption.isInterrupted else { return .failure(EvaluationResult.interruptedReason, stage: stage, seconds: 0) }
+    public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns {
+        guard !interruption.isInterrupted else { return MemberRuns(runs: [], failed: EvaluationResult.interruptedReason) }
         let directory = Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
@@ -52,20 +47,17 @@ public struct CommandEvaluator: Evaluator {
             let file = directory + "/candidate.py"
             try loss.export(.pytorch, name: name).write(toFile: file, atomically: true, encoding: .utf8)
             var runs: [RunRecord] = []
-            let grid = task.grid(for: stage)
             for seed in grid.seeds {
                 for beta in grid.betas {
                     switch run(file: file, beta: beta, seed: seed, directory: directory) {
                     case let .success(record): runs.append(record)
-                    case let .failure(reason): return .failure(reason.message, stage: stage, runs: runs, seconds: elapsed())
+                    case let .failure(reason): return MemberRuns(runs: runs, failed: reason.message)
                     }
                 }
             }
-            var result = EvaluationResult.success(runs: runs, fitnessKey: "fitness", stage: stage, seconds: elapsed())
-            result.descriptors = try? Descriptors(of: loss)
-            return result
+            return MemberRuns(runs: runs)
         } catch {
-            return .failure("cannot prepare the command's files: \(error)", stage: stage, seconds: elapsed())
+            return MemberRuns(runs: [], failed: "cannot prepare the command's files: \(error)")
         }
     }
 

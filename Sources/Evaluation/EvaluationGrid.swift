@@ -1,11 +1,14 @@
 import PrefBandit
 
-/// The cascade stages (DESIGN.md §5.2). Stage 0, validation, happens on the island.
+/// The cascade stages (DESIGN.md §5.2, §5.4). Stage 0, validation, happens on the island.
 public enum Stage: Int, Sendable, Hashable, Codable, CaseIterable {
-    /// A cheap subset of the grid.
+    /// A cheap subset of the search grid.
     case one = 1
-    /// The full grid, for candidates whose stage-1 score reaches the promotion threshold.
+    /// The full search grid, for candidates whose stage-1 score reaches the promotion threshold.
     case two = 2
+    /// Confirmation: the confirmation seeds, for candidates whose stage-2 fitness would put them in
+    /// their island's top k. Never the held-out seeds, which only validation trains on.
+    case three = 3
 }
 
 /// The runs of one evaluation: every beta x seed x start.

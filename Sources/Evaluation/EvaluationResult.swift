@@ -1,29 +1,46 @@
 import LossDescriptors
 import PrefBandit
 
-/// One run of an evaluation: its place in the grid and its metrics.
+/// One run of an evaluation: its place in the grid (member, beta, seed, start) and its metrics.
 public struct RunRecord: Sendable, Hashable, Codable {
+    /// The suite member it belongs to (nil in results written before suites: the only member).
+    public var member: String?
     public var beta: Double
     public var seed: UInt64
     /// `exact` or `perturbed` for prefbandit; `command` for command tasks.
     public var start: String
     public var metrics: [String: Double]
 
-    public init(beta: Double, seed: UInt64, start: String, metrics: [String: Double]) {
-        (self.beta, self.seed, self.start, self.metrics) = (beta, seed, start, metrics)
+    public init(member: String? = nil, beta: Double, seed: UInt64, start: String, metrics: [String: Double]) {
+        (self.member, self.beta, self.seed, self.start, self.metrics) = (member, beta, seed, start, metrics)
+    }
+}
+
+/// One member's share of a suite's result: its weight, fitness and metric means over its runs.
+public struct MemberResult: Sendable, Hashable, Codable {
+    public var name: String
+    public var weight: Double
+    public var fitness: Double
+    public var metrics: [String: Double]
+
+    public init(name: String, weight: Double, fitness: Double, metrics: [String: Double]) {
+        (self.name, self.weight, self.fitness, self.metrics) = (name, weight, fitness, metrics)
     }
 }
 
 /// The result of evaluating one candidate: a fitness, or the reason it failed; never both.
 public struct EvaluationResult: Sendable, Hashable, Codable {
-    /// Mean frontier efficiency (prefbandit) or mean reported fitness (command); nil when failed.
+    /// The weighted mean of the members' fitness (each the mean frontier efficiency of a prefbandit
+    /// member or the mean reported fitness of a command member); nil when failed.
     public var fitness: Double?
     /// Which cascade stage produced it.
     public var stage: Stage
     /// Why the evaluation failed (a NaN, a divergence, a command's error), or nil.
     public var failed: String?
-    /// Means over the runs of every metric.
+    /// Weighted means over the members of their metric means (the metrics every member has).
     public var metrics: [String: Double]
+    /// Each member's fitness and metrics, in the suite's order (nil in results written before suites).
+    public var members: [MemberResult]?
     public var runs: [RunRecord]
     public var seconds: Double
     /// The loss's shape descriptors, computed where it was evaluated (nil if undefined or failed).
@@ -48,12 +65,32 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
         EvaluationResult(fitness: nil, stage: stage, failed: reason, metrics: [:], runs: runs, seconds: seconds)
     }
 
-    /// A successful result from its runs; `fitnessKey` names the metric whose mean is the fitness.
+    /// A successful result from each member's runs: member fitness is the mean of its fitness metric,
+    /// the result's fitness and metrics the weighted means over the members.
+    public static func success(members: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])], stage: Stage,
+                               seconds: Double) -> EvaluationResult {
+        var results: [MemberResult] = []
+        for (name, weight, fitnessKey, runs) in members {
+            var sums: [String: Double] = [:]
+            for run in runs { for (key, value) in run.metrics { sums[key, default: 0] += value } }
+            let means = sums.mapValues { $0 / Double(max(runs.count, 1)) }
+            results.append(MemberResult(name: name, weight: weight, fitness: means[fitnessKey] ?? .nan, metrics: means))
+        }
+        let total = results.reduce(0) { $0 + $1.weight }
+        let fitness = results.reduce(0) { $0 + $1.weight * $1.fitness } / total
+        let shared = results.dropFirst().reduce(Set(results.first?.metrics.keys ?? [:].keys)) { $0.intersection($1.metrics.keys) }
+        var metrics: [String: Double] = [:]
+        for key in shared { metrics[key] = results.reduce(0) { $0 + $1.weight * ($1.metrics[key] ?? 0) } / total }
+        var result = EvaluationResult(fitness: fitness.isFinite ? fitness : nil, stage: stage,
+                                      failed: fitness.isFinite ? nil : "the fitness is not a finite number", metrics: metrics,
+                                      runs: members.flatMap(\.runs), seconds: seconds)
+        result.members = results
+        return result
+    }
+
+    /// A successful result of a single task from its runs (`fitnessKey` names the fitness metric).
     public static func success(runs: [RunRecord], fitnessKey: String, stage: Stage, seconds: Double) -> EvaluationResult {
-        var sums: [String: Double] = [:]
-        for run in runs { for (key, value) in run.metrics { sums[key, default: 0] += value } }
-        let means = sums.mapValues { $0 / Double(max(runs.count, 1)) }
-        return EvaluationResult(fitness: means[fitnessKey], stage: stage, failed: nil, metrics: means, runs: runs, seconds: seconds)
+        success(members: [(TaskMember.singleName, 1, fitnessKey, runs)], stage: stage, seconds: seconds)
     }
 }
 

@@ -1,7 +1,7 @@
 import LossLanguage
 
-/// Trains and scores candidates. Implemented by the embedded proxy task and by external commands;
-/// the farm (issue 5) serves the same interface over ZeroMQ.
+/// Trains and scores candidates at a cascade stage. The islands and the farm's workers use it; the
+/// farm serves the same interface over ZeroMQ.
 public protocol Evaluator: Sendable {
     /// The hash of the task this evaluator runs: results are comparable only under the same hash.
     var taskHash: String { get }
@@ -19,10 +19,5 @@ extension Evaluator {
 
 extension TaskConfig {
     /// The evaluator for this task.
-    public func makeEvaluator() -> any Evaluator {
-        switch kind {
-        case let .prefbandit(settings): PrefBanditEvaluator(settings: settings, task: self)
-        case let .command(settings): CommandEvaluator(settings: settings, task: self)
-        }
-    }
+    public func makeEvaluator() -> SuiteEvaluator { SuiteEvaluator(task: self) }
 }

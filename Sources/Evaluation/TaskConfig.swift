@@ -2,54 +2,56 @@ import Crypto
 import Foundation
 import PrefBandit
 
-/// An external evaluator (DESIGN.md §5.3): a command run once per (beta, seed).
-public struct CommandTaskSettings: Sendable, Hashable, Codable {
-    /// The command and its arguments; `{file}`, `{beta}`, `{seed}` and `{output}` are replaced.
-    public var argv: [String]
-    /// Wall-clock limit of one run; the whole process group is killed past it.
-    public var timeoutSeconds: Double
-    /// The largest output file (and captured log) read back.
-    public var maxOutputBytes: Int
-
-    public init(argv: [String], timeoutSeconds: Double = 3_600, maxOutputBytes: Int = 1 << 20) {
-        (self.argv, self.timeoutSeconds, self.maxOutputBytes) = (argv, timeoutSeconds, maxOutputBytes)
-    }
-}
-
-/// A task: what trains and scores a candidate, and the grids of the two cascade stages.
+/// A task suite (DESIGN.md §5.4): member tasks with weights, whose weighted mean fitness is the
+/// candidate's fitness, and transfer tasks that only validation uses. A single-task file is a suite
+/// of one member.
 public struct TaskConfig: Sendable, Hashable {
-    public enum Kind: Sendable, Hashable {
-        case prefbandit(PrefBanditSettings)
-        case command(CommandTaskSettings)
+    /// The tasks the search trains on (at least one).
+    public var members: [TaskMember]
+    /// Transfer tasks for `evoctl validate` only: variants no member uses, on their held-out seeds.
+    public var validation: [TaskMember]
+
+    public init(members: [TaskMember], validation: [TaskMember] = []) {
+        (self.members, self.validation) = (members, validation)
     }
 
-    public var kind: Kind
-    public var stageOne: EvaluationGrid
-    public var stageTwo: EvaluationGrid
-
-    public init(kind: Kind, stageOne: EvaluationGrid = .defaultCheap, stageTwo: EvaluationGrid = .defaultFull) {
-        (self.kind, self.stageOne, self.stageTwo) = (kind, stageOne, stageTwo)
+    /// A single-task suite.
+    public init(kind: TaskMember.Kind, stageOne: EvaluationGrid = .defaultCheap, stageTwo: EvaluationGrid = .defaultFull) {
+        self.init(members: [TaskMember(kind: kind, stageOne: stageOne, stageTwo: stageTwo)])
     }
 
-    /// The embedded default: prefbandit with the defaults of `configs/tasks/prefbandit.toml`.
+    /// The single prefbandit task with the defaults of `configs/tasks/prefbandit.toml`.
     public static let prefbanditDefault = TaskConfig(kind: .prefbandit(PrefBanditSettings()))
 
-    public func grid(for stage: Stage) -> EvaluationGrid { stage == .one ? stageOne : stageTwo }
+    /// Whether the task has more than one member (reports then show each member).
+    public var isSuite: Bool { members.count > 1 }
 
-    /// SHA-256 of the task's full description (16 bytes, hex): islands and the farm compare results
-    /// only under the same hash.
+    /// The sum of the members' weights.
+    public var totalWeight: Double { members.reduce(0) { $0 + $1.weight } }
+
+    /// SHA-256 of what the search trains on (16 bytes, hex): the members with their weights, settings
+    /// and the grids of stages 1, 2 and 3. Islands and the farm compare results only under the same
+    /// hash. Held-out seeds and transfer tasks are not part of it: validation never feeds the search,
+    /// so they can change without invalidating a search's state.
     public var hash: String {
-        struct Description: Encodable {
+        struct Member: Encodable {
+            var name: String
+            var weight: Double
             var type: String
             var prefbandit: PrefBanditSettings?
             var command: CommandTaskSettings?
             var stage1: EvaluationGrid
             var stage2: EvaluationGrid
+            var stage3: EvaluationGrid
         }
-        var description = Description(type: "prefbandit", stage1: stageOne, stage2: stageTwo)
-        switch kind {
-        case let .prefbandit(settings): description.prefbandit = settings
-        case let .command(settings): description.type = "command"; description.command = settings
+        let description = members.map { member in
+            var entry = Member(name: member.name, weight: member.weight, type: "prefbandit", stage1: member.stageOne,
+                               stage2: member.stageTwo, stage3: member.grid(for: .three))
+            switch member.kind {
+            case let .prefbandit(settings): entry.prefbandit = settings
+            case let .command(settings): entry.type = "command"; entry.command = settings
+            }
+            return entry
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

@@ -35,11 +35,11 @@ func benchmarkPrefBandit(directory: String) throws {
         try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: "\(directory)/prefbandit-\(name).json"))
     }
 
-    let evaluator = PrefBanditEvaluator(settings: settings, task: .prefbanditDefault)
+    let evaluator = TaskConfig.prefbanditDefault.makeEvaluator()
     let dpo = StandardLosses.named("dpo")!.graph
     let cold = time(repeats: 1) { _ = evaluator.evaluate(dpo, name: "dpo", stage: .two) }
     let warm = time(repeats: 3) { _ = evaluator.evaluate(dpo, name: "dpo", stage: .two) }
-    let runs = TaskConfig.prefbanditDefault.stageTwo.runs.count
+    let runs = TaskConfig.prefbanditDefault.members[0].stageTwo.runs.count
     print(String(format: "full_default_evaluation_dpo      %.3f s with instances cached, %.3f s first time  (%d runs; target < 0.5 s)", warm, cold, runs))
 }
 

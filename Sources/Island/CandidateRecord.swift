@@ -43,6 +43,15 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var betaSensitivity: Double?
     /// `new`, `improved` or `not added`.
     public var outcome: String?
+    /// Each member's fitness and metrics at the search stage, as JSON (suites).
+    public var members: String?
+    /// Stage 3: the fitness on the confirmation seeds, its paired difference to the island's
+    /// baseline and that difference's standard error; nil when not confirmed.
+    public var confirmedFitness: Double?
+    public var confirmedDifference: Double?
+    public var confirmedStandardError: Double?
+    /// Each member's stage-3 fitness and metrics, as JSON.
+    public var confirmedMembers: String?
     public var createdAt: Double
     public var evaluatedAt: Double?
 
@@ -58,6 +67,13 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
+    /// The fitness it is ranked by (best, emigrants, LLM examples): the confirmed one where there is one.
+    public var rankingFitness: Double? { confirmedFitness ?? fitness }
+
+    /// The ranking order: confirmed candidates first, by confirmed fitness, then the others by search
+    /// fitness ("best" means best confirmed; a search fitness is biased upwards by selection).
+    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness != nil, fitness: rankingFitness ?? -.infinity) }
+
     public var parentIDs: [Int64] {
         parents.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int64($0) }
     }
@@ -66,5 +82,19 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
         case id, generation, name, source, canonical, fingerprint, parents, proposer, status, error
         case duplicateOf = "duplicate_of", fitness, stage, metrics, convexity, grad0
         case betaSensitivity = "beta_sensitivity", outcome, createdAt = "created_at", evaluatedAt = "evaluated_at"
+        case members, confirmedFitness = "confirmed_fitness", confirmedDifference = "confirmed_difference"
+        case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members"
+    }
+}
+
+/// Confirmed before unconfirmed, then by fitness: the order of ``CandidateRecord/rankingKey``.
+public struct RankingKey: Comparable, Sendable {
+    public var confirmed: Bool
+    public var fitness: Double
+
+    public init(confirmed: Bool, fitness: Double) { (self.confirmed, self.fitness) = (confirmed, fitness) }
+
+    public static func < (a: RankingKey, b: RankingKey) -> Bool {
+        a.confirmed != b.confirmed ? !a.confirmed : a.fitness < b.fitness
     }
 }

@@ -94,7 +94,7 @@ public struct ClusterConfig: Sendable {
     }
 
     public func task() throws(ConfigError) -> TaskConfig {
-        guard let taskPath else { return .prefbanditDefault }
+        guard let taskPath else { return .defaultSuite }
         return try TaskConfig.load(path: taskPath)
     }
 

@@ -38,7 +38,7 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         do {
             switch command {
             case "status": return Self.reply(try status())
-            case "best": return Self.reply(try best(top: object["top"] as? Int ?? 10))
+            case "best": return Self.reply(try best(top: object["top"] as? Int ?? 10).map(Self.describe))
             case "show":
                 guard let id = (object["id"] as? NSNumber)?.int64Value else { return Self.reply(error: "'show' needs a numeric \"id\"") }
                 guard let candidate = try engine.store.candidate(id) else { return Self.reply(error: "no candidate \(id) on island \(engine.settings.id)") }
@@ -62,8 +62,9 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         let counters = try store.counters()
         let archive = engine.archive
         var best: Any = NSNull()
-        if let elite = archive.best, let candidate = try store.candidate(elite.candidate) {
-            best = ["id": elite.candidate, "name": candidate.name, "fitness": elite.fitness]
+        if let candidate = try self.best(top: 1).first, let fitness = candidate.rankingFitness, let id = candidate.id {
+            best = ["id": id, "name": candidate.name, "fitness": fitness, "search_fitness": candidate.fitness ?? NSNull(),
+                    "confirmed": candidate.confirmedFitness != nil]
         }
         return [
             "id": engine.settings.id, "state": controls.current.rawValue, "generation": try store.generation(),
@@ -72,7 +73,9 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
                         "qd_score": archive.qdScore(floor: engine.settings.qdFloor)],
             "best": best,
             "evaluations": ["done": counters["evaluations.done", default: 0], "inflight": try store.candidates(status: .pending).count,
-                            "failed": counters["evaluations.failed", default: 0], "cached": counters["evaluations.cached", default: 0]],
+                            "failed": counters["evaluations.failed", default: 0], "cached": counters["evaluations.cached", default: 0],
+                            "confirmed": counters["evaluations.stage3", default: 0],
+                            "confirmation_failed": counters["evaluations.stage3_failed", default: 0]],
             "proposals": ["valid": counters["proposals.pending", default: 0], "invalid": counters["proposals.invalid", default: 0],
                           "duplicate": counters["proposals.duplicate", default: 0]],
             "migration": ["sent": counters["migration.sent", default: 0], "received": counters["migration.received", default: 0],
@@ -103,11 +106,17 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         ]
     }
 
-    func best(top: Int) throws -> [[String: Any]] {
+    /// The best candidates: the confirmed ones by confirmed fitness, then the archive's other elites
+    /// by search fitness (DESIGN.md §5.4: "best" means best confirmed).
+    func best(top: Int) throws -> [CandidateRecord] {
+        let top = max(top, 0)
+        var pool: [Int64: CandidateRecord] = [:]
+        for record in try engine.store.bestConfirmed(limit: top) { if let id = record.id { pool[id] = record } }
         let elites = engine.archive.elites.values.sorted { ($0.fitness, -$0.candidate) > ($1.fitness, -$1.candidate) }
-        return try elites.prefix(max(top, 0)).compactMap { elite in
-            try engine.store.candidate(elite.candidate).map(Self.describe)
+        for elite in elites.prefix(top + pool.count) where pool[elite.candidate] == nil {
+            if let record = try engine.store.candidate(elite.candidate) { pool[elite.candidate] = record }
         }
+        return pool.values.sorted { ($0.rankingKey, -($0.id ?? 0)) > ($1.rankingKey, -($1.id ?? 0)) }.prefix(top).map { $0 }
     }
 
     /// The migration log summed by direction, peer and outcome.
@@ -153,9 +162,14 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             "proposer": c.proposer, "status": c.status.rawValue,
         ]
         let optional: [String: Any?] = ["canonical": c.canonical, "fingerprint": c.fingerprint, "error": c.error,
-                                        "duplicate_of": c.duplicateOf, "fitness": c.fitness, "stage": c.stage, "outcome": c.outcome]
+                                        "duplicate_of": c.duplicateOf, "fitness": c.fitness, "stage": c.stage, "outcome": c.outcome,
+                                        "confirmed_fitness": c.confirmedFitness, "confirmed_difference": c.confirmedDifference,
+                                        "confirmed_se": c.confirmedStandardError, "ranking_fitness": c.rankingFitness]
         for (key, value) in optional { object[key] = value ?? NSNull() }
-        if let metrics = c.metrics, let parsed = try? JSONSerialization.jsonObject(with: Data(metrics.utf8)) { object["metrics"] = parsed }
+        let json: [String: String?] = ["metrics": c.metrics, "members": c.members, "confirmed_members": c.confirmedMembers]
+        for (key, text) in json {
+            if let text, let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)) { object[key] = parsed }
+        }
         if let convexity = c.convexity, let grad0 = c.grad0, let s = c.betaSensitivity {
             object["descriptors"] = ["convexity": convexity, "grad0": grad0, "beta_sensitivity": s]
         }

@@ -74,10 +74,12 @@ extension IslandEngine {
         }
         guard let fitness = result.fitness else { return nil }
         // Insert and persist under the lock, so the stored archive follows the same order as memory.
-        return try withArchiveLock { archive in
+        let added = try withArchiveLock { archive in
             let outcome = archive.insert(candidate: id, fitness: fitness, descriptors: descriptors)
             try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells)
             return outcome.label != "not added"
         }
+        if result.stage == .two { try confirmIfTopK(id, graph: graph, name: candidate.name, searchFitness: fitness) }
+        return added
     }
 }

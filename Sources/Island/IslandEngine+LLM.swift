@@ -80,9 +80,10 @@ extension IslandEngine {
 
     /// The archive's best elites as (compact code, fitness), fittest first.
     func exampleLosses(count: Int) throws -> [(code: String, fitness: Double)] {
-        let elites = archive.elites.values.sorted { ($0.fitness, -$0.candidate) > ($1.fitness, -$1.candidate) }.prefix(count)
-        return try elites.compactMap { elite in
-            try store.candidate(elite.candidate)?.canonical.map { ($0, elite.fitness) }
+        let elites = archive.elites.values.map { (elite: $0, rank: rankingKey(of: $0.candidate, search: $0.fitness)) }
+            .sorted { ($0.rank, -$0.elite.candidate) > ($1.rank, -$1.elite.candidate) }.prefix(count)
+        return try elites.compactMap { entry in
+            try store.candidate(entry.elite.candidate)?.canonical.map { ($0, entry.rank.fitness) }
         }
     }
 

@@ -12,7 +12,8 @@ extension IslandEngine {
         guard !peers.isEmpty else { return nil }
         return try withArchiveLock { archive -> MigrantMessage? in
             let chosen = Self.choose(policy.emigrants, from: archive, by: policy.selection,
-                                     random: RandomSource(seed: settings.seed ^ 0x6D69_6772 &+ UInt64(generation)))
+                                     random: RandomSource(seed: settings.seed ^ 0x6D69_6772 &+ UInt64(generation)),
+                                     rank: { rankingKey(of: $0.candidate, search: $0.fitness) })
             var migrants: [Migrant] = []
             var sent: [(candidate: Int64, fingerprint: String, cell: Int)] = []
             for (cell, elite) in chosen {
@@ -35,10 +36,11 @@ extension IslandEngine {
 
     /// The elites to send: the fittest, random ones, or a spread (each next one the farthest in
     /// descriptor space from those already chosen, starting from the fittest).
-    static func choose(_ count: Int, from archive: Archive, by selection: MigrationPolicy.Selection,
-                       random: RandomSource) -> [(cell: Int, elite: Elite)] {
+    /// `rank` orders the elites (confirmed ones first; by default, search fitness alone).
+    static func choose(_ count: Int, from archive: Archive, by selection: MigrationPolicy.Selection, random: RandomSource,
+                       rank: (Elite) -> RankingKey = { RankingKey(confirmed: false, fitness: $0.fitness) }) -> [(cell: Int, elite: Elite)] {
         var random = random
-        let byFitness = archive.ordered.sorted { ($0.elite.fitness, -$0.elite.candidate) > ($1.elite.fitness, -$1.elite.candidate) }
+        let byFitness = archive.ordered.sorted { (rank($0.elite), -$0.elite.candidate) > (rank($1.elite), -$1.elite.candidate) }
         switch selection {
         case .best: return Array(byFitness.prefix(count))
         case .random:

@@ -35,6 +35,8 @@ public final class IslandEngine: Sendable {
     /// Descriptors this island computed for migrants it verified, by fingerprint: elites are sent
     /// again and again, and a repeat needs only its (cheap) fingerprint check. Bounded.
     let verifiedDescriptors = Mutex<[String: Descriptors]>([:])
+    /// Confirmed (stage-3) fitness by candidate, mirroring the store (for ranking elites).
+    let confirmed: Mutex<[Int64: Double]>
 
     public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, llm: LLMProposer? = nil) throws {
         self.settings = settings
@@ -47,6 +49,7 @@ public final class IslandEngine: Sendable {
         }
         try store.setMeta("task_hash", evaluator.taskHash)
         state = Mutex(try store.loadArchive(bins: settings.bins))
+        confirmed = Mutex(try store.confirmedFitness())
     }
 
     public var archive: Archive { state.withLock { $0 } }

@@ -1,4 +1,5 @@
 import Configuration
+import LossLanguage
 import Search
 
 extension IslandSettings {
@@ -13,6 +14,11 @@ extension IslandSettings {
         seedLosses = try section.strings("seed_losses", default: seedLosses)
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
         qdFloor = try section.double("qd_floor", default: qdFloor)
+        confirmTopK = try section.int("confirm_top_k", default: confirmTopK, in: 0...10_000)
+        baseline = try section.string("baseline", default: baseline)
+        if StandardLosses.named(baseline) == nil, (try? LossParser.parse(baseline)) == nil {
+            throw section.error("baseline", "expected a standard loss name (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or a compact loss source, got \"\(baseline)\"")
+        }
         proposer = try section.string("proposer", default: proposer)
         if proposer != "mutation", !proposer.hasSuffix(".toml") {
             throw section.error("proposer", "expected \"mutation\" or the path of an LLM proposer config (a .toml file), got \"\(proposer)\"")

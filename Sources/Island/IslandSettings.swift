@@ -1,3 +1,4 @@
+import LossLanguage
 import Search
 
 /// How one island searches (DESIGN.md §6, §10): from `configs/cluster.toml` and `islands/island-N.toml`.
@@ -11,7 +12,7 @@ public struct IslandSettings: Sendable, Hashable {
     public var selection: SelectionStrategy = .curiosity
     public var operatorWeights = MutationProposer.defaultWeights
     /// Standard loss names or compact sources evaluated first.
-    public var seedLosses = ["dpo", "slic", "ipo", "exponential"]
+    public var seedLosses = StandardLosses.distinct.map(\.name)
     public var bins = DescriptorBins.default
     /// Stage-1 fitness a candidate needs to be evaluated at stage 2.
     public var promotionThreshold = 0.5
@@ -19,6 +20,11 @@ public struct IslandSettings: Sendable, Hashable {
     public var proposer = "mutation"
     /// The floor of the QD-score (sum over filled cells of fitness minus it).
     public var qdFloor = -1.0
+    /// Stage 3: a candidate whose stage-2 fitness puts it in the island's top k is trained on the
+    /// confirmation seeds (0: never).
+    public var confirmTopK = 5
+    /// The loss confirmed candidates are compared with (a standard loss name or a compact source).
+    public var baseline = "dpo"
 
     public init(id: Int, seed: UInt64? = nil) {
         self.id = id

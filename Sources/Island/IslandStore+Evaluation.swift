@@ -10,11 +10,12 @@ extension IslandStore {
     public func complete(candidate id: Int64, result: EvaluationResult, descriptors: Descriptors,
                          outcome: InsertOutcome, parentCells: [Int]) throws {
         let metrics = String(decoding: (try? JSONEncoder().encode(result.metrics)) ?? Data("{}".utf8), as: UTF8.self)
+        let members = result.members.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         try pool.write { db in
             try db.execute(sql: """
-                UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, convexity = ?, grad0 = ?,
+                UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, members = ?, convexity = ?, grad0 = ?,
                     beta_sensitivity = ?, outcome = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'
-                """, arguments: [result.fitness, result.stage.rawValue, metrics, descriptors.convexity, descriptors.grad0,
+                """, arguments: [result.fitness, result.stage.rawValue, metrics, members, descriptors.convexity, descriptors.grad0,
                                  descriptors.betaSensitivity, outcome.label, Date().timeIntervalSince1970, id])
             guard db.changesCount == 1 else { return }  // already completed: nothing is counted twice
             switch outcome {

@@ -55,6 +55,7 @@ public final class IslandStore: Sendable {
         }
         registerMigrationTables(&migrator)
         registerConversationTables(&migrator)
+        registerConfirmationColumns(&migrator)
         return migrator
     }
 

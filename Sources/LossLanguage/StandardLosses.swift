@@ -26,6 +26,8 @@ public enum StandardLosses {
                      source: "0.5 * exp(-beta * rho) + 0.5 * -logsigmoid(beta * rho)"),
         StandardLoss(name: "padll", summary: "PADLL: down-weighted logistic below 0 (DiscoPOP paper)",
                      source: "0.9 * (1 - 0.5 * (rho < 0)) * -logsigmoid(beta * rho)"),
+        StandardLoss(name: "cdpo", summary: "conservative DPO: label smoothing 0.1 (Mitchell 2023; TRL sigmoid with label_smoothing 0.1)",
+                     source: "0.9 * -logsigmoid(beta * rho) + 0.1 * -logsigmoid(-beta * rho)"),
         // TRL DPOTrainer loss types that are functions of one pair.
         StandardLoss(name: "sigmoid", summary: "TRL sigmoid (DPO, label smoothing 0)", source: "-logsigmoid(beta * rho)"),
         StandardLoss(name: "hinge", summary: "TRL hinge", source: "relu(1 - beta * rho)"),
@@ -47,6 +49,10 @@ public enum StandardLosses {
         StandardLoss(name: "discopop", summary: "TRL discopop, tau 0.05 (Chris Lu et al. 2024)",
                      source: "z = beta * rho; m = sigmoid(z / 0.05); -logsigmoid(z) * (1 - m) + exp(-z) * m"),
     ]
+
+    /// The standard losses once each: the TRL names that spell a loss already listed (sigmoid, hinge,
+    /// trl_ipo) are left out, so that reports and seeds do not carry the same function twice.
+    public static let distinct: [StandardLoss] = all.filter { !["sigmoid", "hinge", "trl_ipo"].contains($0.name) }
 
     /// The standard loss with this name, if any.
     public static func named(_ name: String) -> StandardLoss? { all.first { $0.name == name } }

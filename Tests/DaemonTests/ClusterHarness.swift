@@ -30,6 +30,7 @@ final class ClusterHarness {
             \(cluster)
             [island]
             children_per_generation = 4
+            \(Self.islandDefaults(except: island))
             \(island)
             [farm]
             islands_port = \(ports[2 * islands + 1])
@@ -39,6 +40,13 @@ final class ClusterHarness {
             heartbeat_liveness = 3
             \(farm)
             """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
+    }
+
+    /// The island keys every test cluster sets unless its test does: the four classic seed losses
+    /// (the default is every standard loss) and no stage 3 (tests of confirmation turn it on).
+    static func islandDefaults(except island: String) -> String {
+        ["seed_losses = [\"dpo\", \"slic\", \"ipo\", \"exponential\"]", "confirm_top_k = 0"]
+            .filter { line in !island.contains(String(line.prefix { $0 != " " }) + " =") }.joined(separator: "\n")
     }
 
     static let smallTask = """

@@ -24,6 +24,7 @@ final class DaemonHarness {
             \(extraCluster)
             [island]
             children_per_generation = 6
+            \(ClusterHarness.islandDefaults(except: extraIsland))
             \(extraIsland)
             """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
     }

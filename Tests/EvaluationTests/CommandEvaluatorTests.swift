@@ -73,7 +73,7 @@ struct CommandEvaluatorTests {
         let record = FileManager.default.temporaryDirectory.appendingPathComponent("evod-test-record-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: record) }
         var task = Self.task("hang_and_record.sh", timeout: 60)
-        task.kind = .command(CommandTaskSettings(argv: ["\(Small.scripts)/hang_and_record.sh", "{file}", record], timeoutSeconds: 60))
+        task.members[0].kind = .command(CommandTaskSettings(argv: ["\(Small.scripts)/hang_and_record.sh", "{file}", record], timeoutSeconds: 60))
         let evaluator = task.makeEvaluator()
         let outcome = Mutex<EvaluationResult?>(nil)
         let thread = Thread {
@@ -113,7 +113,7 @@ struct CommandEvaluatorTests {
 
     @Test func aMissingProgramIsAClearError() {
         var task = Self.task("score.sh")
-        task.kind = .command(CommandTaskSettings(argv: ["/nonexistent/train", "{file}"]))
+        task.members[0].kind = .command(CommandTaskSettings(argv: ["/nonexistent/train", "{file}"]))
         let result = task.makeEvaluator().evaluate(Self.dpo, name: "dpo", stage: .one)
         #expect(result.failed?.hasPrefix("cannot start '/nonexistent/train'") == true, "\(result.failed ?? "")")
     }

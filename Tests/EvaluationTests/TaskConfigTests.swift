@@ -13,7 +13,7 @@ struct TaskConfigTests {
         let task = try TaskConfig.load(path: Self.shipped)
         #expect(task == .prefbanditDefault)
         #expect(task.hash == TaskConfig.prefbanditDefault.hash)
-        #expect(task.stageTwo.runs.count == 32)
+        #expect(task.members.count == 1 && task.members[0].stageTwo.runs.count == 32)
     }
 
     @Test func emptyFileTakesEveryDefault() throws {
@@ -24,11 +24,13 @@ struct TaskConfigTests {
         ("[prefbandit]\npair = 3", "t.toml: key 'prefbandit.pair': unknown key"),
         ("[prefbandit]\npairs = \"many\"", "t.toml: key 'prefbandit.pairs': expected an integer, got string"),
         ("[prefbandit]\nlabel_noise = 0.7", "t.toml: key 'prefbandit.label_noise': expected a number in [0.0, 0.49], got 0.7"),
-        ("type = \"gpu\"", "t.toml: key 'type': expected one of \"prefbandit\", \"command\", got \"gpu\""),
+        ("type = \"gpu\"", "t.toml: key 'type': expected one of \"prefbandit\", \"command\", \"suite\", got \"gpu\""),
         ("[stage2]\nstarts = [\"warm\"]", "t.toml: key 'stage2.starts': expected \"exact\" or \"perturbed\", got \"warm\""),
         ("[stage1]\nbetas = []", "t.toml: key 'stage1.betas': expected a non-empty array of numbers"),
         ("type = \"command\"", "t.toml: key 'command': a command task needs a [command] table with argv"),
         ("type = \"command\"\n[command]\nargv = [\"train.sh\"]", "t.toml: key 'command.argv': expected the placeholder {file}"),
+        ("type = \"command\"\n[command]\nargv = [\"train.sh\", \"{file}\"]\n[stage2]\nseeds = [101]",
+         "t.toml: key 'seeds': member \"main\": the search and confirmation seed sets share seed 101"),
         ("pairs = [", "t.toml: not valid TOML at line 1"),
         ("[prefbandit]\npairs = 10\nbatch_size = 64", "t.toml: key 'prefbandit.batch_size': batch_size must not exceed pairs"),
     ])

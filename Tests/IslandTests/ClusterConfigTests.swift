@@ -37,7 +37,7 @@ final class ClusterConfigTests {
         let three = try config.settings(forIsland: 3)
         #expect(three.seed == 303 && three.selection == .fitnessProportional && three.operatorWeights[.blend] == 4)
         #expect(three.operatorWeights[.constant] == 3)  // the cluster default, not overridden
-        #expect(try config.task() == .prefbanditDefault)
+        #expect(try config.task() == .defaultSuite)
     }
 
     @Test(arguments: [

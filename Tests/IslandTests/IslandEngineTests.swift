@@ -31,6 +31,8 @@ final class IslandEngineTests {
     static func settings(seed: UInt64 = 1) -> IslandSettings {
         var settings = IslandSettings(id: 1, seed: seed)
         settings.childrenPerGeneration = 6
+        settings.seedLosses = ["dpo", "slic", "ipo", "exponential"]
+        settings.confirmTopK = 0
         return settings
     }
 

@@ -15,9 +15,13 @@ struct Best: ParsableCommand {
         let rows = Self.collect(cluster, try cluster.loadCluster(), top: top, island: island)
         if json { print(ClusterOptions.json(rows)); return }
         if rows.isEmpty { print("no evaluated losses yet (or no island answered)") }
+        if !rows.isEmpty { print("confirmed candidates first, by confirmed fitness (stage 3, confirmation seeds); then the others by search fitness (stage 1 or 2)") }
         for row in rows {
-            print(String(format: "%8.4f  island %d  #%@  %@  %@", row["fitness"] as? Double ?? .nan, row["island"] as? Int ?? 0,
-                         "\(row["id"] ?? "?")", "\(row["name"] ?? "?")", "\(row["canonical"] ?? "")"))
+            let confirmed = (row["confirmed_fitness"] as? Double).map { "confirmed \(ReportFormat.fixed($0))" } ?? "unconfirmed"
+            let difference = (row["confirmed_difference"] as? Double).map { d in
+                " (\(ReportFormat.signed(d)) ± \(ReportFormat.fixed(row["confirmed_se"] as? Double ?? .nan)) vs baseline)"
+            } ?? ""
+            print("\(ReportFormat.fixed(Self.rank(row).fitness))  island \(row["island"] ?? "?")  #\(row["id"] ?? "?")  \(row["name"] ?? "?")  search \(ReportFormat.fixed(row["fitness"] as? Double ?? .nan)), \(confirmed)\(difference)  \(row["canonical"] ?? "")")
         }
     }
 
@@ -29,7 +33,13 @@ struct Best: ParsableCommand {
                   let best = try? client.request(["command": "best", "top": top]) as? [[String: Any]] else { continue }
             rows += best.map { var row = $0; row["island"] = entry.id; return row }
         }
-        rows.sort { ($0["fitness"] as? Double ?? -.infinity) > ($1["fitness"] as? Double ?? -.infinity) }
+        rows.sort { rank($0) > rank($1) }
         return Array(rows.prefix(top))
+    }
+
+    /// Confirmed candidates first, by confirmed fitness; then the others by search fitness.
+    static func rank(_ row: [String: Any]) -> RankingKey {
+        let confirmed = row["confirmed_fitness"] as? Double
+        return RankingKey(confirmed: confirmed != nil, fitness: confirmed ?? row["fitness"] as? Double ?? -.infinity)
     }
 }

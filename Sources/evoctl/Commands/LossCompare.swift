@@ -53,41 +53,37 @@ struct LossCompare: ParsableCommand {
         print(Self.table(names: losses.map(\.name), results: all))
     }
 
-    /// Mean of the fitness metric per seed (over betas and starts).
-    static func perSeed(_ result: EvaluationResult) -> [UInt64: Double] {
-        let key = result.runs.first?.metrics["frontier_efficiency"] != nil ? "frontier_efficiency" : "fitness"
-        var sums: [UInt64: (Double, Int)] = [:]
-        for run in result.runs { sums[run.seed, default: (0, 0)].0 += run.metrics[key] ?? .nan; sums[run.seed, default: (0, 0)].1 += 1 }
-        return sums.mapValues { $0.0 / Double($0.1) }
-    }
-
-    static func meanAndError(_ values: [Double]) -> (Double, Double) {
-        let n = Double(values.count)
-        let mean = values.reduce(0, +) / n
-        guard values.count > 1 else { return (mean, .nan) }
-        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)
-        return (mean, (variance / n).squareRoot())
-    }
-
+    /// The markdown report: the suite's table, then one per member when the task is a suite.
     static func table(names: [String], results: [EvaluationResult]) -> String {
+        let scores = results.map(SeedScores.init)
+        var sections = [table(names: names, results: results, scores: scores)]
+        let members = results.first(where: { $0.failed == nil })?.members ?? []
+        if members.count > 1 {
+            for member in members {
+                let only = scores.map { SeedScores(members: $0.members.filter { $0.key == member.name }, weights: [member.name: 1]) }
+                sections.append("member \(member.name) (weight \(ReportFormat.number(member.weight))):\n"
+                                + table(names: names, results: results, scores: only))
+            }
+        }
+        return sections.joined(separator: "\n\n")
+    }
+
+    static func table(names: [String], results: [EvaluationResult], scores: [SeedScores]) -> String {
         var lines = ["| loss | fitness (mean ± SE over seeds) | difference to \(names[0]) | paired SE | difference / paired SE |",
                      "|---|---|---|---|---|"]
-        let baseline = perSeed(results[0])
-        for (name, result) in zip(names, results) {
+        for (index, (name, result)) in zip(names, results).enumerated() {
             if let failed = result.failed {
                 lines.append("| \(name) | failed: \(failed) | | | |")
                 continue
             }
-            let seeds = perSeed(result)
-            let (mean, error) = meanAndError(seeds.keys.sorted().map { seeds[$0]! })
-            let fitness = String(format: "%.4f ± %.4f", mean, error)
-            if name == names[0] || results[0].failed != nil {
+            let mean = scores[index].mean
+            let fitness = "\(ReportFormat.fixed(mean.value)) ± \(ReportFormat.fixed(mean.standardError))"
+            if index == 0 || results[0].failed != nil {
                 lines.append("| \(name) | \(fitness) | | | |")
                 continue
             }
-            let common = seeds.keys.filter { baseline[$0] != nil }.sorted()
-            let (difference, pairedError) = meanAndError(common.map { seeds[$0]! - baseline[$0]! })
-            lines.append(String(format: "| %@ | %@ | %+.4f | %.4f | %+.1f |", name, fitness, difference, pairedError, difference / pairedError))
+            let difference = scores[index].difference(to: scores[0])
+            lines.append("| \(name) | \(fitness) | \(ReportFormat.signed(difference.value)) | \(ReportFormat.fixed(difference.standardError)) | \(ReportFormat.zScore(difference)) |")
         }
         return lines.joined(separator: "\n")
     }

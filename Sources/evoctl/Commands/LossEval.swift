@@ -44,13 +44,17 @@ extension EvaluationResult {
     var json: String {
         let runObjects: [[String: Any]] = runs.map { run in
             var object: [String: Any] = run.metrics
+            object["member"] = run.member ?? TaskMember.singleName
             object["beta"] = run.beta
             object["seed"] = run.seed
             object["start"] = run.start
             return object
         }
+        let memberObjects: [[String: Any]] = (members ?? []).map {
+            ["name": $0.name, "weight": $0.weight, "fitness": $0.fitness, "metrics": $0.metrics]
+        }
         let object: [String: Any] = ["fitness": fitness ?? NSNull(), "stage": stage.rawValue, "failed": failed ?? NSNull(),
-                                     "metrics": metrics, "runs": runObjects, "seconds": seconds]
+                                     "metrics": metrics, "members": memberObjects, "runs": runObjects, "seconds": seconds]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -58,16 +62,25 @@ extension EvaluationResult {
     var text: String {
         var lines: [String] = []
         if let failed { lines.append("failed:  \(failed)") }
-        if let fitness { lines.append(String(format: "fitness: %.4f", fitness)) }
+        if let fitness { lines.append("fitness: \(ReportFormat.fixed(fitness))" + ((members?.count ?? 0) > 1 ? " (weighted mean of the members')" : "")) }
         lines.append("stage:   \(stage.rawValue)")
         lines.append(String(format: "seconds: %.3f", seconds))
+        if let members, members.count > 1 {
+            for member in members {
+                lines.append("member \(member.name) (weight \(ReportFormat.number(member.weight))): fitness \(ReportFormat.fixed(member.fitness))")
+            }
+        }
         let keys = (runs.first?.metrics.keys.sorted()) ?? []
+        let showMembers = Set(runs.map { $0.member ?? "" }).count > 1
+        let width = max(6, runs.map { ($0.member ?? "").count }.max() ?? 0)
         if !keys.isEmpty {
             let header = keys.map { $0.padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
-            lines.append(([String(repeating: " ", count: 6) + "beta", "seed", "start"] + header).joined(separator: "  "))
+            let memberHeader = showMembers ? ["member".padding(toLength: width, withPad: " ", startingAt: 0)] : []
+            lines.append((memberHeader + [String(repeating: " ", count: 6) + "beta", "seed", "start"] + header).joined(separator: "  "))
             for run in runs {
-                let values = keys.map { String(format: "%.4f", run.metrics[$0] ?? .nan).padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
-                lines.append(([String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: 5, withPad: " ", startingAt: 0)] + values).joined(separator: "  "))
+                let values = keys.map { ReportFormat.fixed(run.metrics[$0] ?? .nan).padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
+                let member = showMembers ? [(run.member ?? "").padding(toLength: width, withPad: " ", startingAt: 0)] : []
+                lines.append((member + [String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: 5, withPad: " ", startingAt: 0)] + values).joined(separator: "  "))
             }
         }
         return lines.joined(separator: "\n")

@@ -1,0 +1,35 @@
+import LossLanguage
+
+/// Trains and scores a loss on one member task (DESIGN.md §5.4) over a grid of runs. Implemented by
+/// the embedded proxy task and by external commands; ``SuiteEvaluator`` combines the members.
+public protocol MemberEvaluator: Sendable {
+    /// The metric whose mean over the runs is the member's fitness.
+    var fitnessKey: String { get }
+    /// Every run of the grid, or the reason the evaluation failed with the runs finished before it.
+    /// Never throws: failures are outcomes.
+    func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns
+    /// Abandons the runs in progress and any later ones, for a shutdown (see ``Evaluator/interrupt()``).
+    func interrupt()
+}
+
+extension MemberEvaluator {
+    public func interrupt() {}
+}
+
+/// What one member's grid produced: its runs, and the reason it stopped early, if it did.
+public struct MemberRuns: Sendable, Hashable {
+    public var runs: [RunRecord]
+    public var failed: String?
+
+    public init(runs: [RunRecord], failed: String? = nil) { (self.runs, self.failed) = (runs, failed) }
+}
+
+extension TaskMember {
+    /// The evaluator of this member's kind.
+    public func makeEvaluator() -> any MemberEvaluator {
+        switch kind {
+        case let .prefbandit(settings): PrefBanditEvaluator(settings: settings)
+        case let .command(settings): CommandEvaluator(settings: settings)
+        }
+    }
+}

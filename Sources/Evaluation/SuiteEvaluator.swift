@@ -1,0 +1,87 @@
+import Dispatch
+import LossDescriptors
+import LossLanguage
+
+/// Evaluates a candidate on every member of a suite (DESIGN.md §5.4) at a cascade stage: each
+/// member on its own grid for the stage, the fitness the weighted mean of the members'. It also
+/// evaluates one task on any grid, for validation (held-out seeds and transfer tasks), which no
+/// island can ask for. Safe to call from several threads at once.
+public final class SuiteEvaluator: Evaluator {
+    public let task: TaskConfig
+    public let taskHash: String
+    /// One evaluator per member, in the suite's order, then one per transfer task.
+    private let memberEvaluators: [any MemberEvaluator]
+    private let transferEvaluators: [any MemberEvaluator]
+
+    public init(task: TaskConfig) {
+        self.task = task
+        taskHash = task.hash
+        memberEvaluators = task.members.map { $0.makeEvaluator() }
+        transferEvaluators = task.validation.map { $0.makeEvaluator() }
+    }
+
+    public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        var finished: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])] = []
+        for (member, evaluator) in zip(task.members, memberEvaluators) {
+            let outcome = evaluator.runs(of: loss, name: name, grid: member.grid(for: stage))
+            let runs = outcome.runs.map { var run = $0; run.member = member.name; return run }
+            if let failed = outcome.failed {
+                let reason = task.isSuite && failed != EvaluationResult.interruptedReason ? "member \(member.name): \(failed)" : failed
+                return .failure(reason, stage: stage, runs: finished.flatMap(\.runs) + runs, seconds: elapsed())
+            }
+            finished.append((member.name, member.weight, evaluator.fitnessKey, runs))
+        }
+        var result = EvaluationResult.success(members: finished, stage: stage, seconds: elapsed())
+        result.descriptors = try? Descriptors(of: loss)
+        return result
+    }
+
+    /// Where validation trains: a member's held-out seeds, or a transfer task.
+    public enum ValidationTask: Sendable, Hashable {
+        case member(Int)
+        case transfer(Int)
+    }
+
+    /// The task behind a validation target.
+    public func member(_ target: ValidationTask) -> TaskMember {
+        switch target {
+        case let .member(index): task.members[index]
+        case let .transfer(index): task.validation[index]
+        }
+    }
+
+    /// Every validation target: each member's held-out seeds, then each transfer task.
+    public var validationTasks: [ValidationTask] {
+        task.members.indices.map { .member($0) } + task.validation.indices.map { .transfer($0) }
+    }
+
+    /// Trains a loss on a validation target's held-out grid (one seed of it, when `seed` is given,
+    /// so that callers can spread the work over threads). Runs carry the target's name.
+    public func validationRuns(of loss: LossGraph, name: String, on target: ValidationTask, seed: UInt64? = nil) -> MemberRuns {
+        let member = member(target)
+        var grid = member.heldoutGrid
+        if let seed { grid.seeds = [seed] }
+        let evaluator: any MemberEvaluator
+        switch target {
+        case let .member(index): evaluator = memberEvaluators[index]
+        case let .transfer(index): evaluator = transferEvaluators[index]
+        }
+        var outcome = evaluator.runs(of: loss, name: name, grid: grid)
+        outcome.runs = outcome.runs.map { var run = $0; run.member = member.name; return run }
+        return outcome
+    }
+
+    /// The fitness metric of a validation target.
+    public func fitnessKey(of target: ValidationTask) -> String {
+        switch target {
+        case let .member(index): memberEvaluators[index].fitnessKey
+        case let .transfer(index): transferEvaluators[index].fitnessKey
+        }
+    }
+
+    public func interrupt() {
+        for evaluator in memberEvaluators + transferEvaluators { evaluator.interrupt() }
+    }
+}

@@ -1,0 +1,71 @@
+import Evaluation
+import Foundation
+import GRDB
+
+extension IslandStore {
+    /// Columns for stage 3 (DESIGN.md §5.4) and for each member's share of a suite's result.
+    static func registerConfirmationColumns(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v4-confirmation") { db in
+            try db.execute(sql: """
+                ALTER TABLE candidates ADD COLUMN members TEXT;                -- each member's stage-1/2 fitness and metrics, JSON
+                ALTER TABLE candidates ADD COLUMN confirmed_fitness REAL;      -- stage 3: fitness on the confirmation seeds
+                ALTER TABLE candidates ADD COLUMN confirmed_difference REAL;   -- minus the baseline's, paired by member and seed
+                ALTER TABLE candidates ADD COLUMN confirmed_se REAL;           -- the paired standard error of that difference
+                ALTER TABLE candidates ADD COLUMN confirmed_members TEXT;      -- each member's stage-3 fitness, JSON
+                CREATE INDEX candidates_confirmed ON candidates(confirmed_fitness) WHERE confirmed_fitness IS NOT NULL;
+                """)
+        }
+    }
+
+    /// The search fitness of the k-th best candidate evaluated at stage 2 (nil when fewer than k are).
+    public func kthBestSearchFitness(_ k: Int) throws -> Double? {
+        try pool.read { db in
+            try Double.fetchOne(db, sql: """
+                SELECT fitness FROM candidates WHERE status = 'evaluated' AND stage >= 2 ORDER BY fitness DESC LIMIT 1 OFFSET ?
+                """, arguments: [k - 1])
+        }
+    }
+
+    /// Records a candidate's stage-3 result with its paired difference to the baseline (one transaction).
+    public func confirm(candidate id: Int64, result: EvaluationResult, difference: Estimate) throws {
+        let members = String(decoding: (try? JSONEncoder().encode(result.members ?? [])) ?? Data("[]".utf8), as: UTF8.self)
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE candidates SET confirmed_fitness = ?, confirmed_difference = ?, confirmed_se = ?, confirmed_members = ?
+                WHERE id = ? AND confirmed_fitness IS NULL
+                """, arguments: [result.fitness, difference.value.isFinite ? difference.value : nil,
+                                 difference.standardError.isFinite ? difference.standardError : nil, members, id])
+            if db.changesCount == 1 { try Self.bump(db, "evaluations.stage3") }
+        }
+    }
+
+    /// Records a failed confirmation: the candidate keeps its search result, and the failure is counted.
+    public func countFailedConfirmation() throws {
+        try pool.write { db in try Self.bump(db, "evaluations.stage3_failed") }
+    }
+
+    /// Confirmed fitness by candidate, for every confirmed candidate.
+    public func confirmedFitness() throws -> [Int64: Double] {
+        try pool.read { db in
+            var result: [Int64: Double] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, confirmed_fitness FROM candidates WHERE confirmed_fitness IS NOT NULL") {
+                result[row["id"]] = row["confirmed_fitness"]
+            }
+            return result
+        }
+    }
+
+    /// The best confirmed candidates, by confirmed fitness (ties: the older one first).
+    public func bestConfirmed(limit: Int) throws -> [CandidateRecord] {
+        try pool.read { db in
+            try CandidateRecord.fetchAll(db, sql: """
+                SELECT * FROM candidates WHERE confirmed_fitness IS NOT NULL ORDER BY confirmed_fitness DESC, id LIMIT ?
+                """, arguments: [limit])
+        }
+    }
+
+    /// A stored JSON value of the meta table, decoded.
+    func metaJSON<T: Decodable>(_ key: String, as type: T.Type) throws -> T? {
+        try meta(key).flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) }
+    }
+}

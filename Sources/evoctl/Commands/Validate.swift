@@ -1,0 +1,154 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import Island
+import LossLanguage
+import Synchronization
+
+/// `evoctl validate [ID|best|FILE ...] [--task SUITE] [--json] [--svg FILE]`: the candidates and
+/// every standard loss on the held-out seeds of every member and on the suite's transfer tasks, with
+/// paired differences to DPO and to each task's best standard loss, Holm-corrected (DESIGN.md §5.4).
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate losses on held-out seeds and transfer tasks against every standard loss.",
+        discussion: """
+            Each argument is a loss file (.loss or .py), `best` (the best confirmed loss of the cluster) or a \
+            candidate id (with --island). With no argument, only the standard losses are validated. A loss is \
+            "discovered" only if it beats the task's best standard loss on the suite's held-out seeds by more \
+            than 3 paired SE with a Holm-adjusted p below 0.05, and beats DPO on every transfer task. Runs on \
+            every core; Ctrl-C stops (exit 130).
+            """
+    )
+
+    @Argument(help: "Loss files, `best`, or candidate ids.") var losses: [String] = []
+    @Option(help: "A task file or suite; default: the cluster config's task, else the embedded default suite.") var task: String?
+    @Option(help: "The island of candidate ids.") var island = 1
+    @OptionGroup var cluster: ClusterOptions
+    @Flag(help: "Print the table as JSON.") var json = false
+    @Option(help: "Write a forest plot (difference to DPO with 95% intervals, per task) as SVG.") var svg: String?
+
+    func run() throws {
+        let suite = try loadTask()
+        var candidates: [(name: String, graph: LossGraph)] = []
+        for argument in losses { candidates.append(try resolve(argument)) }
+        let standard = StandardLosses.distinct.map { (name: $0.name, graph: $0.graph) }
+        let all = standard.map { ($0.name, $0.graph, true) } + candidates.map { ($0.name, $0.graph, false) }
+        if let clash = candidates.first(where: { c in standard.contains { $0.name == c.name } }) {
+            throw ValidationError("the candidate '\(clash.name)' has a standard loss's name; rename its file")
+        }
+        let evaluator = suite.makeEvaluator()
+        let (scores, failures) = try ValidationRunner(evaluator: evaluator, losses: all.map { ($0.0, $0.1) }).run()
+        let tasks = evaluator.validationTasks.map { target -> (name: String, kind: String) in
+            if case .member = target { return (evaluator.member(target).name, "member") }
+            return (evaluator.member(target).name, "transfer")
+        }
+        let report = ValidationReport(tasks: tasks, losses: all.map { (name: $0.0, standard: $0.2) }, scores: scores, failures: failures)
+        if let svg { try ForestPlot.svg(report).write(toFile: svg, atomically: true, encoding: .utf8) }
+        print(json ? ValidationText.json(report) : ValidationText.markdown(report))
+    }
+
+    private func loadTask() throws -> TaskConfig {
+        if let task { do { return try TaskConfig.load(path: task) } catch { throw ValidationError("\(error)") } }
+        if FileManager.default.fileExists(atPath: cluster.config) {
+            do { return try cluster.loadCluster().task() } catch { throw ValidationError("\(error)") }
+        }
+        return .defaultSuite
+    }
+
+    /// A loss file, `best`, or a candidate id of the cluster.
+    private func resolve(_ argument: String) throws -> (name: String, graph: LossGraph) {
+        if argument != "best", Int64(argument) == nil {
+            let options = try LossFileOptions.parse([argument])
+            do {
+                let parsed = try LossParser.parse(bytes: try options.readBytes(), form: options.resolvedForm)
+                try LossValidator.validate(parsed.graph)
+                return (options.defaultName, parsed.graph)
+            } catch let error as LossError {
+                throw ValidationError("\(argument): \(error)")
+            }
+        }
+        let config = try cluster.loadCluster()
+        var (islandID, candidateID) = (island, Int64(argument))
+        if argument == "best" {
+            guard let best = Best.collect(cluster, config, top: 1, island: nil).first else {
+                throw ValidationError("no island answered with an evaluated loss")
+            }
+            (islandID, candidateID) = (best["island"] as? Int ?? 1, (best["id"] as? NSNumber)?.int64Value)
+        }
+        guard let candidateID else { throw ValidationError("no candidate id for '\(argument)'") }
+        let (client, _) = try cluster.client(config, island: islandID)
+        let candidate: [String: Any]
+        do { candidate = try client.request(["command": "show", "id": candidateID]) as? [String: Any] ?? [:] } catch { throw ValidationError("\(error)") }
+        guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
+            throw ValidationError("candidate \(candidateID) of island \(islandID) has no valid loss")
+        }
+        return ("island\(islandID)-\(candidateID)", graph)
+    }
+}
+
+/// Trains every loss on every validation task's held-out seeds, one (task, seed, loss) at a time
+/// on each core, with a progress line on a terminal.
+struct ValidationRunner {
+    let evaluator: SuiteEvaluator
+    let losses: [(name: String, graph: LossGraph)]
+
+    func run() throws -> (scores: [String: [String: SeedScores]], failures: [String: [String: String]]) {
+        struct Unit { let target: SuiteEvaluator.ValidationTask; let seed: UInt64; let loss: Int }
+        let losses = self.losses, evaluator = self.evaluator
+        let units = evaluator.validationTasks.flatMap { target in
+            evaluator.member(target).heldoutSeeds.flatMap { seed in losses.indices.map { Unit(target: target, seed: seed, loss: $0) } }
+        }
+        let results = Mutex([MemberRuns?](repeating: nil, count: units.count))
+        let done = Mutex(0)
+        let started = Date()
+        let terminal = isatty(STDERR_FILENO) == 1
+        let next = Mutex(0)
+        SignalInterruption.during(evaluator) {
+            DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
+                while true {
+                    let index = next.withLock { n -> Int in defer { n += 1 }; return n }
+                    guard index < units.count else { return }
+                    let unit = units[index]
+                    let outcome = evaluator.validationRuns(of: losses[unit.loss].graph, name: losses[unit.loss].name, on: unit.target, seed: unit.seed)
+                    results.withLock { $0[index] = outcome }
+                    let count = done.withLock { n -> Int in n += 1; return n }
+                    if terminal, count % 8 == 0 || count == units.count {
+                        let seconds = Date().timeIntervalSince(started)
+                        let line = String(format: "\rvalidate: %d/%d (task, seed, loss) runs, %.0f%%, %.0f s", count, units.count,
+                                          100 * Double(count) / Double(units.count), seconds)
+                        FileHandle.standardError.write(Data(line.utf8))
+                    }
+                }
+            }
+        }
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        let outcomes = results.withLock { $0 }
+        if outcomes.contains(where: { $0?.failed == EvaluationResult.interruptedReason }) {
+            FileHandle.standardError.write(Data("evoctl: \(EvaluationResult.interruptedReason)\n".utf8))
+            throw ExitCode(130)
+        }
+        var runs: [String: [String: [RunRecord]]] = [:]
+        var failures: [String: [String: String]] = [:]
+        for (unit, outcome) in zip(units, outcomes) {
+            let task = evaluator.member(unit.target).name, loss = losses[unit.loss].name
+            guard let outcome else { continue }
+            if let failed = outcome.failed { failures[task, default: [:]][loss] = failures[task]?[loss] ?? failed }
+            runs[task, default: [:]][loss, default: []] += outcome.runs
+        }
+        var scores: [String: [String: SeedScores]] = [:]
+        for target in evaluator.validationTasks {
+            let member = evaluator.member(target)
+            let key = evaluator.fitnessKey(of: target)
+            for loss in losses where failures[member.name]?[loss.name] == nil {
+                var perSeed: [UInt64: (Double, Int)] = [:]
+                for run in runs[member.name]?[loss.name] ?? [] {
+                    perSeed[run.seed, default: (0, 0)].0 += run.metrics[key] ?? .nan
+                    perSeed[run.seed, default: (0, 0)].1 += 1
+                }
+                scores[member.name, default: [:]][loss.name] = SeedScores(members: [member.name: perSeed.mapValues { $0.0 / Double($0.1) }],
+                                                                          weights: [member.name: member.weight])
+            }
+        }
+        return (scores, failures)
+    }
+}
