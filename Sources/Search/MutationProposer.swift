@@ -20,6 +20,14 @@ public enum MutationOperator: String, Sendable, Hashable, Codable, CaseIterable 
     case margin
     /// rho -> rho / t (a temperature).
     case temperature
+    /// rho -> (1 + c)(pc - rc) - (1 - c)(pr - rr): the chosen and rejected log-ratios weighted apart
+    /// (the losses that win in noisy regimes, nca_pair and sppo_hard, read them separately).
+    case split
+    /// A + w * -logsigmoid(beta (pc - rc)), or + w * -logsigmoid(-beta (pr - rr)): a term that
+    /// anchors one side of the pair on its own (nca_pair's pattern).
+    case anchor
+    /// (1 - e) A(rho) + e A(-rho): label smoothing of any loss (robust and conservative DPO's pattern).
+    case mirror
 
     /// Operators that need two parents.
     public var needsTwoParents: Bool { [.crossover, .blend, .indicator, .mix].contains(self) }
@@ -39,6 +47,7 @@ public struct MutationProposer: Sendable {
 
     public static let defaultWeights: [MutationOperator: Double] = [
         .constant: 3, .swap: 2, .crossover: 2, .blend: 2, .indicator: 1, .mix: 1, .margin: 1, .temperature: 1,
+        .split: 1, .anchor: 1, .mirror: 1,
     ]
 
     public init(weights: [MutationOperator: Double] = defaultWeights) { self.weights = weights }
@@ -110,6 +119,39 @@ public struct MutationProposer: Sendable {
                                                            try builder.add(.binary(.mul), [weight, right])])
             }
             return try builder.graph(root: combined)
+        case .split:
+            guard let rhoNode = a.nodes.firstIndex(where: { $0.op == .input(.rho) }) else { return nil }
+            let c = Self.pickValue([-0.5, -0.25, 0.25, 0.5], &random)
+            let chosen = try builder.add(.binary(.sub), [try builder.add(.input(.pc)), try builder.add(.input(.rc))])
+            let rejected = try builder.add(.binary(.sub), [try builder.add(.input(.pr)), try builder.add(.input(.rr))])
+            let replacement = try builder.add(.binary(.sub), [
+                try builder.add(.binary(.mul), [try builder.constant(1 + c), chosen]),
+                try builder.add(.binary(.mul), [try builder.constant(1 - c), rejected]),
+            ])
+            let root = try builder.insert(a, substituting: [rhoNode: replacement])[a.root]
+            return try builder.graph(root: root)
+        case .anchor:
+            let left = try builder.insert(a)[a.root]
+            let chosenSide = random.uniform() < 0.5
+            let logRatio = try builder.add(.binary(.sub), chosenSide ? [try builder.add(.input(.pc)), try builder.add(.input(.rc))]
+                                                                     : [try builder.add(.input(.pr)), try builder.add(.input(.rr))])
+            var scaled = try builder.add(.binary(.mul), [try builder.add(.beta), logRatio])
+            if !chosenSide { scaled = try builder.add(.unary(.neg), [scaled]) }
+            let term = try builder.add(.unary(.neg), [try builder.add(.unary(.logsigmoid), [scaled])])
+            let weight = try builder.constant(Self.pickValue([0.1, 0.25, 0.5], &random))
+            let root = try builder.add(.binary(.add), [left, try builder.add(.binary(.mul), [weight, term])])
+            return try builder.graph(root: root)
+        case .mirror:
+            guard let rhoNode = a.nodes.firstIndex(where: { $0.op == .input(.rho) }) else { return nil }
+            let epsilon = Self.pickValue([0.05, 0.1, 0.2], &random)
+            let original = try builder.insert(a)[a.root]
+            let negated = try builder.add(.unary(.neg), [try builder.add(.input(.rho))])
+            let mirrored = try builder.insert(a, substituting: [rhoNode: negated])[a.root]
+            let root = try builder.add(.binary(.add), [
+                try builder.add(.binary(.mul), [try builder.constant(1 - epsilon), original]),
+                try builder.add(.binary(.mul), [try builder.constant(epsilon), mirrored]),
+            ])
+            return try builder.graph(root: root)
         case .margin, .temperature:
             guard let rhoNode = a.nodes.firstIndex(where: { $0.op == .input(.rho) }) else { return nil }
             let rho = try builder.add(.input(.rho))

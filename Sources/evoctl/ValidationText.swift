@@ -49,10 +49,18 @@ enum ValidationText {
     }
 }
 
-/// The forest plot of a validation: per task, each loss's difference to DPO with its 95% interval.
+/// The forest plot of a validation: per task, the difference to DPO with its 95% interval of each
+/// candidate and of the task's three best standard losses (the others would only stretch the axis).
 enum ForestPlot {
     static func svg(_ report: ValidationReport) -> String {
-        let rows = report.rows.filter { $0.loss != ValidationReport.baseline && $0.versusDPO != nil }
+        var rows: [ValidationReport.Row] = []
+        var seen: [String] = []
+        for row in report.rows where !seen.contains(row.task) { seen.append(row.task) }
+        for task in seen {
+            let ranked = report.rows.filter { $0.task == task && $0.loss != ValidationReport.baseline && $0.versusDPO != nil }
+                .sorted { ($0.versusDPO?.value ?? -.infinity) > ($1.versusDPO?.value ?? -.infinity) }
+            rows += ranked.filter { !$0.standard } + ranked.filter(\.standard).prefix(3)
+        }
         var tasks: [String] = []
         for row in rows where !tasks.contains(row.task) { tasks.append(row.task) }
         let intervals = rows.compactMap { $0.versusDPO?.interval95 }.filter { $0.lowerBound.isFinite && $0.upperBound.isFinite }
