@@ -51,12 +51,18 @@ public final class FarmClient: Sendable {
     public var dropped: Int { tallies.withLock { $0.dropped } }
     public var resent: Int { tallies.withLock { $0.resent } }
 
-    /// Sends the request and waits for its result.
+    /// Sends the request and waits for its result. A caller asking for a request id that is
+    /// already waiting (the same loss at the same stage, say a candidate's confirmation and the
+    /// baseline's) joins that request instead of replacing it: both get the one result.
     public func evaluate(_ request: EvaluationRequest) -> EvaluationResult {
-        let waiter = PendingRequest(request)
         guard !stopping.load(ordering: .relaxed) else { return .failure(EvaluationResult.interruptedReason, stage: request.stage, seconds: 0) }
-        pending.withLock { $0[request.requestID] = waiter }
-        outbox.post(request)
+        let (waiter, isNew) = pending.withLock { pending -> (PendingRequest, Bool) in
+            if let waiting = pending[request.requestID] { return (waiting, false) }
+            let waiter = PendingRequest(request)
+            pending[request.requestID] = waiter
+            return (waiter, true)
+        }
+        if isNew { outbox.post(request) }
         return waiter.wait()
     }
 

@@ -29,6 +29,11 @@ extension IslandEngine {
     /// The baseline's stage-3 result, trained on first need and kept in the database's meta table;
     /// nil (and counted) when the baseline itself cannot be trained.
     func baselineConfirmation() throws -> EvaluationResult? {
+        // One evaluation thread trains it; the others wait for it rather than train it again.
+        try baselineLock.withLock { _ in try trainedBaseline() }
+    }
+
+    private func trainedBaseline() throws -> EvaluationResult? {
         let key = "baseline.stage3"
         if let stored = try store.metaJSON(key, as: EvaluationResult.self) { return stored }
         let source = StandardLosses.named(settings.baseline)?.source ?? settings.baseline

@@ -37,6 +37,8 @@ public final class IslandEngine: Sendable {
     let verifiedDescriptors = Mutex<[String: Descriptors]>([:])
     /// Confirmed (stage-3) fitness by candidate, mirroring the store (for ranking elites).
     let confirmed: Mutex<[Int64: Double]>
+    /// Held while the baseline's stage-3 result is trained, so that it is trained once.
+    let baselineLock = Mutex(())
 
     public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, llm: LLMProposer? = nil) throws {
         self.settings = settings
@@ -95,14 +97,19 @@ public final class IslandEngine: Sendable {
         var random = RandomSource(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(generation))
         let archive = self.archive
         let curiosity = try store.loadCuriosity()
+        let seeds = settings.parentPool == .seeds ? try store.seedCandidates() : []
         for child in 0..<settings.childrenPerGeneration {
-            let parents = archive.select(2, strategy: settings.selection, curiosity: curiosity, random: &random)
+            let parents: [Int64]
+            switch settings.parentPool {
+            case .archive: parents = archive.select(2, strategy: settings.selection, curiosity: curiosity, random: &random).map(\.elite.candidate)
+            case .seeds: parents = seeds.isEmpty ? [] : (0..<2).map { _ in seeds[Int(random.next() % UInt64(seeds.count))] }
+            }
             guard parents.count == 2 else { return }
-            let graphs = try parents.compactMap { try store.candidate($0.elite.candidate)?.canonical }.compactMap { try? LossParser.parse($0).graph }
+            let graphs = try parents.compactMap { try store.candidate($0)?.canonical }.compactMap { try? LossParser.parse($0).graph }
             guard graphs.count == 2, let mutation = proposer.propose(graphs, random: &random) else { continue }
             try propose(source: mutation.graph.canonicalForm, graph: mutation.graph,
                         name: "g\(generation)-\(mutation.operation.rawValue)-\(child)",
-                        parents: parents.map(\.elite.candidate), proposer: "mutation:\(mutation.operation.rawValue)",
+                        parents: parents, proposer: "mutation:\(mutation.operation.rawValue)",
                         generation: generation, &report)
         }
     }

@@ -14,6 +14,8 @@ extension IslandSettings {
         seedLosses = try section.strings("seed_losses", default: seedLosses)
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
         qdFloor = try section.double("qd_floor", default: qdFloor)
+        let pool = try section.string("parent_pool", default: parentPool.rawValue, oneOf: ParentPool.allCases.map(\.rawValue))
+        parentPool = ParentPool(rawValue: pool) ?? parentPool
         confirmTopK = try section.int("confirm_top_k", default: confirmTopK, in: 0...10_000)
         baseline = try section.string("baseline", default: baseline)
         if StandardLosses.named(baseline) == nil, (try? LossParser.parse(baseline)) == nil {

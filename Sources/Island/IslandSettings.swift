@@ -23,6 +23,9 @@ public struct IslandSettings: Sendable, Hashable {
     /// Stage 3: a candidate whose stage-2 fitness puts it in the island's top k is trained on the
     /// confirmation seeds (0: never).
     public var confirmTopK = 5
+    /// Where parents come from: the archive (the search), or only the seed losses, with no feedback
+    /// from results (the independent-sampling baseline of the ablations).
+    public var parentPool: ParentPool = .archive
     /// The loss confirmed candidates are compared with (a standard loss name or a compact source).
     public var baseline = "dpo"
 
@@ -30,4 +33,12 @@ public struct IslandSettings: Sendable, Hashable {
         self.id = id
         self.seed = seed ?? UInt64(id)
     }
+}
+
+/// Where an island's mutation proposer takes its parents from.
+public enum ParentPool: String, Sendable, Hashable, CaseIterable {
+    /// Elites of the archive, by the selection strategy: the search.
+    case archive
+    /// The seed losses only, uniformly: independent samples from the proposer, no feedback from results.
+    case seeds
 }

@@ -132,6 +132,13 @@ public final class IslandStore: Sendable {
         try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates") ?? 0 }
     }
 
+    /// The valid seed losses' ids (the independent-sampling arm's only parents).
+    public func seedCandidates() throws -> [Int64] {
+        try pool.read { db in
+            try Int64.fetchAll(db, sql: "SELECT id FROM candidates WHERE proposer = 'seed' AND canonical IS NOT NULL AND status != 'duplicate' ORDER BY id")
+        }
+    }
+
     /// The id of the live candidate with this fingerprint, if any.
     public func liveCandidate(fingerprint: String) throws -> Int64? {
         try pool.read { db in

@@ -129,4 +129,24 @@ struct FarmProcessTests {
         #expect(cached >= 4)
         #expect(farm["done"] as? Int == requests - hits, "the farm trained each distinct request once")
     }
+
+    /// Stage 3 through the farm: two evaluation threads that need the baseline at once (and DPO's
+    /// own confirmation, which is the same request) share one request instead of one of them waiting
+    /// forever for an answer that went to the other.
+    @Test func confirmationsThroughTheFarmShareTheBaselinesRequestAndTheSearchGoesOn() throws {
+        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
+                                         island: "confirm_top_k = 3\nevaluations_in_flight = 4\nseed_losses = [\"dpo\", \"ipo\", \"cdpo\", \"robust\"]")
+        try harness.startFarm()
+        try harness.startWorker("worker", threads: 2)
+        try harness.startIsland(1)
+        try harness.waitUntil("three generations with confirmations", seconds: 60) { harness.generation(island: 1) >= 3 }
+        #expect(try harness.counter("evaluations.stage3", island: 1) >= 3)
+        let baseline = try harness.database(island: 1).read { db in
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'baseline.stage3'")
+        }
+        #expect(baseline?.contains("\"stage\":3") == true)
+        let best = try #require(harness.status(island: 1)?["best"] as? [String: Any])
+        #expect(best["confirmed"] as? Bool == true)
+        harness.stopAll()
+    }
 }

@@ -66,6 +66,23 @@ final class IslandEngineTests {
         }
     }
 
+    @Test func withTheSeedPoolEveryParentIsASeedLoss() throws {
+        var settings = Self.settings()
+        settings.parentPool = .seeds
+        let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
+        for _ in 0..<4 { try engine.runGeneration() }
+        let seeds = Set(try engine.store.seedCandidates())
+        let children = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }.filter { $0.proposer.hasPrefix("mutation:") }
+        #expect(seeds.count == 4 && children.count >= 12)
+        #expect(children.allSatisfy { Set($0.parentIDs).isSubset(of: seeds) })
+        // With the archive as the pool (the default), later children descend from earlier children.
+        let searching = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
+        for _ in 0..<4 { try searching.runGeneration() }
+        let searchSeeds = Set(try searching.store.seedCandidates())
+        let searchChildren = try CandidateStatus.allCases.flatMap { try searching.store.candidates(status: $0) }.filter { $0.proposer.hasPrefix("mutation:") }
+        #expect(searchChildren.contains { !Set($0.parentIDs).isSubset(of: searchSeeds) })
+    }
+
     @Test func theSameLossProposedTwiceIsADuplicateOfTheFirst() throws {
         var settings = Self.settings()
         settings.seedLosses = ["dpo", "-logsigmoid(rho * beta)", "softplus(-beta * rho)"]

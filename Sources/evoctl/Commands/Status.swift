@@ -49,7 +49,7 @@ struct Status: ParsableCommand {
     }
 
     func printIslands(_ islands: [[String: Any]]) {
-        print("island  state     gen   pop  archive         coverage  qd_score  migration s/r/a  best")
+        print("island  state     gen   pop  evals/confirmed  archive         coverage  qd_score  migration s/r/a  best (confirmed fitness, else search)")
         for island in islands {
             let id = island["id"] as? Int ?? 0
             let state = island["state"] as? String ?? "?"
@@ -58,9 +58,15 @@ struct Status: ParsableCommand {
             let best = island["best"] as? [String: Any]
             let migration = island["migration"] as? [String: Any] ?? [:]
             let flows = "\(migration["sent"] ?? 0)/\(migration["received"] ?? 0)/\(migration["accepted"] ?? 0)"
-            let bestText = best.map { "\($0["name"] ?? "?") (#\($0["id"] ?? "?")) \(String(format: "%.4f", $0["fitness"] as? Double ?? .nan))" } ?? "-"
-            print(String(format: "%6d  %@ %5d %5d  %4d / %-6d  %7.3f  %8.3f  %@  %@", id, state.padding(toLength: 9, withPad: " ", startingAt: 0),
-                         island["generation"] as? Int ?? 0, island["population"] as? Int ?? 0, archive["filled"] as? Int ?? 0,
+            let bestText = best.map {
+                "\($0["name"] ?? "?") (#\($0["id"] ?? "?")) \(ReportFormat.fixed($0["fitness"] as? Double ?? .nan))"
+                    + (($0["confirmed"] as? Bool) == true ? " confirmed" : " search")
+            } ?? "-"
+            let evaluations = island["evaluations"] as? [String: Any] ?? [:]
+            let counts = "\(evaluations["done"] ?? 0)/\(evaluations["confirmed"] ?? 0)"
+            print(String(format: "%6d  %@ %5d %5d  %@  %4d / %-6d  %7.3f  %8.3f  %@  %@", id, state.padding(toLength: 9, withPad: " ", startingAt: 0),
+                         island["generation"] as? Int ?? 0, island["population"] as? Int ?? 0, counts.padding(toLength: 15, withPad: " ", startingAt: 0),
+                         archive["filled"] as? Int ?? 0,
                          archive["cells"] as? Int ?? 0, archive["coverage"] as? Double ?? 0, archive["qd_score"] as? Double ?? 0,
                          flows.padding(toLength: 15, withPad: " ", startingAt: 0), bestText))
         }

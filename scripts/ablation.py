@@ -1,0 +1,222 @@
+#!/usr/bin/env python3
+"""Ablations (issue 14, DESIGN.md §5.4): is the search worth running?
+
+Arms, each at equal evaluation budgets, each repeated with several island seeds:
+  cluster      the default cluster: 4 islands, ring migration, MAP-Elites, a farm with 2 workers
+  single-cell  one island whose archive is a single cell (one population, no quality diversity)
+  independent  one island whose mutation proposer only ever mutates the seed losses (no feedback
+               from results: independent samples from the same proposer)
+Every arm runs on the same task (default: configs/tasks/default.toml) with stage 3 on. When an
+arm's evaluations (candidates evaluated at stage 1 or 2, summed over its islands; confirmations are
+extra and reported) reach a budget, its best loss (best confirmed) is exported. At the end every
+exported best is validated on the held-out seeds with `evoctl validate` (one call, every core), and
+the table shows per arm and budget the held-out suite fitness of the reported best, mean and SE
+across repeats, its difference to the best standard loss, and the gap between its confirmed and
+held-out fitness (the winner's curse).
+
+Usage (after `make release`):
+  scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
+                      [--task configs/tasks/default.toml] [--out ablation/] [--validate-only]
+Results go to --out (default ablation/): per run a directory with its state and logs and the
+exported losses, results.json, and report.md. A run already finished there is not run again.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def free_ports(count):
+    sockets, ports = [], []
+    for _ in range(count):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        sockets.append(s)
+        ports.append(s.getsockname()[1])
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def config_text(arm, seed, task, state):
+    islands = 4 if arm == "cluster" else 1
+    ports = free_ports(2 * islands + 3)
+    lines = [f'state_directory = "{state}"', f'task = "{task}"',
+             "island_control_ports = [%s]" % ", ".join(map(str, ports[:islands]))]
+    if arm == "cluster":
+        lines += ["island_migration_ports = [%s]" % ", ".join(map(str, ports[islands:2 * islands])),
+                  f'migration = "{ROOT}/configs/migration/ring.toml"', 'evaluator = "farm"',
+                  "[farm]", f"control_port = {ports[-3]}", f"islands_port = {ports[-2]}", f"workers_port = {ports[-1]}",
+                  "workers = 2"]
+    else:
+        lines += ['migration = ""', 'evaluator = "local"']
+    lines += ["[island]", f"seed = {seed}", "evaluations_in_flight = 2"]
+    if arm == "independent":
+        lines.append('parent_pool = "seeds"')
+    if arm == "single-cell":
+        lines += ["[island.archive]", "convexity_bins = 1", "grad0_bins = 1", "beta_sensitivity_bins = 1"]
+    return "\n".join(lines) + "\n"
+
+
+def evoctl(binaries, *arguments, check=True):
+    completed = subprocess.run([os.path.join(binaries, "evoctl"), *arguments], capture_output=True, text=True)
+    if check and completed.returncode != 0:
+        raise RuntimeError(f"evoctl {' '.join(arguments)}: {completed.stderr.strip()}")
+    return completed.stdout
+
+
+def counts(binaries, config):
+    try:
+        status = json.loads(evoctl(binaries, "status", "--config", config, "--json"))
+    except (RuntimeError, json.JSONDecodeError):
+        return None
+    done = confirmed = 0
+    for island in status["islands"]:
+        evaluations = island.get("evaluations", {})
+        done += evaluations.get("done", 0) + evaluations.get("failed", 0)
+        confirmed += evaluations.get("confirmed", 0)
+    return done, confirmed
+
+
+def run_arm(arm, seed, budgets, task, out, binaries):
+    directory = os.path.join(out, f"{arm}-seed{seed}")
+    summary_path = os.path.join(directory, "run.json")
+    if os.path.exists(summary_path):
+        with open(summary_path) as handle:
+            return json.load(handle)
+    shutil.rmtree(directory, ignore_errors=True)
+    os.makedirs(directory)
+    config = os.path.join(directory, "cluster.toml")
+    with open(config, "w") as handle:
+        handle.write(config_text(arm, seed, task, os.path.join(directory, "state")))
+    evoctl(binaries, "up", "--config", config, "--evod", os.path.join(binaries, "evod"))
+    started = time.time()
+    snapshots = []
+    try:
+        for budget in sorted(budgets):
+            while True:
+                reached = counts(binaries, config)
+                if reached and reached[0] >= budget:
+                    break
+                time.sleep(2)
+            best = json.loads(evoctl(binaries, "best", "--config", config, "--top", "1", "--json"))[0]
+            name = f"{arm.replace('-', '_')}_s{seed}_{budget}"
+            path = os.path.join(directory, name + ".loss")
+            with open(path, "w") as handle:
+                handle.write(f"# {arm}, island seed {seed}, after {reached[0]} evaluations ({reached[1]} confirmations), "
+                             f"{time.time() - started:.0f} s; island {best['island']} candidate {best['id']} {best['name']}\n")
+                handle.write(best["canonical"] + "\n")
+            snapshots.append({"budget": budget, "evaluations": reached[0], "confirmations": reached[1],
+                              "seconds": time.time() - started, "file": path, "name": name,
+                              "search_fitness": best.get("fitness"), "confirmed_fitness": best.get("confirmed_fitness"),
+                              "canonical": best["canonical"]})
+            print(f"{arm} seed {seed}: {reached[0]} evaluations in {time.time() - started:.0f} s; best "
+                  f"{best['canonical']} (search {best.get('fitness')}, confirmed {best.get('confirmed_fitness')})", flush=True)
+    finally:
+        evoctl(binaries, "down", "--config", config, check=False)
+    summary = {"arm": arm, "seed": seed, "snapshots": snapshots}
+    with open(summary_path, "w") as handle:
+        json.dump(summary, handle, indent=1)
+    return summary
+
+
+def mean_se(values):
+    n = len(values)
+    if n == 0:
+        return float("nan"), float("nan")
+    mean = sum(values) / n
+    if n < 2:
+        return mean, float("nan")
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n)
+
+
+def report(runs, validation, arms, budgets):
+    rows = {(r["task"], r["loss"]): r for r in validation["rows"]}
+    suite = "suite" if any(r["task"] == "suite" for r in validation["rows"]) else validation["rows"][0]["task"]
+    lines = ["| arm | budget | held-out suite fitness (mean ± SE over repeats) | vs best standard | confirmed - held-out | repeats |",
+             "|---|---|---|---|---|---|"]
+    table = {}
+    for arm in arms:
+        for budget in budgets:
+            heldout, versus, gaps = [], [], []
+            for run in runs:
+                if run["arm"] != arm:
+                    continue
+                for snapshot in run["snapshots"]:
+                    if snapshot["budget"] != budget:
+                        continue
+                    row = rows.get((suite, snapshot["name"]))
+                    if not row or not row.get("fitness"):
+                        continue
+                    heldout.append(row["fitness"]["value"])
+                    best = row.get("versusBestStandard") or row.get("versusDPO")
+                    if best:
+                        versus.append(best["value"])
+                    if snapshot.get("confirmed_fitness") is not None:
+                        gaps.append(snapshot["confirmed_fitness"] - row["fitness"]["value"])
+            table[(arm, budget)] = heldout
+            m, se = mean_se(heldout)
+            v, vse = mean_se(versus)
+            g, gse = mean_se(gaps)
+            lines.append(f"| {arm} | {budget} | {m:.4f} ± {se:.4f} | {v:+.4f} ± {vse:.4f} | {g:+.4f} ± {gse:.4f} | {len(heldout)} |")
+    if "cluster" in arms and "independent" in arms:
+        for budget in budgets:
+            a, c = table.get(("cluster", budget), []), table.get(("independent", budget), [])
+            (ma, sa), (mc, sc) = mean_se(a), mean_se(c)
+            se = math.sqrt(sa ** 2 + sc ** 2) if sa == sa and sc == sc else float("nan")
+            z = (ma - mc) / se if se and se == se else float("nan")
+            verdict = "the search (a) wins" if z > 2 else ("independent sampling (c) wins" if z < -2 else "no difference beyond 2 SE")
+            lines.append(f"\nAt {budget} evaluations, cluster - independent = {ma - mc:+.4f} ± {se:.4f} ({z:+.1f} SE): {verdict}.")
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--arms", default="cluster,single-cell,independent")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=1)
+    parser.add_argument("--budgets", default="500,2000")
+    parser.add_argument("--task", default=os.path.join(ROOT, "configs/tasks/default.toml"))
+    parser.add_argument("--out", default=os.path.join(ROOT, "ablation"))
+    parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
+    parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
+    args = parser.parse_args()
+    arms = args.arms.split(",")
+    budgets = [int(b) for b in args.budgets.split(",")]
+    task = os.path.abspath(args.task)
+    os.makedirs(args.out, exist_ok=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    runs = []
+    for seed in range(args.first_seed, args.first_seed + args.repeats):
+        for arm in arms:
+            summary_path = os.path.join(args.out, f"{arm}-seed{seed}", "run.json")
+            if args.validate_only:
+                if os.path.exists(summary_path):
+                    with open(summary_path) as handle:
+                        runs.append(json.load(handle))
+                continue
+            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin))
+    files = [s["file"] for run in runs for s in run["snapshots"]]
+    if not files:
+        print("no finished runs to validate")
+        return
+    print(f"validating {len(files)} losses on the held-out seeds ...", flush=True)
+    validation = json.loads(evoctl(args.bin, "validate", *files, "--task", task, "--json"))
+    with open(os.path.join(args.out, "results.json"), "w") as handle:
+        json.dump({"runs": runs, "validation": validation}, handle, indent=1)
+    text = report(runs, validation, arms, budgets)
+    with open(os.path.join(args.out, "report.md"), "w") as handle:
+        handle.write(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
