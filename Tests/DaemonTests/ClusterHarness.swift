@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import GRDB
 import Island
 import Wire
@@ -50,14 +51,7 @@ final class ClusterHarness {
     }
 
     static let smallTask = """
-        [prefbandit]
-        pairs = 64
-        heldout_prompts = 32
-        responses = 8
-        features = 8
-        steps = 100
-        batch_size = 16
-        learning_rate = 0.03
+        \(SmallTask.prefbandit)
         [stage1]
         betas = [0.1]
         seeds = [1]

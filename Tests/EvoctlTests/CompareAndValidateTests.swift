@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `evoctl loss compare` and `evoctl validate` as a user runs them, on a small two-member suite.
@@ -6,13 +7,7 @@ struct CompareAndValidateTests {
     /// A two-member suite small enough for debug builds, with a transfer task.
     static let suite = """
         type = "suite"
-        [prefbandit]
-        pairs = 64
-        heldout_prompts = 32
-        responses = 8
-        features = 8
-        steps = 100
-        batch_size = 16
+        \(SmallTask.prefbandit)
         [stage1]
         betas = [0.1]
         seeds = [1]

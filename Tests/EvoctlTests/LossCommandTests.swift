@@ -72,13 +72,7 @@ struct LossCommandTests {
         let task = FileManager.default.temporaryDirectory.appendingPathComponent("evod-small-\(UUID().uuidString).toml")
         defer { try? FileManager.default.removeItem(at: task) }
         try """
-            [prefbandit]
-            pairs = 64
-            heldout_prompts = 32
-            responses = 8
-            features = 8
-            steps = 100
-            batch_size = 16
+            \(SmallTask.prefbandit)
             [stage1]
             betas = [0.1]
             seeds = [5]

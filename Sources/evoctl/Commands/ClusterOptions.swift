@@ -31,6 +31,25 @@ struct ClusterOptions: ParsableArguments {
         }
     }
 
+    /// The candidate named on the command line: `best` (the cluster's best, confirmed first) or a
+    /// numeric id on `island`; its island, id and `show` record.
+    func candidate(_ argument: String, island: Int, in config: ClusterConfig) throws -> (island: Int, id: Int64, record: [String: Any]) {
+        var (islandID, candidateID) = (island, Int64(argument))
+        if argument == "best" {
+            guard let best = Best.collect(self, config, top: 1, island: nil).first else {
+                throw ValidationError("no island answered with an evaluated loss")
+            }
+            (islandID, candidateID) = (best["island"] as? Int ?? 1, (best["id"] as? NSNumber)?.int64Value)
+        }
+        guard let candidateID else { throw ValidationError("the candidate id must be a number or `best`, got '\(argument)'") }
+        let (client, _) = try client(config, island: islandID)
+        do {
+            return (islandID, candidateID, try client.request(["command": "show", "id": candidateID]) as? [String: Any] ?? [:])
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     static func json(_ object: Any) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

@@ -13,18 +13,7 @@ struct Export: ParsableCommand {
     @Option(help: "pytorch, trl, loss or latex.") var format: ExportFormat = .pytorch
 
     func run() throws {
-        let config = try cluster.loadCluster()
-        var (islandID, candidateID) = (island, Int64(id))
-        if id == "best" {
-            guard let best = Best.collect(cluster, config, top: 1, island: nil).first else {
-                throw ValidationError("no island answered with an evaluated loss")
-            }
-            (islandID, candidateID) = (best["island"] as? Int ?? 1, (best["id"] as? NSNumber)?.int64Value)
-        }
-        guard let candidateID else { throw ValidationError("the candidate id must be a number or `best`, got '\(id)'") }
-        let (client, _) = try cluster.client(config, island: islandID)
-        let candidate: [String: Any]
-        do { candidate = try client.request(["command": "show", "id": candidateID]) as? [String: Any] ?? [:] } catch { throw ValidationError("\(error)") }
+        let (_, candidateID, candidate) = try cluster.candidate(id, island: island, in: try cluster.loadCluster())
         guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
             throw ValidationError("candidate \(candidateID) has no valid loss to export (status: \(candidate["status"] ?? "?"))")
         }

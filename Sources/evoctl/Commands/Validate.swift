@@ -67,18 +67,7 @@ struct Validate: ParsableCommand {
                 throw ValidationError("\(argument): \(error)")
             }
         }
-        let config = try cluster.loadCluster()
-        var (islandID, candidateID) = (island, Int64(argument))
-        if argument == "best" {
-            guard let best = Best.collect(cluster, config, top: 1, island: nil).first else {
-                throw ValidationError("no island answered with an evaluated loss")
-            }
-            (islandID, candidateID) = (best["island"] as? Int ?? 1, (best["id"] as? NSNumber)?.int64Value)
-        }
-        guard let candidateID else { throw ValidationError("no candidate id for '\(argument)'") }
-        let (client, _) = try cluster.client(config, island: islandID)
-        let candidate: [String: Any]
-        do { candidate = try client.request(["command": "show", "id": candidateID]) as? [String: Any] ?? [:] } catch { throw ValidationError("\(error)") }
+        let (islandID, candidateID, candidate) = try cluster.candidate(argument, island: island, in: try cluster.loadCluster())
         guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
             throw ValidationError("candidate \(candidateID) of island \(islandID) has no valid loss")
         }
