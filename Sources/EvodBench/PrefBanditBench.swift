@@ -41,6 +41,21 @@ func benchmarkPrefBandit(directory: String) throws {
     let warm = time(repeats: 3) { _ = evaluator.evaluate(dpo, name: "dpo", stage: .two) }
     let runs = TaskConfig.prefbanditDefault.members[0].stageTwo.runs.count
     print(String(format: "full_default_evaluation_dpo      %.3f s with instances cached, %.3f s first time  (%d runs; target < 0.5 s)", warm, cold, runs))
+    benchmarkDefaultSuite()
+}
+
+/// One candidate's evaluation at each stage of the default suite (three members), one core,
+/// instances cached: what a search on the default task pays per candidate.
+func benchmarkDefaultSuite() {
+    let suite = TaskConfig.defaultSuite.makeEvaluator()
+    for name in ["dpo", "nca_pair"] {
+        let graph = StandardLosses.named(name)!.graph
+        for stage in Stage.allCases { _ = suite.evaluate(graph, name: name, stage: stage) }  // builds the instances
+        let seconds = Stage.allCases.map { stage in time(repeats: 1) { _ = suite.evaluate(graph, name: name, stage: stage) } }
+        let runs = Stage.allCases.map { stage in TaskConfig.defaultSuite.members.reduce(0) { $0 + $1.grid(for: stage).runs.count } }
+        print(String(format: "default_suite_evaluation_%@  stage 1 %.3f s (%d runs), stage 2 %.3f s (%d runs), stage 3 %.3f s (%d runs)",
+                     name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds[0], runs[0], seconds[1], runs[1], seconds[2], runs[2]))
+    }
 }
 
 /// `runs` training runs of one standard loss on the default instance (for `perf record`).

@@ -26,6 +26,12 @@ if CommandLine.arguments.dropFirst().first == "cluster" {
     exit(0)
 }
 
+// `EvodBench suite`: only the default suite's per-stage evaluation times.
+if CommandLine.arguments.dropFirst().first == "suite" {
+    benchmarkDefaultSuite()
+    exit(0)
+}
+
 // `EvodBench train LOSS [RUNS]`: only the 1,000-step training runs of one standard loss, for a profiler.
 if CommandLine.arguments.dropFirst().first == "train" {
     profileTraining(loss: CommandLine.arguments.dropFirst(2).first ?? "nca_pair",
