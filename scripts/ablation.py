@@ -139,6 +139,11 @@ def mean_se(values):
     return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1) / n)
 
 
+def number(value, form):
+    """A number for the report; n/a where there is none (one repeat has no SE across repeats)."""
+    return format(value, form) if value == value and value not in (float("inf"), float("-inf")) else "n/a"
+
+
 def report(runs, validation, arms, budgets):
     rows = {(r["task"], r["loss"]): r for r in validation["rows"]}
     suite = "suite" if any(r["task"] == "suite" for r in validation["rows"]) else validation["rows"][0]["task"]
@@ -177,7 +182,8 @@ def report(runs, validation, arms, budgets):
             m, se = mean_se(heldout)
             v, vse = mean_se(versus)
             g, gse = mean_se(gaps)
-            lines.append(f"| {arm} | {budget} | {m:.4f} ± {se:.4f} | {v:+.4f} ± {vse:.4f} | {g:+.4f} ± {gse:.4f} | {len(heldout)} |")
+            lines.append(f"| {arm} | {budget} | {number(m, '.4f')} ± {number(se, '.4f')} | {number(v, '+.4f')} ± {number(vse, '.4f')} | "
+                         f"{number(g, '+.4f')} ± {number(gse, '.4f')} | {len(heldout)} |")
     if "cluster" in arms and "independent" in arms:
         for budget in budgets:
             a, c = table.get(("cluster", budget), []), table.get(("independent", budget), [])
@@ -185,7 +191,10 @@ def report(runs, validation, arms, budgets):
             se = math.sqrt(sa ** 2 + sc ** 2) if sa == sa and sc == sc else float("nan")
             z = (ma - mc) / se if se and se == se else float("nan")
             verdict = "the search (a) wins" if z > 2 else ("independent sampling (c) wins" if z < -2 else "no difference beyond 2 SE")
-            lines.append(f"\nAt {budget} evaluations, cluster - independent = {ma - mc:+.4f} ± {se:.4f} ({z:+.1f} SE): {verdict}.")
+            if z != z:
+                verdict = "one repeat per arm has no SE across repeats: not decided"
+            lines.append(f"\nAt {budget} evaluations, cluster - independent = {number(ma - mc, '+.4f')} ± {number(se, '.4f')} "
+                         f"({number(z, '+.1f')} SE): {verdict}.")
     return "\n".join(lines + curse)
 
 

@@ -87,8 +87,12 @@ enum ForestPlot {
         }
         let height = y + 40
         let zero = x(0)
-        let ticks = (0...4).map { low + Double($0) * (high - low) / 4 }.map { value in
-            "<text x=\"\(x(value))\" y=\"\(height - 16)\" text-anchor=\"middle\">\(String(format: "%+.3f", value))</text>"
+        // Round ticks: the step of 1, 2 or 5 times a power of ten that gives four to ten of them.
+        let magnitude = pow(10, floor(log10((high - low) / 4)))
+        let step = [1.0, 2, 5, 10].map { $0 * magnitude }.first { (high - low) / $0 <= 10 } ?? 10 * magnitude
+        let ticks = stride(from: (low / step).rounded(.up) * step, through: high, by: step).map { value in
+            "<line x1=\"\(x(value))\" x2=\"\(x(value))\" y1=\"\(height - 34)\" y2=\"\(height - 28)\" stroke=\"black\"/>"
+                + "<text x=\"\(x(value))\" y=\"\(height - 16)\" text-anchor=\"middle\">\(String(format: "%+g", (value / step).rounded() * step))</text>"
         }
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(left + plotWidth + 40)" height="\(height)" font-family="sans-serif" font-size="11">
