@@ -25,7 +25,8 @@ struct Best: ParsableCommand {
         }
     }
 
-    /// The best `top` losses of the islands that answer, best first, each tagged with its island.
+    /// The best `top` losses of the islands that answer, best first, each tagged with its island and
+    /// listed once.
     static func collect(_ options: ClusterOptions, _ config: ClusterConfig, top: Int, island: Int?) -> [[String: Any]] {
         var rows: [[String: Any]] = []
         for entry in config.islands where island == nil || entry.id == island {
@@ -34,6 +35,9 @@ struct Best: ParsableCommand {
             rows += best.map { var row = $0; row["island"] = entry.id; return row }
         }
         rows.sort { rank($0) > rank($1) }
+        // The same loss on several islands (seeds, migrants) is listed once, where it ranks best.
+        var seen = Set<String>()
+        rows = rows.filter { row in (row["fingerprint"] as? String).map { seen.insert($0).inserted } ?? true }
         return Array(rows.prefix(top))
     }
 
