@@ -12,15 +12,23 @@ public struct SeedScores: Sendable, Hashable {
         (self.members, self.weights) = (members, weights)
     }
 
-    /// The scores of a result; `fitnessKeys` names each member's fitness metric where it is not
-    /// `frontier_efficiency` (command members report `fitness`).
+    /// The scores of a result: each member's fitness metric (`frontier_efficiency` for prefbandit,
+    /// `fitness` for command members) averaged per seed; weights from the result's members.
     public init(_ result: EvaluationResult) {
         var weights: [String: Double] = [:]
         for member in result.members ?? [] { weights[member.name] = member.weight }
+        self.init(runs: result.runs, weights: weights)
+    }
+
+    /// The scores of runs: per member (nil: the only one) and seed, the mean of `fitnessKey` (by
+    /// default `frontier_efficiency`, else `fitness`) over the seed's runs. A member missing from
+    /// `weights` weighs 1.
+    public init(runs: [RunRecord], weights: [String: Double], fitnessKey: String? = nil) {
+        var weights = weights
         var sums: [String: [UInt64: (Double, Int)]] = [:]
-        for run in result.runs {
+        for run in runs {
             let member = run.member ?? TaskMember.singleName
-            let value = run.metrics["frontier_efficiency"] ?? run.metrics["fitness"] ?? .nan
+            let value = fitnessKey.flatMap { run.metrics[$0] } ?? run.metrics["frontier_efficiency"] ?? run.metrics["fitness"] ?? .nan
             var entry = sums[member, default: [:]][run.seed, default: (0, 0)]
             entry.0 += value
             entry.1 += 1

@@ -63,21 +63,18 @@ public final class SuiteEvaluator: Evaluator {
         let member = member(target)
         var grid = member.heldoutGrid
         if let seed { grid.seeds = [seed] }
-        let evaluator: any MemberEvaluator
-        switch target {
-        case let .member(index): evaluator = memberEvaluators[index]
-        case let .transfer(index): evaluator = transferEvaluators[index]
-        }
-        var outcome = evaluator.runs(of: loss, name: name, grid: grid)
+        var outcome = evaluator(for: target).runs(of: loss, name: name, grid: grid)
         outcome.runs = outcome.runs.map { var run = $0; run.member = member.name; return run }
         return outcome
     }
 
     /// The fitness metric of a validation target.
-    public func fitnessKey(of target: ValidationTask) -> String {
+    public func fitnessKey(of target: ValidationTask) -> String { evaluator(for: target).fitnessKey }
+
+    private func evaluator(for target: ValidationTask) -> any MemberEvaluator {
         switch target {
-        case let .member(index): memberEvaluators[index].fitnessKey
-        case let .transfer(index): transferEvaluators[index].fitnessKey
+        case let .member(index): memberEvaluators[index]
+        case let .transfer(index): transferEvaluators[index]
         }
     }
 

@@ -5,11 +5,20 @@ import Foundation
 /// difference to DPO and to that task's best standard loss, and p-values Holm-corrected over every
 /// comparison in the table. No I/O: built from the per-seed scores the caller trained.
 public struct ValidationReport: Sendable, Codable {
+    /// What a row's task is.
+    public enum TaskKind: String, Sendable, Codable {
+        /// A suite member, on its held-out seeds.
+        case member
+        /// A transfer task (`[[validation]]`), on its held-out seeds.
+        case transfer
+        /// The members' weighted mean.
+        case suite
+    }
+
     public struct Row: Sendable, Codable {
         /// The task: a member's or transfer task's name, or `suite`.
         public var task: String
-        /// `member` (held-out seeds), `transfer`, or `suite` (the members' weighted mean).
-        public var kind: String
+        public var kind: TaskKind
         public var loss: String
         /// Whether the loss is a standard loss (else a candidate).
         public var standard: Bool
@@ -44,14 +53,14 @@ public struct ValidationReport: Sendable, Codable {
     /// failed, with `failures[task][loss]` saying why); `tasks` lists them in order with their kind;
     /// `standard` names the standard losses (the rest are candidates). The suite row aggregates the
     /// member tasks with their weights.
-    public init(tasks: [(name: String, kind: String)], losses: [(name: String, standard: Bool)],
+    public init(tasks: [(name: String, kind: TaskKind)], losses: [(name: String, standard: Bool)],
                 scores: [String: [String: SeedScores]], failures: [String: [String: String]]) {
         var rows: [Row] = []
         var allTasks = tasks
         var allScores = scores
-        let members = tasks.filter { $0.kind == "member" }.map(\.name)
+        let members = tasks.filter { $0.kind == .member }.map(\.name)
         if members.count > 1 {
-            allTasks.append((name: "suite", kind: "suite"))
+            allTasks.append((name: "suite", kind: .suite))
             for loss in losses where members.allSatisfy({ scores[$0]?[loss.name] != nil }) {
                 var combined = SeedScores(members: [:], weights: [:])
                 for member in members {
@@ -69,7 +78,7 @@ public struct ValidationReport: Sendable, Codable {
             for loss in losses {
                 var row = Row(task: task.name, kind: task.kind, loss: loss.name, standard: loss.standard, bestStandard: best)
                 guard let mine = taskScores[loss.name] else {
-                    row.failed = failures[task.name]?[loss.name] ?? (task.kind == "suite" ? "failed on a member" : "not evaluated")
+                    row.failed = failures[task.name]?[loss.name] ?? (task.kind == .suite ? "failed on a member" : "not evaluated")
                     rows.append(row)
                     continue
                 }
@@ -98,7 +107,7 @@ public struct ValidationReport: Sendable, Codable {
     static func verdict(for loss: String, rows: [Row]) -> Verdict {
         var reasons: [String] = []
         let mine = rows.filter { $0.loss == loss }
-        let suite = mine.first { $0.kind == "suite" } ?? mine.first { $0.kind == "member" }
+        let suite = mine.first { $0.kind == .suite } ?? mine.first { $0.kind == .member }
         if let suite {
             if let failed = suite.failed {
                 reasons.append("failed on \(suite.task): \(failed)")
@@ -112,7 +121,7 @@ public struct ValidationReport: Sendable, Codable {
                 }
             }
         }
-        for row in mine where row.kind == "transfer" {
+        for row in mine where row.kind == .transfer {
             if let failed = row.failed {
                 reasons.append("failed on transfer task \(row.task): \(failed)")
             } else if let d = row.versusDPO, let p = row.pDPO, !(d.value > 0 && p < 0.05) {

@@ -10,8 +10,11 @@ enum ValidationText {
         for task in tasks {
             let rows = report.rows.filter { $0.task == task }
             guard let first = rows.first else { continue }
-            let title = first.kind == "suite" ? "suite: the members' weighted mean on their held-out seeds"
-                : first.kind == "member" ? "member \(task), held-out seeds" : "transfer task \(task), held-out seeds"
+            let title = switch first.kind {
+            case .suite: "suite: the members' weighted mean on their held-out seeds"
+            case .member: "member \(task), held-out seeds"
+            case .transfer: "transfer task \(task), held-out seeds"
+            }
             lines += ["", "### \(title)", "",
                       "| loss | fitness ± SE | vs dpo | paired SE | z | Holm p | vs \(first.bestStandard) (best standard) | paired SE | z | Holm p |",
                       "|---|---|---|---|---|---|---|---|---|---|"]

@@ -38,9 +38,9 @@ struct Validate: ParsableCommand {
         }
         let evaluator = suite.makeEvaluator()
         let (scores, failures) = try ValidationRunner(evaluator: evaluator, losses: all.map { ($0.0, $0.1) }).run()
-        let tasks = evaluator.validationTasks.map { target -> (name: String, kind: String) in
-            if case .member = target { return (evaluator.member(target).name, "member") }
-            return (evaluator.member(target).name, "transfer")
+        let tasks = evaluator.validationTasks.map { target -> (name: String, kind: ValidationReport.TaskKind) in
+            if case .member = target { return (evaluator.member(target).name, .member) }
+            return (evaluator.member(target).name, .transfer)
         }
         let report = ValidationReport(tasks: tasks, losses: all.map { (name: $0.0, standard: $0.2) }, scores: scores, failures: failures)
         if let svg { try ForestPlot.svg(report).write(toFile: svg, atomically: true, encoding: .utf8) }
@@ -129,13 +129,8 @@ struct ValidationRunner {
             let member = evaluator.member(target)
             let key = evaluator.fitnessKey(of: target)
             for loss in losses where failures[member.name]?[loss.name] == nil {
-                var perSeed: [UInt64: (Double, Int)] = [:]
-                for run in runs[member.name]?[loss.name] ?? [] {
-                    perSeed[run.seed, default: (0, 0)].0 += run.metrics[key] ?? .nan
-                    perSeed[run.seed, default: (0, 0)].1 += 1
-                }
-                scores[member.name, default: [:]][loss.name] = SeedScores(members: [member.name: perSeed.mapValues { $0.0 / Double($0.1) }],
-                                                                          weights: [member.name: member.weight])
+                scores[member.name, default: [:]][loss.name] = SeedScores(runs: runs[member.name]?[loss.name] ?? [],
+                                                                          weights: [member.name: member.weight], fitnessKey: key)
             }
         }
         return (scores, failures)
