@@ -65,7 +65,11 @@ extension TaskConfig {
     private static func readTransfer(_ section: ConfigSection, defaults: TaskDefaults) throws(ConfigError) -> TaskMember {
         let name = try readName(section)
         let type = try section.string("type", default: defaults.type, oneOf: ["prefbandit", "command"])
-        let kind = try TaskDefaults.kind(type, section, base: defaults.prefbandit, inherited: defaults.command)
+        // Only the table of its own type is read: the other one is an unknown key.
+        let kind = type == "command"
+            ? try TaskDefaults.kind(type, command: TaskDefaults.command(section.section("command"), inherited: defaults.command),
+                                    prefbandit: defaults.prefbandit, at: section)
+            : .prefbandit(try TaskDefaults.prefbandit(section.section("prefbandit"), base: defaults.prefbandit))
         let betas = try TaskDefaults.betas(section, default: defaults.stageTwo.betas)
         let starts = type == "command" ? [.exact] : try TaskDefaults.starts(section, default: defaults.stageTwo.starts)
         let heldout = try TaskDefaults.seeds(section, "heldout", default: defaults.heldoutSeeds)
@@ -103,43 +107,38 @@ struct TaskDefaults {
                                       oneOf: base == nil ? ["prefbandit", "command", "suite"] : ["prefbandit", "command"])
             if type == "suite" { type = "prefbandit" }
         }
-        let basePrefbandit = base?.prefbandit ?? PrefBanditSettings()
-        prefbandit = try Self.prefbandit(section.section("prefbandit"), base: basePrefbandit)
-        command = try Self.command(section.section("command"), inherited: base?.command)
+        // A suite's top-level tables are defaults for members of either type; elsewhere only the
+        // table of the task's own type is read, so that the other one is an unknown key.
+        let suiteDefaults = base == nil && fixedType == nil
         let isCommand = type == "command"
+        let basePrefbandit = base?.prefbandit ?? PrefBanditSettings()
+        prefbandit = suiteDefaults || !isCommand ? try Self.prefbandit(section.section("prefbandit"), base: basePrefbandit) : basePrefbandit
+        command = suiteDefaults || isCommand ? try Self.command(section.section("command"), inherited: base?.command) : base?.command
         stageOne = try Self.grid(section.section("stage1"), default: base?.stageOne ?? .defaultCheap, command: isCommand)
         stageTwo = try Self.grid(section.section("stage2"), default: base?.stageTwo ?? .defaultFull, command: isCommand)
         let seeds = try section.section("seeds")
-        confirmationSeeds = try seeds.map { s throws(ConfigError) in try Self.seeds(s, "confirmation", default: base?.confirmationSeeds ?? TaskMember.defaultConfirmationSeeds) }
-            ?? base?.confirmationSeeds ?? TaskMember.defaultConfirmationSeeds
-        heldoutSeeds = try seeds.map { s throws(ConfigError) in try Self.seeds(s, "heldout", default: base?.heldoutSeeds ?? TaskMember.defaultHeldoutSeeds) }
-            ?? base?.heldoutSeeds ?? TaskMember.defaultHeldoutSeeds
+        let inheritedConfirmation = base?.confirmationSeeds ?? TaskMember.defaultConfirmationSeeds
+        let inheritedHeldout = base?.heldoutSeeds ?? TaskMember.defaultHeldoutSeeds
+        confirmationSeeds = try seeds.map { s throws(ConfigError) in try Self.seeds(s, "confirmation", default: inheritedConfirmation) }
+            ?? inheritedConfirmation
+        heldoutSeeds = try seeds.map { s throws(ConfigError) in try Self.seeds(s, "heldout", default: inheritedHeldout) } ?? inheritedHeldout
     }
 
     /// The member these values describe; its three seed sets must be disjoint.
     func member(name: String, weight: Double, at section: ConfigSection) throws(ConfigError) -> TaskMember {
-        let kind: TaskMember.Kind
-        if type == "command" {
-            guard let command else { throw section.error("command", "a command task needs a [command] table with argv") }
-            kind = .command(command)
-        } else {
-            kind = .prefbandit(prefbandit)
-        }
+        let kind = try Self.kind(type, command: command, prefbandit: prefbandit, at: section)
         let member = TaskMember(name: name, weight: weight, kind: kind, stageOne: stageOne, stageTwo: stageTwo,
                                 confirmationSeeds: confirmationSeeds, heldoutSeeds: heldoutSeeds)
         if let overlap = member.seedOverlap { throw section.error("seeds", overlap + "; the search, confirmation and held-out seeds must be disjoint") }
         return member
     }
 
-    static func kind(_ type: String, _ section: ConfigSection, base: PrefBanditSettings,
-                     inherited: CommandTaskSettings?) throws(ConfigError) -> TaskMember.Kind {
-        if type == "command" {
-            guard let command = try command(section.section("command"), inherited: inherited) else {
-                throw section.error("command", "a command task needs a [command] table with argv")
-            }
-            return .command(command)
-        }
-        return .prefbandit(try prefbandit(section.section("prefbandit"), base: base))
+    /// The task of a type: a command needs its settings (from this table or inherited).
+    static func kind(_ type: String, command: CommandTaskSettings?, prefbandit: PrefBanditSettings,
+                     at section: ConfigSection) throws(ConfigError) -> TaskMember.Kind {
+        guard type == "command" else { return .prefbandit(prefbandit) }
+        guard let command else { throw section.error("command", "a command task needs a [command] table with argv") }
+        return .command(command)
     }
 
     static func prefbandit(_ section: ConfigSection?, base: PrefBanditSettings) throws(ConfigError) -> PrefBanditSettings {

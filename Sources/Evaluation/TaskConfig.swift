@@ -26,9 +26,6 @@ public struct TaskConfig: Sendable, Hashable {
     /// Whether the task has more than one member (reports then show each member).
     public var isSuite: Bool { members.count > 1 }
 
-    /// The sum of the members' weights.
-    public var totalWeight: Double { members.reduce(0) { $0 + $1.weight } }
-
     /// SHA-256 of what the search trains on (16 bytes, hex): the members with their weights, settings
     /// and the grids of stages 1, 2 and 3. Islands and the farm compare results only under the same
     /// hash. Held-out seeds and transfer tasks are not part of it: validation never feeds the search,

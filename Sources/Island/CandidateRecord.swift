@@ -72,7 +72,7 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
 
     /// The ranking order: confirmed candidates first, by confirmed fitness, then the others by search
     /// fitness ("best" means best confirmed; a search fitness is biased upwards by selection).
-    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness != nil, fitness: rankingFitness ?? -.infinity) }
+    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness, search: fitness ?? -.infinity) }
 
     public var parentIDs: [Int64] {
         parents.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int64($0) }
@@ -93,6 +93,11 @@ public struct RankingKey: Comparable, Sendable {
     public var fitness: Double
 
     public init(confirmed: Bool, fitness: Double) { (self.confirmed, self.fitness) = (confirmed, fitness) }
+
+    /// The key of a candidate with this confirmed fitness (nil: not confirmed) and search fitness.
+    public init(confirmed confirmedFitness: Double?, search: Double) {
+        self.init(confirmed: confirmedFitness != nil, fitness: confirmedFitness ?? search)
+    }
 
     public static func < (a: RankingKey, b: RankingKey) -> Bool {
         a.confirmed != b.confirmed ? !a.confirmed : a.fitness < b.fitness

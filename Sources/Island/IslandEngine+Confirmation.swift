@@ -51,7 +51,6 @@ extension IslandEngine {
 
     /// How an elite ranks: confirmed ones first by confirmed fitness, then the others by search fitness.
     func rankingKey(of candidate: Int64, search: Double) -> RankingKey {
-        let confirmedFitness = confirmed.withLock { $0[candidate] }
-        return RankingKey(confirmed: confirmedFitness != nil, fitness: confirmedFitness ?? search)
+        RankingKey(confirmed: confirmed.withLock { $0[candidate] }, search: search)
     }
 }

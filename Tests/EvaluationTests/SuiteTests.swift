@@ -121,6 +121,7 @@ struct SuiteTests {
         ("[seeds]\nheldout = [4, 4]", "s.toml: key 'seeds.heldout': seed 4 appears twice"),
         ("[seeds]\nheldout = \"9-3\"", "s.toml: key 'seeds.heldout': expected an array of integers or a range"),
         ("type = \"suite\"\n[[member]]\nname = \"a\"\nlabel_noise = 0.1", "s.toml: key 'member[1].label_noise': unknown key"),
+        ("type = \"suite\"\n[[member]]\nname = \"a\"\n[member.command]\nargv = [\"x\", \"{file}\"]", "s.toml: key 'member[1].command': unknown key"),
     ])
     func badSuitesAreErrorsNamingTheKey(text: String, message: String) {
         do {

@@ -32,6 +32,7 @@ struct TaskConfigTests {
         ("type = \"command\"\n[command]\nargv = [\"train.sh\", \"{file}\"]\n[stage2]\nseeds = [101]",
          "t.toml: key 'seeds': member \"main\": the search and confirmation seed sets share seed 101"),
         ("pairs = [", "t.toml: not valid TOML at line 1"),
+        ("[command]\nargv = [\"x\", \"{file}\"]", "t.toml: key 'command': unknown key"),
         ("[prefbandit]\npairs = 10\nbatch_size = 64", "t.toml: key 'prefbandit.batch_size': batch_size must not exceed pairs"),
     ])
     func badFileIsAnErrorNamingFileKeyAndExpectation(text: String, message: String) {

@@ -43,7 +43,6 @@ struct Best: ParsableCommand {
 
     /// Confirmed candidates first, by confirmed fitness; then the others by search fitness.
     static func rank(_ row: [String: Any]) -> RankingKey {
-        let confirmed = row["confirmed_fitness"] as? Double
-        return RankingKey(confirmed: confirmed != nil, fitness: confirmed ?? row["fitness"] as? Double ?? -.infinity)
+        RankingKey(confirmed: row["confirmed_fitness"] as? Double, search: row["fitness"] as? Double ?? -.infinity)
     }
 }
