@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
-.PHONY: deps build release demo demo-llm llm test bench clean
+.PHONY: deps build release demo demo-llm llm trl test bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,10 +32,16 @@ demo-llm: release
 llm:
 	@mkdir -p .build && scripts/llm-setup.sh > .build/llm-paths
 
-## Every test, debug build; the real-LLM test uses the server and model of `make llm`.
-test: deps llm
+## The TRL evaluator's Python environment (CPU torch, TRL 1.x, transformers) in .venv-trl/ (cached).
+trl:
+	@scripts/trl-setup.sh > /dev/null
+
+## Every test, debug build; the real-LLM test uses the server and model of `make llm`; then the TRL
+## export and the tiny-LM evaluator (examples/trl/test_trl.py) against the real TRL of `make trl`.
+test: deps llm trl
 	$(SWIFT) build --build-tests
 	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build
+	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s examples/trl -t examples/trl -v
 
 
 ## Speed targets, release build: one core for the evaluator (numpy side by side), both for the farm.

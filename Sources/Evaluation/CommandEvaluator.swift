@@ -1,7 +1,8 @@
 import Foundation
 import LossLanguage
 
-/// An external evaluator (DESIGN.md §5.3) of one member: writes the candidate as PyTorch code,
+/// An external evaluator (DESIGN.md §5.3) of one member: writes the candidate as PyTorch code (or
+/// the configured export: the TRL trainer module for `examples/trl/`),
 /// runs the configured command once per (beta, seed) with `{file}`, `{beta}`, `{seed}` and
 /// `{output}` filled in, and reads `{"fitness": ..., "metrics": {...}}` from the output file. This
 /// is how real training (TRL on GPUs) plugs in. Every problem is a failed outcome with a clear reason.
@@ -44,8 +45,8 @@ public struct CommandEvaluator: MemberEvaluator {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let file = directory + "/candidate.py"
-            try loss.export(.pytorch, name: name).write(toFile: file, atomically: true, encoding: .utf8)
+            let file = directory + "/candidate" + settings.export.fileExtension
+            try loss.export(settings.export, name: name).write(toFile: file, atomically: true, encoding: .utf8)
             var runs: [RunRecord] = []
             for seed in grid.seeds {
                 for beta in grid.betas {

@@ -1,3 +1,4 @@
+import LossLanguage
 import Configuration
 import PrefBandit
 
@@ -166,12 +167,18 @@ struct TaskDefaults {
         let argv = try section.strings("argv", default: inherited?.argv ?? [])
         guard !argv.isEmpty else { throw section.error("argv", "expected the command as a non-empty array of strings") }
         guard argv.joined().contains("{file}") else {
-            throw section.error("argv", "expected the placeholder {file} (the candidate's PyTorch code) in an argument")
+            throw section.error("argv", "expected the placeholder {file} (the candidate's exported code) in an argument")
         }
         return CommandTaskSettings(
             argv: argv,
             timeoutSeconds: try section.double("timeout_seconds", default: inherited?.timeoutSeconds ?? 3_600, in: 0.001...1e7),
-            maxOutputBytes: try section.int("max_output_bytes", default: inherited?.maxOutputBytes ?? 1 << 20, in: 1...(1 << 30)))
+            maxOutputBytes: try section.int("max_output_bytes", default: inherited?.maxOutputBytes ?? 1 << 20, in: 1...(1 << 30)),
+            export: try exportFormat(section, default: inherited?.export ?? .pytorch))
+    }
+
+    static func exportFormat(_ section: ConfigSection, default fallback: ExportFormat) throws(ConfigError) -> ExportFormat {
+        let name = try section.string("export", default: fallback.rawValue, oneOf: ExportFormat.allCases.map(\.rawValue))
+        return ExportFormat(rawValue: name) ?? fallback
     }
 
     static func grid(_ section: ConfigSection?, default fallback: EvaluationGrid, command: Bool) throws(ConfigError) -> EvaluationGrid {

@@ -1,13 +1,22 @@
 /// The formats a loss can be exported to.
-public enum ExportFormat: String, CaseIterable, Sendable {
+public enum ExportFormat: String, CaseIterable, Sendable, Codable {
     /// A function with the DiscoPOP signature, ready for the paper's harness.
     case pytorch
-    /// A TRL `DPOTrainer` subclass whose `dpo_loss` calls the PyTorch function.
+    /// A TRL 1.x `DPOTrainer` subclass whose `compute_loss` trains with the PyTorch function.
     case trl
     /// The canonical compact form.
     case loss
     /// A LaTeX `aligned` block.
     case latex
+
+    /// The file name extension of a file in this format, with its dot.
+    public var fileExtension: String {
+        switch self {
+        case .pytorch, .trl: ".py"
+        case .loss: ".loss"
+        case .latex: ".tex"
+        }
+    }
 }
 
 extension LossGraph {
@@ -56,25 +65,6 @@ extension LossGraph {
             ) -> torch.FloatTensor:
 
             """ + body.map { "    " + $0 }.joined(separator: "\n") + "\n"
-    }
-
-    func trlSource(name: String) -> String {
-        let className = name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "DPOTrainer"
-        return """
-            # A TRL DPOTrainer whose loss is the evod loss `\(name)` (fingerprint \(fingerprint)).
-            # Use it in place of DPOTrainer; beta comes from DPOConfig as usual.
-            from trl import DPOTrainer
-
-            \(pytorchSource(name: name))
-
-            class \(className)(DPOTrainer):
-                def dpo_loss(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps):
-                    losses = \(name)(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps)
-                    chosen_rewards = self.beta * (chosen_logps - ref_chosen_logps).detach()
-                    rejected_rewards = self.beta * (rejected_logps - ref_rejected_logps).detach()
-                    return losses, chosen_rewards, rejected_rewards
-
-            """
     }
 
     func latexSource() -> String {

@@ -53,9 +53,7 @@ public enum LossParser {
             let function = try PythonFunction.parse(lines)
             var lowering = Lowering(python: true)
             lowering.environment["self"] = .marker("self")
-            for (parameter, input) in zip(function.parameters, [LossInput.pc, .pr, .rc, .rr]) {
-                lowering.environment[parameter] = .tensor(try lowering.builder.add(.input(input)))
-            }
+            try lowering.bindParameters(of: function)
             let (root, line) = try lowering.run(function.statements)
             return ParsedLoss(name: function.name, graph: try finish(lowering, root, line: line), form: .pytorch)
         }

@@ -101,3 +101,22 @@ extension Lowering {
         "sub", "div", "view", "reshape", "flatten", "squeeze", "view_as", "reshape_as",
     ]
 }
+
+extension Lowering {
+    /// Binds a PyTorch-form function's parameters to the loss inputs, as its signature reads them.
+    mutating func bindParameters(of function: PythonFunction) throws(LossError) {
+        func input(_ input: LossInput) throws(LossError) -> NodeID { try builder.add(.input(input)) }
+        let values: [NodeID]
+        switch function.signature {
+        case .logProbs:
+            values = [try input(.pc), try input(.pr), try input(.rc), try input(.rr)]
+        case .logRatios:
+            values = [try builder.add(.binary(.sub), [try input(.pc), try input(.rc)]),
+                      try builder.add(.binary(.sub), [try input(.pr), try input(.rr)])]
+        case .margin:
+            values = [try input(.rho)]
+        }
+        for (parameter, value) in zip(function.parameters, values) { environment[parameter] = .tensor(value) }
+        if let beta = function.betaParameter { environment[beta] = .tensor(try builder.add(.beta)) }
+    }
+}

@@ -1,8 +1,21 @@
 /// The structure of a PyTorch-form source: imports and constants, then one `def` whose body is the loss.
 struct PythonFunction {
+    /// What the function's tensor parameters are, by their number (after `self` and `beta`).
+    enum Signature: Equatable {
+        /// Four: the DiscoPOP / TRL 0.x signature, policy chosen, policy rejected, reference chosen, reference rejected.
+        case logProbs
+        /// Two: the chosen and rejected log-ratios (`chosen_logratios`, `rejected_logratios` in TRL 1.x).
+        case logRatios
+        /// One: the margin rho = chosen log-ratio - rejected log-ratio (`delta_score`, `logits`).
+        case margin
+    }
+
     var name: String
-    /// Parameter names after `self`, mapped in order to pc, pr, rc, rr.
+    /// The tensor parameter names, in order, as `signature` reads them.
     var parameters: [String]
+    var signature: Signature
+    /// A parameter named `beta` (its default value, if any, is ignored: beta comes from the task).
+    var betaParameter: String?
     /// Module-level statements (imports, constants) followed by the body's statements.
     var statements: [Statement]
 
@@ -22,7 +35,7 @@ struct PythonFunction {
             throw .syntax("no loss function found: expected 'def name(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):'", line: nil)
         }
         let header = lines[index]
-        let (name, parameters) = try parseHeader(header)
+        let (name, parameters, signature, beta) = try parseHeader(header)
         index += 1
         var sawBody = false
         while index < lines.count {
@@ -36,11 +49,13 @@ struct PythonFunction {
             index += 1
         }
         guard sawBody else { throw .syntax("the loss function has no body", line: header.line) }
-        return PythonFunction(name: name, parameters: parameters, statements: statements)
+        return PythonFunction(name: name, parameters: parameters, signature: signature, betaParameter: beta, statements: statements)
     }
 
-    /// `def name(self, a: T, b, c, d) -> T:`
-    private static func parseHeader(_ line: LogicalLine) throws(LossError) -> (String, [String]) {
+    static let signatureHelp = "the loss function must take (self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps), or (chosen_logratios, rejected_logratios), or one margin (delta_score), each optionally with beta"
+
+    /// `def name(self, a: T, b, c, d, beta=0.1) -> T:`
+    private static func parseHeader(_ line: LogicalLine) throws(LossError) -> (String, [String], Signature, String?) {
         let tokens = line.tokens
         guard tokens.count >= 4, let name = tokens[1].name, tokens[2].symbol == "(" else {
             throw .syntax("malformed function definition", line: line.line)
@@ -67,9 +82,16 @@ struct PythonFunction {
             throw .syntax("the function definition must end with ':' and its body must start on the next line", line: line.line)
         }
         if parameters.first == "self" { parameters.removeFirst() }
-        guard parameters.count == 4 else {
-            throw .syntax("the loss function must take (self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps), got \(parameters.count) log-prob parameters", line: line.line)
+        let beta = parameters.contains("beta") ? "beta" : nil
+        parameters.removeAll { $0 == "beta" }
+        let signature: Signature
+        switch parameters.count {
+        case 4: signature = .logProbs
+        case 2: signature = .logRatios
+        case 1: signature = .margin
+        default:
+            throw .syntax("\(signatureHelp); got \(parameters.count) tensor parameters", line: line.line)
         }
-        return (name, parameters)
+        return (name, parameters, signature, beta)
     }
 }

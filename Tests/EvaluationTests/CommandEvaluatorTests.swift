@@ -28,6 +28,18 @@ struct CommandEvaluatorTests {
         #expect(stageOne.stage == .one && stageOne.runs.count == 1 && stageOne.fitness == 0.7)
     }
 
+    @Test func theConfiguredExportIsWhatTheCommandReads() throws {
+        // grep exits 1 (a failed run) unless {file} holds the TRL trainer module.
+        let argv = ["/bin/sh", "-c", "grep -q '^EvodDPOTrainer = DpoDPOTrainer$' \"$0\" && echo '{\"fitness\": 0.5}' > \"$1\"", "{file}", "{output}"]
+        let stage = EvaluationGrid(betas: [0.5], seeds: [7], starts: [.exact])
+        func result(_ export: ExportFormat) -> EvaluationResult {
+            TaskConfig(kind: .command(CommandTaskSettings(argv: argv, timeoutSeconds: 30, export: export)), stageOne: stage, stageTwo: stage)
+                .makeEvaluator().evaluate(Self.dpo, name: "dpo", stage: .one)
+        }
+        #expect(result(.trl).fitness == 0.5, "\(result(.trl).failed ?? "")")
+        #expect(result(.pytorch).failed?.contains("exited with status 1") == true)
+    }
+
     @Test func aHangingCommandIsKilledWithItsWholeProcessGroupAtTheTimeout() throws {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = Self.task("hang.sh", timeout: 1).makeEvaluator().evaluate(Self.dpo, name: "dpo", stage: .one)

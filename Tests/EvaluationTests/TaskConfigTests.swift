@@ -34,6 +34,8 @@ struct TaskConfigTests {
         ("pairs = [", "t.toml: not valid TOML at line 1"),
         ("[command]\nargv = [\"x\", \"{file}\"]", "t.toml: key 'command': unknown key"),
         ("[prefbandit]\npairs = 10\nbatch_size = 64", "t.toml: key 'prefbandit.batch_size': batch_size must not exceed pairs"),
+        ("type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\nexport = \"onnx\"",
+         "t.toml: key 'command.export': expected one of \"pytorch\", \"trl\", \"loss\", \"latex\", got \"onnx\""),
     ])
     func badFileIsAnErrorNamingFileKeyAndExpectation(text: String, message: String) {
         do {
@@ -48,5 +50,17 @@ struct TaskConfigTests {
         let other = try TaskConfig.parse("[prefbandit]\nlabel_noise = 0.1", file: "t.toml")
         #expect(other.hash != TaskConfig.prefbanditDefault.hash)
         #expect(TaskConfig.prefbanditDefault.hash.count == 32)
+    }
+
+    @Test func theTRLTaskWritesTheTrainerModuleAndTheDefaultExportKeepsOldHashes() throws {
+        let path = URL(fileURLWithPath: Self.shipped).deletingLastPathComponent().appendingPathComponent("trl-tiny.toml").path
+        let task = try TaskConfig.load(path: path)
+        guard case let .command(settings) = task.members[0].kind else { Issue.record("not a command task"); return }
+        #expect(settings.export == .trl)
+        #expect(settings.argv.contains("examples/trl/evaluate.py"))
+        let plain = "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\n"
+        let implicit = try TaskConfig.parse(plain, file: "t.toml")
+        #expect(try TaskConfig.parse(plain + "export = \"pytorch\"\n", file: "t.toml").hash == implicit.hash)
+        #expect(try TaskConfig.parse(plain + "export = \"trl\"\n", file: "t.toml").hash != implicit.hash)
     }
 }

@@ -1,0 +1,197 @@
+"""Tests of the TRL export and the tiny-LM command evaluator, against the real TRL of .venv-trl.
+
+Run by `make test` (after the Swift tests): `.venv-trl/bin/python -m unittest discover -s examples/trl`.
+The exports come from evoctl ($EVOCTL, default .build/debug/evoctl), so these test what users get.
+"""
+from __future__ import annotations
+
+import copy
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+from unittest import mock
+
+os.environ.setdefault("TQDM_DISABLE", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+sys.path.insert(0, str(HERE))
+
+import torch  # noqa: E402
+import trl  # noqa: E402
+from trl import DPOConfig, DPOTrainer  # noqa: E402
+
+import evaluate  # noqa: E402
+import tiny_task  # noqa: E402
+
+EVOCTL = os.environ.get("EVOCTL", str(ROOT / ".build/debug/evoctl"))
+SCRATCH = tempfile.mkdtemp(prefix="evod-trl-test-")
+
+
+def export(expression: str, name: str):
+    """The `--format trl` export of a compact-form loss, loaded as a module."""
+    source = Path(SCRATCH) / f"{name}.loss"
+    source.write_text(expression + "\n")
+    code = subprocess.run([EVOCTL, "loss", "export", str(source), "--format", "trl", "--name", name],
+                          capture_output=True, text=True, check=True).stdout
+    path = Path(SCRATCH) / f"{name}_trl.py"
+    path.write_text(code)
+    spec = importlib.util.spec_from_file_location(f"{name}_trl", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pairs(count: int = 16):
+    world = tiny_task.World(0)
+    model = tiny_task.new_model(0)
+    settings = tiny_task.TinySettings(train_pairs=count)
+    return tiny_task.preference_pairs(0, settings, world, model), model
+
+
+def config(beta: float = 0.1, **overrides):
+    return evaluate.dpo_config(beta, 0, SCRATCH, per_device_train_batch_size=8, max_steps=3, learning_rate=1e-3,
+                               max_length=None, **overrides)
+
+
+def first_batch(trainer):
+    batch = next(iter(trainer.get_train_dataloader()))
+    return trainer._prepare_inputs(batch)
+
+
+class ExportTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.data, cls.model = pairs()
+        cls.tokenizer = tiny_task.tokenizer()
+        # A policy that differs from the reference, so that log-ratios are not all zero.
+        cls.policy = copy.deepcopy(cls.model)
+        with torch.no_grad():
+            for parameter in cls.policy.parameters():
+                parameter.add_(0.05 * torch.randn_like(parameter))
+
+    def losses(self, module, trl_loss_type: str, beta: float = 0.1, **options):
+        """The export's and TRL's own loss on the same batch, with the same policy and reference."""
+        ours = module.EvodDPOTrainer(model=copy.deepcopy(self.policy), ref_model=self.model, args=config(beta),
+                                     train_dataset=self.data, processing_class=self.tokenizer, **options)
+        theirs = DPOTrainer(model=copy.deepcopy(self.policy), ref_model=self.model, args=config(beta, loss_type=[trl_loss_type]),
+                            train_dataset=self.data, processing_class=self.tokenizer)
+        batch = first_batch(ours)
+        with torch.no_grad():
+            return ours.compute_loss(ours.model, batch).item(), theirs.compute_loss(theirs.model, batch).item()
+
+    def test_dpo_equals_trl_sigmoid(self):
+        ours, theirs = self.losses(export("-logsigmoid(beta * rho)", "dpo"), "sigmoid")
+        self.assertGreater(abs(ours - 0.6931), 1e-3, "the policy must differ from the reference")
+        self.assertAlmostEqual(ours, theirs, delta=1e-5 * abs(theirs))
+
+    def test_slic_equals_trl_hinge(self):
+        ours, theirs = self.losses(export("relu(1 - beta * rho)", "slic"), "hinge", beta=0.5)
+        self.assertAlmostEqual(ours, theirs, delta=1e-5 * abs(theirs))
+
+    def test_per_token_ipo_equals_trl_ipo(self):
+        ipo = export("(rho - 1 / (2 * beta)) ** 2", "ipo")
+        ours, theirs = self.losses(ipo, "ipo", length_normalize=True)
+        self.assertAlmostEqual(ours, theirs, delta=1e-5 * abs(theirs))
+        summed, _ = self.losses(ipo, "ipo")
+        self.assertNotAlmostEqual(summed, theirs, delta=1e-3, msg="without length_normalize the sequence log-probs are summed")
+
+    def test_ipo_at_policy_equal_to_reference_is_25(self):
+        trainer = export("(rho - 1 / (2 * beta)) ** 2", "ipo").EvodDPOTrainer(
+            model=copy.deepcopy(self.model), ref_model=self.model, args=config(0.1), train_dataset=self.data,
+            processing_class=self.tokenizer)
+        with torch.no_grad():
+            self.assertAlmostEqual(trainer.compute_loss(trainer.model, first_batch(trainer)).item(), 25.0, places=4)
+
+    def test_precomputed_reference_log_probs_give_the_same_loss(self):
+        module = export("-logsigmoid(beta * rho)", "dpo")
+        with_model, _ = self.losses(module, "sigmoid")
+        trainer = module.EvodDPOTrainer(model=copy.deepcopy(self.policy), args=config(0.1, precompute_ref_log_probs=True),
+                                        train_dataset=self.data, processing_class=self.tokenizer)
+        self.assertIsNone(trainer.ref_model)
+        batch = first_batch(trainer)
+        self.assertIn("ref_chosen_logps", batch)
+        # Precomputed from the policy itself before training: the log-ratios are zero, DPO is log 2.
+        with torch.no_grad():
+            self.assertAlmostEqual(trainer.compute_loss(trainer.model, batch).item(), 0.693147, places=5)
+        self.assertNotAlmostEqual(with_model, 0.693147, places=3)
+
+
+class TrainingTests(unittest.TestCase):
+    def setUp(self):
+        self.data, self.model = pairs()
+        self.module = export("-logsigmoid(beta * rho)", "dpo")
+
+    def trainer(self, **overrides):
+        return self.module.EvodDPOTrainer(model=copy.deepcopy(self.model), ref_model=self.model, args=config(**overrides),
+                                          train_dataset=self.data, processing_class=tiny_task.tokenizer())
+
+    def test_three_steps_call_the_evolved_loss_at_every_step_and_log_dpo_metrics(self):
+        trainer = self.trainer()
+        logged = []
+        trainer.log = lambda logs, *rest: logged.append(dict(logs))
+        before = [p.detach().clone() for p in trainer.model.parameters()]
+        trainer.train()
+        self.assertEqual(trainer.state.global_step, 3)
+        self.assertEqual(trainer.evod_loss_calls, 3)
+        self.assertTrue(any(not torch.equal(a, b) for a, b in zip(before, trainer.model.parameters())), "training moved nothing")
+        self.assertTrue(trainer._metrics["train"]["rewards/margins"], "no DPO metrics were recorded")
+
+    def test_a_step_that_bypasses_the_evolved_loss_stops_training(self):
+        trainer = self.trainer()
+        trainer.compute_loss = DPOTrainer.compute_loss.__get__(trainer)  # as if TRL routed around the override
+        with self.assertRaisesRegex(RuntimeError, "without calling the evolved loss"):
+            trainer.train()
+
+    def test_settings_that_would_ignore_the_evolved_loss_are_refused(self):
+        with self.assertRaisesRegex(ValueError, "loss_type"):
+            self.trainer(loss_type=["ipo"])
+        with self.assertRaisesRegex(ValueError, "use_weighting"):
+            self.trainer(use_weighting=True)
+
+    def test_another_trl_major_version_is_refused(self):
+        with mock.patch("importlib.metadata.version", return_value="2.0.0"):
+            with self.assertRaisesRegex(RuntimeError, "supports TRL 1.x only, and TRL 2.0.0 is installed"):
+                self.trainer()
+        self.assertTrue(trl.__version__.startswith("1."))
+
+    def test_a_subclass_overriding_compute_loss_is_refused(self):
+        class Sneaky(self.module.EvodDPOTrainer):
+            def compute_loss(self, *args, **kwargs):
+                return DPOTrainer.compute_loss(self, *args, **kwargs)
+        with self.assertRaisesRegex(ValueError, "overrides compute_loss"):
+            Sneaky(model=copy.deepcopy(self.model), ref_model=self.model, args=config(), train_dataset=self.data,
+                   processing_class=tiny_task.tokenizer())
+
+
+class CommandEvaluatorTests(unittest.TestCase):
+    def test_evoctl_loss_eval_runs_the_tiny_task_through_trl(self):
+        task = Path(SCRATCH) / "trl-short.toml"
+        python = sys.executable
+        task.write_text(f'''type = "command"
+[command]
+argv = ["{python}", "{HERE / 'evaluate.py'}", "--steps", "3", "{{file}}", "{{beta}}", "{{seed}}", "{{output}}"]
+export = "trl"
+[stage1]
+betas = [0.1]
+seeds = [1]
+''')
+        result = subprocess.run([EVOCTL, "loss", "eval", str(ROOT / "losses/dpo.loss"), "--task", str(task), "--stage", "1", "--json"],
+                                capture_output=True, text=True, env={**os.environ, "EVOD_TRL_CACHE": str(Path(SCRATCH) / "cache")})
+        self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
+        report = json.loads(result.stdout)
+        self.assertIsNone(report["failed"], report)
+        run = report["runs"][0]
+        self.assertEqual((run["beta"], run["seed"], run["start"]), (0.1, 1, "command"))
+        self.assertEqual(run["loss_calls"], 3.0)
+        self.assertGreater(run["kl"], 0.0)
+        self.assertTrue(-1.0 < report["fitness"] < 1.5, report["fitness"])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,234 @@
+"""The `tiny` set-up of the TRL evaluator: a synthetic preference language task with a known reward.
+
+Everything is built from the task seed, on CPU, with nothing downloaded:
+
+- a word-level vocabulary (8 positive, 8 negative, 16 neutral words) and its tokenizer;
+- the "world": a random bigram chain over the words, which writes the SFT corpus and the prompts;
+- the SFT model: a 2-layer GPT-2 trained on that corpus (cached on disk per seed, so only the
+  first evaluation at a seed pays for it);
+- preference pairs: two completions per training prompt sampled from the SFT model, labelled by
+  Bradley-Terry on the known reward (the completion's mean sentiment), in the spirit of the
+  DiscoPOP paper's IMDb experiment;
+- the evaluation, from samples on held-out prompts: reward, KL(policy || SFT) and the
+  KL-regularised objective R - beta * KL against its optimum beta * log E_ref[exp(r / beta)].
+"""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy
+import torch
+
+POSITIVE = [f"good{i}" for i in range(8)]
+NEGATIVE = [f"bad{i}" for i in range(8)]
+NEUTRAL = [f"w{i}" for i in range(16)]
+WORDS = POSITIVE + NEGATIVE + NEUTRAL
+SPECIAL = ["<pad>", "<eos>", "<unk>"]
+VOCAB = SPECIAL + WORDS
+PAD, EOS = 0, 1
+WORD_OFFSET = len(SPECIAL)
+# Sentiment of each token id: +1 positive, -1 negative, 0 otherwise.
+SENTIMENT = torch.tensor([0.0] * len(SPECIAL) + [1.0] * 8 + [-1.0] * 8 + [0.0] * 16)
+
+
+@dataclass(frozen=True)
+class TinySettings:
+    """The sizes of the tiny task; `version` names the cached SFT models' format."""
+    prompt_length: int = 4
+    completion_length: int = 8
+    sft_steps: int = 300
+    train_pairs: int = 512
+    eval_prompts: int = 128
+    samples_per_prompt: int = 64
+    bradley_terry_scale: float = 4.0
+    version: str = "tiny-v1"
+
+
+def tokenizer():
+    """A word-level tokenizer for the task's vocabulary, built locally."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    core = Tokenizer(models.WordLevel({word: i for i, word in enumerate(VOCAB)}, unk_token="<unk>"))
+    core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    fast = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
+    fast.add_special_tokens({"additional_special_tokens": []})
+    return fast
+
+
+def new_model(seed: int):
+    """A freshly initialised 2-layer GPT-2 sized for the task."""
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    torch.manual_seed(seed)
+    config = GPT2Config(vocab_size=len(VOCAB), n_positions=32, n_embd=64, n_layer=2, n_head=2,
+                        resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
+                        bos_token_id=EOS, eos_token_id=EOS, pad_token_id=PAD)
+    return GPT2LMHeadModel(config)
+
+
+class World:
+    """The seed's bigram chain over the words: it writes the SFT corpus and the prompts."""
+
+    def __init__(self, seed: int):
+        self.rng = numpy.random.default_rng(10_000 + seed)
+        self.transitions = self.rng.dirichlet(numpy.full(len(WORDS), 0.3), size=len(WORDS))
+        self.cumulative = numpy.cumsum(self.transitions, axis=1)
+
+    def sequences(self, count: int, length: int) -> torch.Tensor:
+        """`count` token sequences of `length` words drawn from the chain."""
+        words = numpy.empty((count, length), dtype=numpy.int64)
+        words[:, 0] = self.rng.integers(len(WORDS), size=count)
+        for t in range(1, length):
+            u = self.rng.random(count)[:, None]
+            words[:, t] = numpy.minimum((self.cumulative[words[:, t - 1]] < u).sum(axis=1), len(WORDS) - 1)
+        return torch.from_numpy(words + WORD_OFFSET)
+
+
+def reward(completions: torch.Tensor) -> torch.Tensor:
+    """The known reward: the completion's mean sentiment, in [-1, 1]."""
+    return SENTIMENT[completions].mean(dim=1)
+
+
+def cache_directory() -> Path:
+    root = os.environ.get("EVOD_TRL_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evod", "trl-tiny")
+    path = Path(root)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def sft_model(seed: int, settings: TinySettings, world: World):
+    """The seed's SFT model: trained on the chain's text once, then loaded from the cache."""
+    from transformers import GPT2LMHeadModel
+
+    directory = cache_directory() / f"{settings.version}-seed{seed}"
+    if (directory / "config.json").exists():
+        return GPT2LMHeadModel.from_pretrained(directory)
+    model = new_model(seed)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    length = settings.prompt_length + settings.completion_length
+    model.train()
+    for _ in range(settings.sft_steps):
+        batch = world.sequences(64, length)
+        loss = model(input_ids=batch, labels=batch).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=directory.name + ".part-"))
+    model.save_pretrained(staging)
+    try:
+        os.rename(staging, directory)  # atomic: a concurrent worker either wins or finds it done
+    except OSError:
+        pass
+    return model
+
+
+@torch.no_grad()
+def sample(model, prompts: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
+    """Completions of `length` words (never <eos> or specials) sampled at temperature 1."""
+    sequence = prompts
+    past = None
+    inputs = prompts
+    for _ in range(length):
+        out = model(input_ids=inputs, past_key_values=past, use_cache=True)
+        past = out.past_key_values
+        logits = out.logits[:, -1, :].float()
+        logits[:, :WORD_OFFSET] = -math.inf
+        token = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
+        sequence = torch.cat([sequence, token], dim=1)
+        inputs = token
+    return sequence[:, prompts.size(1):]
+
+
+@torch.no_grad()
+def completion_logps(model, prompts: torch.Tensor, completions: torch.Tensor) -> torch.Tensor:
+    """log pi(completion | prompt) under `model` restricted to words, summed over the completion."""
+    ids = torch.cat([prompts, completions], dim=1)
+    logits = model(input_ids=ids).logits[:, prompts.size(1) - 1:-1, :].float()
+    logits[:, :, :WORD_OFFSET] = -math.inf
+    logps = torch.log_softmax(logits, dim=-1).gather(-1, completions.unsqueeze(-1)).squeeze(-1)
+    return logps.sum(dim=1)
+
+
+def words(ids: torch.Tensor) -> str:
+    return " ".join(VOCAB[i] for i in ids.tolist())
+
+
+def preference_pairs(seed: int, settings: TinySettings, world: World, model):
+    """The training pairs as a `datasets.Dataset` of prompt / chosen / rejected text."""
+    from datasets import Dataset
+
+    generator = torch.Generator().manual_seed(20_000 + seed)
+    prompts = world.sequences(settings.train_pairs, settings.prompt_length)
+    first = sample(model, prompts, settings.completion_length, generator)
+    second = sample(model, prompts, settings.completion_length, generator)
+    margin = settings.bradley_terry_scale * (reward(first) - reward(second))
+    first_wins = torch.rand(settings.train_pairs, generator=generator) < torch.sigmoid(margin)
+    rows = {"prompt": [], "chosen": [], "rejected": []}
+    for i in range(settings.train_pairs):
+        chosen, rejected = (first[i], second[i]) if first_wins[i] else (second[i], first[i])
+        rows["prompt"].append(words(prompts[i]))
+        rows["chosen"].append(" " + words(chosen))
+        rows["rejected"].append(" " + words(rejected))
+    return Dataset.from_dict(rows)
+
+
+def frontier(reference_rewards: torch.Tensor, kl: float) -> float:
+    """The most reward any policy gets at KL `kl` from the reference, on the reference's samples.
+
+    The reward-KL Pareto frontier is the family pi_b proportional to pi_ref * exp(r / b); on each
+    prompt's samples from the reference it is the softmax of r / b over them. One b for all prompts
+    (the optimum for a mean KL budget), found by bisection on the mean KL. Past the largest KL the
+    samples can show (log of their number) the frontier is their best reward.
+    """
+    count = reference_rewards.size(1)
+
+    def point(b: float):
+        weights = torch.softmax(reference_rewards.double() / b, dim=1)
+        mean_reward = (weights * reference_rewards).sum(dim=1).mean().item()
+        divergence = (weights * (torch.log(weights.clamp_min(1e-300)) + math.log(count))).sum(dim=1).mean().item()
+        return mean_reward, divergence
+
+    low, high = math.log(1e-4), math.log(1e4)  # log b; the KL falls as b grows
+    if kl >= point(math.exp(low))[1]:
+        return point(math.exp(low))[0]
+    for _ in range(60):
+        middle = 0.5 * (low + high)
+        if point(math.exp(middle))[1] > kl:
+            low = middle
+        else:
+            high = middle
+    return point(math.exp(high))[0]
+
+
+def evaluate(policy, reference, seed: int, beta: float, settings: TinySettings, world: World) -> dict:
+    """Reward gained at the KL spent, from samples on held-out prompts.
+
+    efficiency = (R - R_ref) / (R_front(KL) - R_ref): the policy's reward gain over the reference
+    against the most any policy could gain at the same KL(policy || reference), as the proxy task's
+    frontier efficiency (R_front from the reference's samples, see `frontier`). Also reported:
+    reward, KL, win rate against the reference, and the KL-regularised objective R - beta * KL.
+    """
+    generator = torch.Generator().manual_seed(30_000 + seed)
+    prompts = world.sequences(settings.eval_prompts, settings.prompt_length)
+    repeated = prompts.repeat_interleave(settings.samples_per_prompt, dim=0)
+    policy.eval()
+    reference.eval()
+    ref_completions = sample(reference, repeated, settings.completion_length, generator)
+    ref_rewards = reward(ref_completions).view(settings.eval_prompts, settings.samples_per_prompt)
+    completions = sample(policy, repeated, settings.completion_length, generator)
+    rewards = reward(completions)
+    log_ratio = completion_logps(policy, repeated, completions) - completion_logps(reference, repeated, completions)
+    r_ref = ref_rewards.mean().item()
+    r_pol = rewards.mean().item()
+    kl = max(log_ratio.mean().item(), 0.0)
+    r_front = frontier(ref_rewards, kl)
+    efficiency = (r_pol - r_ref) / (r_front - r_ref) if r_front - r_ref > 1e-6 else 0.0
+    win = (rewards.view(settings.eval_prompts, -1) > ref_rewards).float().mean().item()
+    return {"efficiency": efficiency, "reward": r_pol, "reward_gain": r_pol - r_ref, "kl": kl, "frontier_reward": r_front,
+            "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win}
