@@ -92,6 +92,8 @@ struct LossCommandTests {
         let runs = try #require(json["runs"] as? [[String: Any]])
         #expect(runs.count == 8)
         #expect(runs.allSatisfy { Set($0.keys) == metricKeys.union(["member", "beta", "seed", "start"]) })
+        let text = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path]).output
+        #expect(text.contains("  perturbed  ") && text.contains("  exact      "), "the start column is cut:\n\(text)")
         let stageOne = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--stage", "1", "--json"])
         #expect(stageOne.output.contains("\"stage\":1"))
         #expect(try Self.run(["loss", "eval", "losses/dpo.loss", "--task", "/nonexistent.toml"]).status != 0)

@@ -73,14 +73,15 @@ extension EvaluationResult {
         let keys = (runs.first?.metrics.keys.sorted()) ?? []
         let showMembers = Set(runs.map { $0.member ?? "" }).count > 1
         let width = max(6, runs.map { ($0.member ?? "").count }.max() ?? 0)
+        let startWidth = max(5, runs.map(\.start.count).max() ?? 0)  // "exact", "perturbed", "command"
         if !keys.isEmpty {
             let header = keys.map { $0.padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
             let memberHeader = showMembers ? ["member".padding(toLength: width, withPad: " ", startingAt: 0)] : []
-            lines.append((memberHeader + [String(repeating: " ", count: 6) + "beta", "seed", "start"] + header).joined(separator: "  "))
+            lines.append((memberHeader + [String(repeating: " ", count: 6) + "beta", "seed", "start".padding(toLength: startWidth, withPad: " ", startingAt: 0)] + header).joined(separator: "  "))
             for run in runs {
                 let values = keys.map { ReportFormat.fixed(run.metrics[$0] ?? .nan).padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
                 let member = showMembers ? [(run.member ?? "").padding(toLength: width, withPad: " ", startingAt: 0)] : []
-                lines.append((member + [String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: 5, withPad: " ", startingAt: 0)] + values).joined(separator: "  "))
+                lines.append((member + [String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: startWidth, withPad: " ", startingAt: 0)] + values).joined(separator: "  "))
             }
         }
         return lines.joined(separator: "\n")

@@ -5,7 +5,7 @@ import Island
 import LossLanguage
 import Synchronization
 
-/// `evoctl validate [ID|best|FILE ...] [--task SUITE] [--json] [--svg FILE]`: the candidates and
+/// `evoctl validate [ID|best|FILE ...] [--task SUITE] [--transfer TASK ...] [--json] [--svg FILE]`: the candidates and
 /// every standard loss on the held-out seeds of every member and on the suite's transfer tasks, with
 /// paired differences to DPO and to each task's best standard loss, Holm-corrected (DESIGN.md §5.4).
 struct Validate: ParsableCommand {
@@ -22,6 +22,9 @@ struct Validate: ParsableCommand {
 
     @Argument(help: "Loss files, `best`, or candidate ids.") var losses: [String] = []
     @Option(help: "A task file or suite; default: the cluster config's task, else the embedded default suite.") var task: String?
+    @Option(help: ArgumentHelp("A task file whose tasks join the suite's transfer tasks, on their held-out seeds (repeatable).",
+                               discussion: "For example configs/tasks/trl-tiny.toml, real training under TRL.", valueName: "task"))
+    var transfer: [String] = []
     @Option(help: "The island of candidate ids.") var island = 1
     @OptionGroup var cluster: ClusterOptions
     @Flag(help: "Print the table as JSON.") var json = false
@@ -48,11 +51,28 @@ struct Validate: ParsableCommand {
     }
 
     private func loadTask() throws -> TaskConfig {
-        if let task { do { return try TaskConfig.load(path: task) } catch { throw ValidationError("\(error)") } }
-        if FileManager.default.fileExists(atPath: cluster.config) {
-            do { return try cluster.loadCluster().task() } catch { throw ValidationError("\(error)") }
+        var suite: TaskConfig
+        if let task {
+            do { suite = try TaskConfig.load(path: task) } catch { throw ValidationError("\(error)") }
+        } else if FileManager.default.fileExists(atPath: cluster.config) {
+            do { suite = try cluster.loadCluster().task() } catch { throw ValidationError("\(error)") }
+        } else {
+            suite = .defaultSuite
         }
-        return .defaultSuite
+        for path in transfer {
+            let extra: TaskConfig
+            do { extra = try TaskConfig.load(path: path) } catch { throw ValidationError("\(error)") }
+            let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            for var member in extra.members {
+                member.name = extra.members.count == 1 ? stem : "\(stem)/\(member.name)"
+                let taken = (suite.members + suite.validation).map(\.name)
+                guard !taken.contains(member.name) else {
+                    throw ValidationError("--transfer \(path): the suite already has a task named '\(member.name)'")
+                }
+                suite.validation.append(member)
+            }
+        }
+        return suite
     }
 
     /// A loss file, `best`, or a candidate id of the cluster.
