@@ -45,7 +45,7 @@ class TinySettings:
     eval_prompts: int = 128
     samples_per_prompt: int = 64
     bradley_terry_scale: float = 4.0
-    version: str = "tiny-v1"
+    version: str = "tiny-v2"
 
 
 def tokenizer():
@@ -72,19 +72,28 @@ def new_model(seed: int):
 
 
 class World:
-    """The seed's bigram chain over the words: it writes the SFT corpus and the prompts."""
+    """The seed's bigram chain over the words: it writes the SFT corpus and the prompts.
+
+    Each use draws from a random stream of its own (`stream`), so that what one use draws never
+    shifts another: a run that loads the SFT model from the cache sees the same pairs and held-out
+    prompts as the run that trained it.
+    """
+
+    SFT_CORPUS, TRAINING_PROMPTS, HELDOUT_PROMPTS = 1, 2, 3
 
     def __init__(self, seed: int):
-        self.rng = numpy.random.default_rng(10_000 + seed)
-        self.transitions = self.rng.dirichlet(numpy.full(len(WORDS), 0.3), size=len(WORDS))
+        self.seed = seed
+        self.transitions = numpy.random.default_rng([seed, 0]).dirichlet(numpy.full(len(WORDS), 0.3), size=len(WORDS))
         self.cumulative = numpy.cumsum(self.transitions, axis=1)
+        self.streams: dict[int, numpy.random.Generator] = {}
 
-    def sequences(self, count: int, length: int) -> torch.Tensor:
-        """`count` token sequences of `length` words drawn from the chain."""
+    def sequences(self, count: int, length: int, stream: int) -> torch.Tensor:
+        """`count` token sequences of `length` words drawn from the chain, from the named stream."""
+        rng = self.streams.setdefault(stream, numpy.random.default_rng([self.seed, stream]))
         words = numpy.empty((count, length), dtype=numpy.int64)
-        words[:, 0] = self.rng.integers(len(WORDS), size=count)
+        words[:, 0] = rng.integers(len(WORDS), size=count)
         for t in range(1, length):
-            u = self.rng.random(count)[:, None]
+            u = rng.random(count)[:, None]
             words[:, t] = numpy.minimum((self.cumulative[words[:, t - 1]] < u).sum(axis=1), len(WORDS) - 1)
         return torch.from_numpy(words + WORD_OFFSET)
 
@@ -113,7 +122,7 @@ def sft_model(seed: int, settings: TinySettings, world: World):
     length = settings.prompt_length + settings.completion_length
     model.train()
     for _ in range(settings.sft_steps):
-        batch = world.sequences(64, length)
+        batch = world.sequences(64, length, World.SFT_CORPUS)
         loss = model(input_ids=batch, labels=batch).loss
         optimizer.zero_grad()
         loss.backward()
@@ -164,7 +173,7 @@ def preference_pairs(seed: int, settings: TinySettings, world: World, model):
     from datasets import Dataset
 
     generator = torch.Generator().manual_seed(20_000 + seed)
-    prompts = world.sequences(settings.train_pairs, settings.prompt_length)
+    prompts = world.sequences(settings.train_pairs, settings.prompt_length, World.TRAINING_PROMPTS)
     first = sample(model, prompts, settings.completion_length, generator)
     second = sample(model, prompts, settings.completion_length, generator)
     margin = settings.bradley_terry_scale * (reward(first) - reward(second))
@@ -178,20 +187,28 @@ def preference_pairs(seed: int, settings: TinySettings, world: World, model):
     return Dataset.from_dict(rows)
 
 
-def frontier(reference_rewards: torch.Tensor, kl: float) -> float:
-    """The most reward any policy gets at KL `kl` from the reference, on the reference's samples.
+def frontier(rewards: torch.Tensor, ref_logps: torch.Tensor, proposal_logps: torch.Tensor, kl: float) -> float:
+    """The most reward any policy gets at KL `kl` from the reference, estimated from samples.
 
-    The reward-KL Pareto frontier is the family pi_b proportional to pi_ref * exp(r / b); on each
-    prompt's samples from the reference it is the softmax of r / b over them. One b for all prompts
-    (the optimum for a mean KL budget), found by bisection on the mean KL. Past the largest KL the
-    samples can show (log of their number) the frontier is their best reward.
+    The reward-KL Pareto frontier is the family p_b proportional to pi_ref * exp(r / b). Per prompt,
+    the samples stand for the reference by their self-normalised importance weights
+    v_i proportional to pi_ref(y_i) / q(y_i), q the distribution they were drawn from (an even
+    mixture of the reference and the policy, so that a policy far from the reference, whose KL no
+    reference sample could show, has the frontier near it covered), and p_b by
+    w_i proportional to v_i exp(r_i / b): E_b[r] = sum_i w_i r_i, KL = sum_i w_i log(w_i / v_i).
+    One b for all prompts (the optimum for a mean KL budget), found by bisection on the mean KL;
+    past the largest KL the samples can show, the frontier is their best reward.
+
+    rewards, ref_logps (log pi_ref of each sample) and proposal_logps (log q) are (prompts, samples).
     """
-    count = reference_rewards.size(1)
+    rewards = rewards.double()
+    log_v = torch.log_softmax(ref_logps.double() - proposal_logps.double(), dim=1)
 
     def point(b: float):
-        weights = torch.softmax(reference_rewards.double() / b, dim=1)
-        mean_reward = (weights * reference_rewards).sum(dim=1).mean().item()
-        divergence = (weights * (torch.log(weights.clamp_min(1e-300)) + math.log(count))).sum(dim=1).mean().item()
+        log_w = torch.log_softmax(log_v + rewards / b, dim=1)
+        weights = log_w.exp()
+        mean_reward = (weights * rewards).sum(dim=1).mean().item()
+        divergence = (weights * (log_w - log_v)).sum(dim=1).mean().item()
         return mean_reward, divergence
 
     low, high = math.log(1e-4), math.log(1e4)  # log b; the KL falls as b grows
@@ -211,24 +228,31 @@ def evaluate(policy, reference, seed: int, beta: float, settings: TinySettings, 
 
     efficiency = (R - R_ref) / (R_front(KL) - R_ref): the policy's reward gain over the reference
     against the most any policy could gain at the same KL(policy || reference), as the proxy task's
-    frontier efficiency (R_front from the reference's samples, see `frontier`). Also reported:
+    frontier efficiency (R_front by importance sampling from both models' samples, see `frontier`). Also:
     reward, KL, win rate against the reference, and the KL-regularised objective R - beta * KL.
     """
     generator = torch.Generator().manual_seed(30_000 + seed)
-    prompts = world.sequences(settings.eval_prompts, settings.prompt_length)
+    prompts = world.sequences(settings.eval_prompts, settings.prompt_length, World.HELDOUT_PROMPTS)
     repeated = prompts.repeat_interleave(settings.samples_per_prompt, dim=0)
     policy.eval()
     reference.eval()
     ref_completions = sample(reference, repeated, settings.completion_length, generator)
-    ref_rewards = reward(ref_completions).view(settings.eval_prompts, settings.samples_per_prompt)
     completions = sample(policy, repeated, settings.completion_length, generator)
-    rewards = reward(completions)
-    log_ratio = completion_logps(policy, repeated, completions) - completion_logps(reference, repeated, completions)
+    shape = (settings.eval_prompts, settings.samples_per_prompt)
+    ref_rewards, rewards = reward(ref_completions).view(shape), reward(completions).view(shape)
+    # log pi_ref and log pi of both sets of samples: the policy's KL, and the frontier's proposal.
+    ref_on_ref = completion_logps(reference, repeated, ref_completions).view(shape)
+    policy_on_ref = completion_logps(policy, repeated, ref_completions).view(shape)
+    ref_on_policy = completion_logps(reference, repeated, completions).view(shape)
+    policy_on_policy = completion_logps(policy, repeated, completions).view(shape)
     r_ref = ref_rewards.mean().item()
     r_pol = rewards.mean().item()
-    kl = max(log_ratio.mean().item(), 0.0)
-    r_front = frontier(ref_rewards, kl)
+    kl = max((policy_on_policy - ref_on_policy).mean().item(), 0.0)
+    both_ref = torch.cat([ref_on_ref, ref_on_policy], dim=1)
+    both_policy = torch.cat([policy_on_ref, policy_on_policy], dim=1)
+    mixture = torch.logaddexp(both_ref, both_policy) - math.log(2)
+    r_front = frontier(torch.cat([ref_rewards, rewards], dim=1), both_ref, mixture, kl)
     efficiency = (r_pol - r_ref) / (r_front - r_ref) if r_front - r_ref > 1e-6 else 0.0
-    win = (rewards.view(settings.eval_prompts, -1) > ref_rewards).float().mean().item()
+    win = (rewards > ref_rewards).float().mean().item()
     return {"efficiency": efficiency, "reward": r_pol, "reward_gain": r_pol - r_ref, "kl": kl, "frontier_reward": r_front,
             "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win}
