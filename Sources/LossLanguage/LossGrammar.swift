@@ -1,0 +1,90 @@
+/// The compact loss language as a grammar (DESIGN.md §3), derived from the parser's own tables:
+/// its inputs, functions with their arities, and operators with Python's precedence. A sentence is
+/// at most `maxBindings` bindings `t1 = expr; t2 = ...;` and one expression, nested at most `maxDepth`
+/// parentheses or calls deep, with at most `maxTerms` terms per sum or product, so that a model
+/// decoding under it cannot ramble. What a grammar cannot see (a scalar return, a wrong argument
+/// kind) is still caught by validation. `cat` appears only straight inside a reduction, `fill`
+/// not at all: they make 2N or kN values, which nothing else takes.
+public enum LossGrammar {
+    public struct Limits: Sendable, Hashable {
+        public var maxDepth = 4
+        public var maxTerms = 6
+        public var maxBindings = 3
+
+        public init(maxDepth: Int = 4, maxTerms: Int = 6, maxBindings: Int = 3) {
+            (self.maxDepth, self.maxTerms, self.maxBindings) = (maxDepth, maxTerms, maxBindings)
+        }
+    }
+
+    /// The inputs the grammar offers (the short names; the parser also reads the PyTorch ones).
+    public static let inputs = LossInput.allCases.map(\.rawValue)
+    /// The functions, by arity, as the compact form's parser knows them.
+    public static var functions: [Int: [String]] {
+        Dictionary(grouping: Lowering.compactFunctions.keys.sorted(), by: { Lowering.compactFunctions[$0] ?? 1 })
+    }
+
+    /// The grammar of the code alone; its root rule is `root`.
+    public static func grammar(_ limits: Limits = Limits()) -> Grammar {
+        var grammar = Grammar(root: "loss")
+        define(into: &grammar, limits)
+        grammar.define("loss", .rule("loss-code"))
+        return grammar
+    }
+
+    /// Adds the code's rules to `grammar`; the code itself is the rule `loss-code`. Bindings are
+    /// `t1`, `t2`, ... in order, and an expression may name only the bindings before it, so that
+    /// every sentence parses: the expression rules come in one copy per number of bindings in scope.
+    public static func define(into grammar: inout Grammar, _ limits: Limits = Limits()) {
+        let space = Grammar.Node.optional(.text(" "))
+        var code: [Grammar.Node] = []
+        for count in 0...limits.maxBindings {
+            var items: [Grammar.Node] = []
+            for k in 0..<count {
+                items += [.text("t\(k + 1)"), space, .text("="), space, .rule("loss-e0-v\(k)"), space, .text(";"), space]
+            }
+            code.append(.sequence(items + [.rule("loss-e0-v\(count)")]))
+        }
+        grammar.define("loss-code", .choice(code))
+        let digits = Grammar.Node.characters(["0"..."9"])
+        grammar.define("loss-number", .sequence([
+            .repeated(digits, min: 1, max: 8),
+            .optional(.sequence([.text("."), .repeated(digits, min: 1, max: 20)])),
+            .optional(.sequence([.characters(["e"..."e", "E"..."E"]), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
+        ]))
+        grammar.define("loss-compare", .choice(["<=", ">=", "==", "!=", "<", ">"].map(Grammar.Node.text)))
+        grammar.define("loss-add", .choice([.text("+"), .text("-")]))
+        grammar.define("loss-mul", .choice([.text("*"), .text("/")]))
+        for scope in 0...limits.maxBindings {
+            let names = inputs + ["beta"] + (0..<scope).map { "t\($0 + 1)" }
+            grammar.define("loss-name-v\(scope)", .choice(names.map(Grammar.Node.text)))
+            for depth in 0...limits.maxDepth {
+                defineLevel(into: &grammar, depth: depth, scope: scope, limits: limits)
+            }
+        }
+    }
+
+    private static func defineLevel(into grammar: inout Grammar, depth: Int, scope: Int, limits: Limits) {
+        let space = Grammar.Node.optional(.text(" "))
+        func rule(_ kind: String, _ level: Int = depth) -> Grammar.Node { .rule("loss-\(kind)\(level)-v\(scope)") }
+        func name(_ kind: String) -> String { "loss-\(kind)\(depth)-v\(scope)" }
+        grammar.define(name("e"), .sequence([rule("sum"), .optional(.sequence([space, .rule("loss-compare"), space, rule("sum")]))]))
+        grammar.define(name("sum"), .sequence([rule("product"), .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: limits.maxTerms - 1)]))
+        grammar.define(name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: limits.maxTerms - 1)]))
+        grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), rule("power")]))
+        grammar.define(name("power"), .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), rule("atom")]))]))
+        var atoms: [Grammar.Node] = [.rule("loss-number"), .rule("loss-name-v\(scope)")]
+        if depth < limits.maxDepth {
+            let inner = rule("e", depth + 1)
+            atoms.append(.sequence([.text("("), space, inner, space, .text(")")]))
+            for (arity, names) in functions.sorted(by: { $0.key < $1.key }) {
+                let callable = names.filter { !["fill", "cat"].contains($0) }
+                let arguments = arity == 0 ? [] : [inner] + Array(repeating: [Grammar.Node.text(","), space, inner], count: arity - 1).flatMap { $0 }
+                atoms.append(.sequence([.choice(callable.map(Grammar.Node.text)), .text("(")] + arguments + [.text(")")]))
+            }
+            // cat (2N values) only straight inside a reduction, where it makes sense; fill not at all.
+            let reductions = Reduction.allCases.map { Grammar.Node.text($0.rawValue) }
+            atoms.append(.sequence([.choice(reductions), .text("(cat("), inner, .text(","), space, inner, .text("))")]))
+        }
+        grammar.define(name("atom"), .choice(atoms))
+    }
+}
