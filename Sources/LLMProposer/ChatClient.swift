@@ -34,22 +34,28 @@ public final class ChatClient: Sendable {
         apiKey = config.apiKeyEnv.isEmpty ? nil : environment[config.apiKeyEnv]
     }
 
-    /// The request body: model, messages, sampling settings and the response format.
+    /// The request body: model, messages, sampling settings and the response format or grammar.
     func body(_ messages: [ChatMessage]) throws -> Data {
         var object: [String: Any] = [
             "model": config.model, "temperature": config.temperature, "max_tokens": config.maxTokens,
             "messages": messages.map { ["role": $0.role, "content": $0.content] },
         ]
-        switch config.responseFormat {
-        case .jsonObject: object["response_format"] = ["type": "json_object"]
-        case .jsonSchema:
+        if config.topP < 1 { object["top_p"] = config.topP }
+        switch (config.constrained, config.responseFormat) {
+        case (.gbnf, _):
+            object["grammar"] = ReplyGrammar.gbnf(thoughtMaxChars: config.thoughtMaxChars)
+        case (.jsonSchema, _):
+            object["response_format"] = ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true,
+                                                                                 "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars)]]
+        case (.none, .jsonObject): object["response_format"] = ["type": "json_object"]
+        case (.none, .jsonSchema):
             var thought: [String: Any] = ["type": "string"]
             if config.thoughtMaxChars > 0 { thought["maxLength"] = config.thoughtMaxChars }
             object["response_format"] = ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true, "schema": [
                 "type": "object", "additionalProperties": false, "required": ["thought", "name", "code"],
                 "properties": ["thought": thought, "name": ["type": "string"], "code": ["type": "string"]],
             ]]]
-        case .none: break
+        case (.none, .none): break
         }
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     }

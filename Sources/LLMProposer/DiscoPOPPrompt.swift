@@ -1,4 +1,5 @@
 import Foundation
+import LossLanguage
 
 /// The conversation of the DiscoPOP protocol (DESIGN.md §6): the system prompt, the first user
 /// message with the island's examples, and the feedback after each proposal.
@@ -39,6 +40,39 @@ public enum DiscoPOPPrompt {
         function as constants.
         """
 
+    /// The system prompt when replies are constrained to the compact form (``ProposerConfig/Constraint``):
+    /// the same protocol, the code in the loss language whose names the grammar allows.
+    public static var compactSystem: String {
+        let functions = LossGrammar.functions.sorted { $0.key < $1.key }.map { arity, names in
+            names.filter { !["fill", "cat", "arange", "size"].contains($0) }.map { "\($0)(" + Array(repeating: "x", count: arity).joined(separator: ", ") + ")" }
+        }.flatMap { $0 }
+        return """
+            You are a machine learning researcher who is testing out different RLHF loss functions. When you \
+            respond, output a JSON object where the first key ("thought") is your thought process when designing \
+            the next function (one or two sentences), the second key ("name") is the name of your next function, \
+            and the last key ("code") is the function written in the loss language below.
+
+            The function is an offline preference-optimisation loss, like DPO: one loss per preference pair, \
+            which the trainer averages; lower is better for the policy. The loss language has the per-pair \
+            inputs pc and pr (the policy's log-probabilities of the chosen and rejected responses), rc and rr \
+            (the same under the frozen reference model), rho = (pc - rc) - (pr - rr), and beta, the strength of \
+            the pull towards the reference; numbers; + - * / ** and comparisons (< <= > >= == !=, which give 0 \
+            or 1); and the functions \(functions.joined(separator: ", ")). An expression may be preceded by up to \
+            three bindings "t1 = ...; t2 = ...;" that later parts can use. DPO is -logsigmoid(beta * rho), IPO is \
+            (rho - 1 / (2 * beta)) ** 2, SLiC is relu(1 - beta * rho).
+
+            Here is an example reply (a made-up loss: write your own, do not copy it):
+            {"thought": "Add a small squared penalty on the margin to the logistic loss to keep the policy near the reference.", \
+            "name": "logistic_with_penalty", "code": "t1 = beta * rho; -logsigmoid(t1) + 0.01 * rho ** 2"}
+
+            You will be given the losses tried so far with their fitness (higher is better: the frontier \
+            efficiency of a policy trained with the loss, at most 1). Propose a new loss that scores higher \
+            and differs from every loss in the list: a loss already tried teaches nothing. \
+            You are deeply familiar with binary classification losses from the literature. Be creative and \
+            reference prior literature when possible.
+            """
+    }
+
     /// The first user message: the examples as a JSON list of `{"code", "fitness"}`.
     public static func examples(_ examples: [(code: String, fitness: Double)]) -> String {
         let list = examples.map { ["code": $0.code, "fitness": ($0.fitness * 10_000).rounded() / 10_000] as [String: Any] }
@@ -52,6 +86,12 @@ public enum DiscoPOPPrompt {
         "torch.tanh", "torch.sigmoid", "torch.exp", "torch.log", "torch.sqrt", "torch.abs", "F.relu", "F.softplus",
         "torch.clamp", "torch.where", "torch.minimum or torch.maximum", "a squared term", "a margin constant",
         "a sum of two different losses", "a temperature that divides the logits",
+    ]
+
+    /// The same ideas in the compact form's names.
+    public static let compactIdeas = [
+        "tanh", "sigmoid", "exp", "log", "sqrt", "abs", "relu", "softplus", "log1p", "where", "min or max",
+        "a squared term", "a margin constant", "a sum of two different losses", "a temperature that divides rho",
     ]
 
     /// The idea appended to a request's last message.

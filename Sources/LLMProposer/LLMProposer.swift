@@ -58,8 +58,10 @@ public struct LLMProposer: Sendable {
         var lastError = ProposerError.notJSON
         for _ in 0...config.resamples {
             guard !budgetSpent(tokens: spent + tally.promptTokens + tally.completionTokens) else { return .failure(.budgetSpent) }
-            var request = conversation.request(system: DiscoPOPPrompt.system, examples: examples, budget: config.contextTokens, reply: config.maxTokens)
-            if config.hints, let last = request.indices.last, let idea = DiscoPOPPrompt.ideas.randomElement() {
+            let system = config.constrained == .none ? DiscoPOPPrompt.system : DiscoPOPPrompt.compactSystem
+            var request = conversation.request(system: system, examples: examples, budget: config.contextTokens, reply: config.maxTokens)
+            let ideas = config.constrained == .none ? DiscoPOPPrompt.ideas : DiscoPOPPrompt.compactIdeas
+            if config.hints, let last = request.indices.last, let idea = ideas.randomElement() {
                 request[last].content += " " + DiscoPOPPrompt.hint(idea)
             }
             tally.requests += 1
@@ -77,7 +79,7 @@ public struct LLMProposer: Sendable {
                 }
                 let graph: LossGraph
                 do throws(LossError) {
-                    graph = try LossParser.parse(parsed.code).graph
+                    graph = try LossParser.parse(parsed.code, form: config.constrained == .none ? nil : .compact).graph
                     try LossValidator.validate(graph)
                 } catch {
                     throw ProposerError.invalidLoss(error.description, kind: error.kind)

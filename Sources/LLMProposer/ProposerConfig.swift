@@ -7,6 +7,11 @@ import Configuration
 public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     /// How replies are constrained: a JSON schema (servers that support it), any JSON object, or free text.
     public enum ResponseFormat: String, Sendable, CaseIterable { case jsonSchema = "json_schema", jsonObject = "json_object", none }
+    /// How the reply's code is constrained while it is decoded: a GBNF grammar of the whole reply with
+    /// its code in the compact loss language (llama.cpp's `grammar`), a JSON schema whose code has a
+    /// pattern of the language's tokens (OpenAI structured outputs, vLLM, llama.cpp), or not at all
+    /// (the PyTorch-form prompt, and `response_format`). Constrained requests ask for the compact form.
+    public enum Constraint: String, Sendable, CaseIterable { case gbnf, jsonSchema = "json_schema", none }
 
     public var file = "(built in)"
     /// e.g. `http://127.0.0.1:8080/v1` (llama.cpp), `https://api.openai.com/v1`.
@@ -22,6 +27,9 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     /// Conversations (proposals) in flight at once: the island's children per generation.
     public var inFlight = 2
     public var responseFormat = ResponseFormat.jsonObject
+    public var constrained = Constraint.none
+    /// Nucleus sampling (1: off), sent when below 1.
+    public var topP = 1.0
     /// With `json_schema`: the longest "thought" the schema allows (0: any). Servers that compile the
     /// schema to a grammar (llama.cpp) then cannot ramble past `max_tokens`.
     public var thoughtMaxChars = 0
@@ -74,6 +82,9 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
         c.inFlight = try s.int("in_flight", default: c.inFlight, in: 1...256)
         let format = try s.string("response_format", default: c.responseFormat.rawValue, oneOf: ResponseFormat.allCases.map(\.rawValue))
         c.responseFormat = ResponseFormat(rawValue: format) ?? c.responseFormat
+        let constraint = try s.string("constrained", default: c.constrained.rawValue, oneOf: Constraint.allCases.map(\.rawValue))
+        c.constrained = Constraint(rawValue: constraint) ?? c.constrained
+        c.topP = try s.double("top_p", default: c.topP, in: 0.01...1)
         c.thoughtMaxChars = try s.int("thought_max_chars", default: c.thoughtMaxChars, in: 0...1_000_000)
         c.contextTokens = try s.int("context_tokens", default: c.contextTokens, in: 256...10_000_000)
         c.examples = try s.int("examples", default: c.examples, in: 1...1_000)

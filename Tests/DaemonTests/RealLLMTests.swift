@@ -3,6 +3,8 @@ import Foundation
 import FoundationNetworking
 #endif
 import GRDB
+import LLMProposer
+import LossLanguage
 import Synchronization
 import Testing
 
@@ -101,6 +103,42 @@ struct RealLLMTests {
             }
         }
         print("LLM proposals valid: \(valid) (evaluated: \(evaluated)), invalid replies answered with their error: \(invalid)")
+    }
+
+    /// Constrained decoding against the real model: every reply generated under the GBNF grammar
+    /// (llama.cpp's `grammar` field) is the reply object with compact code that parses.
+    @Test func everyReplyUnderTheGrammarParses() throws {
+        let (serverPath, model) = try #require(RealLLM.paths)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-grammar-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let port = try ClusterHarness.freePorts(1)[0]
+        let server = try startServer(serverPath, model: model, port: port, log: directory.appendingPathComponent("llama-server.log"))
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        var config = ProposerConfig()
+        (config.baseURL, config.model, config.temperature, config.maxTokens) = ("http://127.0.0.1:\(port)/v1", "gemma-3-270m", 1.3, 300)
+        (config.constrained, config.thoughtMaxChars, config.timeoutSeconds, config.resamples, config.hints) = (.gbnf, 120, 300, 0, true)
+        let proposer = LLMProposer(config: config)
+        let examples = DiscoPOPPrompt.examples([(code: "-logsigmoid(beta * rho)", fitness: 0.91), (code: "relu(1 - beta * rho)", fitness: 0.89)])
+        var parsed = 0
+        for attempt in 0..<3 {
+            var conversation = Conversation()
+            var tally = ProposalTally()
+            switch proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally) {
+            case let .success(proposal):
+                parsed += 1
+                print("grammar reply \(attempt): \(proposal.reply.name): \(proposal.graph.canonicalForm)")
+            case let .failure(error):
+                // Only what a grammar cannot see may fail: a loss that validation refuses.
+                let reply = tally.rejected.first?.reply ?? ""
+                print("grammar reply \(attempt) refused: \(error) — \(reply.prefix(300))")
+                guard case let .invalidLoss(_, kind) = error, kind == "shape" || kind == "numerical" else {
+                    Issue.record("a reply under the grammar failed with \(error): \(reply)")
+                    continue
+                }
+            }
+        }
+        #expect(parsed >= 1, "no reply under the grammar was a valid loss")
     }
 
     /// Whether the server's /health answers ok within 2 s (a server still loading may accept the

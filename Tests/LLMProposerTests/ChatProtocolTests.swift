@@ -62,6 +62,47 @@ import Testing
         #expect(((schema["properties"] as? [String: Any])?["thought"] as? [String: Any])?["maxLength"] as? Int == 200)
     }
 
+    @Test func aGBNFConstrainedRequestSendsTheGrammarAndTheCompactPromptAndReadsCompactCode() throws {
+        let compact = #"{"thought": "a hinge", "name": "hinge2", "code": "t1 = beta * rho; relu(1 - t1) ** 2"}"#
+        let server = try ScriptedServer([["content": compact]])
+        let proposer = LLMProposer(config: config(server) { $0.constrained = .gbnf; $0.thoughtMaxChars = 150; $0.hints = true })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        let proposal = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        #expect(proposal.graph.canonicalForm == "relu(1 - beta * rho) ** 2")
+        let body = try #require(server.requests().first?.body)
+        let grammar = try #require(body["grammar"] as? String)
+        #expect(grammar == ReplyGrammar.gbnf(thoughtMaxChars: 150))
+        #expect(grammar.contains("root ::= \"{\"") && grammar.contains("loss-code ::= ") && grammar.contains("\"logsigmoid\""))
+        #expect(body["response_format"] == nil)
+        let messages = server.messages(0)
+        #expect(messages[0].content == DiscoPOPPrompt.compactSystem)
+        #expect(!messages[0].content.contains("torch."))
+        #expect(DiscoPOPPrompt.compactIdeas.contains { messages[1].content.hasSuffix("Use \($0) in it.") })
+        // The reply grammar admits this reply, and the PyTorch form is not a sentence of it.
+        let replyGrammar = ReplyGrammar.grammar(thoughtMaxChars: 150)
+        let accepted = replyGrammar.matches(compact.replacingOccurrences(of: "\": \"", with: "\":\""))
+        #expect(accepted)
+        let python = try jsonString(Self.ipoPython)
+        let rejected = replyGrammar.matches(#"{"thought":"x","name":"ipo","code":"# + python.dropFirst())
+        #expect(!rejected)
+    }
+
+    @Test func aJSONSchemaConstraintGivesTheCodeAPatternOfTheLanguagesTokens() throws {
+        let server = try ScriptedServer([["content": Self.dpoReply]])
+        let proposer = LLMProposer(config: config(server) { $0.constrained = .jsonSchema })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        let format = try #require(server.requests().first?.body["response_format"] as? [String: Any])
+        let schema = try #require((format["json_schema"] as? [String: Any])?["schema"] as? [String: Any])
+        let code = try #require((schema["properties"] as? [String: Any])?["code"] as? [String: Any])
+        let pattern = try #require(code["pattern"] as? String)
+        let regex = try Regex(pattern)
+        for canonical in StandardLosses.all.map(\.graph.canonicalForm) { #expect(canonical.wholeMatch(of: regex) != nil, "\(canonical)") }
+        #expect("torch.exp(rho)".wholeMatch(of: regex) == nil && "logits * beta".wholeMatch(of: regex) == nil)
+    }
+
     @Test func unusableRepliesGoBackWithTheirExactErrorAndAreResampled() throws {
         let invalidCode = #"{"thought": "save it", "name": "bad", "code": "torch.save(rho)"}"#
         let fenced = "Sure! Here is my proposal:\n```json\n{\"thought\": \"IPO\", \"name\": \"ipo_like\", \"code\": \(try jsonString(Self.ipoPython))}\n```\nI hope it works."

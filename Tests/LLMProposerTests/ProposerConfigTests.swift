@@ -17,6 +17,8 @@ import Testing
         ("base_url = \"127.0.0.1:8080\"", "base_url"),
         ("temperatur = 0.7", "temperatur"),
         ("response_format = \"yaml\"", "response_format"),
+        ("constrained = \"regex\"", "constrained"),
+        ("top_p = 0", "top_p"),
         ("in_flight = 0", "in_flight"),
         ("api_key = \"sk-123\"", "api_key"),
     ])
