@@ -103,6 +103,12 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             "budget": ["tokens": llm.config.budgetTokens, "cost": llm.config.budgetCost, "spent": spent],
             "proposals": outcomes,
             "failures": failures,
+            // Archive-directed prompts: explore requests, proposals that landed in the target cell,
+            // and valid proposals whose shape fell in an empty cell, by kind of request.
+            "directed": ["explore_requests": counters["llm.explore.requests", default: 0],
+                         "on_target": counters["llm.explore.on_target", default: 0],
+                         "new_cell_explore": counters["llm.new_cell.explore", default: 0],
+                         "new_cell_exploit": counters["llm.new_cell.exploit", default: 0]],
         ]
     }
 

@@ -1,15 +1,20 @@
 import Foundation
 import LLMProposer
+import LossDescriptors
 import LossLanguage
 import Synchronization
 
 extension IslandEngine {
     /// One generation of the `llm` proposer: `in_flight` conversations side by side, each first told
     /// how its last proposal did (`Fitness: X.`, or why it failed), then asked for the next loss.
-    /// The examples are the archive's best elites at this moment, migrants included.
+    /// The examples are the archive's best elites at this moment, migrants included, each with its
+    /// shape in words. A share `explore` of the slots (by generation and slot) also asks for the
+    /// shape of an empty cell next to the filled ones (archive-directed prompts).
     func proposeFromLLM(_ llm: LLMProposer, generation: Int, _ report: inout GenerationReport) throws {
         let spent = try tokensSpent()
-        let examples = DiscoPOPPrompt.examples(try exampleLosses(count: llm.config.examples))
+        let chosen = try exampleLosses(count: llm.config.examples)
+        let examples = DiscoPOPPrompt.examples(chosen.map { ($0.code, $0.fitness) }, shapes: chosen.map(\.descriptors.words))
+        let targets = archive.frontierTargets
         let tallies = Mutex(report)
         let firstError = Mutex<(any Error)?>(nil)
         let finished = DispatchGroup()
@@ -19,7 +24,9 @@ extension IslandEngine {
                 defer { finished.leave() }
                 do {
                     var local = GenerationReport(generation: generation)
-                    try converse(llm, slot: slot, examples: examples, spent: spent, generation: generation, &local)
+                    let target = Self.explores(llm.config.explore, generation: generation, slot: slot) && !targets.isEmpty
+                        ? targets[(generation * 7 + slot * 13) % targets.count] : nil
+                    try converse(llm, slot: slot, examples: examples, target: target, spent: spent, generation: generation, &local)
                     tallies.withLock { $0.proposed += local.proposed; $0.invalid += local.invalid; $0.duplicates += local.duplicates }
                 } catch {
                     firstError.withLock { if $0 == nil { $0 = error } }
@@ -32,15 +39,17 @@ extension IslandEngine {
     }
 
     /// One slot's exchange: feedback on its last proposal, then a new proposal (with re-samples).
-    private func converse(_ llm: LLMProposer, slot: Int, examples: String, spent: Int, generation: Int,
-                          _ report: inout GenerationReport) throws {
+    private func converse(_ llm: LLMProposer, slot: Int, examples: String, target: (cell: Int, descriptors: Descriptors)?,
+                          spent: Int, generation: Int, _ report: inout GenerationReport) throws {
         let (stored, awaiting) = try store.conversation(slot: slot)
         var newTurns: [ChatMessage] = []
         if let awaiting, let feedback = try feedback(on: awaiting) { newTurns.append(.user(feedback)) }
         var conversation = Conversation(turns: llm.config.historyTurns(stored.turns + newTurns))
         let before = conversation.turns.count
         var tally = ProposalTally()
-        let outcome = llm.propose(&conversation, examples: examples, spent: spent, tally: &tally)
+        tally.explore = target != nil
+        let outcome = llm.propose(&conversation, examples: examples, spent: spent,
+                                  directive: target.map { DiscoPOPPrompt.explore($0.descriptors.words) }, tally: &tally)
         if case .failure(.cancelled) = outcome { throw IslandError.interrupted }  // shutting down: the slot resumes at restart
         var record: CandidateRecord?
         if case let .success(proposal) = outcome {
@@ -50,6 +59,12 @@ extension IslandEngine {
             candidate.canonical = proposal.graph.canonicalForm
             candidate.fingerprint = proposal.graph.fingerprint.hex
             record = candidate
+            // Novelty, at once: does the proposal's shape fall in an empty cell, and in the target?
+            if let shape = try? Descriptors(of: proposal.graph) {
+                let cell = archive.bins.cell(of: shape)
+                tally.newCell = archive.elites[cell] == nil
+                tally.onTarget = target.map { $0.cell == cell }
+            }
             report.proposed += 1
         }
         let rejected = tally.rejected.enumerated().map { index, attempt -> CandidateRecord in
@@ -78,13 +93,20 @@ extension IslandEngine {
         }
     }
 
-    /// The archive's best elites as (compact code, fitness), fittest first.
-    func exampleLosses(count: Int) throws -> [(code: String, fitness: Double)] {
+    /// The archive's best elites as (compact code, fitness, descriptors), fittest first.
+    func exampleLosses(count: Int) throws -> [(code: String, fitness: Double, descriptors: Descriptors)] {
         let elites = archive.elites.values.map { (elite: $0, rank: rankingKey(of: $0.candidate, search: $0.fitness)) }
             .sorted { ($0.rank, -$0.elite.candidate) > ($1.rank, -$1.elite.candidate) }.prefix(count)
         return try elites.compactMap { entry in
-            try store.candidate(entry.elite.candidate)?.canonical.map { ($0, entry.rank.fitness) }
+            try store.candidate(entry.elite.candidate)?.canonical.map { ($0, entry.rank.fitness, entry.elite.descriptors) }
         }
+    }
+
+    /// Whether a slot's request explores: a share `explore` of (generation, slot) pairs, spread evenly.
+    static func explores(_ share: Double, generation: Int, slot: Int) -> Bool {
+        guard share > 0 else { return false }
+        let position = Double((generation * 5 + slot * 3) % 20) / 20
+        return position < share
     }
 
     /// Tokens this island's LLM proposer has used so far.

@@ -73,12 +73,22 @@ public enum DiscoPOPPrompt {
             """
     }
 
-    /// The first user message: the examples as a JSON list of `{"code", "fitness"}`.
-    public static func examples(_ examples: [(code: String, fitness: Double)]) -> String {
-        let list = examples.map { ["code": $0.code, "fitness": ($0.fitness * 10_000).rounded() / 10_000] as [String: Any] }
+    /// The first user message: the examples as a JSON list of `{"code", "fitness"}`, each with its
+    /// `"shape"` in words when `shapes` are given (archive-directed prompts).
+    public static func examples(_ examples: [(code: String, fitness: Double)], shapes: [String]? = nil) -> String {
+        let list = examples.enumerated().map { index, example in
+            var entry: [String: Any] = ["code": example.code, "fitness": (example.fitness * 10_000).rounded() / 10_000]
+            if let shapes, index < shapes.count { entry["shape"] = shapes[index] }
+            return entry
+        }
         let json = (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         return "Here are some results we've obtained:\n\(json)\n\nPlease generate the next one."
+    }
+
+    /// The end of an explore request: the shape of an empty archive cell, in words.
+    public static func explore(_ shape: String) -> String {
+        "This time, aim for a shape that no loss above has: \(shape). It may score lower; a new shape is worth it."
     }
 
     /// Ideas that end a request when `hints` is on: parts of the loss language to build with.

@@ -11,6 +11,11 @@ public struct ProposalTally: Sendable, Hashable {
     public var failures: [String] = []
     /// The replies that were not a valid loss, with the error each was answered with.
     public var rejected: [(reply: String, error: String)] = []
+    /// Whether the request was an explore request (it asked for an empty cell's shape).
+    public var explore = false
+    /// Whether the valid proposal's shape falls in a cell the archive did not fill, and in the target cell.
+    public var newCell: Bool?
+    public var onTarget: Bool?
 
     public init() {}
 
@@ -52,8 +57,10 @@ public struct LLMProposer: Sendable {
     public func cost(tokens: Int) -> Double { Double(tokens) / 1_000 * config.pricePer1kTokens }
 
     /// Asks for one loss, extending `conversation` with every exchange (each unusable reply followed
-    /// by its error). `spent` is the tokens spent before this call (for the budget).
-    public func propose(_ conversation: inout Conversation, examples: String, spent: Int,
+    /// by its error). `spent` is the tokens spent before this call (for the budget). `directive`
+    /// ends every request of this proposal (an explore request's target shape); like a hint, it is
+    /// sent, not kept in the conversation.
+    public func propose(_ conversation: inout Conversation, examples: String, spent: Int, directive: String? = nil,
                         tally: inout ProposalTally) -> Result<LLMProposal, ProposerError> {
         var lastError = ProposerError.notJSON
         for _ in 0...config.resamples {
@@ -61,7 +68,9 @@ public struct LLMProposer: Sendable {
             let system = config.constrained == .none ? DiscoPOPPrompt.system : DiscoPOPPrompt.compactSystem
             var request = conversation.request(system: system, examples: examples, budget: config.contextTokens, reply: config.maxTokens)
             let ideas = config.constrained == .none ? DiscoPOPPrompt.ideas : DiscoPOPPrompt.compactIdeas
-            if config.hints, let last = request.indices.last, let idea = ideas.randomElement() {
+            if let directive, let last = request.indices.last {
+                request[last].content += " " + directive
+            } else if config.hints, let last = request.indices.last, let idea = ideas.randomElement() {
                 request[last].content += " " + DiscoPOPPrompt.hint(idea)
             }
             tally.requests += 1

@@ -28,6 +28,9 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     public var inFlight = 2
     public var responseFormat = ResponseFormat.jsonObject
     public var constrained = Constraint.none
+    /// The share of requests that ask for an empty archive cell's shape (explore) instead of only
+    /// for a fitter loss (exploit); 0: never.
+    public var explore = 0.0
     /// Nucleus sampling (1: off), sent when below 1.
     public var topP = 1.0
     /// With `json_schema`: the longest "thought" the schema allows (0: any). Servers that compile the
@@ -85,6 +88,7 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
         let constraint = try s.string("constrained", default: c.constrained.rawValue, oneOf: Constraint.allCases.map(\.rawValue))
         c.constrained = Constraint(rawValue: constraint) ?? c.constrained
         c.topP = try s.double("top_p", default: c.topP, in: 0.01...1)
+        c.explore = try s.double("explore", default: c.explore, in: 0...1)
         c.thoughtMaxChars = try s.int("thought_max_chars", default: c.thoughtMaxChars, in: 0...1_000_000)
         c.contextTokens = try s.int("context_tokens", default: c.contextTokens, in: 256...10_000_000)
         c.examples = try s.int("examples", default: c.examples, in: 1...1_000)

@@ -76,6 +76,43 @@ struct LLMIslandProcessTests {
         #expect(!harness.log.contains("Fatal error"))
     }
 
+    @Test func exploreRequestsNameAnEmptyCellsShapeAndExamplesCarryTheirs() throws {
+        let steps: [[String: Any]] = [Self.good1, Self.good2].map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
+        let server = try ScriptedServer(steps)
+        let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)
+        try """
+            base_url = "\(server.baseURL)"
+            model = "scripted"
+            in_flight = 1
+            backoff_s = 0.01
+            budget_tokens = 240
+            explore = 1.0
+            """.write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
+        try harness.start()
+        let status = try harness.waitFor(seconds: 120) {
+            let proposer = $0["proposer"] as? [String: Any] ?? [:]
+            let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
+            return proposer["state"] as? String == "budget spent" && evaluations["inflight", default: 1] == 0
+        }
+        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        harness.process?.waitUntilExit()
+        #expect(server.requests().count == 2)
+        for index in 0..<2 {
+            let last = try #require(server.messages(index).last?.content)
+            let phrase = "This time, aim for a shape that no loss above has: "
+            #expect(last.contains(phrase), "\(last)")
+            // The target is said in the words of the descriptors: convexity, slope at 0, beta.
+            let target = String(last[try #require(last.range(of: phrase)).upperBound...])
+            #expect(["convex", "concave"].contains { target.contains($0) } && target.contains("rho = 0") && target.contains("beta"), "\(target)")
+        }
+        let list = try #require(server.messages(0)[1].content.split(separator: "\n").first { $0.hasPrefix("[") })
+        let examples = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
+        #expect(!examples.isEmpty && examples.allSatisfy { ($0["shape"] as? String)?.contains("rho = 0") == true }, "\(examples)")
+        let directed = try #require((status["proposer"] as? [String: Any])?["directed"] as? [String: Int])
+        #expect(directed["explore_requests"] == 2, "\(directed)")
+        #expect(directed["new_cell_explore", default: 0] + directed["new_cell_exploit", default: 0] <= 2)
+    }
+
     @Test func sigtermDuringASlowLLMReplyStopsTheIslandPromptly() throws {
         let server = try ScriptedServer([["delay": 60.0, "content": Self.good1]])
         let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)

@@ -47,4 +47,11 @@ struct DescriptorTableTests {
         #expect(abs(NormalQuantile.of(0.5)) < 1e-15)
         #expect(abs(NormalQuantile.of(0.001) + 3.090232306167813) < 1e-12)
     }
+
+    @Test func shapesInWordsForThePrompt() throws {
+        let dpo = try Descriptors(of: try LossParser.parse("-logsigmoid(beta*rho)").graph)
+        #expect(dpo.words == "convex, pushes rho up at rho = 0, its shape does not change with beta (a function of beta * rho)")
+        let lrml = Descriptors(convexity: 0.2395, grad0: 0.8905, betaSensitivity: 0.0714)
+        #expect(lrml.words == "neither convex nor concave, pushes rho down at rho = 0 (it must push up elsewhere), its shape changes a little with beta")
+    }
 }

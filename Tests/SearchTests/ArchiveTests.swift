@@ -82,4 +82,20 @@ struct ArchiveTests {
         #expect(curious.filter { $0 == 2 }.count > 1_700)
         #expect(Archive().select(3, strategy: .uniform, random: &random).isEmpty)
     }
+
+    @Test func frontierTargetsAreEmptyCellsNextToFilledOnes() {
+        var archive = Archive()
+        #expect(archive.frontierTargets.count == archive.bins.cellCount, "an empty archive: every cell")
+        let dpo = Descriptors(convexity: 1, grad0: -0.5678, betaSensitivity: 0)
+        _ = archive.insert(candidate: 1, fitness: 0.9, descriptors: dpo)
+        let targets = archive.frontierTargets
+        let home = archive.bins.coordinates(of: archive.bins.cell(of: dpo))
+        #expect(!targets.isEmpty && !targets.contains { $0.cell == archive.bins.cell(of: dpo) })
+        for target in targets {
+            let (c, g, s) = archive.bins.coordinates(of: target.cell)
+            #expect(abs(c - home.convexity) <= 1 && abs(g - home.grad0) <= 1 && abs(s - home.betaSensitivity) <= 1)
+            #expect(archive.bins.cell(of: target.descriptors) == target.cell, "a target's descriptors are its cell's centre")
+        }
+        #expect(targets.count == 2 * 3 * 2 - 1, "C and S at their edge bins, g0 inside")
+    }
 }
