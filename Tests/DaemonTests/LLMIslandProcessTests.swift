@@ -13,26 +13,26 @@ struct LLMIslandProcessTests {
     static let invalid = #"{"thought": "a scalar", "name": "scalar", "code": "def f(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):\n    return policy_chosen_logps.mean()"}"#
     static let repeated = #"{"thought": "plain DPO", "name": "dpo_again", "code": "-logsigmoid(beta * rho)"}"#
 
-    @Test func anIslandProposesWithTheLLMAnswersEveryReplyAndStopsAtItsBudget() throws {
-        let steps: [[String: Any]] = [Self.good1, "I would try a hinge loss.", Self.invalid, Self.good2, Self.repeated]
-            .map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
-        let server = try ScriptedServer(steps)
+    /// A real island proposing with the scripted server (in_flight 1, fast backoff, plus `settings`),
+    /// run until its token budget is spent and its evaluations are done; its last status.
+    static func runUntilBudgetSpent(_ server: ScriptedServer, _ settings: String) throws -> (DaemonHarness, [String: Any]) {
         let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)
-        try """
-            base_url = "\(server.baseURL)"
-            model = "scripted"
-            in_flight = 1
-            resamples = 2
-            backoff_s = 0.01
-            budget_tokens = 840
-            price_per_1k_tokens = 0.5
-            """.write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
+        try "base_url = \"\(server.baseURL)\"\nmodel = \"scripted\"\nin_flight = 1\nbackoff_s = 0.01\n\(settings)\n"
+            .write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
         try harness.start()
         let status = try harness.waitFor(seconds: 120) {
             let proposer = $0["proposer"] as? [String: Any] ?? [:]
             let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
             return proposer["state"] as? String == "budget spent" && evaluations["inflight", default: 1] == 0
         }
+        return (harness, status)
+    }
+
+    @Test func anIslandProposesWithTheLLMAnswersEveryReplyAndStopsAtItsBudget() throws {
+        let steps: [[String: Any]] = [Self.good1, "I would try a hinge loss.", Self.invalid, Self.good2, Self.repeated]
+            .map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
+        let server = try ScriptedServer(steps)
+        let (harness, status) = try Self.runUntilBudgetSpent(server, "resamples = 2\nbudget_tokens = 840\nprice_per_1k_tokens = 0.5")
         Thread.sleep(forTimeInterval: 1)
         let generation = try #require(try harness.waitFor { _ in true }["generation"] as? Int)
         #expect(generation == status["generation"] as? Int, "an island whose budget is spent counts no generations")
@@ -79,21 +79,7 @@ struct LLMIslandProcessTests {
     @Test func exploreRequestsNameAnEmptyCellsShapeAndExamplesCarryTheirs() throws {
         let steps: [[String: Any]] = [Self.good1, Self.good2].map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
         let server = try ScriptedServer(steps)
-        let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)
-        try """
-            base_url = "\(server.baseURL)"
-            model = "scripted"
-            in_flight = 1
-            backoff_s = 0.01
-            budget_tokens = 240
-            explore = 1.0
-            """.write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
-        try harness.start()
-        let status = try harness.waitFor(seconds: 120) {
-            let proposer = $0["proposer"] as? [String: Any] ?? [:]
-            let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
-            return proposer["state"] as? String == "budget spent" && evaluations["inflight", default: 1] == 0
-        }
+        let (harness, status) = try Self.runUntilBudgetSpent(server, "budget_tokens = 240\nexplore = 1.0")
         try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
         harness.process?.waitUntilExit()
         #expect(server.requests().count == 2)
