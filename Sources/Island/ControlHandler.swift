@@ -109,6 +109,7 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
                          "on_target": counters["llm.explore.on_target", default: 0],
                          "new_cell_explore": counters["llm.new_cell.explore", default: 0],
                          "new_cell_exploit": counters["llm.new_cell.exploit", default: 0]],
+            "near_duplicates": counters["llm.near_duplicates", default: 0],
         ]
     }
 

@@ -58,13 +58,19 @@ extension IslandEngine {
                                             proposer: "llm", status: .pending)
             candidate.canonical = proposal.graph.canonicalForm
             candidate.fingerprint = proposal.graph.fingerprint.hex
-            record = candidate
             // Novelty, at once: does the proposal's shape fall in an empty cell, and in the target?
             if let shape = try? Descriptors(of: proposal.graph) {
                 let cell = archive.bins.cell(of: shape)
                 tally.newCell = archive.elites[cell] == nil
                 tally.onTarget = target.map { $0.cell == cell }
+                if let near = try nearDuplicate(of: proposal.graph, shape: shape, tolerance: llm.config.nearDuplicate) {
+                    candidate.status = .duplicate
+                    candidate.duplicateOf = near.candidate
+                    candidate.error = near.note
+                    tally.nearDuplicate = true
+                }
             }
+            record = candidate
             report.proposed += 1
         }
         let rejected = tally.rejected.enumerated().map { index, attempt -> CandidateRecord in
@@ -87,6 +93,7 @@ extension IslandEngine {
         case .evaluated: return record.fitness.map(DiscoPOPPrompt.fitness)
         case .failed: return DiscoPOPPrompt.failed(record.error ?? "unknown")
         case .duplicate:
+            if let note = record.error { return note + "\nPlease generate the next one." }  // a near-duplicate
             return DiscoPOPPrompt.duplicate(fitness: try record.duplicateOf.flatMap { try store.candidate($0) }?.fitness)
         case .invalid: return DiscoPOPPrompt.invalid(record.error ?? "invalid")
         case .pending: return DiscoPOPPrompt.interrupted
@@ -100,6 +107,26 @@ extension IslandEngine {
         return try elites.compactMap { entry in
             try store.candidate(entry.elite.candidate)?.canonical.map { ($0, entry.rank.fitness, entry.elite.descriptors) }
         }
+    }
+
+    /// The archive elite a proposal nearly repeats, if any: descriptors within 0.05 on every axis
+    /// and a normalised slope profile within `tolerance` (a rescaling or a constant tweak).
+    func nearDuplicate(of graph: LossGraph, shape: Descriptors, tolerance: Double) throws -> (candidate: Int64, note: String)? {
+        // An exact repeat is the fingerprint's to report ("already tried").
+        guard tolerance > 0, try !store.hasFingerprint(graph.fingerprint.hex), let profile = try? SlopeProfile(of: graph) else { return nil }
+        let close = archive.elites.values.filter {
+            abs($0.descriptors.convexity - shape.convexity) <= 0.05 && abs($0.descriptors.grad0 - shape.grad0) <= 0.05
+                && abs($0.descriptors.betaSensitivity - shape.betaSensitivity) <= 0.05
+        }
+        for elite in close {
+            guard let record = try store.candidate(elite.candidate), let canonical = record.canonical,
+                  let other = try? LossParser.parse(canonical).graph, let otherProfile = try? SlopeProfile(of: other) else { continue }
+            let distance = profile.distance(to: otherProfile)
+            if distance <= tolerance {
+                return (elite.candidate, DiscoPOPPrompt.nearDuplicate(of: record.name, fitness: elite.fitness, distance: distance))
+            }
+        }
+        return nil
     }
 
     /// Whether a slot's request explores: a share `explore` of (generation, slot) pairs, spread evenly.

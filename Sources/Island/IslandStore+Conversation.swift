@@ -47,6 +47,7 @@ extension IslandStore {
             try Self.bump(db, "llm.tokens.completion", by: tally.completionTokens)
             for reason in tally.failures { try Self.bump(db, "llm.failed." + reason) }
             if tally.explore { try Self.bump(db, "llm.explore.requests") }
+            if tally.nearDuplicate { try Self.bump(db, "llm.near_duplicates") }
             if tally.onTarget == true { try Self.bump(db, "llm.explore.on_target") }
             if tally.newCell == true { try Self.bump(db, tally.explore ? "llm.new_cell.explore" : "llm.new_cell.exploit") }
             return stored

@@ -118,6 +118,14 @@ public final class IslandStore: Sendable {
         return row
     }
 
+    /// Whether a candidate with this fingerprint is pending or was trained (what makes a proposal a duplicate).
+    public func hasFingerprint(_ fingerprint: String) throws -> Bool {
+        try pool.read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated'))",
+                              arguments: [fingerprint]) ?? false
+        }
+    }
+
     public func candidate(_ id: Int64) throws -> CandidateRecord? {
         try pool.read { db in try CandidateRecord.fetchOne(db, key: id) }
     }

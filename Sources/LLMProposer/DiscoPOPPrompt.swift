@@ -122,6 +122,12 @@ public enum DiscoPOPPrompt {
         "This loss was already tried" + (fitness.map { String(format: " (fitness %.4f)", $0) } ?? "") + ".\nPlease generate the next one."
     }
 
+    /// Why a proposal was a near-duplicate of an elite: kept with the candidate, and its feedback.
+    public static func nearDuplicate(of name: String, fitness: Double, distance: Double) -> String {
+        "This loss is nearly identical to \(name) (fitness \(String(format: "%.4f", fitness))): its slope differs by " +
+            "\(String(format: "%.1f", distance * 100))% at most, which training does not see. Change its shape, not its constants."
+    }
+
     /// The feedback on a proposal whose evaluation was cut off (a restart) and is still running.
     public static let interrupted = "Its evaluation was interrupted and is still running.\nPlease generate the next one."
 

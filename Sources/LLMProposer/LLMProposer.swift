@@ -16,6 +16,8 @@ public struct ProposalTally: Sendable, Hashable {
     /// Whether the valid proposal's shape falls in a cell the archive did not fill, and in the target cell.
     public var newCell: Bool?
     public var onTarget: Bool?
+    /// Whether the valid proposal was a near-duplicate of an archive elite (answered without training).
+    public var nearDuplicate = false
 
     public init() {}
 

@@ -31,6 +31,10 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     /// The share of requests that ask for an empty archive cell's shape (explore) instead of only
     /// for a fitter loss (exploit); 0: never.
     public var explore = 0.0
+    /// A valid proposal whose normalised slope profile is within this distance of an archive elite's
+    /// (and whose descriptors are within 0.05 of it) is a near-duplicate: answered without training.
+    /// 0: only exact duplicates (the fingerprint) are caught.
+    public var nearDuplicate = 0.01
     /// Nucleus sampling (1: off), sent when below 1.
     public var topP = 1.0
     /// With `json_schema`: the longest "thought" the schema allows (0: any). Servers that compile the
@@ -89,6 +93,7 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
         c.constrained = Constraint(rawValue: constraint) ?? c.constrained
         c.topP = try s.double("top_p", default: c.topP, in: 0.01...1)
         c.explore = try s.double("explore", default: c.explore, in: 0...1)
+        c.nearDuplicate = try s.double("near_duplicate", default: c.nearDuplicate, in: 0...2)
         c.thoughtMaxChars = try s.int("thought_max_chars", default: c.thoughtMaxChars, in: 0...1_000_000)
         c.contextTokens = try s.int("context_tokens", default: c.contextTokens, in: 256...10_000_000)
         c.examples = try s.int("examples", default: c.examples, in: 1...1_000)

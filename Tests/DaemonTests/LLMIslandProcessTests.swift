@@ -33,9 +33,11 @@ struct LLMIslandProcessTests {
             .map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
         let server = try ScriptedServer(steps)
         let (harness, status) = try Self.runUntilBudgetSpent(server, "resamples = 2\nbudget_tokens = 840\nprice_per_1k_tokens = 0.5")
-        Thread.sleep(forTimeInterval: 1)
+        Thread.sleep(forTimeInterval: 1)  // the generation that spent the budget ends
+        let settled = try #require(try harness.waitFor { _ in true }["generation"] as? Int)
+        Thread.sleep(forTimeInterval: 1.5)
         let generation = try #require(try harness.waitFor { _ in true }["generation"] as? Int)
-        #expect(generation == status["generation"] as? Int, "an island whose budget is spent counts no generations")
+        #expect(generation == settled && generation >= status["generation"] as? Int ?? 0, "an island whose budget is spent counts no generations")
         try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
         harness.process?.waitUntilExit()
 
@@ -97,6 +99,23 @@ struct LLMIslandProcessTests {
         let directed = try #require((status["proposer"] as? [String: Any])?["directed"] as? [String: Int])
         #expect(directed["explore_requests"] == 2, "\(directed)")
         #expect(directed["new_cell_explore", default: 0] + directed["new_cell_exploit", default: 0] <= 2)
+    }
+
+    @Test func aRescaledEliteIsANearDuplicateAnsweredWithoutTraining() throws {
+        let rescaled = #"{"thought": "DPO, twice as strong", "name": "double_dpo", "code": "2 * -logsigmoid(beta * rho) + 0.1"}"#
+        let steps: [[String: Any]] = [rescaled, Self.good1].map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
+        let server = try ScriptedServer(steps)
+        let (harness, status) = try Self.runUntilBudgetSpent(server, "budget_tokens = 240")
+        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        harness.process?.waitUntilExit()
+        let feedback = try #require(server.messages(1).last?.content)
+        #expect(feedback.hasPrefix("This loss is nearly identical to dpo (fitness "), "\(feedback)")
+        #expect(feedback.contains("Change its shape, not its constants."))
+        #expect((status["proposer"] as? [String: Any])?["near_duplicates"] as? Int == 1)
+        let rows = try harness.rows().values.filter { ($0["proposer"] as String) == "llm" }
+        let double = try #require(rows.first { ($0["name"] as String) == "double_dpo" })
+        #expect((double["status"] as String) == "duplicate" && (double["fitness"] as Double?) == nil, "never trained")
+        #expect(rows.contains { ($0["name"] as String) == "margin_dpo" && ($0["status"] as String) != "duplicate" }, "a shifted margin is a new shape")
     }
 
     @Test func sigtermDuringASlowLLMReplyStopsTheIslandPromptly() throws {
