@@ -12,6 +12,20 @@ proposals=${DEMO_LLM_PROPOSALS:-10}
 seconds=${DEMO_LLM_SECONDS:-900}
 port=${DEMO_LLM_PORT:-8080}              # configs/proposers/local.toml points here
 config=configs/llm-cluster.toml
+# Variants for measurements: DEMO_LLM_CONSTRAINED (gbnf, json_schema, none), DEMO_LLM_TEMPERATURE and
+# DEMO_LLM_EXPLORE override configs/proposers/local.toml's keys in a copy; DEMO_LLM_FRESH=1 starts
+# from empty state directories (otherwise a second run resumes the first).
+if [ -n "${DEMO_LLM_CONSTRAINED:-}${DEMO_LLM_TEMPERATURE:-}${DEMO_LLM_EXPLORE:-}" ]; then
+    proposer_file=$(mktemp --suffix=.toml)
+    sed -e "s|^constrained = .*|constrained = \"${DEMO_LLM_CONSTRAINED:-gbnf}\"|" \
+        -e "s|^temperature = .*|temperature = ${DEMO_LLM_TEMPERATURE:-1.3}|" \
+        -e "s|^explore = .*|explore = ${DEMO_LLM_EXPLORE:-0.5}|" configs/proposers/local.toml >"$proposer_file"
+    variant_config=$(mktemp --suffix=.toml)
+    sed -e "s|^proposer = .*|proposer = \"$proposer_file\"|" "$config" >"$variant_config"
+    config=$variant_config
+    echo "proposer variant: constrained ${DEMO_LLM_CONSTRAINED:-gbnf}, temperature ${DEMO_LLM_TEMPERATURE:-1.3}, explore ${DEMO_LLM_EXPLORE:-0.5}"
+fi
+[ "${DEMO_LLM_FRESH:-0}" = 1 ] && rm -rf state-llm state-llm-mutation
 
 echo "== the local LLM (scripts/llm-setup.sh; the first run builds llama.cpp, several minutes)"
 mapfile -t paths < <(scripts/llm-setup.sh)

@@ -23,9 +23,17 @@ OWN = "(proposer = 'llm' OR proposer LIKE 'mutation:%')"
 def island_rows(path, first):
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     limit = f"LIMIT {int(first)}" if first else ""
-    rows = db.execute(f"SELECT id, name, status, fitness, stage, canonical FROM candidates WHERE {OWN} ORDER BY id {limit}").fetchall()
+    rows = db.execute(f"SELECT id, name, status, fitness, stage, canonical, convexity, grad0, beta_sensitivity "
+                      f"FROM candidates WHERE {OWN} ORDER BY id {limit}").fetchall()
     db.close()
     return rows
+
+
+def cell(c, g, s):
+    """The archive cell of a descriptor triple under the default bins (C 8 over [-1, 1], g0 8 over [-1, 1], S 5 over [0, 0.25])."""
+    def bin_of(value, lower, upper, count):
+        return min(count - 1, max(0, int((value - lower) / (upper - lower) * count)))
+    return (bin_of(c, -1, 1, 8), bin_of(g, -1, 1, 8), bin_of(s, 0, 0.25, 5))
 
 
 def summary(rows):
@@ -43,7 +51,11 @@ def line(label, rows):
     share = f"{valid / len(rows):.0%}" if rows else "-"
     text = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())) or "none"
     best_text = f"{best[3]:.4f} ({best[1]}: {best[5]})" if best else "none at stage 2"
-    return f"{label}: proposals {len(rows)} ({text}); valid {valid}/{len(rows)} = {share}; best stage-2 fitness {best_text}"
+    new = outcomes.get("evaluated", 0) + outcomes.get("failed", 0)
+    new_share = f"{new / len(rows):.0%}" if rows else "-"
+    cells = {cell(r[6], r[7], r[8]) for r in rows if r[2] == "evaluated" and r[6] is not None}
+    return (f"{label}: proposals {len(rows)} ({text}); valid {valid}/{len(rows)} = {share}; new and evaluated {new} = {new_share}; "
+            f"archive cells reached {len(cells)}; best stage-2 fitness {best_text}")
 
 
 def main():
