@@ -2,6 +2,7 @@ import Foundation
 import LLMProposer
 import LossDescriptors
 import LossLanguage
+import Search
 import Synchronization
 
 extension IslandEngine {
@@ -60,10 +61,11 @@ extension IslandEngine {
             candidate.fingerprint = proposal.graph.fingerprint.hex
             // Novelty, at once: does the proposal's shape fall in an empty cell, and in the target?
             if let shape = try? Descriptors(of: proposal.graph) {
-                let cell = archive.bins.cell(of: shape)
-                tally.newCell = archive.elites[cell] == nil
+                let snapshot = archive  // one consistent copy: evaluations finishing meanwhile change the archive
+                let cell = snapshot.bins.cell(of: shape)
+                tally.newCell = snapshot.elites[cell] == nil
                 tally.onTarget = target.map { $0.cell == cell }
-                if let near = try nearDuplicate(of: proposal.graph, shape: shape, tolerance: llm.config.nearDuplicate) {
+                if let near = try nearDuplicate(of: proposal.graph, shape: shape, among: snapshot, tolerance: llm.config.nearDuplicate) {
                     candidate.status = .duplicate
                     candidate.duplicateOf = near.candidate
                     candidate.error = near.note
@@ -111,7 +113,7 @@ extension IslandEngine {
 
     /// The archive elite a proposal nearly repeats, if any: descriptors within 0.05 on every axis
     /// and a normalised slope profile within `tolerance` (a rescaling or a constant tweak).
-    func nearDuplicate(of graph: LossGraph, shape: Descriptors, tolerance: Double) throws -> (candidate: Int64, note: String)? {
+    func nearDuplicate(of graph: LossGraph, shape: Descriptors, among archive: Archive, tolerance: Double) throws -> (candidate: Int64, note: String)? {
         // An exact repeat is the fingerprint's to report ("already tried").
         guard tolerance > 0, try !store.hasFingerprint(graph.fingerprint.hex), let profile = try? SlopeProfile(of: graph) else { return nil }
         let close = archive.elites.values.filter {

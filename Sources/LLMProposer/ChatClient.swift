@@ -41,20 +41,15 @@ public final class ChatClient: Sendable {
             "messages": messages.map { ["role": $0.role, "content": $0.content] },
         ]
         if config.topP < 1 { object["top_p"] = config.topP }
+        func schema(constrainCode: Bool) -> [String: Any] {
+            ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true,
+                                                    "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars, constrainCode: constrainCode)]]
+        }
         switch (config.constrained, config.responseFormat) {
-        case (.gbnf, _):
-            object["grammar"] = ReplyGrammar.gbnf(thoughtMaxChars: config.thoughtMaxChars)
-        case (.jsonSchema, _):
-            object["response_format"] = ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true,
-                                                                                 "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars)]]
+        case (.gbnf, _): object["grammar"] = ReplyGrammar.gbnf(thoughtMaxChars: config.thoughtMaxChars)
+        case (.jsonSchema, _): object["response_format"] = schema(constrainCode: true)
+        case (.none, .jsonSchema): object["response_format"] = schema(constrainCode: false)
         case (.none, .jsonObject): object["response_format"] = ["type": "json_object"]
-        case (.none, .jsonSchema):
-            var thought: [String: Any] = ["type": "string"]
-            if config.thoughtMaxChars > 0 { thought["maxLength"] = config.thoughtMaxChars }
-            object["response_format"] = ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true, "schema": [
-                "type": "object", "additionalProperties": false, "required": ["thought", "name", "code"],
-                "properties": ["thought": thought, "name": ["type": "string"], "code": ["type": "string"]],
-            ]]]
         case (.none, .none): break
         }
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

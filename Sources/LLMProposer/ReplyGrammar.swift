@@ -28,18 +28,25 @@ public enum ReplyGrammar {
     /// The grammar in GBNF, for llama.cpp's `grammar` request field.
     public static func gbnf(thoughtMaxChars: Int = 0) -> String { grammar(thoughtMaxChars: thoughtMaxChars).gbnf }
 
-    /// A JSON schema of the reply; its code's pattern admits the language's names, numbers and operators only.
-    public static func jsonSchema(thoughtMaxChars: Int = 0) -> [String: Any] {
-        let names = (LossGrammar.inputs + ["beta"] + LossGrammar.functions.values.flatMap { $0 }.filter { $0 != "fill" })
-            .sorted { $0.count > $1.count }
-        let pattern = "^(?:" + names.joined(separator: "|") + "|t[1-9]|[0-9]|[.eE]|[-+*/<>=!(),; ])+$"
-        return [
-            "type": "object", "additionalProperties": false, "required": ["thought", "name", "code"],
-            "properties": [
-                "thought": ["type": "string", "maxLength": thoughtMaxChars > 0 ? thoughtMaxChars : defaultThoughtChars],
-                "name": ["type": "string", "pattern": "^[A-Za-z0-9_]{1,40}$"],
-                "code": ["type": "string", "pattern": pattern, "maxLength": 400],
-            ],
-        ]
+    /// A JSON schema of the reply. With `constrainCode`, the code's pattern admits the language's
+    /// names, numbers and operators only, and the thought is bounded (by default to
+    /// ``defaultThoughtChars``); without, the schema only names the three keys (and bounds the
+    /// thought where `thoughtMaxChars` says so).
+    public static func jsonSchema(thoughtMaxChars: Int = 0, constrainCode: Bool = true) -> [String: Any] {
+        var thought: [String: Any] = ["type": "string"]
+        var name: [String: Any] = ["type": "string"]
+        var code: [String: Any] = ["type": "string"]
+        if constrainCode {
+            let names = (LossGrammar.inputs + ["beta"] + LossGrammar.functions.values.flatMap { $0 }.filter { $0 != "fill" })
+                .sorted { $0.count > $1.count }
+            code["pattern"] = "^(?:" + names.joined(separator: "|") + "|t[1-9]|[0-9]|[.eE]|[-+*/<>=!(),; ])+$"
+            code["maxLength"] = 400
+            name["pattern"] = "^[A-Za-z0-9_]{1,40}$"
+            thought["maxLength"] = thoughtMaxChars > 0 ? thoughtMaxChars : defaultThoughtChars
+        } else if thoughtMaxChars > 0 {
+            thought["maxLength"] = thoughtMaxChars
+        }
+        return ["type": "object", "additionalProperties": false, "required": ["thought", "name", "code"],
+                "properties": ["thought": thought, "name": name, "code": code]]
     }
 }
