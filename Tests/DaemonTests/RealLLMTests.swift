@@ -116,7 +116,7 @@ struct RealLLMTests {
         let server = try startServer(serverPath, model: model, port: port, log: directory.appendingPathComponent("llama-server.log"))
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
         var config = ProposerConfig()
-        (config.baseURL, config.model, config.temperature, config.maxTokens) = ("http://127.0.0.1:\(port)/v1", "gemma-3-270m", 1.3, 300)
+        (config.baseURL, config.model, config.temperature, config.maxTokens) = ("http://127.0.0.1:\(port)/v1", "gemma-3-270m", 1.3, 1_000)
         (config.constrained, config.thoughtMaxChars, config.timeoutSeconds, config.resamples, config.hints) = (.gbnf, 120, 300, 0, true)
         let proposer = LLMProposer(config: config)
         let examples = DiscoPOPPrompt.examples([(code: "-logsigmoid(beta * rho)", fitness: 0.91), (code: "relu(1 - beta * rho)", fitness: 0.89)])
