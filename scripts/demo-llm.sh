@@ -14,7 +14,8 @@ port=${DEMO_LLM_PORT:-8080}              # configs/proposers/local.toml points h
 config=configs/llm-cluster.toml
 # Variants for measurements: DEMO_LLM_CONSTRAINED (gbnf, json_schema, none), DEMO_LLM_TEMPERATURE and
 # DEMO_LLM_EXPLORE override configs/proposers/local.toml's keys in a copy; DEMO_LLM_FRESH=1 starts
-# from empty state directories (otherwise a second run resumes the first).
+# from empty state directories (otherwise a second run resumes the first); DEMO_LLM_MUTATION=0 skips the
+# built-in proposer's run at the same budget.
 if [ -n "${DEMO_LLM_CONSTRAINED:-}${DEMO_LLM_TEMPERATURE:-}${DEMO_LLM_EXPLORE:-}" ]; then
     proposer_file=$(mktemp --suffix=.toml)
     sed -e "s|^constrained = .*|constrained = \"${DEMO_LLM_CONSTRAINED:-gbnf}\"|" \
@@ -83,6 +84,11 @@ wait "$server_pid" 2>/dev/null || true
 # The built-in proposer at the same budget: the same 2-island cluster with proposer = "mutation",
 # in its own state directory, until each island has made as many proposals as the LLM islands;
 # then both are compared over each island's first N proposals.
+if [ "${DEMO_LLM_MUTATION:-1}" = 0 ]; then   # scripts/llm-sweep.sh: the LLM's proposals only
+    echo; echo "== the LLM's proposals (scripts/proposer-report.py)"
+    python3 scripts/proposer-report.py state-llm --label "llm"
+    exit 0
+fi
 read -r -a made <<<"$(python3 scripts/proposer-report.py "$(grep -m1 '^state_directory' "$config" | cut -d'"' -f2)" --counts)"
 budget=${made[0]}
 ((made[1] < budget)) && budget=${made[1]}

@@ -62,6 +62,7 @@ public final class ConfigSection {
     public func double(_ key: String, default fallback: Double, in range: ClosedRange<Double>? = nil) throws(ConfigError) -> Double {
         guard let found = value(key) else { return fallback }
         guard let v = found.double ?? found.int.map(Double.init) else { throw mismatch(key, "a number", found) }
+        if v.isNaN { throw error(key, "expected a number, got nan") }
         if let range, !range.contains(v) { throw error(key, "expected a number in [\(range.lowerBound), \(range.upperBound)], got \(v)") }
         return v
     }
@@ -85,8 +86,12 @@ public final class ConfigSection {
         try list(key, default: fallback, expected: "a non-empty array of numbers") { $0.double ?? $0.int.map(Double.init) }
     }
 
-    public func ints(_ key: String, default fallback: [Int]) throws(ConfigError) -> [Int] {
-        try list(key, default: fallback, expected: "a non-empty array of integers") { $0.int }
+    public func ints(_ key: String, default fallback: [Int], in range: ClosedRange<Int>? = nil) throws(ConfigError) -> [Int] {
+        let values = try list(key, default: fallback, expected: "a non-empty array of integers") { $0.int }
+        if let range, let bad = values.first(where: { !range.contains($0) }) {
+            throw error(key, "expected integers in \(range.lowerBound)...\(range.upperBound), got \(bad)")
+        }
+        return values
     }
 
     public func strings(_ key: String, default fallback: [String]) throws(ConfigError) -> [String] {

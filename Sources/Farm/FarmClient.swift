@@ -10,17 +10,21 @@ import Wire
 /// arrives; a request with no answer is re-sent every `resendInterval` seconds, and the broker's
 /// request ids make re-sending idempotent.
 public final class FarmClient: Sendable {
-    let endpoint: String
+    public let endpoint: String
     let identity: String
     let resendInterval: Double
+    /// The broker's control endpoint, asked for its status when the broker is silent (nil: never asked).
+    let controlEndpoint: String?
     let logger: Logger
     private let outbox = Mailbox<EvaluationRequest>()
     private let pending = Mutex<[String: PendingRequest]>([:])
     private let stopping = Atomic<Bool>(false)
     private let tallies = Mutex((dropped: 0, resent: 0))
+    let silence = Mutex(FarmSilence())
 
-    public init(endpoint: String, identity: String, resendInterval: Double, logger: Logger) {
+    public init(endpoint: String, identity: String, resendInterval: Double, controlEndpoint: String? = nil, logger: Logger) {
         (self.endpoint, self.identity, self.resendInterval, self.logger) = (endpoint, identity, resendInterval, logger)
+        self.controlEndpoint = controlEndpoint
     }
 
     /// Starts the socket thread.
@@ -39,8 +43,8 @@ public final class FarmClient: Sendable {
     /// Stops the socket thread and releases every waiting caller with an interrupted result (its
     /// candidate stays pending in the island's database).
     public func stop() {
-        stopping.store(true, ordering: .relaxed)
         let waiting = pending.withLock { pending in
+            stopping.store(true, ordering: .relaxed)
             defer { pending.removeAll() }
             return Array(pending.values)
         }
@@ -55,13 +59,15 @@ public final class FarmClient: Sendable {
     /// already waiting (the same loss at the same stage, say a candidate's confirmation and the
     /// baseline's) joins that request instead of replacing it: both get the one result.
     public func evaluate(_ request: EvaluationRequest) -> EvaluationResult {
-        guard !stopping.load(ordering: .relaxed) else { return .failure(EvaluationResult.interruptedReason, stage: request.stage, seconds: 0) }
-        let (waiter, isNew) = pending.withLock { pending -> (PendingRequest, Bool) in
+        // `stopping` is read under the lock that `stop` drains under: a request cannot slip in after the drain.
+        let (waiter, isNew) = pending.withLock { pending -> (PendingRequest?, Bool) in
+            guard !stopping.load(ordering: .relaxed) else { return (nil, false) }
             if let waiting = pending[request.requestID] { return (waiting, false) }
             let waiter = PendingRequest(request)
             pending[request.requestID] = waiter
             return (waiter, true)
         }
+        guard let waiter else { return .failure(EvaluationResult.interruptedReason, stage: request.stage, seconds: 0) }
         if isNew { outbox.post(request) }
         return waiter.wait()
     }
@@ -76,10 +82,12 @@ public final class FarmClient: Sendable {
             if ready.contains(1) {
                 for request in outbox.drain() { try socket.send(Envelope.encode(request)) }
             }
-            if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { deliver(frames) } }
+            if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { heard(); deliver(frames) } }
             if Date().timeIntervalSince(lastSweep) >= min(1, resendInterval / 2) {
                 lastSweep = Date()
-                for request in overdue() { try socket.send(Envelope.encode(request)) }
+                let late = overdue()
+                for request in late { try socket.send(Envelope.encode(request)) }
+                if !late.isEmpty { checkSilence(waiting: pending.withLock { $0.count }) }
             }
         }
         withExtendedLifetime(context) {}
@@ -91,7 +99,7 @@ public final class FarmClient: Sendable {
         for waiter in late { waiter.lastSent = now }
         if !late.isEmpty {
             tallies.withLock { $0.resent += late.count }
-            logger.info("re-sending unanswered evaluation requests", metadata: ["count": "\(late.count)"])
+            logger.debug("re-sending unanswered evaluation requests", metadata: ["count": "\(late.count)"])
         }
         return late.map(\.request)
     }

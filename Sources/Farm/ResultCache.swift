@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Configuration
 import GRDB
 
 /// The broker's result cache: one SQLite file keyed by fingerprint, task hash and stage, mirrored in
@@ -12,12 +13,13 @@ public final class ResultCache: @unchecked Sendable {
     private var unwritten: [(CacheKey, Data)] = []
 
     public init(path: String) throws {
-        var configuration = Configuration()
+        var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
+        if path != ":memory:" { try PrivateFiles.createIfAbsent(path) }  // mode 0600, and so its WAL
         queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.write { db in
             try db.execute(sql: """

@@ -47,11 +47,11 @@ public struct ClusterConfig: Sendable {
         if let defaults = try root.section("island") {
             try config.islandDefaults.read(defaults)
         }
-        let ports = try root.ints("island_control_ports", default: [7101])
+        let ports = try root.ints("island_control_ports", default: [7101], in: 1...65_535)
         let host = try root.string("control_host", default: "127.0.0.1")
         let hosts = try root.strings("island_hosts", default: ports.map { _ in host })
         if hosts.count != ports.count { throw root.error("island_hosts", "expected one host per island (\(ports.count)), got \(hosts.count)") }
-        let migrationPorts = try root.ints("island_migration_ports", default: ports.map { $0 + 10 })
+        let migrationPorts = try root.ints("island_migration_ports", default: ports.map { $0 + 10 }, in: 1...65_535)
         if migrationPorts.count != ports.count {
             throw root.error("island_migration_ports", "expected one port per island (\(ports.count)), got \(migrationPorts.count)")
         }

@@ -1,3 +1,4 @@
+import Farm
 import Foundation
 import LossDescriptors
 import Search
@@ -9,9 +10,11 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
     public let engine: IslandEngine
     public let controls: IslandControls
     public let token: String
+    /// The island's connection to the farm, when it evaluates there: its health goes into status.
+    public let farm: FarmClient?
 
-    public init(engine: IslandEngine, controls: IslandControls, token: String) {
-        (self.engine, self.controls, self.token) = (engine, controls, token)
+    public init(engine: IslandEngine, controls: IslandControls, token: String, farm: FarmClient? = nil) {
+        (self.engine, self.controls, self.token, self.farm) = (engine, controls, token, farm)
     }
 
     static let stateChanging: Set<String> = ["pause", "resume", "stop"]
@@ -82,9 +85,18 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
                           "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0],
                           "dropped": counters["migration.dropped", default: 0], "resets": counters["migration.resets", default: 0]],
             "proposer": try proposerStatus(counters),
+            "evaluator": evaluatorStatus(),
             "uptime_s": Date().timeIntervalSince(controls.started),
             "dropped_messages": controls.droppedMessages,
         ]
+    }
+
+    /// Where evaluations run, and whether the farm answers: `{"kind": "local"}`, or
+    /// `{"kind": "farm", "state": "answering" | "unreachable", "unreachable_s": seconds}`.
+    func evaluatorStatus() -> [String: Any] {
+        guard let farm else { return ["kind": "local"] }
+        guard let since = farm.unreachableSince else { return ["kind": "farm", "state": "answering"] }
+        return ["kind": "farm", "state": "unreachable", "unreachable_s": Date().timeIntervalSince(since), "endpoint": farm.endpoint]
     }
 
     /// The proposer: `mutation`, or the LLM's requests, tokens, cost, budget and failures by reason.

@@ -1,3 +1,4 @@
+import Configuration
 import Foundation
 import Synchronization
 
@@ -23,16 +24,12 @@ public final class IslandControls: Sendable {
 }
 
 /// The token that state-changing control commands need: random, written to the state directory
-/// with mode 0600 so that only the island's user can read it.
+/// with mode 0600 from its first byte, so that only the island's user can ever read it.
 public enum ControlToken {
     public static func create(in directory: String) throws -> String {
         var generator = SystemRandomNumberGenerator()
         let token = (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
-        let path = directory + "/token"
-        try? FileManager.default.removeItem(atPath: path)
-        guard FileManager.default.createFile(atPath: path, contents: Data(token.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
-        }
+        try PrivateFiles.write(token, to: directory + "/token")
         return token
     }
 

@@ -102,12 +102,15 @@ extension IslandEngine {
         }
     }
 
-    /// The archive's best elites as (compact code, fitness, descriptors), fittest first.
+    /// The archive's best elites as (compact code for a prompt, fitness, descriptors), fittest first.
     func exampleLosses(count: Int) throws -> [(code: String, fitness: Double, descriptors: Descriptors)] {
         let elites = archive.elites.values.map { (elite: $0, rank: rankingKey(of: $0.candidate, search: $0.fitness)) }
             .sorted { ($0.rank, -$0.elite.candidate) > ($1.rank, -$1.elite.candidate) }.prefix(count)
         return try elites.compactMap { entry in
-            try store.candidate(entry.elite.candidate)?.canonical.map { ($0, entry.rank.fitness, entry.elite.descriptors) }
+            // Shown with short constants (``LossGraph/promptForm``), as the reply grammar lets the model write them.
+            try store.candidate(entry.elite.candidate)?.canonical.map { canonical in
+                ((try? LossParser.parse(canonical, form: .compact).graph.promptForm) ?? canonical, entry.rank.fitness, entry.elite.descriptors)
+            }
         }
     }
 

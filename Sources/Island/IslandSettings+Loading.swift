@@ -12,6 +12,10 @@ extension IslandSettings {
         let strategy = try section.string("selection", default: selection.rawValue, oneOf: SelectionStrategy.allCases.map(\.rawValue))
         selection = SelectionStrategy(rawValue: strategy) ?? selection
         seedLosses = try section.strings("seed_losses", default: seedLosses)
+        // A seed is a standard loss's name or a compact source; anything else would only show up as an invalid seed.
+        if let bad = seedLosses.first(where: { StandardLosses.named($0) == nil && (try? LossParser.parse($0)) == nil }) {
+            throw section.error("seed_losses", "expected standard loss names (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or compact loss sources, got \"\(bad)\"")
+        }
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
         qdFloor = try section.double("qd_floor", default: qdFloor)
         let pool = try section.string("parent_pool", default: parentPool.rawValue, oneOf: ParentPool.allCases.map(\.rawValue))

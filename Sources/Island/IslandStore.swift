@@ -1,4 +1,5 @@
 import Foundation
+import Configuration
 import GRDB
 import LossDescriptors
 import Search
@@ -12,11 +13,12 @@ public final class IslandStore: Sendable {
     /// Opens (creating and migrating if needed) the database at `path`.
     public init(path: String) throws {
         self.path = path
-        var configuration = Configuration()
+        var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)
         // WAL with synchronous=NORMAL: a committed transaction survives the death of the process
         // (kill -9); only a power failure can lose the last few. Every commit is not an fsync.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        if path != ":memory:" { try PrivateFiles.createIfAbsent(path) }  // mode 0600, and so its WAL
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
     }

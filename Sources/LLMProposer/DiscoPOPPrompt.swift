@@ -41,7 +41,9 @@ public enum DiscoPOPPrompt {
         """
 
     /// The system prompt when replies are constrained to the compact form (``ProposerConfig/Constraint``):
-    /// the same protocol, the code in the loss language whose names the grammar allows.
+    /// the same protocol, the code in the loss language whose names the grammar allows. It shows no
+    /// example reply: the grammar makes the form, and Gemma 3 270M sent back the example it was shown
+    /// (name and code) in most replies of a CI run.
     public static var compactSystem: String {
         let functions = LossGrammar.functions.sorted { $0.key < $1.key }.map { arity, names in
             names.filter { !["fill", "cat", "arange", "size"].contains($0) }.map { "\($0)(" + Array(repeating: "x", count: arity).joined(separator: ", ") + ")" }
@@ -60,10 +62,6 @@ public enum DiscoPOPPrompt {
             or 1); and the functions \(functions.joined(separator: ", ")). An expression may be preceded by up to \
             three bindings "t1 = ...; t2 = ...;" that later parts can use. DPO is -logsigmoid(beta * rho), IPO is \
             (rho - 1 / (2 * beta)) ** 2, SLiC is relu(1 - beta * rho).
-
-            Here is an example reply (a made-up loss: write your own, do not copy it):
-            {"thought": "Add a small squared penalty on the margin to the logistic loss to keep the policy near the reference.", \
-            "name": "logistic_with_penalty", "code": "t1 = beta * rho; -logsigmoid(t1) + 0.01 * rho ** 2"}
 
             You will be given the losses tried so far with their fitness (higher is better: the frontier \
             efficiency of a policy trained with the loss, at most 1). Propose a new loss that scores higher \

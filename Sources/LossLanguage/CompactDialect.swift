@@ -1,5 +1,8 @@
 /// The compact form (`.loss`), as the canonical printing of the IR.
 struct CompactDialect: PrintDialect {
+    /// Constants to this many significant digits (`nil`: exactly, as the canonical form prints them).
+    var significantDigits: Int? = nil
+
     func leaf(_ op: Op) -> Printed {
         switch op {
         case let .input(input): return Printed(text: input.rawValue, precedence: Precedence.atom)
@@ -7,7 +10,8 @@ struct CompactDialect: PrintDialect {
         case .batchSize: return Printed(text: "size()", precedence: Precedence.atom)
         case .index: return Printed(text: "arange()", precedence: Precedence.atom)
         case let .constant(v):
-            return Printed(text: ExpressionPrinter.number(v), precedence: v < 0 ? Precedence.unary : Precedence.atom, isConstant: true)
+            let text = significantDigits.map { ExpressionPrinter.number(v, significantDigits: $0) } ?? ExpressionPrinter.number(v)
+            return Printed(text: text, precedence: v < 0 ? Precedence.unary : Precedence.atom, isConstant: true)
         default: preconditionFailure("not a leaf: \(op)")
         }
     }
@@ -45,8 +49,15 @@ struct CompactDialect: PrintDialect {
 extension LossGraph {
     /// The canonical compact form: constants folded, commutative operands ordered, shared
     /// subexpressions bound to `t1`, `t2`, ... Parsing it gives back this graph.
-    public var canonicalForm: String {
-        let (bindings, result) = ExpressionPrinter.render(self, CompactDialect())
+    public var canonicalForm: String { compactForm(CompactDialect()) }
+
+    /// The canonical form with its constants to 4 significant digits: what an LLM is shown, and
+    /// what the reply grammar (``LossGrammar``) lets it write back. It may not parse to this very
+    /// graph (a constant rounded), so it is for reading, never for fingerprints or evaluation.
+    public var promptForm: String { compactForm(CompactDialect(significantDigits: 4)) }
+
+    private func compactForm(_ dialect: CompactDialect) -> String {
+        let (bindings, result) = ExpressionPrinter.render(self, dialect)
         return (bindings.map { "\($0.0) = \($0.1)" } + [result]).joined(separator: "; ")
     }
 }

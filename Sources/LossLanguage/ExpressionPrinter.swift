@@ -1,3 +1,5 @@
+import Foundation
+
 /// Printed text with the precedence of its outermost operator, for minimal parentheses.
 struct Printed {
     var text: String
@@ -88,5 +90,25 @@ enum ExpressionPrinter {
     static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
+    }
+
+    /// A number to about `significantDigits` significant digits, short enough for the reply
+    /// grammar (``LossGrammar/Limits``: 3 integer and 4 fraction digits): an integer below 1000
+    /// as it is, 0.01 to 1000 in fixed notation with at most 4 decimals (`0.533`, `-6.908`,
+    /// `0.0123`), anything else in exponent notation (`1.001e-03`, `2.5e+04`).
+    static func number(_ value: Double, significantDigits: Int) -> String {
+        let magnitude = abs(value)
+        if value == value.rounded(), magnitude < 1000 { return String(Int64(value)) }
+        if magnitude >= 0.01, magnitude < 1000 {
+            let decimals = min(4, max(0, significantDigits - 1 - Int(log10(magnitude).rounded(.down))))
+            var text = String(format: "%.\(decimals)f", value)
+            while text.contains("."), text.hasSuffix("0") || text.hasSuffix(".") { text.removeLast() }
+            return text
+        }
+        let text = String(format: "%.\(significantDigits - 1)e", value)  // 1.500e-04
+        guard let e = text.firstIndex(of: "e") else { return text }
+        var mantissa = String(text[..<e])
+        while mantissa.contains("."), mantissa.hasSuffix("0") || mantissa.hasSuffix(".") { mantissa.removeLast() }
+        return mantissa + text[e...]
     }
 }

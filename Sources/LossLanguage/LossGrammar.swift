@@ -6,14 +6,21 @@
 /// kind) is still caught by validation. `cat` appears only straight inside a reduction, `fill`
 /// not at all: they make 2N or kN values, which nothing else takes.
 public enum LossGrammar {
+    /// How long a sentence may get. The defaults accept every standard loss's ``LossGraph/promptForm``.
     public struct Limits: Sendable, Hashable {
-        public var maxDepth = 4
-        public var maxTerms = 6
+        public var maxDepth = 3
+        public var maxTerms = 4
+        public var maxInnerTerms = 3
         public var maxBindings = 3
+        public var maxIntegerDigits = 3
+        public var maxFractionDigits = 4
 
-        public init(maxDepth: Int = 4, maxTerms: Int = 6, maxBindings: Int = 3) {
-            (self.maxDepth, self.maxTerms, self.maxBindings) = (maxDepth, maxTerms, maxBindings)
+        public init(maxDepth: Int = 3, maxTerms: Int = 4, maxInnerTerms: Int = 3, maxBindings: Int = 3) {
+            (self.maxDepth, self.maxTerms, self.maxInnerTerms, self.maxBindings) = (maxDepth, maxTerms, maxInnerTerms, maxBindings)
         }
+
+        /// The most terms of a sum (or factors of a product) at `depth`.
+        func terms(atDepth depth: Int) -> Int { depth == 0 ? maxTerms : maxInnerTerms }
     }
 
     /// The inputs the grammar offers (the short names; the parser also reads the PyTorch ones).
@@ -42,14 +49,14 @@ public enum LossGrammar {
             for k in 0..<count {
                 items += [.text("t\(k + 1)"), space, .text("="), space, .rule("loss-e0-v\(k)"), space, .text(";"), space]
             }
-            code.append(.sequence(items + [.rule("loss-e0-v\(count)")]))
+            code.append(.sequence(items + [.rule("loss-in-e0-v\(count)")]))
         }
         grammar.define("loss-code", .choice(code))
         let digits = Grammar.Node.characters(["0"..."9"])
         grammar.define("loss-number", .sequence([
-            .repeated(digits, min: 1, max: 8),
-            .optional(.sequence([.text("."), .repeated(digits, min: 1, max: 20)])),
-            .optional(.sequence([.characters(["e"..."e", "E"..."E"]), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
+            .repeated(digits, min: 1, max: limits.maxIntegerDigits),
+            .optional(.sequence([.text("."), .repeated(digits, min: 1, max: limits.maxFractionDigits)])),
+            .optional(.sequence([.text("e"), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
         ]))
         grammar.define("loss-compare", .choice(["<=", ">=", "==", "!=", "<", ">"].map(Grammar.Node.text)))
         grammar.define("loss-add", .choice([.text("+"), .text("-")]))
@@ -57,8 +64,10 @@ public enum LossGrammar {
         for scope in 0...limits.maxBindings {
             let names = inputs + ["beta"] + (0..<scope).map { "t\($0 + 1)" }
             grammar.define("loss-name-v\(scope)", .choice(names.map(Grammar.Node.text)))
+            grammar.define("loss-in-name-v\(scope)", .choice((inputs + (0..<scope).map { "t\($0 + 1)" }).map(Grammar.Node.text)))
             for depth in 0...limits.maxDepth {
                 defineLevel(into: &grammar, depth: depth, scope: scope, limits: limits)
+                defineInputLevel(into: &grammar, depth: depth, scope: scope, limits: limits)
             }
         }
     }
@@ -67,11 +76,14 @@ public enum LossGrammar {
         let space = Grammar.Node.optional(.text(" "))
         func rule(_ kind: String, _ level: Int = depth) -> Grammar.Node { .rule("loss-\(kind)\(level)-v\(scope)") }
         func name(_ kind: String) -> String { "loss-\(kind)\(depth)-v\(scope)" }
-        grammar.define(name("e"), .sequence([rule("sum"), .optional(.sequence([space, .rule("loss-compare"), space, rule("sum")]))]))
-        grammar.define(name("sum"), .sequence([rule("product"), .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: limits.maxTerms - 1)]))
-        grammar.define(name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: limits.maxTerms - 1)]))
+        // A comparison (0 or 1, no gradient) only inside parentheses or a call: as the whole loss it trains nothing.
+        let comparison = depth == 0 ? [] : [Grammar.Node.optional(.sequence([space, .rule("loss-compare"), space, rule("sum")]))]
+        grammar.define(name("e"), .sequence([rule("sum")] + comparison))
+        let terms = limits.terms(atDepth: depth)
+        grammar.define(name("sum"), .sequence([rule("product"), .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: terms - 1)]))
+        grammar.define(name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: terms - 1)]))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), rule("power")]))
-        grammar.define(name("power"), .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), rule("atom")]))]))
+        grammar.define(name("power"), .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))
         var atoms: [Grammar.Node] = [.rule("loss-number"), .rule("loss-name-v\(scope)")]
         if depth < limits.maxDepth {
             let inner = rule("e", depth + 1)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Farm
+import Configuration
 import Foundation
 import Island
 import Logging
@@ -12,6 +13,8 @@ extension Evod {
         let logger = logger("evod.farm")
         let directory = cluster.farmDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = try StateLock(directory: directory, role: "the farm")
+        defer { withExtendedLifetime(lock) {} }
         let cache = try ResultCache(path: directory + "/cache.sqlite")
         let token = try ControlToken.create(in: directory)
         let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, logger: logger)
@@ -27,7 +30,7 @@ extension Evod {
         var logger = logger("evod.worker")
         logger[metadataKey: "pid"] = "\(getpid())"
         let task: TaskConfig
-        do { task = try cluster.task() } catch { throw ValidationError("\(error)") }
+        task = try cluster.task()
         let worker = FarmWorker(evaluator: task.makeEvaluator(), endpoint: connect ?? cluster.farm.workersEndpoint,
                                 threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
         let service = BlockingService(name: "worker", logger: logger, stop: { worker.stop() }, body: { try worker.run() })

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Evaluation
 import Farm
+import Configuration
 import Foundation
 import Island
 import LLMProposer
@@ -18,19 +19,18 @@ extension Evod {
         let task: TaskConfig
         let policy: MigrationPolicy?
         var llm: LLMProposer?
-        do {
-            settings = try cluster.settings(forIsland: island)
-            task = try cluster.task()
-            policy = try cluster.migrationPolicy()
-            if settings.proposer != "mutation" { llm = LLMProposer(config: try ProposerConfig.load(path: settings.proposer)) }
-        } catch {
-            throw ValidationError("\(error)")
-        }
+        // A bad file is a clear error naming the file and key (ConfigError), without a usage banner.
+        settings = try cluster.settings(forIsland: island)
+        task = try cluster.task()
+        policy = try cluster.migrationPolicy()
+        if settings.proposer != "mutation" { llm = LLMProposer(config: try ProposerConfig.load(path: settings.proposer)) }
         guard let entry = cluster.entry(forIsland: island) else {
             throw ValidationError("\(config): there is no island \(island) (the config lists \(cluster.islands.count))")
         }
         let directory = cluster.stateDirectory(forIsland: island)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let lock = try StateLock(directory: directory, role: "island \(island)")
+        defer { withExtendedLifetime(lock) {} }
         let store = try IslandStore(path: directory + "/island.sqlite")
         var farmClient: FarmClient?
         let evaluator: any Evaluator
@@ -38,7 +38,7 @@ extension Evod {
         case .local: evaluator = task.makeEvaluator()
         case .farm:
             let client = FarmClient(endpoint: cluster.farm.islandsEndpoint, identity: "island-\(island)",
-                                    resendInterval: cluster.farm.resendInterval, logger: logger)
+                                    resendInterval: cluster.farm.resendInterval, controlEndpoint: cluster.farm.controlEndpoint, logger: logger)
             try client.start()
             farmClient = client
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
@@ -58,7 +58,7 @@ extension Evod {
                                               llm?.cancel()
                                               evaluator.interrupt()
                                           })
-        let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token),
+        let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
                                             controls: controls, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),

@@ -56,8 +56,7 @@ struct Evod: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let cluster: ClusterConfig
-        do { cluster = try ClusterConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+        let cluster = try ClusterConfig.load(path: config)
         if let island {
             try await runIsland(island, cluster: cluster)
         } else if farm {

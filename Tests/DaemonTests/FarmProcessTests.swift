@@ -97,7 +97,25 @@ struct FarmProcessTests {
         try harness.waitUntil("two more generations after the restart") { harness.generation(island: 1) >= generation + 2 }
         harness.stopAll()
         try evaluatedOnce(harness, island: 1)
-        #expect(harness.log("island-1").contains("re-sending unanswered evaluation requests"))
+    }
+
+    /// The mission's own example, `evod --island N` with the farm not started: the island says in
+    /// its log and its status that no farm answers, instead of waiting in silence, and goes on once
+    /// the farm starts.
+    @Test func anIslandWhoseFarmIsNotRunningSaysSoAndGoesOnWhenItStarts() throws {
+        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 0.3")
+        try harness.startIsland(1)
+        func evaluator() -> String? { (harness.status(island: 1)?["evaluator"] as? [String: Any])?["state"] as? String }
+        try harness.waitUntil("the island to find the farm unreachable", seconds: 30) { evaluator() == "unreachable" }
+        #expect(harness.log("island-1").contains("no farm answers"))
+        #expect(harness.status(island: 1)?["state"] as? String == "running")
+        try harness.startFarm()
+        try harness.startWorker("worker")
+        try harness.waitUntil("the farm to answer and evaluations to be done") {
+            evaluator() == "answering" && ((harness.status(island: 1)?["evaluations"] as? [String: Any])?["done"] as? Int ?? 0) > 0
+        }
+        #expect(harness.log("island-1").contains("the farm answers again"))
+        harness.stopAll()
     }
 
     @Test func theSameCandidateOnTwoIslandsIsTrainedOnce() throws {

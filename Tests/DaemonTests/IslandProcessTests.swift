@@ -73,6 +73,33 @@ struct IslandProcessTests {
         #expect(harness.process?.terminationStatus == 0)
     }
 
+    /// One process per island state: a second `evod --island 1` on the same state directory exits
+    /// at once naming the first, which runs on; the token and the database are the user's alone.
+    @Test func aSecondIslandOnTheSameStateRefusesAndTheStateIsPrivate() throws {
+        let harness = try DaemonHarness()
+        try harness.start()
+        try harness.waitFor { _ in true }
+        for file in ["token", "island.sqlite", "island.sqlite-wal", "lock"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: harness.stateDirectory + "/" + file)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
+        }
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: DaemonHarness.evod)
+        second.arguments = ["--island", "1", "--config", "cluster.toml"]
+        second.currentDirectoryURL = harness.directory
+        let output = Pipe()
+        (second.standardOutput, second.standardError) = (output, output)
+        try second.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.waitUntilExit()
+        #expect(second.terminationStatus != 0)
+        let pid = try #require(harness.process?.processIdentifier)
+        #expect(text.contains("island 1's state is in use by another evod (pid \(pid))"), "\(text)")
+        #expect(!text.contains("USAGE"), "\(text)")
+        #expect(try harness.waitFor { _ in true }["state"] as? String == "running")
+        harness.killHard()
+    }
+
     @Test func malformedControlMessagesAreCountedAndDropped() throws {
         let harness = try DaemonHarness()
         try harness.start()
@@ -98,5 +125,6 @@ struct IslandProcessTests {
         harness.process?.waitUntilExit()
         #expect(harness.process?.terminationStatus != 0)
         #expect(harness.log.contains("cluster.toml: key 'colour': unknown key"), "\(harness.log)")
+        #expect(!harness.log.contains("USAGE"), "a bad file is not a bad argument: \(harness.log)")
     }
 }

@@ -50,6 +50,10 @@ final class ClusterConfigTests {
         ("evaluator = \"gpu\"", nil, "cluster.toml: key 'evaluator': expected one of \"local\", \"farm\", got \"gpu\""),
         ("[farm]\nworkers_port = 7201", nil, "cluster.toml: key 'farm.islands_port': expected islands_port, workers_port and control_port to differ"),
         ("[farm]\nheartbeat_liveness = 0", nil, "cluster.toml: key 'farm.heartbeat_liveness': expected an integer in 1...100, got 0"),
+        ("island_control_ports = [7101, 70000]", nil, "cluster.toml: key 'island_control_ports': expected integers in 1...65535, got 70000"),
+        ("island_control_ports = [7101]\nisland_migration_ports = [-5]", nil, "cluster.toml: key 'island_migration_ports': expected integers in 1...65535, got -5"),
+        ("[island]\nseed_losses = [\"dpo\", \"dop\"]", nil, "cluster.toml: key 'island.seed_losses': expected standard loss names"),
+        ("[island]\npromotion_threshold = nan", nil, "cluster.toml: key 'island.promotion_threshold': expected a number, got nan"),
         ("island_hosts = [\"a\"]\nisland_control_ports = [1, 2]", nil, "cluster.toml: key 'island_hosts': expected one host per island (2), got 1"),
     ])
     func badClusterFileIsAnErrorNamingFileAndKey(text: String, island: String?, message: String) throws {

@@ -6,10 +6,25 @@ struct LossGrammarTests {
     static let grammar = LossGrammar.grammar()
 
     @Test(arguments: StandardLosses.all.map(\.name))
-    func everyStandardLossCanonicalFormIsASentence(_ name: String) throws {
-        let canonical = try #require(StandardLosses.named(name)).graph.canonicalForm
-        let accepted = Self.grammar.matches(canonical)
-        #expect(accepted, "\(canonical)")
+    func everyStandardLossIsASentenceAsAPromptShowsIt(_ name: String) throws {
+        let graph = try #require(StandardLosses.named(name)).graph
+        let accepted = Self.grammar.matches(graph.promptForm)
+        #expect(accepted, "\(graph.promptForm)")
+        // Rounding the constants to 4 digits keeps the loss, to about the digits shown.
+        let reparsed = try LossParser.parse(graph.promptForm, form: .compact).graph
+        let batch = Support.randomBatch(seed: 3, count: 8)
+        let exact = LossEvaluator(graph: graph, batchSize: 8).evaluate(batch, beta: 0.1)
+        let shown = LossEvaluator(graph: reparsed, batchSize: 8).evaluate(batch, beta: 0.1)
+        for (a, b) in zip(exact, shown) { #expect(abs(a - b) <= 1e-3 * max(1, abs(a)), "\(graph.promptForm): \(b) vs \(a)") }
+    }
+
+    @Test func promptFormsShortenConstantsOnly() throws {
+        let graph = try LossParser.parse("0.5330000001 * -logsigmoid(beta * rho) + 0.0010005003335835344 * rho ** 2 + 1e-7 * rho", form: .compact).graph
+        #expect(graph.promptForm == "0.533 * -logsigmoid(beta * rho) + 1.001e-03 * rho ** 2 + 1e-07 * rho")
+        let more = try LossParser.parse("-6.907755278982137 * rho + 0.0123456 * pc + 12345.6 * pr", form: .compact).graph
+        #expect(more.promptForm == "-6.908 * rho + 0.0123 * pc + 1.235e+04 * pr")
+        #expect(Self.grammar.matches(more.promptForm))
+        #expect(graph.canonicalForm.contains("0.5330000001"))
     }
 
     @Test(arguments: [
@@ -35,8 +50,14 @@ struct LossGrammarTests {
         "cat(rho, rho)",                   // cat outside a reduction
         "import os",
         "rho[0]",
-        "((((((rho))))))",                 // deeper than the limit
-        "rho + rho + rho + rho + rho + rho + rho",  // more terms than the limit
+        "(((((rho)))))",                    // deeper than the limit
+        "rho + rho + rho + rho + rho",      // more terms than the limit
+        "exp(rho + rho + rho + rho)",      // more terms inside a call than the limit
+        "0.0546621444580240145 * rho",     // more digits than the limit
+        "rho > 0",                         // a comparison as the whole loss: no gradient
+        "rho ** (beta * 2)",               // an exponent that is not a number or a name
+        "0.19",                            // no input: a constant is no loss
+        "t1 = rho; 2 * beta",              // the loss names no input or binding
     ])
     func nonSentencesAreRejected(_ code: String) {
         let accepted = Self.grammar.matches(code)

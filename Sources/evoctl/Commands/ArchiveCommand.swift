@@ -16,7 +16,7 @@ struct ArchiveCommand: ParsableCommand {
         let config = try cluster.loadCluster()
         let (client, _) = try cluster.client(config, island: island)
         let archive: [String: Any]
-        do { archive = try client.request(["command": "archive"]) as? [String: Any] ?? [:] } catch { throw ValidationError("\(error)") }
+        do { archive = try client.request(["command": "archive"]) as? [String: Any] ?? [:] } catch { throw CommandFailure("\(error)") }
         let map = ArchiveMap(archive)
         if let svg {
             try map.svg(island: island).write(toFile: svg, atomically: true, encoding: .utf8)

@@ -11,7 +11,7 @@ struct ClusterOptions: ParsableArguments {
     var timeout: Double = 3
 
     func loadCluster() throws -> ClusterConfig {
-        do { return try ClusterConfig.load(path: config) } catch { throw ValidationError("\(error)") }
+        do { return try ClusterConfig.load(path: config) } catch { throw CommandFailure("\(error)") }
     }
 
     /// A client for island `id`, with the token from its state directory when there is one.
@@ -37,7 +37,7 @@ struct ClusterOptions: ParsableArguments {
         var (islandID, candidateID) = (island, Int64(argument))
         if argument == "best" {
             guard let best = Best.collect(self, config, top: 1, island: nil).first else {
-                throw ValidationError("no island answered with an evaluated loss")
+                throw CommandFailure("no island answered with an evaluated loss")
             }
             (islandID, candidateID) = (best["island"] as? Int ?? 1, (best["id"] as? NSNumber)?.int64Value)
         }
@@ -46,7 +46,7 @@ struct ClusterOptions: ParsableArguments {
         do {
             return (islandID, candidateID, try client.request(["command": "show", "id": candidateID]) as? [String: Any] ?? [:])
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
 

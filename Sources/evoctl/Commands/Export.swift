@@ -15,7 +15,7 @@ struct Export: ParsableCommand {
     func run() throws {
         let (_, candidateID, candidate) = try cluster.candidate(id, island: island, in: try cluster.loadCluster())
         guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
-            throw ValidationError("candidate \(candidateID) has no valid loss to export (status: \(candidate["status"] ?? "?"))")
+            throw CommandFailure("candidate \(candidateID) has no valid loss to export (status: \(candidate["status"] ?? "?"))")
         }
         print(graph.export(format, name: candidate["name"] as? String ?? "evod_loss_\(candidateID)"), terminator: "")
     }

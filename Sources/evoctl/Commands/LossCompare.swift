@@ -32,7 +32,7 @@ struct LossCompare: ParsableCommand {
                 try LossValidator.validate(parsed.graph)
                 losses.append((options.defaultName, parsed.graph))
             } catch let error as LossError {
-                throw ValidationError("\(file): \(error)")
+                throw CommandFailure("\(file): \(error)")
             }
         }
         let evaluator = task.makeEvaluator()

@@ -27,7 +27,7 @@ struct LossEval: ParsableCommand {
             parsed = try LossParser.parse(bytes: try loss.readBytes(), form: loss.resolvedForm)
             try LossValidator.validate(parsed.graph)
         } catch let error as LossError {
-            throw ValidationError("\(loss.file): \(error)")
+            throw CommandFailure("\(loss.file): \(error)")
         }
         let evaluator = task.makeEvaluator()
         let result = SignalInterruption.during(evaluator) {

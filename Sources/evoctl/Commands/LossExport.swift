@@ -22,7 +22,7 @@ struct LossExport: ParsableCommand {
             try LossValidator.validate(parsed.graph)
             print(parsed.graph.export(format, name: name ?? parsed.name ?? loss.defaultName), terminator: "")
         } catch let error as LossError {
-            throw ValidationError("\(loss.file): \(error)")
+            throw CommandFailure("\(loss.file): \(error)")
         }
     }
 }

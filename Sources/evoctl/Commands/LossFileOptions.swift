@@ -27,7 +27,7 @@ struct LossFileOptions: ParsableArguments {
     func readBytes() throws -> [UInt8] {
         if file == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("cannot read the loss file '\(file)'")
+            throw CommandFailure("cannot read the loss file '\(file)'")
         }
         return Array(data)
     }

@@ -13,6 +13,6 @@ struct Show: ParsableCommand {
     func run() throws {
         let config = try cluster.loadCluster()
         let (client, _) = try cluster.client(config, island: island)
-        do { print(ClusterOptions.json(try client.request(["command": "show", "id": id]))) } catch { throw ValidationError("\(error)") }
+        do { print(ClusterOptions.json(try client.request(["command": "show", "id": id]))) } catch { throw CommandFailure("\(error)") }
     }
 }

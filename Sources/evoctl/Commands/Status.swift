@@ -29,8 +29,20 @@ struct Status: ParsableCommand {
             return
         }
         printIslands(islands)
+        printEvaluatorProblems(islands)
         printProposers(islands)
         printFarm(farm)
+    }
+
+    /// A line per island whose evaluations wait for a farm that does not answer.
+    func printEvaluatorProblems(_ islands: [[String: Any]]) {
+        for island in islands {
+            guard let evaluator = island["evaluator"] as? [String: Any], evaluator["state"] as? String == "unreachable" else { continue }
+            let evaluations = island["evaluations"] as? [String: Any] ?? [:]
+            print(String(format: "island %d: no farm answers at %@ for %.0f s; %d evaluations wait (start it: `evod --farm` or `evoctl up`)",
+                         island["id"] as? Int ?? 0, evaluator["endpoint"] as? String ?? "?", evaluator["unreachable_s"] as? Double ?? 0,
+                         evaluations["inflight"] as? Int ?? 0))
+        }
     }
 
     /// One line per island whose proposer is an LLM: state, requests, tokens, cost, outcomes, failures.

@@ -17,6 +17,6 @@ struct TaskOptions: ParsableArguments {
 
     func loadTask() throws -> TaskConfig {
         guard let task else { return .defaultSuite }
-        do { return try TaskConfig.load(path: task) } catch { throw ValidationError("\(error)") }
+        do { return try TaskConfig.load(path: task) } catch { throw CommandFailure("\(error)") }
     }
 }

@@ -21,12 +21,12 @@ struct Up: ParsableCommand {
         let config = try cluster.loadCluster()
         let executable = evod ?? Self.siblingEvod()
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw ValidationError("cannot find evod at \(executable); build it (make release) or pass --evod PATH")
+            throw CommandFailure("cannot find evod at \(executable); build it (make release) or pass --evod PATH")
         }
         let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
         let running = launcher.recorded().filter { ProcessLauncher.isRunning($0.pid) }
         guard running.isEmpty else {
-            throw ValidationError("already running: \(running.map { "\($0.name) (pid \($0.pid))" }.joined(separator: ", ")); run `evoctl down` first")
+            throw CommandFailure("already running: \(running.map { "\($0.name) (pid \($0.pid))" }.joined(separator: ", ")); run `evoctl down` first")
         }
         let configArguments = ["--config", cluster.config]
         var plan: [(String, [String])] = []

@@ -37,7 +37,7 @@ struct Validate: ParsableCommand {
         let standard = StandardLosses.distinct.map { (name: $0.name, graph: $0.graph) }
         let all = standard.map { ($0.name, $0.graph, true) } + candidates.map { ($0.name, $0.graph, false) }
         if let clash = candidates.first(where: { c in standard.contains { $0.name == c.name } }) {
-            throw ValidationError("the candidate '\(clash.name)' has a standard loss's name; rename its file")
+            throw CommandFailure("the candidate '\(clash.name)' has a standard loss's name; rename its file")
         }
         let evaluator = suite.makeEvaluator()
         let (scores, failures) = try ValidationRunner(evaluator: evaluator, losses: all.map { ($0.0, $0.1) }).run()
@@ -53,15 +53,15 @@ struct Validate: ParsableCommand {
     private func loadTask() throws -> TaskConfig {
         var suite: TaskConfig
         if let task {
-            do { suite = try TaskConfig.load(path: task) } catch { throw ValidationError("\(error)") }
+            do { suite = try TaskConfig.load(path: task) } catch { throw CommandFailure("\(error)") }
         } else if FileManager.default.fileExists(atPath: cluster.config) {
-            do { suite = try cluster.loadCluster().task() } catch { throw ValidationError("\(error)") }
+            do { suite = try cluster.loadCluster().task() } catch { throw CommandFailure("\(error)") }
         } else {
             suite = .defaultSuite
         }
         for path in transfer {
             let extra: TaskConfig
-            do { extra = try TaskConfig.load(path: path) } catch { throw ValidationError("\(error)") }
+            do { extra = try TaskConfig.load(path: path) } catch { throw CommandFailure("\(error)") }
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             for var member in extra.members {
                 member.name = extra.members.count == 1 ? stem : "\(stem)/\(member.name)"
@@ -84,12 +84,12 @@ struct Validate: ParsableCommand {
                 try LossValidator.validate(parsed.graph)
                 return (options.defaultName, parsed.graph)
             } catch let error as LossError {
-                throw ValidationError("\(argument): \(error)")
+                throw CommandFailure("\(argument): \(error)")
             }
         }
         let (islandID, candidateID, candidate) = try cluster.candidate(argument, island: island, in: try cluster.loadCluster())
         guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
-            throw ValidationError("candidate \(candidateID) of island \(islandID) has no valid loss")
+            throw CommandFailure("candidate \(candidateID) of island \(islandID) has no valid loss")
         }
         return ("island\(islandID)-\(candidateID)", graph)
     }
