@@ -41,6 +41,8 @@ public final class ChatClient: Sendable {
             "messages": messages.map { ["role": $0.role, "content": $0.content] },
         ]
         if config.topP < 1 { object["top_p"] = config.topP }
+        if config.frequencyPenalty != 0 { object["frequency_penalty"] = config.frequencyPenalty }
+        if config.presencePenalty != 0 { object["presence_penalty"] = config.presencePenalty }
         func schema(constrainCode: Bool) -> [String: Any] {
             ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true,
                                                     "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars, constrainCode: constrainCode)]]

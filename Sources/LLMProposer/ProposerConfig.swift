@@ -37,6 +37,11 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     public var nearDuplicate = 0.01
     /// Nucleus sampling (1: off), sent when below 1.
     public var topP = 1.0
+    /// OpenAI's penalties on tokens already in the reply, by count and by presence (-2...2; 0: off,
+    /// not sent). Under a grammar a small model can loop on the same few tokens (`*-123 *-456 ...`)
+    /// until `max_tokens`; a penalty makes closing the code the likelier way on.
+    public var frequencyPenalty = 0.0
+    public var presencePenalty = 0.0
     /// With `json_schema`: the longest "thought" the schema allows (0: any). Servers that compile the
     /// schema to a grammar (llama.cpp) then cannot ramble past `max_tokens`.
     public var thoughtMaxChars = 0
@@ -92,6 +97,8 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
         let constraint = try s.string("constrained", default: c.constrained.rawValue, oneOf: Constraint.allCases.map(\.rawValue))
         c.constrained = Constraint(rawValue: constraint) ?? c.constrained
         c.topP = try s.double("top_p", default: c.topP, in: 0.01...1)
+        c.frequencyPenalty = try s.double("frequency_penalty", default: c.frequencyPenalty, in: -2...2)
+        c.presencePenalty = try s.double("presence_penalty", default: c.presencePenalty, in: -2...2)
         c.explore = try s.double("explore", default: c.explore, in: 0...1)
         c.nearDuplicate = try s.double("near_duplicate", default: c.nearDuplicate, in: 0...2)
         c.thoughtMaxChars = try s.int("thought_max_chars", default: c.thoughtMaxChars, in: 0...1_000_000)

@@ -22,7 +22,7 @@ extension LossGrammar {
             .sequence([free("sum"), compare, with("sum")]),
         ]))
         grammar.define(name("sum"), list("product", separator: .rule("loss-add"), count: terms))
-        grammar.define(name("product"), list("unary", separator: .rule("loss-mul"), count: terms))
+        grammar.define(name("product"), list("unary", separator: .rule("loss-mul"), count: limits.factors(atDepth: depth)))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), with("power")]))
         grammar.define(name("power"), .sequence([with("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")),
                                                                                       .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))

@@ -11,6 +11,8 @@ public enum LossGrammar {
         public var maxDepth = 3
         public var maxTerms = 4
         public var maxInnerTerms = 3
+        public var maxFactors = 3
+        public var maxInnerFactors = 2
         public var maxBindings = 3
         public var maxIntegerDigits = 3
         public var maxFractionDigits = 4
@@ -21,6 +23,8 @@ public enum LossGrammar {
 
         /// The most terms of a sum (or factors of a product) at `depth`.
         func terms(atDepth depth: Int) -> Int { depth == 0 ? maxTerms : maxInnerTerms }
+        /// The most factors of a product at `depth`.
+        func factors(atDepth depth: Int) -> Int { depth == 0 ? maxFactors : maxInnerFactors }
     }
 
     /// The inputs the grammar offers (the short names; the parser also reads the PyTorch ones).
@@ -81,7 +85,7 @@ public enum LossGrammar {
         grammar.define(name("e"), .sequence([rule("sum")] + comparison))
         let terms = limits.terms(atDepth: depth)
         grammar.define(name("sum"), .sequence([rule("product"), .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: terms - 1)]))
-        grammar.define(name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: terms - 1)]))
+        grammar.define(name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: limits.factors(atDepth: depth) - 1)]))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), rule("power")]))
         grammar.define(name("power"), .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))
         var atoms: [Grammar.Node] = [.rule("loss-number"), .rule("loss-name-v\(scope)")]

@@ -3,8 +3,12 @@ import Foundation
 
 /// Numbers as evoctl's reports print them: never `nan`; a missing value is `n/a`.
 enum ReportFormat {
-    /// Four decimals.
-    static func fixed(_ value: Double) -> String { value.isFinite ? String(format: "%.4f", value) : "n/a" }
+    /// Four decimals; a magnitude of a million or more in exponent notation (a fitness of 1e300 from
+    /// a broken evaluator is one short word, not 300 digits).
+    static func fixed(_ value: Double) -> String {
+        guard value.isFinite else { return "n/a" }
+        return abs(value) < 1e6 ? String(format: "%.4f", value) : String(format: "%.4e", value)
+    }
 
     /// Four decimals with a sign.
     static func signed(_ value: Double) -> String { value.isFinite ? String(format: "%+.4f", value) : "n/a" }

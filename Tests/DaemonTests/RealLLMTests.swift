@@ -115,9 +115,10 @@ struct RealLLMTests {
         let port = try ClusterHarness.freePorts(1)[0]
         let server = try startServer(serverPath, model: model, port: port, log: directory.appendingPathComponent("llama-server.log"))
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
-        var config = ProposerConfig()
-        (config.baseURL, config.model, config.temperature, config.maxTokens) = ("http://127.0.0.1:\(port)/v1", "gemma-3-270m", 1.3, 1_000)
-        (config.constrained, config.thoughtMaxChars, config.timeoutSeconds, config.resamples, config.hints) = (.gbnf, 120, 300, 0, true)
+        // The shipped settings of `make demo-llm` (grammar, temperature, penalties, max_tokens), on this server, no re-samples.
+        var config = try ProposerConfig.load(path: DaemonHarness.root.appendingPathComponent("configs/proposers/local.toml").path)
+        (config.baseURL, config.timeoutSeconds, config.resamples) = ("http://127.0.0.1:\(port)/v1", 300, 0)
+        #expect(config.constrained == .gbnf)
         let proposer = LLMProposer(config: config)
         let examples = DiscoPOPPrompt.examples([(code: "-logsigmoid(beta * rho)", fitness: 0.91), (code: "relu(1 - beta * rho)", fitness: 0.89)])
         var parsed = 0

@@ -65,7 +65,9 @@ import Testing
     @Test func aGBNFConstrainedRequestSendsTheGrammarAndTheCompactPromptAndReadsCompactCode() throws {
         let compact = #"{"thought": "a hinge", "name": "hinge2", "code": "t1 = beta * rho; relu(1 - t1) ** 2"}"#
         let server = try ScriptedServer([["content": compact]])
-        let proposer = LLMProposer(config: config(server) { $0.constrained = .gbnf; $0.thoughtMaxChars = 150; $0.hints = true })
+        let proposer = LLMProposer(config: config(server) {
+            $0.constrained = .gbnf; $0.thoughtMaxChars = 150; $0.hints = true; $0.frequencyPenalty = 0.5; $0.topP = 0.9
+        })
         var conversation = Conversation()
         var tally = ProposalTally()
         let proposal = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
@@ -75,6 +77,7 @@ import Testing
         #expect(grammar == ReplyGrammar.gbnf(thoughtMaxChars: 150))
         #expect(grammar.contains("root ::= \"{\"") && grammar.contains("loss-code ::= ") && grammar.contains("\"logsigmoid\""))
         #expect(body["response_format"] == nil)
+        #expect(body["frequency_penalty"] as? Double == 0.5 && body["top_p"] as? Double == 0.9 && body["presence_penalty"] == nil)
         let messages = server.messages(0)
         #expect(messages[0].content == DiscoPOPPrompt.compactSystem)
         #expect(!messages[0].content.contains("torch."))

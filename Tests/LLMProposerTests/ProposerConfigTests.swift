@@ -19,6 +19,7 @@ import Testing
         ("response_format = \"yaml\"", "response_format"),
         ("constrained = \"regex\"", "constrained"),
         ("top_p = 0", "top_p"),
+        ("frequency_penalty = 3", "frequency_penalty"),
         ("in_flight = 0", "in_flight"),
         ("api_key = \"sk-123\"", "api_key"),
     ])

@@ -53,6 +53,8 @@ struct LossGrammarTests {
         "(((((rho)))))",                    // deeper than the limit
         "rho + rho + rho + rho + rho",      // more terms than the limit
         "exp(rho + rho + rho + rho)",      // more terms inside a call than the limit
+        "rho * rho * rho * rho",           // more factors than the limit
+        "exp(rho * rho * rho)",            // more factors inside a call than the limit
         "0.0546621444580240145 * rho",     // more digits than the limit
         "rho > 0",                         // a comparison as the whole loss: no gradient
         "rho ** (beta * 2)",               // an exponent that is not a number or a name

@@ -23,12 +23,37 @@ struct ClusterOptions: ParsableArguments {
                 ControlToken.read(from: cluster.stateDirectory(forIsland: id)))
     }
 
-    /// Sends `request` to every island of the config; each answer, or the error that came instead.
+    /// Sends `request` to every island of the config at once; each answer, or the error that came
+    /// instead, in the config's order. Down islands cost one timeout in all, not one each.
     func askEveryIsland(_ cluster: ClusterConfig, _ request: [String: Any]) throws -> [(id: Int, answer: Result<Any, any Error>)] {
-        try cluster.islands.map { entry in
-            let (client, _) = try client(cluster, island: entry.id)
-            return (entry.id, Result { try client.request(request) })
+        let clients = try cluster.islands.map { try client(cluster, island: $0.id).0 }
+        let json = try JSONSerialization.data(withJSONObject: request)
+        let answers = Answers(count: clients.count)
+        // A thread per island: the requests block on their sockets, and concurrentPerform would run
+        // only as many at once as there are cores.
+        let done = DispatchGroup()
+        for index in clients.indices {
+            done.enter()
+            Thread.detachNewThread {
+                answers.set(index, Result<Any, any Error> {
+                    try clients[index].request(try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:])
+                })
+                done.leave()
+            }
         }
+        done.wait()
+        return cluster.islands.indices.map { (cluster.islands[$0].id, answers.get($0)) }
+    }
+
+    /// The islands' answers as the concurrent requests fill them in (JSON objects are not Sendable).
+    private final class Answers: @unchecked Sendable {
+        private let lock = NSLock()
+        private var results: [Result<Any, any Error>]
+
+        init(count: Int) { results = Array(repeating: .failure(CommandFailure("no answer")), count: count) }
+
+        func set(_ index: Int, _ result: Result<Any, any Error>) { lock.withLock { results[index] = result } }
+        func get(_ index: Int) -> Result<Any, any Error> { lock.withLock { results[index] } }
     }
 
     /// The candidate named on the command line: `best` (the cluster's best, confirmed first) or a
