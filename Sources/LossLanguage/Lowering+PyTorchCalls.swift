@@ -43,14 +43,7 @@ extension Lowering {
             let value = short == "full_like" ? try call.tensor(1, "fill_value") : try builder.constant(short == "ones_like" ? 1 : 0)
             return .tensor(try builder.add(.fill(k), [value], line: line))
         case "arange":
-            let n = try call.tensor(args.count >= 2 ? 1 : 0, "end")
-            if args.count >= 2, builder.constantValue(of: try call.tensor(0)) != 0 {
-                throw .unsupported("torch.arange must start at 0", line: line)
-            }
-            guard case .batchSize = builder.op(of: n) else {
-                throw .unsupported("torch.arange needs the batch size (e.g. policy_chosen_logps.size(0)) as its length", line: line)
-            }
-            return .tensor(try builder.add(.index))
+            return .tensor(try arange(call, count: args.count, line: line))
         case "binary_cross_entropy_with_logits":
             let (x, target) = (try call.tensor(0), try call.tensor(1, "target"))
             if call.kwargs["weight"] != nil || call.kwargs["pos_weight"] != nil {

@@ -21,7 +21,7 @@ struct PyTorchFixtureTests {
     static let invalid = (try? Support.files("pytorch-invalid", extension: "py")) ?? []
 
     @Test func everyFixtureHasExpectedValues() {
-        #expect(Self.valid.count >= 14)
+        #expect(Self.valid.count >= 15)
         #expect(Set(Self.valid.map(\.name)) == Set(Self.expected.fixtures.keys))
     }
 
