@@ -86,6 +86,7 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
                           "dropped": counters["migration.dropped", default: 0], "resets": counters["migration.resets", default: 0]],
             "proposer": try proposerStatus(counters),
             "evaluator": evaluatorStatus(),
+            "fault": controls.fault.map { ["error": $0.message, "seconds": Date().timeIntervalSince($0.since)] as [String: Any] } ?? NSNull(),
             "uptime_s": Date().timeIntervalSince(controls.started),
             "dropped_messages": controls.droppedMessages,
         ]

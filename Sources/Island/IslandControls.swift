@@ -18,6 +18,29 @@ public final class IslandControls: Sendable {
     public func resume() { state.withLock { if $0 == .paused { $0 = .running } } }
     public func stop() { state.withLock { $0 = .stopping } }
 
+    /// What keeps the island from running its generations (a database it cannot write, say), and
+    /// since when; nil while it runs.
+    public var fault: (message: String, since: Date)? { faultState.withLock { $0 } }
+    private let faultState = Mutex<(message: String, since: Date)?>(nil)
+
+    /// Records a fault (keeping when it began, if it goes on); returns whether it is new.
+    @discardableResult
+    public func reportFault(_ message: String) -> Bool {
+        faultState.withLock { fault in
+            defer { fault = (message, fault?.since ?? Date()) }
+            return fault == nil
+        }
+    }
+
+    /// Clears the fault; returns how long it lasted, if there was one.
+    @discardableResult
+    public func clearFault() -> TimeInterval? {
+        faultState.withLock { fault in
+            defer { fault = nil }
+            return fault.map { Date().timeIntervalSince($0.since) }
+        }
+    }
+
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int { dropped.withLock { $0 } }
     func countDropped() { dropped.withLock { $0 += 1 } }

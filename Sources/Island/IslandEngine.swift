@@ -56,6 +56,15 @@ public final class IslandEngine: Sendable {
 
     public var archive: Archive { state.withLock { $0 } }
 
+    /// Reads the archive and the confirmed results again from the store, as a restart would: after
+    /// a generation failed part way (a write refused), memory holds nothing the store does not.
+    public func reload() throws {
+        let archive = try store.loadArchive(bins: settings.bins)
+        let confirmedFitness = try store.confirmedFitness()
+        state.withLock { $0 = archive }
+        confirmed.withLock { $0 = confirmedFitness }
+    }
+
     /// The hash of the task this island's evaluator runs (migrants must carry the same).
     public var evaluatorTaskHash: String { evaluator.taskHash }
 

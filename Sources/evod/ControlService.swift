@@ -16,22 +16,18 @@ struct ControlService: Service {
     func run() async throws {
         let shutdown = ShutdownFlag()
         let (endpoint, handler) = (self.endpoint, self.handler)
-        try await withGracefulShutdownHandler {
-            try await BlockingThread.run(name: "control") {
-                let context = ZMQContext()
-                let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
-                try socket.setReceiveTimeout(milliseconds: 200)
-                try socket.bind(endpoint)
-                // Answers until the group shuts down (after `stop`, the island service's return triggers it).
-                while !shutdown.isSet {
-                    guard let frames = try socket.receive() else { continue }
-                    let request = frames.count == 1 ? frames[0] : Data()
-                    let reply = handler.handle(request)
-                    try socket.send(reply)
-                }
+        try await BlockingThread.run(name: "control", stop: { shutdown.set() }) {
+            let context = ZMQContext()
+            let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
+            try socket.setReceiveTimeout(milliseconds: 200)
+            try socket.bind(endpoint)
+            // Answers until the group shuts down (after `stop`, the island service's return triggers it).
+            while !shutdown.isSet {
+                guard let frames = try socket.receive() else { continue }
+                let request = frames.count == 1 ? frames[0] : Data()
+                let reply = handler.handle(request)
+                try socket.send(reply)
             }
-        } onGracefulShutdown: {
-            shutdown.set()
         }
     }
 }

@@ -18,7 +18,7 @@ extension Evod {
         let cache = try ResultCache(path: directory + "/cache.sqlite")
         let token = try ControlToken.create(in: directory)
         let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, logger: logger)
-        let service = BlockingService(name: "broker", logger: logger, stop: { broker.stop() }, body: { try broker.run() })
+        let service = BlockingService(name: "broker", stop: { broker.stop() }, body: { try broker.run() })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -29,11 +29,10 @@ extension Evod {
     func runWorker(cluster: ClusterConfig) async throws {
         var logger = logger("evod.worker")
         logger[metadataKey: "pid"] = "\(getpid())"
-        let task: TaskConfig
-        task = try cluster.task()
+        let task = try cluster.task()
         let worker = FarmWorker(evaluator: task.makeEvaluator(), endpoint: connect ?? cluster.farm.workersEndpoint,
                                 threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
-        let service = BlockingService(name: "worker", logger: logger, stop: { worker.stop() }, body: { try worker.run() })
+        let service = BlockingService(name: "worker", stop: { worker.stop() }, body: { try worker.run() })
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(
             services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
             gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -42,20 +41,3 @@ extension Evod {
     }
 }
 
-/// A service around a blocking loop on its own thread, stopped by a closure on graceful shutdown.
-struct BlockingService: Service, CustomStringConvertible {
-    let name: String
-    let logger: Logger
-    let stop: @Sendable () -> Void
-    let body: @Sendable () throws -> Void
-
-    var description: String { "BlockingService(\(name))" }
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await BlockingThread.run(name: name, body)
-        } onGracefulShutdown: {
-            stop()
-        }
-    }
-}

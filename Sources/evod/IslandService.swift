@@ -17,33 +17,55 @@ struct IslandService: Service, CustomStringConvertible {
     let interrupt: @Sendable () -> Void
 
     func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await BlockingThread.run(name: "island-\(engine.settings.id)") {
-                while controls.current != .stopping {
-                    if controls.current == .paused {
-                        Thread.sleep(forTimeInterval: 0.05)
-                        continue
-                    }
-                    let report: GenerationReport
-                    do { report = try engine.runGeneration() } catch IslandError.interrupted {
-                        logger.info("generation interrupted by shutdown; its pending candidates are kept")
-                        return
-                    }
-                    if report.idle {
-                        Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
-                        continue
-                    }
-                    logger.info("generation done", metadata: [
-                        "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
-                        "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
-                        "added": "\(report.added)", "filled": "\(engine.archive.filled)",
-                    ])
-                    onGeneration(report.generation + 1)
-                }
-            }
-        } onGracefulShutdown: {
+        try await BlockingThread.run(name: "island-\(engine.settings.id)", stop: { [controls, interrupt] in
             controls.stop()
             interrupt()
+        }) {
+            var backoff = 1.0
+            while controls.current != .stopping {
+                if controls.current == .paused {
+                    Thread.sleep(forTimeInterval: 0.05)
+                    continue
+                }
+                let report: GenerationReport
+                do {
+                    report = try engine.runGeneration()
+                } catch IslandError.interrupted {
+                    logger.info("generation interrupted by shutdown; its pending candidates are kept")
+                    return
+                } catch {
+                    // A write refused (a full disk, a read-only file): said once, shown in status, retried
+                    // with backoff from what the store holds, and never in the way of a shutdown.
+                    if controls.current == .stopping { return }
+                    if controls.reportFault("generation \((try? engine.store.generation()) ?? -1) failed: \(error)") {
+                        logger.error("generation failed; retrying with backoff until it succeeds", metadata: ["error": "\(error)"])
+                    }
+                    sleep(seconds: backoff)
+                    backoff = min(backoff * 2, 30)
+                    try? engine.reload()
+                    continue
+                }
+                if let lasted = controls.clearFault() {
+                    logger.notice("generations run again", metadata: ["fault_s": "\(Int(lasted))"])
+                    backoff = 1
+                }
+                if report.idle {
+                    Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
+                    continue
+                }
+                logger.info("generation done", metadata: [
+                    "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
+                    "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
+                    "added": "\(report.added)", "filled": "\(engine.archive.filled)",
+                ])
+                onGeneration(report.generation + 1)
+            }
         }
+    }
+
+    /// Sleeps up to `seconds`, returning early once the island is stopping.
+    private func sleep(seconds: Double) {
+        let until = Date().addingTimeInterval(seconds)
+        while Date() < until, controls.current != .stopping { Thread.sleep(forTimeInterval: 0.05) }
     }
 }

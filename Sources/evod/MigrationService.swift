@@ -21,11 +21,7 @@ struct MigrationService: Service, CustomStringConvertible {
 
     func run() async throws {
         let shutdown = ShutdownFlag()
-        try await withGracefulShutdownHandler {
-            try await BlockingThread.run(name: "migration") { try serve(until: shutdown) }
-        } onGracefulShutdown: {
-            shutdown.set()
-        }
+        try await BlockingThread.run(name: "migration", stop: { shutdown.set() }) { try serve(until: shutdown) }
     }
 
     private func serve(until shutdown: ShutdownFlag) throws {

@@ -34,9 +34,13 @@ struct Status: ParsableCommand {
         printFarm(farm)
     }
 
-    /// A line per island whose evaluations wait for a farm that does not answer.
+    /// A line per island whose generations fail (a fault) or whose evaluations wait for a farm that does not answer.
     func printEvaluatorProblems(_ islands: [[String: Any]]) {
         for island in islands {
+            if let fault = island["fault"] as? [String: Any] {
+                print(String(format: "island %d: generations stopped for %.0f s, retrying: %@", island["id"] as? Int ?? 0,
+                             fault["seconds"] as? Double ?? 0, fault["error"] as? String ?? "?"))
+            }
             guard let evaluator = island["evaluator"] as? [String: Any], evaluator["state"] as? String == "unreachable" else { continue }
             let evaluations = island["evaluations"] as? [String: Any] ?? [:]
             print(String(format: "island %d: no farm answers at %@ for %.0f s; %d evaluations wait (start it: `evod --farm` or `evoctl up`)",

@@ -1,0 +1,57 @@
+import Foundation
+import Island
+import Testing
+
+/// Faults of the machine under a running island, made for real.
+struct FaultProcessTests {
+    /// A full disk: the island's state directory on a 4 MiB tmpfs that a file then fills. The island
+    /// logs the failure once, shows it in status and keeps answering, retries with backoff, runs
+    /// its generations again once the file is gone, and stops on SIGTERM while faulted. Mounting
+    /// needs root (CI runs as root).
+    @Test(.enabled(if: getuid() == 0, "mounting a tmpfs needs root"))
+    func aFullDiskIsSeenRetriedAndOutlived() throws {
+        let harness = try DaemonHarness()
+        let state = harness.directory.appendingPathComponent("state").path
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        try #require(Self.shell("/bin/mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", state) == 0, "cannot mount a tmpfs")
+        defer {
+            harness.killHard()
+            _ = Self.shell("/bin/umount", "-l", state)
+        }
+        try harness.start()
+        try harness.waitFor { ($0["generation"] as? Int ?? 0) >= 2 }
+        let filler = state + "/filler"
+        _ = Self.shell("/bin/dd", "if=/dev/zero", "of=\(filler)", "bs=64k")  // until the disk is full
+        let faulted = try harness.waitFor(seconds: 60) { $0["fault"] is [String: Any] }
+        let fault = try #require(faulted["fault"] as? [String: Any])
+        #expect((fault["error"] as? String ?? "").contains("generation"), "\(fault)")
+        #expect(faulted["state"] as? String == "running")
+        #expect(harness.log.contains("generation failed; retrying with backoff"), "\(harness.log)")
+        let stuck = faulted["generation"] as? Int ?? 0
+        try FileManager.default.removeItem(atPath: filler)
+        let resumed = try harness.waitFor(seconds: 90) { $0["fault"] is NSNull && ($0["generation"] as? Int ?? 0) > stuck + 1 }
+        #expect(resumed["fault"] is NSNull)
+        #expect(harness.log.contains("generations run again"), "\(harness.log)")
+        // Faulted again, then SIGTERM: it stops at once, cleanly.
+        _ = Self.shell("/bin/dd", "if=/dev/zero", "of=\(filler)", "bs=64k")
+        try harness.waitFor(seconds: 60) { $0["fault"] is [String: Any] }
+        let process = try #require(harness.process)
+        let asked = Date()
+        process.terminate()
+        process.waitUntilExit()
+        #expect(Date().timeIntervalSince(asked) < 10)
+        #expect(process.terminationReason == .exit)
+    }
+
+    /// Runs a command; its exit status.
+    static func shell(_ command: String, _ arguments: String...) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
