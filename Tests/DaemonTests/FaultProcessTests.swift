@@ -13,15 +13,15 @@ struct FaultProcessTests {
         let harness = try DaemonHarness()
         let state = harness.directory.appendingPathComponent("state").path
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        try #require(MultiHostTests.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", state]) == 0, "cannot mount a tmpfs")
+        try #require(NetworkNamespaces.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", state]) == 0, "cannot mount a tmpfs")
         defer {
             harness.killHard()
-            _ = MultiHostTests.run(["umount", "-l", state])
+            _ = NetworkNamespaces.run(["umount", "-l", state])
         }
         try harness.start()
         try harness.waitFor { ($0["generation"] as? Int ?? 0) >= 2 }
         let filler = state + "/filler"
-        _ = MultiHostTests.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=64k"])  // until the disk is full
+        _ = NetworkNamespaces.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=64k"])  // until the disk is full
         let faulted = try harness.waitFor(seconds: 60) { $0["fault"] is [String: Any] }
         let fault = try #require(faulted["fault"] as? [String: Any])
         #expect((fault["error"] as? String ?? "").contains("generation"), "\(fault)")
@@ -33,7 +33,7 @@ struct FaultProcessTests {
         #expect(resumed["fault"] is NSNull)
         #expect(harness.log.contains("generations run again"), "\(harness.log)")
         // Faulted again, then SIGTERM: it stops at once, cleanly.
-        _ = MultiHostTests.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=64k"])
+        _ = NetworkNamespaces.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=64k"])
         try harness.waitFor(seconds: 60) { $0["fault"] is [String: Any] }
         let process = try #require(harness.process)
         let asked = Date()
