@@ -9,6 +9,8 @@ import Synchronization
 public final class PrefBanditEvaluator: MemberEvaluator {
     public let settings: PrefBanditSettings
     private let prepared = Mutex<[UInt64: PreparedInstance]>([:])
+    /// Set by ``interrupt()``: every grid in progress stops before its next run, and later ones at once.
+    private let interrupted = Atomic<Bool>(false)
 
     /// A task instance with its held-out tables.
     public struct PreparedInstance: Sendable {
@@ -36,6 +38,7 @@ public final class PrefBanditEvaluator: MemberEvaluator {
             let trainer = PolicyTrainer(graph: loss, instance: ready.instance)
             for beta in grid.betas {
                 for startKind in grid.starts {
+                    if interrupted.load(ordering: .relaxed) { return MemberRuns(runs: runs, failed: EvaluationResult.interruptedReason) }
                     switch trainer.train(beta: beta, start: startKind) {
                     case let .failure(failure):
                         return MemberRuns(runs: runs, failed: failure.reason)
@@ -51,4 +54,8 @@ public final class PrefBanditEvaluator: MemberEvaluator {
         }
         return MemberRuns(runs: runs)
     }
+
+    /// Abandons the grids in progress at their next run (a run takes milliseconds): a shutdown does
+    /// not wait for a generation's evaluations, whose candidates stay pending for the next start.
+    public func interrupt() { interrupted.store(true, ordering: .relaxed) }
 }

@@ -15,12 +15,15 @@ struct ControlService: Service {
 
     func run() async throws {
         let shutdown = ShutdownFlag()
-        let (endpoint, handler) = (self.endpoint, self.handler)
+        let (endpoint, handler, logger) = (self.endpoint, self.handler, self.logger)
         try await BlockingThread.run(name: "control", stop: { shutdown.set() }) {
             let context = ZMQContext()
             let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
             try socket.setReceiveTimeout(milliseconds: 200)
-            try socket.bind(endpoint)
+            do { try socket.bind(endpoint) } catch {
+                logger.error("cannot bind the control endpoint; the island stops", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
+                throw error
+            }
             // Answers until the group shuts down (after `stop`, the island service's return triggers it).
             while !shutdown.isSet {
                 guard let frames = try socket.receive() else { continue }

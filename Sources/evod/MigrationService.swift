@@ -27,7 +27,10 @@ struct MigrationService: Service, CustomStringConvertible {
     private func serve(until shutdown: ShutdownFlag) throws {
         let context = ZMQContext()
         let inbox = try ZMQSocket(context, type: ZMQSocket.pull, maximumMessageSize: ZMQSocket.hardMessageLimit)
-        try inbox.bind(entry.migration)
+        do { try inbox.bind(entry.migration) } catch {
+            logger.error("cannot bind the migration endpoint; the island stops", metadata: ["endpoint": "\(entry.migration)", "error": "\(error)"])
+            throw error
+        }
         let ids = cluster.islands.map(\.id)
         var outboxes: [Int: ZMQSocket] = [:]
         for peer in policy.peers(of: entry.id, among: ids) {

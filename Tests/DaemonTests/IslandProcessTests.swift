@@ -100,6 +100,26 @@ struct IslandProcessTests {
         harness.killHard()
     }
 
+    /// A control port another process holds: the island says which endpoint it cannot bind and
+    /// exits with an error at once, its first generation's evaluations abandoned (kept pending),
+    /// instead of running on with no control endpoint.
+    @Test func aControlPortInUseIsAnErrorAndTheIslandStops() throws {
+        let harness = try DaemonHarness()
+        let context = ZMQContext()
+        let squatter = try ZMQSocket(context, type: ZMQSocket.reply)
+        try squatter.bind("tcp://127.0.0.1:\(harness.port)")
+        try harness.start()
+        let process = try #require(harness.process)
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(!process.isRunning, "the island ran on without its control endpoint: \(harness.log)")
+        harness.killHard()
+        #expect(process.terminationStatus != 0)
+        #expect(harness.log.contains("cannot bind the control endpoint"), "\(harness.log)")
+        #expect(harness.log.contains("tcp://127.0.0.1:\(harness.port)"), "\(harness.log)")
+        withExtendedLifetime(squatter) {}
+    }
+
     @Test func malformedControlMessagesAreCountedAndDropped() throws {
         let harness = try DaemonHarness()
         try harness.start()
