@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
-.PHONY: deps build release demo demo-llm llm trl test bench clean
+.PHONY: deps build release demo demo-llm llm trl test check format lint bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,9 +36,23 @@ llm:
 trl:
 	@scripts/trl-setup.sh > /dev/null
 
+## The source format (.swift-format, swift-format from the toolchain): `make format` rewrites the
+## sources, `make lint` fails on any difference (part of `make check` and `make test`).
+format:
+	$(SWIFT) format format -i --configuration .swift-format -r Sources Tests Package.swift
+
+lint:
+	$(SWIFT) format lint --strict --configuration .swift-format -r Sources Tests Package.swift
+
+## The quick loop (a minute or two once built): lint, then every test but the ones that start
+## daemons (DaemonTests: real processes, the real LLM); no llama.cpp, no TRL.
+check: deps lint
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build --skip DaemonTests
+
 ## Every test, debug build; the real-LLM test uses the server and model of `make llm`; then the TRL
 ## export and the tiny-LM evaluator (examples/trl/test_trl.py) against the real TRL of `make trl`.
-test: deps llm trl
+test: deps lint llm trl
 	$(SWIFT) build --build-tests
 	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build
 	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s examples/trl -t examples/trl -v

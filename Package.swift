@@ -51,14 +51,18 @@ let package = Package(
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
-            dependencies: ["LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire", "Farm", "LLMProposer",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire", "Farm", "LLMProposer",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The evaluator farm: broker, workers, the island's client, the result cache.
         .target(
             name: "Farm",
-            dependencies: ["LossLanguage", "Evaluation", "Configuration", "Wire",
-                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "LossLanguage", "Evaluation", "Configuration", "Wire",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
         .target(name: "LLMProposer", dependencies: ["CCurl", "LossLanguage", "Configuration"]),
@@ -90,8 +94,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "EvodBench",
-            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Island", "Search", "Farm", "Wire",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Island", "Search", "Farm", "Wire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Sources/EvodBench"
         ),
 

@@ -98,8 +98,10 @@ public final class ConfigSection {
         try list(key, default: fallback, expected: "a non-empty array of strings") { $0.string }
     }
 
-    private func list<T>(_ key: String, default fallback: [T], expected: String,
-                         _ convert: (TOMLValueConvertible) -> T?) throws(ConfigError) -> [T] {
+    private func list<T>(
+        _ key: String, default fallback: [T], expected: String,
+        _ convert: (TOMLValueConvertible) -> T?
+    ) throws(ConfigError) -> [T] {
         guard let found = value(key) else { return fallback }
         guard let array = found.array, !array.isEmpty else { throw mismatch(key, expected, found) }
         var result: [T] = []

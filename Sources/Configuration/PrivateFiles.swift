@@ -44,8 +44,9 @@ public final class StateLock: Sendable {
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)
-            throw PrivateFiles.Failure(description: "\(directory): \(role)'s state is in use by another evod"
-                + (holder.isEmpty ? "" : " (pid \(holder))") + "; stop it first (evoctl down), or give this one another state_directory")
+            throw PrivateFiles.Failure(
+                description: "\(directory): \(role)'s state is in use by another evod"
+                    + (holder.isEmpty ? "" : " (pid \(holder))") + "; stop it first (evoctl down), or give this one another state_directory")
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command (in the caller's working directory) in a process group of its own, with a wall-clock limit past which the whole

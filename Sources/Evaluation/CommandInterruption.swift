@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The commands an evaluator is running, so that a shutdown can abandon them: ``interrupt()``

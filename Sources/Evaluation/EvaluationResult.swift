@@ -67,8 +67,10 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
 
     /// A successful result from each member's runs: member fitness is the mean of its fitness metric,
     /// the result's fitness and metrics the weighted means over the members.
-    public static func success(members: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])], stage: Stage,
-                               seconds: Double) -> EvaluationResult {
+    public static func success(
+        members: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])], stage: Stage,
+        seconds: Double
+    ) -> EvaluationResult {
         var results: [MemberResult] = []
         for (name, weight, fitnessKey, runs) in members {
             var sums: [String: Double] = [:]
@@ -81,9 +83,10 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
         let shared = results.dropFirst().reduce(Set(results.first?.metrics.keys ?? [:].keys)) { $0.intersection($1.metrics.keys) }
         var metrics: [String: Double] = [:]
         for key in shared { metrics[key] = results.reduce(0) { $0 + $1.weight * ($1.metrics[key] ?? 0) } / total }
-        var result = EvaluationResult(fitness: fitness.isFinite ? fitness : nil, stage: stage,
-                                      failed: fitness.isFinite ? nil : "the fitness is not a finite number", metrics: metrics,
-                                      runs: members.flatMap(\.runs), seconds: seconds)
+        var result = EvaluationResult(
+            fitness: fitness.isFinite ? fitness : nil, stage: stage,
+            failed: fitness.isFinite ? nil : "the fitness is not a finite number", metrics: metrics,
+            runs: members.flatMap(\.runs), seconds: seconds)
         result.members = results
         return result
     }
@@ -97,7 +100,9 @@ public struct EvaluationResult: Sendable, Hashable, Codable {
 extension PolicyScores {
     /// The scores as named metrics (the JSON keys of `evoctl loss eval`).
     public var metrics: [String: Double] {
-        ["frontier_efficiency": frontierEfficiency, "reward": reward, "kl": kl, "win_rate": winRate,
-         "ranking_accuracy": rankingAccuracy, "ideal_ranking_accuracy": idealRankingAccuracy]
+        [
+            "frontier_efficiency": frontierEfficiency, "reward": reward, "kl": kl, "win_rate": winRate,
+            "ranking_accuracy": rankingAccuracy, "ideal_ranking_accuracy": idealRankingAccuracy,
+        ]
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Keeps OpenBLAS single-threaded in processes that evaluate (DESIGN.md §5.1: evaluations run in

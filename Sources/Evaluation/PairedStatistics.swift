@@ -41,18 +41,20 @@ public struct SeedScores: Sendable, Hashable {
     /// The weighted mean over members of each member's mean over seeds, with its standard error
     /// (members independent; the SE over seeds within each).
     public var mean: Estimate {
-        Estimate.weighted(members.keys.sorted().map { name in
-            (weights[name] ?? 1, Array(members[name, default: [:]].values))
-        })
+        Estimate.weighted(
+            members.keys.sorted().map { name in
+                (weights[name] ?? 1, Array(members[name, default: [:]].values))
+            })
     }
 
     /// This result minus a baseline, paired by member and seed (only pairs both have count).
     public func difference(to baseline: SeedScores) -> Estimate {
-        Estimate.weighted(members.keys.sorted().compactMap { name -> (Double, [Double])? in
-            guard let mine = members[name], let theirs = baseline.members[name] else { return nil }
-            let differences = mine.keys.sorted().compactMap { seed in theirs[seed].map { mine[seed]! - $0 } }
-            return differences.isEmpty ? nil : (weights[name] ?? 1, differences)
-        })
+        Estimate.weighted(
+            members.keys.sorted().compactMap { name -> (Double, [Double])? in
+                guard let mine = members[name], let theirs = baseline.members[name] else { return nil }
+                let differences = mine.keys.sorted().compactMap { seed in theirs[seed].map { mine[seed]! - $0 } }
+                return differences.isEmpty ? nil : (weights[name] ?? 1, differences)
+            })
     }
 }
 
@@ -101,8 +103,10 @@ public struct Estimate: Sendable, Hashable, Codable {
             let n = Double(values.count)
             let mean = values.reduce(0, +) / n
             // One value has no spread to estimate: unknown, unless it is exactly zero (identical losses).
-            let sampleVariance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
-                                                  : (mean == 0 ? 0 : .nan)
+            let sampleVariance =
+                values.count > 1
+                ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)
+                : (mean == 0 ? 0 : .nan)
             let share = (weight / total) * (weight / total) * sampleVariance / n
             value += weight / total * mean
             variance += share

@@ -26,7 +26,9 @@ public final class SuiteEvaluator: Evaluator {
         var finished: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])] = []
         for (member, evaluator) in zip(task.members, memberEvaluators) {
             let outcome = evaluator.runs(of: loss, name: name, grid: member.grid(for: stage))
-            let runs = outcome.runs.map { var run = $0; run.member = member.name; return run }
+            let runs = outcome.runs.map {
+                var run = $0; run.member = member.name; return run
+            }
             if let failed = outcome.failed {
                 let reason = task.isSuite && failed != EvaluationResult.interruptedReason ? "member \(member.name): \(failed)" : failed
                 return .failure(reason, stage: stage, runs: finished.flatMap(\.runs) + runs, seconds: elapsed())
@@ -64,7 +66,9 @@ public final class SuiteEvaluator: Evaluator {
         var grid = member.heldoutGrid
         if let seed { grid.seeds = [seed] }
         var outcome = evaluator(for: target).runs(of: loss, name: name, grid: grid)
-        outcome.runs = outcome.runs.map { var run = $0; run.member = member.name; return run }
+        outcome.runs = outcome.runs.map {
+            var run = $0; run.member = member.name; return run
+        }
         return outcome
     }
 

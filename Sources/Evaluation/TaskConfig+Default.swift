@@ -10,25 +10,39 @@ extension TaskConfig {
             return s
         }
         func member(_ name: String, _ prefbandit: PrefBanditSettings) -> TaskMember {
-            TaskMember(name: name, weight: 1, kind: .prefbandit(prefbandit), stageOne: .defaultCheap, stageTwo: .defaultFull,
-                       confirmationSeeds: TaskMember.defaultConfirmationSeeds, heldoutSeeds: TaskMember.defaultHeldoutSeeds)
+            TaskMember(
+                name: name, weight: 1, kind: .prefbandit(prefbandit), stageOne: .defaultCheap, stageTwo: .defaultFull,
+                confirmationSeeds: TaskMember.defaultConfirmationSeeds, heldoutSeeds: TaskMember.defaultHeldoutSeeds)
         }
         func transfer(_ name: String, starts: [StartKind] = [.exact], _ prefbandit: PrefBanditSettings) -> TaskMember {
             let grid = EvaluationGrid(betas: EvaluationGrid.defaultFull.betas, seeds: [], starts: starts)
-            return TaskMember(name: name, weight: 1, kind: .prefbandit(prefbandit), stageOne: grid, stageTwo: grid,
-                              confirmationSeeds: [], heldoutSeeds: TaskMember.defaultHeldoutSeeds)
+            return TaskMember(
+                name: name, weight: 1, kind: .prefbandit(prefbandit), stageOne: grid, stageTwo: grid,
+                confirmationSeeds: [], heldoutSeeds: TaskMember.defaultHeldoutSeeds)
         }
         return TaskConfig(
             members: [
-                member("noisy-wide", settings { $0.features = 128; $0.labelNoise = 0.2 }),
+                member(
+                    "noisy-wide",
+                    settings {
+                        $0.features = 128; $0.labelNoise = 0.2
+                    }),
                 member("wide", settings { $0.features = 128 }),
                 member("clean", PrefBanditSettings()),
             ],
             validation: [
                 transfer("few-pairs", settings { $0.pairs = 64 }),
                 transfer("noisy-perturbed", starts: [.perturbed], settings { $0.labelNoise = 0.1 }),
-                transfer("noisy-k4", settings { $0.responses = 4; $0.features = 64; $0.labelNoise = 0.1 }),
-                transfer("noisy-nonlinear", settings { $0.rewardNonlinearity = 0.9; $0.labelNoise = 0.1 }),
+                transfer(
+                    "noisy-k4",
+                    settings {
+                        $0.responses = 4; $0.features = 64; $0.labelNoise = 0.1
+                    }),
+                transfer(
+                    "noisy-nonlinear",
+                    settings {
+                        $0.rewardNonlinearity = 0.9; $0.labelNoise = 0.1
+                    }),
             ])
     }()
 }

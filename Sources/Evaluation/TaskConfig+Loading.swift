@@ -1,5 +1,5 @@
-import LossLanguage
 import Configuration
+import LossLanguage
 import PrefBandit
 
 extension TaskConfig {
@@ -67,9 +67,11 @@ extension TaskConfig {
         let name = try readName(section)
         let type = try section.string("type", default: defaults.type, oneOf: ["prefbandit", "command"])
         // Only the table of its own type is read: the other one is an unknown key.
-        let kind = type == "command"
-            ? try TaskDefaults.kind(type, command: TaskDefaults.command(section.section("command"), inherited: defaults.command),
-                                    prefbandit: defaults.prefbandit, at: section)
+        let kind =
+            type == "command"
+            ? try TaskDefaults.kind(
+                type, command: TaskDefaults.command(section.section("command"), inherited: defaults.command),
+                prefbandit: defaults.prefbandit, at: section)
             : .prefbandit(try TaskDefaults.prefbandit(section.section("prefbandit"), base: defaults.prefbandit))
         let betas = try TaskDefaults.betas(section, default: defaults.stageTwo.betas)
         let starts = type == "command" ? [.exact] : try TaskDefaults.starts(section, default: defaults.stageTwo.starts)
@@ -104,8 +106,9 @@ struct TaskDefaults {
         if let fixedType {
             type = fixedType
         } else {
-            type = try section.string("type", default: base?.type ?? "prefbandit",
-                                      oneOf: base == nil ? ["prefbandit", "command", "suite"] : ["prefbandit", "command"])
+            type = try section.string(
+                "type", default: base?.type ?? "prefbandit",
+                oneOf: base == nil ? ["prefbandit", "command", "suite"] : ["prefbandit", "command"])
             if type == "suite" { type = "prefbandit" }
         }
         // A suite's top-level tables are defaults for members of either type; elsewhere only the
@@ -120,7 +123,8 @@ struct TaskDefaults {
         let seeds = try section.section("seeds")
         let inheritedConfirmation = base?.confirmationSeeds ?? TaskMember.defaultConfirmationSeeds
         let inheritedHeldout = base?.heldoutSeeds ?? TaskMember.defaultHeldoutSeeds
-        confirmationSeeds = try seeds.map { s throws(ConfigError) in try Self.seeds(s, "confirmation", default: inheritedConfirmation) }
+        confirmationSeeds =
+            try seeds.map { s throws(ConfigError) in try Self.seeds(s, "confirmation", default: inheritedConfirmation) }
             ?? inheritedConfirmation
         heldoutSeeds = try seeds.map { s throws(ConfigError) in try Self.seeds(s, "heldout", default: inheritedHeldout) } ?? inheritedHeldout
     }
@@ -128,15 +132,18 @@ struct TaskDefaults {
     /// The member these values describe; its three seed sets must be disjoint.
     func member(name: String, weight: Double, at section: ConfigSection) throws(ConfigError) -> TaskMember {
         let kind = try Self.kind(type, command: command, prefbandit: prefbandit, at: section)
-        let member = TaskMember(name: name, weight: weight, kind: kind, stageOne: stageOne, stageTwo: stageTwo,
-                                confirmationSeeds: confirmationSeeds, heldoutSeeds: heldoutSeeds)
+        let member = TaskMember(
+            name: name, weight: weight, kind: kind, stageOne: stageOne, stageTwo: stageTwo,
+            confirmationSeeds: confirmationSeeds, heldoutSeeds: heldoutSeeds)
         if let overlap = member.seedOverlap { throw section.error("seeds", overlap + "; the search, confirmation and held-out seeds must be disjoint") }
         return member
     }
 
     /// The task of a type: a command needs its settings (from this table or inherited).
-    static func kind(_ type: String, command: CommandTaskSettings?, prefbandit: PrefBanditSettings,
-                     at section: ConfigSection) throws(ConfigError) -> TaskMember.Kind {
+    static func kind(
+        _ type: String, command: CommandTaskSettings?, prefbandit: PrefBanditSettings,
+        at section: ConfigSection
+    ) throws(ConfigError) -> TaskMember.Kind {
         guard type == "command" else { return .prefbandit(prefbandit) }
         guard let command else { throw section.error("command", "a command task needs a [command] table with argv") }
         return .command(command)

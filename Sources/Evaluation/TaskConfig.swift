@@ -42,8 +42,9 @@ public struct TaskConfig: Sendable, Hashable {
             var stage3: EvaluationGrid
         }
         let description = members.map { member in
-            var entry = Member(name: member.name, weight: member.weight, type: "prefbandit", stage1: member.stageOne,
-                               stage2: member.stageTwo, stage3: member.grid(for: .three))
+            var entry = Member(
+                name: member.name, weight: member.weight, type: "prefbandit", stage1: member.stageOne,
+                stage2: member.stageTwo, stage3: member.grid(for: .three))
             switch member.kind {
             case let .prefbandit(settings): entry.prefbandit = settings
             case let .command(settings): entry.type = "command"; entry.command = settings

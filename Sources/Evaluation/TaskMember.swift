@@ -60,9 +60,11 @@ public struct TaskMember: Sendable, Hashable {
     /// Only validation trains on these seeds, with stage 2's betas and starts.
     public var heldoutSeeds: [UInt64]
 
-    public init(name: String = TaskMember.singleName, weight: Double = 1, kind: Kind, stageOne: EvaluationGrid = .defaultCheap,
-                stageTwo: EvaluationGrid = .defaultFull, confirmationSeeds: [UInt64] = TaskMember.defaultConfirmationSeeds,
-                heldoutSeeds: [UInt64] = TaskMember.defaultHeldoutSeeds) {
+    public init(
+        name: String = TaskMember.singleName, weight: Double = 1, kind: Kind, stageOne: EvaluationGrid = .defaultCheap,
+        stageTwo: EvaluationGrid = .defaultFull, confirmationSeeds: [UInt64] = TaskMember.defaultConfirmationSeeds,
+        heldoutSeeds: [UInt64] = TaskMember.defaultHeldoutSeeds
+    ) {
         (self.name, self.weight, self.kind, self.stageOne, self.stageTwo) = (name, weight, kind, stageOne, stageTwo)
         (self.confirmationSeeds, self.heldoutSeeds) = (confirmationSeeds, heldoutSeeds)
     }
@@ -93,8 +95,10 @@ public struct TaskMember: Sendable, Hashable {
 
     /// The first overlap between two of the three seed sets, described for an error message; nil when disjoint.
     public var seedOverlap: String? {
-        let sets: [(String, Set<UInt64>)] = [("search", searchSeeds), ("confirmation", Set(confirmationSeeds)),
-                                             ("held-out", Set(heldoutSeeds))]
+        let sets: [(String, Set<UInt64>)] = [
+            ("search", searchSeeds), ("confirmation", Set(confirmationSeeds)),
+            ("held-out", Set(heldoutSeeds)),
+        ]
         for i in 0..<sets.count {
             for j in (i + 1)..<sets.count {
                 let shared = sets[i].1.intersection(sets[j].1)

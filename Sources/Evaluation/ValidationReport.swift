@@ -53,8 +53,10 @@ public struct ValidationReport: Sendable, Codable {
     /// failed, with `failures[task][loss]` saying why); `tasks` lists them in order with their kind;
     /// `standard` names the standard losses (the rest are candidates). The suite row aggregates the
     /// member tasks with their weights.
-    public init(tasks: [(name: String, kind: TaskKind)], losses: [(name: String, standard: Bool)],
-                scores: [String: [String: SeedScores]], failures: [String: [String: String]]) {
+    public init(
+        tasks: [(name: String, kind: TaskKind)], losses: [(name: String, standard: Bool)],
+        scores: [String: [String: SeedScores]], failures: [String: [String: String]]
+    ) {
         var rows: [Row] = []
         var allTasks = tasks
         var allScores = scores
@@ -116,8 +118,10 @@ public struct ValidationReport: Sendable, Codable {
             } else if let d = suite.versusBestStandard ?? suite.versusDPO, let p = suite.pBestStandard ?? suite.pDPO {
                 let z = d.zScore
                 if !(z > 3 && p < 0.05) {
-                    reasons.append(String(format: "on %@ it is %+.1f paired SE from the best standard loss (%@), Holm p %.3g: needs more than +3 and p < 0.05",
-                                          suite.task, z, suite.bestStandard, p))
+                    reasons.append(
+                        String(
+                            format: "on %@ it is %+.1f paired SE from the best standard loss (%@), Holm p %.3g: needs more than +3 and p < 0.05",
+                            suite.task, z, suite.bestStandard, p))
                 }
             }
         }

@@ -66,8 +66,9 @@ final class FarmRig {
 
     /// A request for a distinct (never cached) key.
     static func request(_ index: Int, taskHash: String) -> EvaluationRequest {
-        EvaluationRequest(requestID: "bench-\(index)", taskHash: taskHash, fingerprint: "bench-\(UUID().uuidString)", stage: .one,
-                          name: "dpo", source: "-logsigmoid(beta * rho)")
+        EvaluationRequest(
+            requestID: "bench-\(index)", taskHash: taskHash, fingerprint: "bench-\(UUID().uuidString)", stage: .one,
+            name: "dpo", source: "-logsigmoid(beta * rho)")
     }
 
     /// Runs `count` requests from `callers` threads at once; returns the seconds it took.

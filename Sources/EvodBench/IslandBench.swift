@@ -13,8 +13,9 @@ struct NoOpEvaluator: Evaluator {
         var hash: UInt64 = 0xCBF2_9CE4_8422_2325
         for byte in loss.canonicalForm.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01B3 }
         func unit(_ shift: UInt64) -> Double { Double((hash >> shift) & 0xFFFF) / 65_535 }
-        var result = EvaluationResult.success(runs: [RunRecord(beta: 0.1, seed: 1, start: "noop", metrics: ["frontier_efficiency": unit(0)])],
-                                              fitnessKey: "frontier_efficiency", stage: stage, seconds: 0)
+        var result = EvaluationResult.success(
+            runs: [RunRecord(beta: 0.1, seed: 1, start: "noop", metrics: ["frontier_efficiency": unit(0)])],
+            fitnessKey: "frontier_efficiency", stage: stage, seconds: 0)
         result.descriptors = Descriptors(convexity: 2 * unit(16) - 1, grad0: 2 * unit(32) - 1, betaSensitivity: 0.25 * unit(48))
         return result
     }

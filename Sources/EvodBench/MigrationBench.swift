@@ -41,7 +41,8 @@ func benchmarkMigration() throws {
     Thread {
         for _ in 0..<messages {
             guard let frames = try? inbox.receive(), let frame = frames.first,
-                  let message = try? Envelope.decode(MigrantMessage.self, from: frame) else { break }
+                let message = try? Envelope.decode(MigrantMessage.self, from: frame)
+            else { break }
             let arrived = Date().timeIntervalSince1970
             guard (try? receiver.receive(message, policy: policy)) != nil else { break }
             latencies.append(Date().timeIntervalSince1970 - message.sentAt)
@@ -62,8 +63,10 @@ func benchmarkMigration() throws {
     if !work.isEmpty { print(String(format: "migration_receive_processing      p50 %.2f ms  p99 %.2f ms", work[work.count / 2] * 1e3, work[work.count * 99 / 100] * 1e3)) }
     guard !sorted.isEmpty else { print("migration_latency  no message arrived"); return }
     func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-    print(String(format: "migration_latency_send_to_insert  p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d messages of 2 migrants, %d new to the receiver; target p99 < 10 ms)",
-                 percentile(0.5) * 1e3, percentile(0.99) * 1e3, (sorted.last ?? 0) * 1e3, sorted.count, fresh))
+    print(
+        String(
+            format: "migration_latency_send_to_insert  p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d messages of 2 migrants, %d new to the receiver; target p99 < 10 ms)",
+            percentile(0.5) * 1e3, percentile(0.99) * 1e3, (sorted.last ?? 0) * 1e3, sorted.count, fresh))
 }
 
 /// Latencies appended from one thread, read after it finishes.

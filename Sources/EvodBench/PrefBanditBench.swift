@@ -18,10 +18,12 @@ func benchmarkPrefBandit(directory: String) throws {
             if case let .success(t) = trainer.train(beta: beta, start: .exact) { theta = t }
         }
         let scores = metrics.scores(logProbs: trainer.heldoutLogProbs(theta: theta), beta: beta)
-        print(String(format: "train_1000_steps_%@  %.2f ms  (%@ path; target < %@ ms)  eta %.4f",
-                     name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds * 1e3,
-                     trainer.usesDifferenceFeatures ? "difference-feature" : "full", label == "rho only" ? "5" : "20",
-                     scores.frontierEfficiency))
+        print(
+            String(
+                format: "train_1000_steps_%@  %.2f ms  (%@ path; target < %@ ms)  eta %.4f",
+                name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds * 1e3,
+                trainer.usesDifferenceFeatures ? "difference-feature" : "full", label == "rho only" ? "5" : "20",
+                scores.frontierEfficiency))
         guard name != "lrml" else { continue }
         let record: [String: Any] = [
             "K": settings.responses, "d": settings.features, "n_train": settings.pairs, "n_heldout": settings.heldoutPrompts,
@@ -53,8 +55,10 @@ func benchmarkDefaultSuite() {
         for stage in Stage.allCases { _ = suite.evaluate(graph, name: name, stage: stage) }  // builds the instances
         let seconds = Stage.allCases.map { stage in time(repeats: 1) { _ = suite.evaluate(graph, name: name, stage: stage) } }
         let runs = Stage.allCases.map { stage in TaskConfig.defaultSuite.members.reduce(0) { $0 + $1.grid(for: stage).runs.count } }
-        print(String(format: "default_suite_evaluation_%@  stage 1 %.3f s (%d runs), stage 2 %.3f s (%d runs), stage 3 %.3f s (%d runs)",
-                     name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds[0], runs[0], seconds[1], runs[1], seconds[2], runs[2]))
+        print(
+            String(
+                format: "default_suite_evaluation_%@  stage 1 %.3f s (%d runs), stage 2 %.3f s (%d runs), stage 3 %.3f s (%d runs)",
+                name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds[0], runs[0], seconds[1], runs[1], seconds[2], runs[2]))
     }
 }
 
@@ -66,6 +70,8 @@ func profileTraining(loss: String, runs: Int) {
     }
     let trainer = PolicyTrainer(graph: graph, instance: TaskInstance(settings: PrefBanditSettings(), seed: 1))
     let seconds = time(repeats: 1) { for _ in 0..<runs { _ = trainer.train(beta: 0.1, start: .exact) } }
-    print(String(format: "train_1000_steps_%@  %.2f ms per run  (%d runs, %@ path)", loss, seconds / Double(runs) * 1e3, runs,
-                 trainer.usesDifferenceFeatures ? "difference-feature" : "full"))
+    print(
+        String(
+            format: "train_1000_steps_%@  %.2f ms per run  (%d runs, %@ path)", loss, seconds / Double(runs) * 1e3, runs,
+            trainer.usesDifferenceFeatures ? "difference-feature" : "full"))
 }

@@ -34,8 +34,9 @@ if CommandLine.arguments.dropFirst().first == "suite" {
 
 // `EvodBench train LOSS [RUNS]`: only the 1,000-step training runs of one standard loss, for a profiler.
 if CommandLine.arguments.dropFirst().first == "train" {
-    profileTraining(loss: CommandLine.arguments.dropFirst(2).first ?? "nca_pair",
-                    runs: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 200)
+    profileTraining(
+        loss: CommandLine.arguments.dropFirst(2).first ?? "nca_pair",
+        runs: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 200)
     exit(0)
 }
 
@@ -51,25 +52,34 @@ var gpc = [Double](repeating: 0, count: 64), gpr = gpc
 let iterations = 100_000
 var sink = 0.0
 let seconds = time {
-    batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
-        batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
-            gpc.withUnsafeMutableBufferPointer { gc in gpr.withUnsafeMutableBufferPointer { gr in
-                for _ in 0..<iterations {
-                    sink += evaluator.objectiveAndGradient(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!,
-                                                           rr: rr.baseAddress!, beta: 0.1, seed: .mean,
-                                                           gradPC: gc.baseAddress!, gradPR: gr.baseAddress!)
+    batch.pc.withUnsafeBufferPointer { pc in
+        batch.pr.withUnsafeBufferPointer { pr in
+            batch.rc.withUnsafeBufferPointer { rc in
+                batch.rr.withUnsafeBufferPointer { rr in
+                    gpc.withUnsafeMutableBufferPointer { gc in
+                        gpr.withUnsafeMutableBufferPointer { gr in
+                            for _ in 0..<iterations {
+                                sink += evaluator.objectiveAndGradient(
+                                    pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!,
+                                    rr: rr.baseAddress!, beta: 0.1, seed: .mean,
+                                    gradPC: gc.baseAddress!, gradPR: gr.baseAddress!)
+                            }
+                        }
+                    }
                 }
-            } }
-        } }
-    } }
+            }
+        }
+    }
 }
 let samplesPerSecond = Double(iterations * 64) / seconds
 print(String(format: "lrml_objective_gradient_batch64  %.2f M samples/s  (%.3f us per batch)", samplesPerSecond / 1e6, seconds / Double(iterations) * 1e6))
 
 let reference = evaluator.gradient(batch, beta: 0.1)
-let record: [String: Any] = ["beta": 0.1, "pc": batch.pc, "pr": batch.pr, "rc": batch.rc, "rr": batch.rr,
-                             "objective": reference.objective, "grad_pc": reference.pc, "grad_pr": reference.pr,
-                             "swift_samples_per_second": samplesPerSecond]
+let record: [String: Any] = [
+    "beta": 0.1, "pc": batch.pc, "pr": batch.pr, "rc": batch.rc, "rr": batch.rr,
+    "objective": reference.objective, "grad_pc": reference.pc, "grad_pr": reference.pr,
+    "swift_samples_per_second": samplesPerSecond,
+]
 try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: output))
 
 // 2. Descriptors: a per-sample loss, and a loss with batch statistics.

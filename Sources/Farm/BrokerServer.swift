@@ -47,8 +47,12 @@ public final class BrokerServer: Sendable {
         poller.add(islands)
         poller.add(workers)
         poller.add(control)
-        logger.info("farm broker listening", metadata: ["islands": "\(settings.islandsEndpoint)", "workers": "\(settings.workersEndpoint)",
-                                                        "control": "\(settings.controlEndpoint)", "cached": "\(state.withLock { $0.cache.count })"])
+        logger.info(
+            "farm broker listening",
+            metadata: [
+                "islands": "\(settings.islandsEndpoint)", "workers": "\(settings.workersEndpoint)",
+                "control": "\(settings.controlEndpoint)", "cached": "\(state.withLock { $0.cache.count })",
+            ])
         var lastExpiry = 0.0
         while !isStopping {
             let ready = try poller.poll(milliseconds: 100)
@@ -71,8 +75,12 @@ public final class BrokerServer: Sendable {
                 switch message {
                 case let .reply(island, reply, result):
                     let sent = try islands.send([island, Envelope.encode(reply), result], dontWait: true)
-                    logger.debug("result sent", metadata: ["island": "\(String(decoding: island, as: UTF8.self))", "request": "\(reply.requestID)",
-                                                           "cached": "\(reply.cached)", "queued": "\(sent)"])
+                    logger.debug(
+                        "result sent",
+                        metadata: [
+                            "island": "\(String(decoding: island, as: UTF8.self))", "request": "\(reply.requestID)",
+                            "cached": "\(reply.cached)", "queued": "\(sent)",
+                        ])
                 case let .job(worker, job):
                     _ = try workers.send([worker, Envelope.encode(job)], dontWait: true)
                     logger.debug("job sent", metadata: ["worker": "\(String(decoding: worker, as: UTF8.self))", "job": "\(job.job)", "name": "\(job.name)"])
@@ -119,7 +127,8 @@ public final class BrokerServer: Sendable {
             case "result":
                 // The result itself is passed on as the worker wrote it; the island decodes it.
                 guard let job = message.job, frames.count == 3, frames[2].first == UInt8(ascii: "{"),
-                      frames[2].count <= Envelope.maximumMessageSize else {
+                    frames[2].count <= Envelope.maximumMessageSize
+                else {
                     throw Envelope.Rejection.malformed("'result' needs a job and a second frame with the result's JSON object")
                 }
                 return state.withLock { $0.result(frames[2], job: job, from: identity, now: now) }
@@ -134,7 +143,8 @@ public final class BrokerServer: Sendable {
     /// Status (open) and stop (needs the token), as JSON.
     func handleControl(_ frames: [Data]) -> Data {
         guard frames.count == 1, frames[0].count <= 64 * 1024, let object = try? JSONSerialization.jsonObject(with: frames[0]) as? [String: Any],
-              let command = object["command"] as? String else {
+            let command = object["command"] as? String
+        else {
             _ = drop("malformed control request", endpoint: "control")
             return Self.reply(["ok": false, "error": "malformed request: expected a JSON object with a \"command\" string"])
         }
@@ -153,10 +163,12 @@ public final class BrokerServer: Sendable {
     /// The `farm` object of `evoctl status --json`.
     public func status() -> [String: Any] {
         state.withLock { state in
-            ["workers": state.workerCount, "queue": state.queueLength, "inflight": state.inflight, "done": state.counters.done,
-             "cache_hits": state.counters.cacheHits, "requeued": state.counters.requeued, "uptime_s": Date().timeIntervalSince(started),
-             "dropped_messages": state.counters.dropped,
-             "busy_s": Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9, "late_results": state.counters.lateResults, "cached_results": state.cache.count]
+            [
+                "workers": state.workerCount, "queue": state.queueLength, "inflight": state.inflight, "done": state.counters.done,
+                "cache_hits": state.counters.cacheHits, "requeued": state.counters.requeued, "uptime_s": Date().timeIntervalSince(started),
+                "dropped_messages": state.counters.dropped,
+                "busy_s": Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9, "late_results": state.counters.lateResults, "cached_results": state.cache.count,
+            ]
         }
     }
 

@@ -152,8 +152,12 @@ public final class BrokerState {
             jobs[id]?.worker = chosen
             workers[chosen]?.jobs.insert(id)
             let request = job.request
-            out.append(.job(worker: chosen, JobMessage(job: id, taskHash: request.taskHash, stage: request.stage,
-                                                       name: request.name, source: request.source)))
+            out.append(
+                .job(
+                    worker: chosen,
+                    JobMessage(
+                        job: id, taskHash: request.taskHash, stage: request.stage,
+                        name: request.name, source: request.source)))
         }
         return out
     }

@@ -33,7 +33,8 @@ extension FarmClient {
         let now = Date()
         let due = silence.withLock { silence -> Bool in
             guard now.timeIntervalSince(silence.lastHeard) >= 3 * resendInterval,
-                  now.timeIntervalSince(silence.lastProbe) >= 3 * resendInterval else { return false }
+                now.timeIntervalSince(silence.lastProbe) >= 3 * resendInterval
+            else { return false }
             silence.lastProbe = now
             return true
         }
@@ -47,8 +48,9 @@ extension FarmClient {
             return silence.unreachableSince == nil
         }
         if first {
-            logger.warning("no farm answers: \(waiting) evaluations wait for it; start it (`evod --farm`, or `evoctl up`, which starts it), or set evaluator = \"local\" in the cluster config",
-                           metadata: ["endpoint": "\(endpoint)", "control": "\(controlEndpoint)"])
+            logger.warning(
+                "no farm answers: \(waiting) evaluations wait for it; start it (`evod --farm`, or `evoctl up`, which starts it), or set evaluator = \"local\" in the cluster config",
+                metadata: ["endpoint": "\(endpoint)", "control": "\(controlEndpoint)"])
         }
     }
 
@@ -57,7 +59,7 @@ extension FarmClient {
         let context = ZMQContext()
         guard let socket = try? ZMQSocket(context, type: ZMQSocket.request) else { return false }
         guard (try? socket.setReceiveTimeout(milliseconds: 1_000)) != nil, (try? socket.setSendTimeout(milliseconds: 1_000)) != nil,
-              (try? socket.connect(controlEndpoint)) != nil, (try? socket.send(Data("{\"command\":\"status\"}".utf8))) != nil
+            (try? socket.connect(controlEndpoint)) != nil, (try? socket.send(Data("{\"command\":\"status\"}".utf8))) != nil
         else { return false }
         let answered = (try? socket.receive()) != nil
         return withExtendedLifetime(context) { answered }

@@ -114,7 +114,8 @@ public final class FarmClient: Sendable {
             // A result that does not decode is the evaluation's failure, not a reason to wait forever.
             let decoder = JSONDecoder()
             decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-            var result = (try? decoder.decode(EvaluationResult.self, from: frames[1]))
+            var result =
+                (try? decoder.decode(EvaluationResult.self, from: frames[1]))
                 ?? .failure("the farm returned a result that is not an evaluation result", stage: waiter.request.stage, seconds: 0)
             result.cached = reply.cached
             waiter.fulfil(result)
@@ -165,7 +166,9 @@ public struct FarmEvaluator: Evaluator {
 
     public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
         let fingerprint = loss.fingerprint.hex
-        return client.evaluate(EvaluationRequest(requestID: "island-\(island):\(fingerprint):\(stage.rawValue)", taskHash: taskHash,
-                                                 fingerprint: fingerprint, stage: stage, name: name, source: loss.canonicalForm))
+        return client.evaluate(
+            EvaluationRequest(
+                requestID: "island-\(island):\(fingerprint):\(stage.rawValue)", taskHash: taskHash,
+                fingerprint: fingerprint, stage: stage, name: name, source: loss.canonicalForm))
     }
 }

@@ -1,6 +1,6 @@
+import Configuration
 import Evaluation
 import Foundation
-import Configuration
 import GRDB
 
 /// The broker's result cache: one SQLite file keyed by fingerprint, task hash and stage, mirrored in
@@ -22,12 +22,13 @@ public final class ResultCache: @unchecked Sendable {
         if path != ":memory:" { try PrivateFiles.createIfAbsent(path) }  // mode 0600, and so its WAL
         queue = try DatabaseQueue(path: path, configuration: configuration)
         try queue.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS results (
-                    fingerprint TEXT NOT NULL, task_hash TEXT NOT NULL, stage INTEGER NOT NULL,
-                    result TEXT NOT NULL, created_at REAL NOT NULL,
-                    PRIMARY KEY (fingerprint, task_hash, stage))
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS results (
+                        fingerprint TEXT NOT NULL, task_hash TEXT NOT NULL, stage INTEGER NOT NULL,
+                        result TEXT NOT NULL, created_at REAL NOT NULL,
+                        PRIMARY KEY (fingerprint, task_hash, stage))
+                    """)
         }
         try queue.read { db in
             for row in try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM results") {
@@ -58,8 +59,9 @@ public final class ResultCache: @unchecked Sendable {
         let now = Date().timeIntervalSince1970
         try queue.write { db in
             for (key, json) in rows {
-                try db.execute(sql: "INSERT OR IGNORE INTO results (fingerprint, task_hash, stage, result, created_at) VALUES (?, ?, ?, ?, ?)",
-                               arguments: [key.fingerprint, key.taskHash, key.stage.rawValue, json, now])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO results (fingerprint, task_hash, stage, result, created_at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [key.fingerprint, key.taskHash, key.stage.rawValue, json, now])
             }
         }
         unwritten.removeAll()

@@ -31,7 +31,8 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             return Self.reply(error: "request of \(request.count) bytes refused: the limit is \(Self.maximumRequestSize)")
         }
         guard let object = try? JSONSerialization.jsonObject(with: request) as? [String: Any],
-              let command = object["command"] as? String else {
+            let command = object["command"] as? String
+        else {
             controls.countDropped()
             return Self.reply(error: "malformed request: expected a JSON object with a \"command\" string")
         }
@@ -66,24 +67,34 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         let archive = engine.archive
         var best: Any = NSNull()
         if let candidate = try self.best(top: 1).first, let fitness = candidate.rankingFitness, let id = candidate.id {
-            best = ["id": id, "name": candidate.name, "fitness": fitness, "search_fitness": candidate.fitness ?? NSNull(),
-                    "confirmed": candidate.confirmedFitness != nil]
+            best = [
+                "id": id, "name": candidate.name, "fitness": fitness, "search_fitness": candidate.fitness ?? NSNull(),
+                "confirmed": candidate.confirmedFitness != nil,
+            ]
         }
         return [
             "id": engine.settings.id, "state": controls.current.rawValue, "generation": try store.generation(),
             "population": try store.candidateCount(),
-            "archive": ["filled": archive.filled, "cells": archive.bins.cellCount, "coverage": archive.coverage,
-                        "qd_score": archive.qdScore(floor: engine.settings.qdFloor)],
+            "archive": [
+                "filled": archive.filled, "cells": archive.bins.cellCount, "coverage": archive.coverage,
+                "qd_score": archive.qdScore(floor: engine.settings.qdFloor),
+            ],
             "best": best,
-            "evaluations": ["done": counters["evaluations.done", default: 0], "inflight": try store.candidates(status: .pending).count,
-                            "failed": counters["evaluations.failed", default: 0], "cached": counters["evaluations.cached", default: 0],
-                            "confirmed": counters["evaluations.stage3", default: 0],
-                            "confirmation_failed": counters["evaluations.stage3_failed", default: 0]],
-            "proposals": ["valid": counters["proposals.pending", default: 0], "invalid": counters["proposals.invalid", default: 0],
-                          "duplicate": counters["proposals.duplicate", default: 0]],
-            "migration": ["sent": counters["migration.sent", default: 0], "received": counters["migration.received", default: 0],
-                          "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0],
-                          "dropped": counters["migration.dropped", default: 0], "resets": counters["migration.resets", default: 0]],
+            "evaluations": [
+                "done": counters["evaluations.done", default: 0], "inflight": try store.candidates(status: .pending).count,
+                "failed": counters["evaluations.failed", default: 0], "cached": counters["evaluations.cached", default: 0],
+                "confirmed": counters["evaluations.stage3", default: 0],
+                "confirmation_failed": counters["evaluations.stage3_failed", default: 0],
+            ],
+            "proposals": [
+                "valid": counters["proposals.pending", default: 0], "invalid": counters["proposals.invalid", default: 0],
+                "duplicate": counters["proposals.duplicate", default: 0],
+            ],
+            "migration": [
+                "sent": counters["migration.sent", default: 0], "received": counters["migration.received", default: 0],
+                "accepted": counters["migration.accepted", default: 0], "rejected": counters["migration.rejected", default: 0],
+                "dropped": counters["migration.dropped", default: 0], "resets": counters["migration.resets", default: 0],
+            ],
             "proposer": try proposerStatus(counters),
             "evaluator": evaluatorStatus(),
             "fault": controls.fault.map { ["error": $0.message, "seconds": Date().timeIntervalSince($0.since)] as [String: Any] } ?? NSNull(),
@@ -118,10 +129,12 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             "failures": failures,
             // Archive-directed prompts: explore requests, proposals that landed in the target cell,
             // and valid proposals whose shape fell in an empty cell, by kind of request.
-            "directed": ["explore_requests": counters["llm.explore.requests", default: 0],
-                         "on_target": counters["llm.explore.on_target", default: 0],
-                         "new_cell_explore": counters["llm.new_cell.explore", default: 0],
-                         "new_cell_exploit": counters["llm.new_cell.exploit", default: 0]],
+            "directed": [
+                "explore_requests": counters["llm.explore.requests", default: 0],
+                "on_target": counters["llm.explore.on_target", default: 0],
+                "new_cell_explore": counters["llm.new_cell.explore", default: 0],
+                "new_cell_exploit": counters["llm.new_cell.exploit", default: 0],
+            ],
             "near_duplicates": counters["llm.near_duplicates", default: 0],
         ]
     }
@@ -165,13 +178,17 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         let bins = archive.bins
         return [
             "island": engine.settings.id,
-            "bins": ["convexity": [bins.convexity.lower, bins.convexity.upper, Double(bins.convexity.count)],
-                     "grad0": [bins.grad0.lower, bins.grad0.upper, Double(bins.grad0.count)],
-                     "beta_sensitivity": [bins.betaSensitivity.lower, bins.betaSensitivity.upper, Double(bins.betaSensitivity.count)]],
+            "bins": [
+                "convexity": [bins.convexity.lower, bins.convexity.upper, Double(bins.convexity.count)],
+                "grad0": [bins.grad0.lower, bins.grad0.upper, Double(bins.grad0.count)],
+                "beta_sensitivity": [bins.betaSensitivity.lower, bins.betaSensitivity.upper, Double(bins.betaSensitivity.count)],
+            ],
             "cells": archive.ordered.map { cell, elite -> [String: Any] in
                 let (c, g, s) = bins.coordinates(of: cell)
-                return ["cell": cell, "convexity_bin": c, "grad0_bin": g, "beta_sensitivity_bin": s,
-                        "candidate": elite.candidate, "fitness": elite.fitness]
+                return [
+                    "cell": cell, "convexity_bin": c, "grad0_bin": g, "beta_sensitivity_bin": s,
+                    "candidate": elite.candidate, "fitness": elite.fitness,
+                ]
             },
         ]
     }
@@ -181,10 +198,12 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             "id": c.id ?? -1, "name": c.name, "generation": c.generation, "source": c.source, "parents": c.parentIDs,
             "proposer": c.proposer, "status": c.status.rawValue,
         ]
-        let optional: [String: Any?] = ["canonical": c.canonical, "fingerprint": c.fingerprint, "error": c.error,
-                                        "duplicate_of": c.duplicateOf, "fitness": c.fitness, "stage": c.stage, "outcome": c.outcome,
-                                        "confirmed_fitness": c.confirmedFitness, "confirmed_difference": c.confirmedDifference,
-                                        "confirmed_se": c.confirmedStandardError, "ranking_fitness": c.rankingFitness]
+        let optional: [String: Any?] = [
+            "canonical": c.canonical, "fingerprint": c.fingerprint, "error": c.error,
+            "duplicate_of": c.duplicateOf, "fitness": c.fitness, "stage": c.stage, "outcome": c.outcome,
+            "confirmed_fitness": c.confirmedFitness, "confirmed_difference": c.confirmedDifference,
+            "confirmed_se": c.confirmedStandardError, "ranking_fitness": c.rankingFitness,
+        ]
         for (key, value) in optional { object[key] = value ?? NSNull() }
         let json: [String: String?] = ["metrics": c.metrics, "members": c.members, "confirmed_members": c.confirmedMembers]
         for (key, text) in json {

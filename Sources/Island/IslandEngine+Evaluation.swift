@@ -1,6 +1,6 @@
 import Dispatch
-import Foundation
 import Evaluation
+import Foundation
 import LossDescriptors
 import LossLanguage
 import Search
@@ -23,7 +23,9 @@ extension IslandEngine {
             let thread = Thread { [self] in
                 defer { finished.leave() }
                 while firstError.withLock({ $0 == nil }) {
-                    let i = next.withLock { n -> Int in defer { n += 1 }; return n }
+                    let i = next.withLock { n -> Int in
+                        defer { n += 1 }; return n
+                    }
                     guard i < pending.count else { return }
                     do {
                         let added = try evaluate(pending[i])

@@ -25,10 +25,13 @@ extension IslandEngine {
                 defer { finished.leave() }
                 do {
                     var local = GenerationReport(generation: generation)
-                    let target = Self.explores(llm.config.explore, generation: generation, slot: slot) && !targets.isEmpty
+                    let target =
+                        Self.explores(llm.config.explore, generation: generation, slot: slot) && !targets.isEmpty
                         ? targets[(generation * 7 + slot * 13) % targets.count] : nil
                     try converse(llm, slot: slot, examples: examples, target: target, spent: spent, generation: generation, &local)
-                    tallies.withLock { $0.proposed += local.proposed; $0.invalid += local.invalid; $0.duplicates += local.duplicates }
+                    tallies.withLock {
+                        $0.proposed += local.proposed; $0.invalid += local.invalid; $0.duplicates += local.duplicates
+                    }
                 } catch {
                     firstError.withLock { if $0 == nil { $0 = error } }
                 }
@@ -40,8 +43,10 @@ extension IslandEngine {
     }
 
     /// One slot's exchange: feedback on its last proposal, then a new proposal (with re-samples).
-    private func converse(_ llm: LLMProposer, slot: Int, examples: String, target: (cell: Int, descriptors: Descriptors)?,
-                          spent: Int, generation: Int, _ report: inout GenerationReport) throws {
+    private func converse(
+        _ llm: LLMProposer, slot: Int, examples: String, target: (cell: Int, descriptors: Descriptors)?,
+        spent: Int, generation: Int, _ report: inout GenerationReport
+    ) throws {
         let (stored, awaiting) = try store.conversation(slot: slot)
         var newTurns: [ChatMessage] = []
         if let awaiting, let feedback = try feedback(on: awaiting) { newTurns.append(.user(feedback)) }
@@ -49,14 +54,16 @@ extension IslandEngine {
         let before = conversation.turns.count
         var tally = ProposalTally()
         tally.explore = target != nil
-        let outcome = llm.propose(&conversation, examples: examples, spent: spent,
-                                  directive: target.map { DiscoPOPPrompt.explore($0.descriptors.words) }, tally: &tally)
+        let outcome = llm.propose(
+            &conversation, examples: examples, spent: spent,
+            directive: target.map { DiscoPOPPrompt.explore($0.descriptors.words) }, tally: &tally)
         if case .failure(.cancelled) = outcome { throw IslandError.interrupted }  // shutting down: the slot resumes at restart
         var record: CandidateRecord?
         if case let .success(proposal) = outcome {
             let name = Self.candidateName(proposal.reply.name, generation: generation, slot: slot)
-            var candidate = CandidateRecord(generation: generation, name: name, source: proposal.reply.code, parents: [],
-                                            proposer: "llm", status: .pending)
+            var candidate = CandidateRecord(
+                generation: generation, name: name, source: proposal.reply.code, parents: [],
+                proposer: "llm", status: .pending)
             candidate.canonical = proposal.graph.canonicalForm
             candidate.fingerprint = proposal.graph.fingerprint.hex
             // Novelty, at once: does the proposal's shape fall in an empty cell, and in the target?
@@ -76,8 +83,9 @@ extension IslandEngine {
             report.proposed += 1
         }
         let rejected = tally.rejected.enumerated().map { index, attempt -> CandidateRecord in
-            var candidate = CandidateRecord(generation: generation, name: "g\(generation)-llm-\(slot)-rejected-\(index)",
-                                            source: String(attempt.reply.prefix(10_000)), parents: [], proposer: "llm", status: .invalid)
+            var candidate = CandidateRecord(
+                generation: generation, name: "g\(generation)-llm-\(slot)-rejected-\(index)",
+                source: String(attempt.reply.prefix(10_000)), parents: [], proposer: "llm", status: .invalid)
             candidate.error = attempt.error
             return candidate
         }
@@ -125,7 +133,8 @@ extension IslandEngine {
         }
         for elite in close {
             guard let record = try store.candidate(elite.candidate), let canonical = record.canonical,
-                  let other = try? LossParser.parse(canonical).graph, let otherProfile = try? SlopeProfile(of: other) else { continue }
+                let other = try? LossParser.parse(canonical).graph, let otherProfile = try? SlopeProfile(of: other)
+            else { continue }
             let distance = profile.distance(to: otherProfile)
             if distance <= tolerance {
                 return (elite.candidate, DiscoPOPPrompt.nearDuplicate(of: record.name, fitness: elite.fitness, distance: distance))

@@ -1,9 +1,9 @@
 import Dispatch
 import Foundation
-import Synchronization
 import LossDescriptors
 import LossLanguage
 import Search
+import Synchronization
 
 extension IslandEngine {
     /// Chooses this migration's emigrants under the policy, records the migration (emptying their
@@ -11,34 +11,41 @@ extension IslandEngine {
     public func emigrate(policy: MigrationPolicy, peers: [Int], generation: Int) throws -> MigrantMessage? {
         guard !peers.isEmpty else { return nil }
         return try withArchiveLock { archive -> MigrantMessage? in
-            let chosen = Self.choose(policy.emigrants, from: archive, by: policy.selection,
-                                     random: RandomSource(seed: settings.seed ^ 0x6D69_6772 &+ UInt64(generation)),
-                                     rank: { rankingKey(of: $0.candidate, search: $0.fitness) })
+            let chosen = Self.choose(
+                policy.emigrants, from: archive, by: policy.selection,
+                random: RandomSource(seed: settings.seed ^ 0x6D69_6772 &+ UInt64(generation)),
+                rank: { rankingKey(of: $0.candidate, search: $0.fitness) })
             var migrants: [Migrant] = []
             var sent: [(candidate: Int64, fingerprint: String, cell: Int)] = []
             for (cell, elite) in chosen {
                 guard let record = try store.candidate(elite.candidate), let canonical = record.canonical, let fingerprint = record.fingerprint else { continue }
                 let metrics = record.metrics.flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
-                migrants.append(Migrant(source: canonical, fingerprint: fingerprint, fitness: elite.fitness, stage: record.stage ?? 1,
-                                        metrics: metrics, descriptors: elite.descriptors,
-                                        lineage: .init(island: settings.id, id: elite.candidate, name: record.name, parents: record.parentIDs,
-                                                       proposer: record.proposer, generation: record.generation)))
+                migrants.append(
+                    Migrant(
+                        source: canonical, fingerprint: fingerprint, fitness: elite.fitness, stage: record.stage ?? 1,
+                        metrics: metrics, descriptors: elite.descriptors,
+                        lineage: .init(
+                            island: settings.id, id: elite.candidate, name: record.name, parents: record.parentIDs,
+                            proposer: record.proposer, generation: record.generation)))
                 sent.append((elite.candidate, fingerprint, cell))
             }
             guard !migrants.isEmpty else { return nil }
             let sequence = try store.nextMigrationSequence()
             try store.recordEmigration(sent, peers: peers, sequence: sequence, moved: policy.mode == .move)
             if policy.mode == .move { for emigrant in sent { archive.remove(cell: emigrant.cell) } }
-            return MigrantMessage(source: settings.id, sequence: sequence, taskHash: evaluator.taskHash,
-                                  sentAt: Date().timeIntervalSince1970, candidates: migrants)
+            return MigrantMessage(
+                source: settings.id, sequence: sequence, taskHash: evaluator.taskHash,
+                sentAt: Date().timeIntervalSince1970, candidates: migrants)
         }
     }
 
     /// The elites to send: the fittest, random ones, or a spread (each next one the farthest in
     /// descriptor space from those already chosen, starting from the fittest).
     /// `rank` orders the elites (confirmed ones first; by default, search fitness alone).
-    static func choose(_ count: Int, from archive: Archive, by selection: MigrationPolicy.Selection, random: RandomSource,
-                       rank: (Elite) -> RankingKey = { RankingKey(confirmed: false, fitness: $0.fitness) }) -> [(cell: Int, elite: Elite)] {
+    static func choose(
+        _ count: Int, from archive: Archive, by selection: MigrationPolicy.Selection, random: RandomSource,
+        rank: (Elite) -> RankingKey = { RankingKey(confirmed: false, fitness: $0.fitness) }
+    ) -> [(cell: Int, elite: Elite)] {
         var random = random
         let byFitness = archive.ordered.sorted { (rank($0.elite), -$0.elite.candidate) > (rank($1.elite), -$1.elite.candidate) }
         switch selection {
@@ -58,10 +65,11 @@ extension IslandEngine {
                 return (a.convexity - b.convexity) * (a.convexity - b.convexity) + (a.grad0 - b.grad0) * (a.grad0 - b.grad0) + ds * ds
             }
             while chosen.count < count, !pool.isEmpty {
-                let index = pool.indices.max { i, j in
-                    chosen.map { distance($0.elite.descriptors, pool[i].elite.descriptors) }.min() ?? 0
-                        < chosen.map { distance($0.elite.descriptors, pool[j].elite.descriptors) }.min() ?? 0
-                } ?? 0
+                let index =
+                    pool.indices.max { i, j in
+                        chosen.map { distance($0.elite.descriptors, pool[i].elite.descriptors) }.min() ?? 0
+                            < chosen.map { distance($0.elite.descriptors, pool[j].elite.descriptors) }.min() ?? 0
+                    } ?? 0
                 chosen.append(pool.remove(at: index))
             }
             return chosen
@@ -102,13 +110,19 @@ extension IslandEngine {
                     let (graph, descriptors) = try verdict.get()
                     let cell = archive.bins.cell(of: descriptors)
                     let incumbent = placed.last(where: { $0.cell == cell }).map { message.candidates[$0.index].fitness } ?? archive.elites[cell]?.fitness
-                    let place = incumbent.map { migrant.fitness > $0
-                        || (policy.reception == .replaceWorst && archive.worstCell == cell)
-                        || (policy.reception == .random && random.uniform() < 0.5) } ?? true
+                    let place =
+                        incumbent.map {
+                            migrant.fitness > $0
+                                || (policy.reception == .replaceWorst && archive.worstCell == cell)
+                                || (policy.reception == .random && random.uniform() < 0.5)
+                        } ?? true
                     guard place else { throw MigrantRejection("its cell holds a fitter elite") }
                     let outcome = incumbent == nil ? "new" : migrant.fitness > (incumbent ?? 0) ? "improved" : "replaced"
-                    entries.append(.accepted(Self.immigrantRecord(migrant, graph: graph, descriptors: descriptors, from: message.source,
-                                                                  generation: generation, outcome: outcome), cell: cell))
+                    entries.append(
+                        .accepted(
+                            Self.immigrantRecord(
+                                migrant, graph: graph, descriptors: descriptors, from: message.source,
+                                generation: generation, outcome: outcome), cell: cell))
                     placed.append((index, cell, descriptors))
                     report.accepted += 1
                 } catch let rejection as MigrantRejection {
@@ -126,10 +140,13 @@ extension IslandEngine {
     }
 
     /// The candidate row of an accepted immigrant: evaluated, proposer `migrant:<island>`.
-    static func immigrantRecord(_ migrant: Migrant, graph: LossGraph, descriptors: Descriptors, from island: Int,
-                                generation: Int, outcome: String) -> CandidateRecord {
-        var record = CandidateRecord(generation: generation, name: migrant.lineage.name, source: migrant.source,
-                                     parents: [], proposer: "migrant:\(island)", status: .evaluated)
+    static func immigrantRecord(
+        _ migrant: Migrant, graph: LossGraph, descriptors: Descriptors, from island: Int,
+        generation: Int, outcome: String
+    ) -> CandidateRecord {
+        var record = CandidateRecord(
+            generation: generation, name: migrant.lineage.name, source: migrant.source,
+            parents: [], proposer: "migrant:\(island)", status: .evaluated)
         record.canonical = graph.canonicalForm
         record.fingerprint = migrant.fingerprint
         record.fitness = migrant.fitness
@@ -163,7 +180,8 @@ extension IslandEngine {
         let claimed = migrant.descriptors
         let tolerance = 1e-6
         guard abs(claimed.convexity - descriptors.convexity) <= tolerance, abs(claimed.grad0 - descriptors.grad0) <= tolerance,
-              abs(claimed.betaSensitivity - descriptors.betaSensitivity) <= tolerance else {
+            abs(claimed.betaSensitivity - descriptors.betaSensitivity) <= tolerance
+        else {
             throw MigrantRejection("its descriptors do not match the ones recomputed here")
         }
         return (graph, descriptors)

@@ -97,8 +97,9 @@ public final class IslandEngine: Sendable {
     private func proposeSeeds(_ report: inout GenerationReport) throws {
         for seed in settings.seedLosses {
             let source = StandardLosses.named(seed)?.source ?? seed
-            try propose(source: source, graph: try? LossParser.parse(source).graph, name: seed, parents: [],
-                        proposer: "seed", generation: 0, &report)
+            try propose(
+                source: source, graph: try? LossParser.parse(source).graph, name: seed, parents: [],
+                proposer: "seed", generation: 0, &report)
         }
     }
 
@@ -116,18 +117,22 @@ public final class IslandEngine: Sendable {
             guard parents.count == 2 else { return }
             let graphs = try parents.compactMap { try store.candidate($0)?.canonical }.compactMap { try? LossParser.parse($0).graph }
             guard graphs.count == 2, let mutation = proposer.propose(graphs, random: &random) else { continue }
-            try propose(source: mutation.graph.canonicalForm, graph: mutation.graph,
-                        name: "g\(generation)-\(mutation.operation.rawValue)-\(child)",
-                        parents: parents, proposer: "mutation:\(mutation.operation.rawValue)",
-                        generation: generation, &report)
+            try propose(
+                source: mutation.graph.canonicalForm, graph: mutation.graph,
+                name: "g\(generation)-\(mutation.operation.rawValue)-\(child)",
+                parents: parents, proposer: "mutation:\(mutation.operation.rawValue)",
+                generation: generation, &report)
         }
     }
 
     /// Validates and records one proposal: invalid, duplicate, or pending evaluation.
-    func propose(source: String, graph: LossGraph?, name: String, parents: [Int64], proposer: String,
-                 generation: Int, _ report: inout GenerationReport) throws {
-        var record = CandidateRecord(generation: generation, name: name, source: source, parents: parents,
-                                     proposer: proposer, status: .pending)
+    func propose(
+        source: String, graph: LossGraph?, name: String, parents: [Int64], proposer: String,
+        generation: Int, _ report: inout GenerationReport
+    ) throws {
+        var record = CandidateRecord(
+            generation: generation, name: name, source: source, parents: parents,
+            proposer: proposer, status: .pending)
         report.proposed += 1
         do {
             let graph = try graph ?? LossParser.parse(source).graph

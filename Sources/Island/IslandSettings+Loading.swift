@@ -14,7 +14,8 @@ extension IslandSettings {
         seedLosses = try section.strings("seed_losses", default: seedLosses)
         // A seed is a standard loss's name or a compact source; anything else would only show up as an invalid seed.
         if let bad = seedLosses.first(where: { StandardLosses.named($0) == nil && (try? LossParser.parse($0)) == nil }) {
-            throw section.error("seed_losses", "expected standard loss names (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or compact loss sources, got \"\(bad)\"")
+            throw section.error(
+                "seed_losses", "expected standard loss names (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or compact loss sources, got \"\(bad)\"")
         }
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
         qdFloor = try section.double("qd_floor", default: qdFloor)
@@ -23,7 +24,8 @@ extension IslandSettings {
         confirmTopK = try section.int("confirm_top_k", default: confirmTopK, in: 0...10_000)
         baseline = try section.string("baseline", default: baseline)
         if StandardLosses.named(baseline) == nil, (try? LossParser.parse(baseline)) == nil {
-            throw section.error("baseline", "expected a standard loss name (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or a compact loss source, got \"\(baseline)\"")
+            throw section.error(
+                "baseline", "expected a standard loss name (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or a compact loss source, got \"\(baseline)\"")
         }
         proposer = try section.string("proposer", default: proposer)
         if proposer != "mutation", !proposer.hasSuffix(".toml") {

@@ -6,23 +6,26 @@ extension IslandStore {
     /// Columns for stage 3 (DESIGN.md §5.4) and for each member's share of a suite's result.
     static func registerConfirmationColumns(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v4-confirmation") { db in
-            try db.execute(sql: """
-                ALTER TABLE candidates ADD COLUMN members TEXT;                -- each member's stage-1/2 fitness and metrics, JSON
-                ALTER TABLE candidates ADD COLUMN confirmed_fitness REAL;      -- stage 3: fitness on the confirmation seeds
-                ALTER TABLE candidates ADD COLUMN confirmed_difference REAL;   -- minus the baseline's, paired by member and seed
-                ALTER TABLE candidates ADD COLUMN confirmed_se REAL;           -- the paired standard error of that difference
-                ALTER TABLE candidates ADD COLUMN confirmed_members TEXT;      -- each member's stage-3 fitness, JSON
-                CREATE INDEX candidates_confirmed ON candidates(confirmed_fitness) WHERE confirmed_fitness IS NOT NULL;
-                """)
+            try db.execute(
+                sql: """
+                    ALTER TABLE candidates ADD COLUMN members TEXT;                -- each member's stage-1/2 fitness and metrics, JSON
+                    ALTER TABLE candidates ADD COLUMN confirmed_fitness REAL;      -- stage 3: fitness on the confirmation seeds
+                    ALTER TABLE candidates ADD COLUMN confirmed_difference REAL;   -- minus the baseline's, paired by member and seed
+                    ALTER TABLE candidates ADD COLUMN confirmed_se REAL;           -- the paired standard error of that difference
+                    ALTER TABLE candidates ADD COLUMN confirmed_members TEXT;      -- each member's stage-3 fitness, JSON
+                    CREATE INDEX candidates_confirmed ON candidates(confirmed_fitness) WHERE confirmed_fitness IS NOT NULL;
+                    """)
         }
     }
 
     /// The search fitness of the k-th best candidate evaluated at stage 2 (nil when fewer than k are).
     public func kthBestSearchFitness(_ k: Int) throws -> Double? {
         try pool.read { db in
-            try Double.fetchOne(db, sql: """
-                SELECT fitness FROM candidates WHERE status = 'evaluated' AND stage >= 2 ORDER BY fitness DESC LIMIT 1 OFFSET ?
-                """, arguments: [k - 1])
+            try Double.fetchOne(
+                db,
+                sql: """
+                    SELECT fitness FROM candidates WHERE status = 'evaluated' AND stage >= 2 ORDER BY fitness DESC LIMIT 1 OFFSET ?
+                    """, arguments: [k - 1])
         }
     }
 
@@ -30,11 +33,15 @@ extension IslandStore {
     public func confirm(candidate id: Int64, result: EvaluationResult, difference: Estimate) throws {
         let members = String(decoding: (try? JSONEncoder().encode(result.members ?? [])) ?? Data("[]".utf8), as: UTF8.self)
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE candidates SET confirmed_fitness = ?, confirmed_difference = ?, confirmed_se = ?, confirmed_members = ?
-                WHERE id = ? AND confirmed_fitness IS NULL
-                """, arguments: [result.fitness, difference.value.isFinite ? difference.value : nil,
-                                 difference.standardError.isFinite ? difference.standardError : nil, members, id])
+            try db.execute(
+                sql: """
+                    UPDATE candidates SET confirmed_fitness = ?, confirmed_difference = ?, confirmed_se = ?, confirmed_members = ?
+                    WHERE id = ? AND confirmed_fitness IS NULL
+                    """,
+                arguments: [
+                    result.fitness, difference.value.isFinite ? difference.value : nil,
+                    difference.standardError.isFinite ? difference.standardError : nil, members, id,
+                ])
             if db.changesCount == 1 { try Self.bump(db, "evaluations.stage3") }
         }
     }
@@ -58,9 +65,11 @@ extension IslandStore {
     /// The best confirmed candidates, by confirmed fitness (ties: the older one first).
     public func bestConfirmed(limit: Int) throws -> [CandidateRecord] {
         try pool.read { db in
-            try CandidateRecord.fetchAll(db, sql: """
-                SELECT * FROM candidates WHERE confirmed_fitness IS NOT NULL ORDER BY confirmed_fitness DESC, id LIMIT ?
-                """, arguments: [limit])
+            try CandidateRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM candidates WHERE confirmed_fitness IS NOT NULL ORDER BY confirmed_fitness DESC, id LIMIT ?
+                    """, arguments: [limit])
         }
     }
 

@@ -5,15 +5,16 @@ import LLMProposer
 extension IslandStore {
     static func registerConversationTables(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v3-conversations") { db in
-            try db.execute(sql: """
-                CREATE TABLE llm_turns (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    slot INTEGER NOT NULL,          -- the conversation (one per proposal in flight)
-                    role TEXT NOT NULL,             -- assistant | user
-                    content TEXT NOT NULL,
-                    candidate INTEGER REFERENCES candidates(id));  -- the proposal an assistant turn made
-                CREATE INDEX llm_turns_slot ON llm_turns(slot, id);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE llm_turns (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        slot INTEGER NOT NULL,          -- the conversation (one per proposal in flight)
+                        role TEXT NOT NULL,             -- assistant | user
+                        content TEXT NOT NULL,
+                        candidate INTEGER REFERENCES candidates(id));  -- the proposal an assistant turn made
+                    CREATE INDEX llm_turns_slot ON llm_turns(slot, id);
+                    """)
         }
     }
 
@@ -31,16 +32,19 @@ extension IslandStore {
     /// Appends a slot's new turns, counts the tokens and failures, and records the proposal (if any)
     /// linked to the last assistant turn: one transaction.
     /// `rejected` are the replies that were not a valid loss, kept as invalid candidates with their error.
-    public func recordExchange(slot: Int, newTurns: [ChatMessage], tally: ProposalTally, proposal: CandidateRecord?,
-                               rejected: [CandidateRecord]) throws -> CandidateRecord? {
+    public func recordExchange(
+        slot: Int, newTurns: [ChatMessage], tally: ProposalTally, proposal: CandidateRecord?,
+        rejected: [CandidateRecord]
+    ) throws -> CandidateRecord? {
         try pool.write { db in
             for record in rejected { _ = try Self.insertProposal(db, record) }
             var stored: CandidateRecord?
             if let proposal { stored = try Self.insertProposal(db, proposal) }
             for (index, turn) in newTurns.enumerated() {
                 let candidate = index == newTurns.count - 1 && turn.role == "assistant" ? stored?.id : nil
-                try db.execute(sql: "INSERT INTO llm_turns (slot, role, content, candidate) VALUES (?, ?, ?, ?)",
-                               arguments: [slot, turn.role, turn.content, candidate])
+                try db.execute(
+                    sql: "INSERT INTO llm_turns (slot, role, content, candidate) VALUES (?, ?, ?, ?)",
+                    arguments: [slot, turn.role, turn.content, candidate])
             }
             try Self.bump(db, "llm.requests", by: tally.requests)
             try Self.bump(db, "llm.tokens.prompt", by: tally.promptTokens)

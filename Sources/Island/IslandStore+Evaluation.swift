@@ -7,21 +7,29 @@ import Search
 extension IslandStore {
     /// Records an evaluated candidate with its archive outcome, in one transaction: the candidate
     /// row, the archive cell (when new or improved), the counters and the parent cell's curiosity.
-    public func complete(candidate id: Int64, result: EvaluationResult, descriptors: Descriptors,
-                         outcome: InsertOutcome, parentCells: [Int]) throws {
+    public func complete(
+        candidate id: Int64, result: EvaluationResult, descriptors: Descriptors,
+        outcome: InsertOutcome, parentCells: [Int]
+    ) throws {
         let metrics = String(decoding: (try? JSONEncoder().encode(result.metrics)) ?? Data("{}".utf8), as: UTF8.self)
         let members = result.members.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
         try pool.write { db in
-            try db.execute(sql: """
-                UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, members = ?, convexity = ?, grad0 = ?,
-                    beta_sensitivity = ?, outcome = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'
-                """, arguments: [result.fitness, result.stage.rawValue, metrics, members, descriptors.convexity, descriptors.grad0,
-                                 descriptors.betaSensitivity, outcome.label, Date().timeIntervalSince1970, id])
+            try db.execute(
+                sql: """
+                    UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, members = ?, convexity = ?, grad0 = ?,
+                        beta_sensitivity = ?, outcome = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'
+                    """,
+                arguments: [
+                    result.fitness, result.stage.rawValue, metrics, members, descriptors.convexity, descriptors.grad0,
+                    descriptors.betaSensitivity, outcome.label, Date().timeIntervalSince1970, id,
+                ])
             guard db.changesCount == 1 else { return }  // already completed: nothing is counted twice
             switch outcome {
             case let .new(cell), let .improved(cell, _):
-                try db.execute(sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
-                               arguments: [cell, id, result.fitness ?? 0])
+                try db.execute(
+                    sql:
+                        "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
+                    arguments: [cell, id, result.fitness ?? 0])
             case .notAdded: break
             }
             try Self.bump(db, "evaluations.done")
@@ -30,8 +38,9 @@ extension IslandStore {
             if result.cached == true { try Self.bump(db, "evaluations.cached") }
             let added = outcome.label != "not added"
             for cell in parentCells {
-                try db.execute(sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, ?) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1, added = added + excluded.added",
-                               arguments: [cell, added ? 1 : 0])
+                try db.execute(
+                    sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, ?) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1, added = added + excluded.added",
+                    arguments: [cell, added ? 1 : 0])
             }
         }
     }
@@ -39,13 +48,15 @@ extension IslandStore {
     /// Records a failed evaluation (or descriptors that could not be computed), in one transaction.
     public func fail(candidate id: Int64, reason: String, stage: Stage, parentCells: [Int]) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE candidates SET status = 'failed', error = ?, stage = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'",
-                           arguments: [reason, stage.rawValue, Date().timeIntervalSince1970, id])
+            try db.execute(
+                sql: "UPDATE candidates SET status = 'failed', error = ?, stage = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'",
+                arguments: [reason, stage.rawValue, Date().timeIntervalSince1970, id])
             guard db.changesCount == 1 else { return }
             try Self.bump(db, "evaluations.failed")
             for cell in parentCells {
-                try db.execute(sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, 0) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1",
-                               arguments: [cell])
+                try db.execute(
+                    sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, 0) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1",
+                    arguments: [cell])
             }
         }
     }
@@ -54,13 +65,19 @@ extension IslandStore {
     public func loadArchive(bins: DescriptorBins) throws -> Archive {
         try pool.read { db in
             var archive = Archive(bins: bins)
-            for row in try Row.fetchAll(db, sql: """
-                SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity
-                FROM archive a JOIN candidates c ON c.id = a.candidate ORDER BY a.cell
-                """) {
-                archive.place(Elite(candidate: row["candidate"], fitness: row["fitness"],
-                                    descriptors: Descriptors(convexity: row["convexity"], grad0: row["grad0"],
-                                                             betaSensitivity: row["beta_sensitivity"])))
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity
+                    FROM archive a JOIN candidates c ON c.id = a.candidate ORDER BY a.cell
+                    """)
+            {
+                archive.place(
+                    Elite(
+                        candidate: row["candidate"], fitness: row["fitness"],
+                        descriptors: Descriptors(
+                            convexity: row["convexity"], grad0: row["grad0"],
+                            betaSensitivity: row["beta_sensitivity"])))
             }
             return archive
         }

@@ -15,17 +15,18 @@ extension IslandStore {
 
     static func registerMigrationTables(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v2-migration") { db in
-            try db.execute(sql: """
-                CREATE TABLE migrations (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    direction TEXT NOT NULL,      -- sent | received
-                    peer INTEGER NOT NULL,        -- the other island
-                    sequence INTEGER NOT NULL,    -- the sender's message number
-                    fingerprint TEXT NOT NULL,
-                    candidate INTEGER,            -- the local candidate (sent, or accepted)
-                    outcome TEXT NOT NULL,        -- sent | moved | new | improved | replaced | rejected: <reason>
-                    at REAL NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE migrations (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        direction TEXT NOT NULL,      -- sent | received
+                        peer INTEGER NOT NULL,        -- the other island
+                        sequence INTEGER NOT NULL,    -- the sender's message number
+                        fingerprint TEXT NOT NULL,
+                        candidate INTEGER,            -- the local candidate (sent, or accepted)
+                        outcome TEXT NOT NULL,        -- sent | moved | new | improved | replaced | rejected: <reason>
+                        at REAL NOT NULL);
+                    """)
         }
     }
 
@@ -33,8 +34,9 @@ extension IslandStore {
     public func nextMigrationSequence() throws -> Int {
         try pool.write { db in
             let next = (Int(try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'migration.sequence'") ?? "0") ?? 0) + 1
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('migration.sequence', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [String(next)])
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('migration.sequence', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [String(next)])
             return next
         }
     }
@@ -45,8 +47,9 @@ extension IslandStore {
         try pool.write { db in
             for peer in peers {
                 for emigrant in emigrants {
-                    try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('sent', ?, ?, ?, ?, ?, ?)",
-                                   arguments: [peer, sequence, emigrant.fingerprint, emigrant.candidate, moved ? "moved" : "sent", now])
+                    try db.execute(
+                        sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('sent', ?, ?, ?, ?, ?, ?)",
+                        arguments: [peer, sequence, emigrant.fingerprint, emigrant.candidate, moved ? "moved" : "sent", now])
                 }
             }
             if moved {
@@ -75,20 +78,26 @@ extension IslandStore {
                     var row = record
                     // A live candidate with this fingerprint would make the insert fail: checked here, in the transaction.
                     if let fingerprint = row.fingerprint,
-                       try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')", arguments: [fingerprint]) != nil {
+                        try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')", arguments: [fingerprint])
+                            != nil
+                    {
                         throw DatabaseError(message: "immigrant \(fingerprint) is already on this island")
                     }
                     try row.insert(db)
                     guard let id = row.id else { throw DatabaseError(message: "the immigrant has no id after insert") }
                     ids.append(id)
-                    try db.execute(sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
-                                   arguments: [cell, id, record.fitness ?? 0])
-                    try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
-                                   arguments: [peer, sequence, record.fingerprint ?? "", id, record.outcome ?? "new", now])
+                    try db.execute(
+                        sql:
+                            "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
+                        arguments: [cell, id, record.fitness ?? 0])
+                    try db.execute(
+                        sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
+                        arguments: [peer, sequence, record.fingerprint ?? "", id, record.outcome ?? "new", now])
                     try Self.bump(db, "migration.accepted")
                 case let .rejected(fingerprint, reason):
-                    try db.execute(sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
-                                   arguments: [peer, sequence, fingerprint, "rejected: " + reason, now])
+                    try db.execute(
+                        sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
+                        arguments: [peer, sequence, fingerprint, "rejected: " + reason, now])
                     try Self.bump(db, "migration.rejected")
                 }
                 try Self.bump(db, "migration.received")
@@ -106,8 +115,9 @@ extension IslandStore {
     public func migrationLog() throws -> [MigrationEntry] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT direction, peer, sequence, fingerprint, outcome, at FROM migrations ORDER BY id").map {
-                MigrationEntry(direction: $0["direction"], peer: $0["peer"], sequence: $0["sequence"], fingerprint: $0["fingerprint"],
-                               outcome: $0["outcome"], at: $0["at"])
+                MigrationEntry(
+                    direction: $0["direction"], peer: $0["peer"], sequence: $0["sequence"], fingerprint: $0["fingerprint"],
+                    outcome: $0["outcome"], at: $0["at"])
             }
         }
     }
@@ -123,8 +133,9 @@ extension IslandStore {
     /// Puts an existing candidate into a cell unconditionally (an island reset's survivor).
     public func placeInArchive(candidate: Int64, cell: Int, fitness: Double) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
-                           arguments: [cell, candidate, fitness])
+            try db.execute(
+                sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
+                arguments: [cell, candidate, fitness])
         }
     }
 }

@@ -1,5 +1,5 @@
-import Foundation
 import Configuration
+import Foundation
 import GRDB
 import LossDescriptors
 import Search
@@ -26,34 +26,35 @@ public final class IslandStore: Sendable {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-                CREATE TABLE candidates (
-                    id INTEGER PRIMARY KEY AUTOINCREMENT,
-                    generation INTEGER NOT NULL,
-                    name TEXT NOT NULL,
-                    source TEXT NOT NULL,
-                    canonical TEXT,
-                    fingerprint TEXT,
-                    parents TEXT NOT NULL,
-                    proposer TEXT NOT NULL,
-                    status TEXT NOT NULL,
-                    error TEXT,
-                    duplicate_of INTEGER REFERENCES candidates(id),
-                    fitness REAL, stage INTEGER, metrics TEXT,
-                    convexity REAL, grad0 REAL, beta_sensitivity REAL,
-                    outcome TEXT,
-                    created_at REAL NOT NULL,
-                    evaluated_at REAL);
-                -- One live candidate per fingerprint: duplicates point at it.
-                CREATE UNIQUE INDEX candidates_fingerprint ON candidates(fingerprint)
-                    WHERE status IN ('pending', 'failed', 'evaluated');
-                CREATE INDEX candidates_status ON candidates(status);
-                CREATE TABLE archive (cell INTEGER PRIMARY KEY, candidate INTEGER NOT NULL REFERENCES candidates(id),
-                                      fitness REAL NOT NULL);
-                CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-                CREATE TABLE curiosity (cell INTEGER PRIMARY KEY, proposed INTEGER NOT NULL, added INTEGER NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE candidates (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        generation INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        canonical TEXT,
+                        fingerprint TEXT,
+                        parents TEXT NOT NULL,
+                        proposer TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        error TEXT,
+                        duplicate_of INTEGER REFERENCES candidates(id),
+                        fitness REAL, stage INTEGER, metrics TEXT,
+                        convexity REAL, grad0 REAL, beta_sensitivity REAL,
+                        outcome TEXT,
+                        created_at REAL NOT NULL,
+                        evaluated_at REAL);
+                    -- One live candidate per fingerprint: duplicates point at it.
+                    CREATE UNIQUE INDEX candidates_fingerprint ON candidates(fingerprint)
+                        WHERE status IN ('pending', 'failed', 'evaluated');
+                    CREATE INDEX candidates_status ON candidates(status);
+                    CREATE TABLE archive (cell INTEGER PRIMARY KEY, candidate INTEGER NOT NULL REFERENCES candidates(id),
+                                          fitness REAL NOT NULL);
+                    CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    CREATE TABLE curiosity (cell INTEGER PRIMARY KEY, proposed INTEGER NOT NULL, added INTEGER NOT NULL);
+                    """)
         }
         registerMigrationTables(&migrator)
         registerConversationTables(&migrator)
@@ -69,14 +70,16 @@ public final class IslandStore: Sendable {
 
     public func setMeta(_ key: String, _ value: String) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [key, value])
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [key, value])
         }
     }
 
     static func bump(_ db: Database, _ counter: String, by amount: Int = 1) throws {
-        try db.execute(sql: "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-                       arguments: [counter, amount])
+        try db.execute(
+            sql: "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
+            arguments: [counter, amount])
     }
 
     public func counters() throws -> [String: Int] {
@@ -91,8 +94,9 @@ public final class IslandStore: Sendable {
     /// Completes a generation: one transaction.
     public func finishGeneration(_ generation: Int) throws {
         try pool.write { db in
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           arguments: [String(generation)])
+            try db.execute(
+                sql: "INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                arguments: [String(generation)])
         }
     }
 
@@ -110,8 +114,10 @@ public final class IslandStore: Sendable {
     static func insertProposal(_ db: Database, _ candidate: CandidateRecord) throws -> CandidateRecord {
         var row = candidate
         if row.status == .pending, let fingerprint = row.fingerprint,
-           let existing = try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
-                                            arguments: [fingerprint]) {
+            let existing = try Int64.fetchOne(
+                db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
+                arguments: [fingerprint])
+        {
             row.status = .duplicate
             row.duplicateOf = existing
         }
@@ -123,8 +129,9 @@ public final class IslandStore: Sendable {
     /// Whether a candidate with this fingerprint is pending or was trained (what makes a proposal a duplicate).
     public func hasFingerprint(_ fingerprint: String) throws -> Bool {
         try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated'))",
-                              arguments: [fingerprint]) ?? false
+            try Bool.fetchOne(
+                db, sql: "SELECT EXISTS (SELECT 1 FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated'))",
+                arguments: [fingerprint]) ?? false
         }
     }
 
@@ -152,8 +159,9 @@ public final class IslandStore: Sendable {
     /// The id of the live candidate with this fingerprint, if any.
     public func liveCandidate(fingerprint: String) throws -> Int64? {
         try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
-                               arguments: [fingerprint])
+            try Int64.fetchOne(
+                db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
+                arguments: [fingerprint])
         }
     }
 }

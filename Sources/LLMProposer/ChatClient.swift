@@ -44,8 +44,13 @@ public final class ChatClient: Sendable {
         if config.frequencyPenalty != 0 { object["frequency_penalty"] = config.frequencyPenalty }
         if config.presencePenalty != 0 { object["presence_penalty"] = config.presencePenalty }
         func schema(constrainCode: Bool) -> [String: Any] {
-            ["type": "json_schema", "json_schema": ["name": "loss_proposal", "strict": true,
-                                                    "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars, constrainCode: constrainCode)]]
+            [
+                "type": "json_schema",
+                "json_schema": [
+                    "name": "loss_proposal", "strict": true,
+                    "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars, constrainCode: constrainCode),
+                ],
+            ]
         }
         switch (config.constrained, config.responseFormat) {
         case (.gbnf, _): object["grammar"] = ReplyGrammar.gbnf(thoughtMaxChars: config.thoughtMaxChars)
@@ -89,8 +94,9 @@ public final class ChatClient: Sendable {
         let url = config.baseURL.hasSuffix("/") ? config.baseURL + "chat/completions" : config.baseURL + "/chat/completions"
         var headers = ["Content-Type: application/json", "Accept: application/json"]
         if let apiKey { headers.append("Authorization: Bearer \(apiKey)") }
-        let (status, data) = try HTTPTransfer.post(url: url, headers: headers, body: request, limit: config.maxResponseBytes,
-                                                   deadline: config.timeoutSeconds, cancellation: cancellation)
+        let (status, data) = try HTTPTransfer.post(
+            url: url, headers: headers, body: request, limit: config.maxResponseBytes,
+            deadline: config.timeoutSeconds, cancellation: cancellation)
         if cancellation.isSet { throw .cancelled }
         guard status == 200 else { throw .http(status: status, body: String(decoding: data.prefix(500), as: UTF8.self)) }
         return try Self.parse(data)
@@ -100,12 +106,14 @@ public final class ChatClient: Sendable {
     static func parse(_ data: Data) throws(ProposerError) -> ChatReply {
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw .malformedResponse("not a JSON object") }
         guard let choices = object["choices"] as? [[String: Any]], let message = choices.first?["message"] as? [String: Any],
-              let content = message["content"] as? String else {
+            let content = message["content"] as? String
+        else {
             throw .malformedResponse("no choices[0].message.content")
         }
         let usage = object["usage"] as? [String: Any] ?? [:]
-        return ChatReply(content: content, promptTokens: (usage["prompt_tokens"] as? NSNumber)?.intValue ?? 0,
-                         completionTokens: (usage["completion_tokens"] as? NSNumber)?.intValue ?? 0,
-                         finishReason: choices.first?["finish_reason"] as? String ?? "stop")
+        return ChatReply(
+            content: content, promptTokens: (usage["prompt_tokens"] as? NSNumber)?.intValue ?? 0,
+            completionTokens: (usage["completion_tokens"] as? NSNumber)?.intValue ?? 0,
+            finishReason: choices.first?["finish_reason"] as? String ?? "stop")
     }
 }

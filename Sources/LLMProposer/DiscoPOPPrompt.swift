@@ -79,7 +79,8 @@ public enum DiscoPOPPrompt {
             if let shapes, index < shapes.count { entry["shape"] = shapes[index] }
             return entry
         }
-        let json = (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes]))
+        let json =
+            (try? JSONSerialization.data(withJSONObject: list, options: [.sortedKeys, .withoutEscapingSlashes]))
             .map { String(decoding: $0, as: UTF8.self) } ?? "[]"
         return "Here are some results we've obtained:\n\(json)\n\nPlease generate the next one."
     }
@@ -122,8 +123,8 @@ public enum DiscoPOPPrompt {
 
     /// Why a proposal was a near-duplicate of an elite: kept with the candidate, and its feedback.
     public static func nearDuplicate(of name: String, fitness: Double, distance: Double) -> String {
-        "This loss is nearly identical to \(name) (fitness \(String(format: "%.4f", fitness))): its slope differs by " +
-            "\(String(format: "%.1f", distance * 100))% at most, which training does not see. Change its shape, not its constants."
+        "This loss is nearly identical to \(name) (fitness \(String(format: "%.4f", fitness))): its slope differs by "
+            + "\(String(format: "%.1f", distance * 100))% at most, which training does not see. Change its shape, not its constants."
     }
 
     /// The feedback on a proposal whose evaluation was cut off (a restart) and is still running.

@@ -25,8 +25,10 @@ enum HTTPTransfer {
 
     /// The response's status and body; throws `.transport` (including the deadline), `.oversized`
     /// or `.cancelled`.
-    static func post(url: String, headers: [String], body: Data, limit: Int, deadline: Double,
-                     cancellation: CancellationFlag) throws(ProposerError) -> (status: Int, body: Data) {
+    static func post(
+        url: String, headers: [String], body: Data, limit: Int, deadline: Double,
+        cancellation: CancellationFlag
+    ) throws(ProposerError) -> (status: Int, body: Data) {
         guard globalInit == CURLE_OK, let handle = curl_easy_init() else { throw .transport("libcurl could not be initialised") }
         defer { curl_easy_cleanup(handle) }
         var list: UnsafeMutablePointer<curl_slist>?

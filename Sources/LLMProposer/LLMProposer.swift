@@ -62,8 +62,10 @@ public struct LLMProposer: Sendable {
     /// by its error). `spent` is the tokens spent before this call (for the budget). `directive`
     /// ends every request of this proposal (an explore request's target shape); like a hint, it is
     /// sent, not kept in the conversation.
-    public func propose(_ conversation: inout Conversation, examples: String, spent: Int, directive: String? = nil,
-                        tally: inout ProposalTally) -> Result<LLMProposal, ProposerError> {
+    public func propose(
+        _ conversation: inout Conversation, examples: String, spent: Int, directive: String? = nil,
+        tally: inout ProposalTally
+    ) -> Result<LLMProposal, ProposerError> {
         var lastError = ProposerError.notJSON
         for _ in 0...config.resamples {
             guard !budgetSpent(tokens: spent + tally.promptTokens + tally.completionTokens) else { return .failure(.budgetSpent) }

@@ -16,11 +16,13 @@ public enum ReplyGrammar {
             .sequence([.text("\\"), .characters(["\""..."\"", "\\"..."\\", "/"..."/", "n"..."n", "t"..."t"])]),
         ])
         let thoughtLength = thoughtMaxChars > 0 ? thoughtMaxChars : defaultThoughtChars
-        grammar.define("reply", .sequence([
-            .text("{"), space, .text("\"thought\":"), space, .text("\""), .repeated(stringCharacter, min: 1, max: thoughtLength), .text("\""),
-            .text(","), space, .text("\"name\":"), space, .text("\""), .repeated(.characters(["a"..."z", "A"..."Z", "0"..."9", "_"..."_"]), min: 1, max: 40), .text("\""),
-            .text(","), space, .text("\"code\":"), space, .text("\""), .rule("loss-code"), .text("\""), space, .text("}"),
-        ]))
+        grammar.define(
+            "reply",
+            .sequence([
+                .text("{"), space, .text("\"thought\":"), space, .text("\""), .repeated(stringCharacter, min: 1, max: thoughtLength), .text("\""),
+                .text(","), space, .text("\"name\":"), space, .text("\""), .repeated(.characters(["a"..."z", "A"..."Z", "0"..."9", "_"..."_"]), min: 1, max: 40), .text("\""),
+                .text(","), space, .text("\"code\":"), space, .text("\""), .rule("loss-code"), .text("\""), space, .text("}"),
+            ]))
         LossGrammar.define(into: &grammar)
         return grammar
     }
@@ -46,7 +48,9 @@ public enum ReplyGrammar {
         } else if thoughtMaxChars > 0 {
             thought["maxLength"] = thoughtMaxChars
         }
-        return ["type": "object", "additionalProperties": false, "required": ["thought", "name", "code"],
-                "properties": ["thought": thought, "name": name, "code": code]]
+        return [
+            "type": "object", "additionalProperties": false, "required": ["thought", "name", "code"],
+            "properties": ["thought": thought, "name": name, "code": code],
+        ]
     }
 }

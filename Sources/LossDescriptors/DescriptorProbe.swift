@@ -29,9 +29,10 @@ final class DescriptorProbe {
     /// The batch on the canonical slice for these values of x.
     static func batch(_ xs: [Double], beta: Double) -> LossBatch {
         let rho = xs.map { $0 / beta }
-        return LossBatch(pc: rho.map { referenceChosen + $0 / 2 }, pr: rho.map { referenceRejected - $0 / 2 },
-                         rc: Array(repeating: referenceChosen, count: xs.count),
-                         rr: Array(repeating: referenceRejected, count: xs.count))
+        return LossBatch(
+            pc: rho.map { referenceChosen + $0 / 2 }, pr: rho.map { referenceRejected - $0 / 2 },
+            rc: Array(repeating: referenceChosen, count: xs.count),
+            rr: Array(repeating: referenceRejected, count: xs.count))
     }
 
     /// dl/dx from d/dpc and d/dpr: on the slice, d pc/d x = 1/(2 beta) and d pr/d x = -1/(2 beta).
@@ -43,24 +44,34 @@ final class DescriptorProbe {
 
     private func separableSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
         let evaluator: LossEvaluator
-        if let cached = blockEvaluator { evaluator = cached } else {
+        if let cached = blockEvaluator {
+            evaluator = cached
+        } else {
             evaluator = LossEvaluator(graph: graph, batchSize: Self.block)
             blockEvaluator = evaluator
         }
         let batch = Self.batch(xs + Array(repeating: 0, count: (Self.block - xs.count % Self.block) % Self.block), beta: beta)
         var gpc = [Double](repeating: 0, count: batch.count), gpr = gpc
-        batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
-            batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
-                gpc.withUnsafeMutableBufferPointer { gc in gpr.withUnsafeMutableBufferPointer { gr in
-                    guard let pc = pc.baseAddress, let pr = pr.baseAddress, let rc = rc.baseAddress, let rr = rr.baseAddress,
-                          let gc = gc.baseAddress, let gr = gr.baseAddress else { return }
-                    for start in stride(from: 0, to: batch.count, by: Self.block) {
-                        evaluator.objectiveAndGradient(pc: pc + start, pr: pr + start, rc: rc + start, rr: rr + start, beta: beta,
-                                                       seed: .sum, gradPC: gc + start, gradPR: gr + start)
+        batch.pc.withUnsafeBufferPointer { pc in
+            batch.pr.withUnsafeBufferPointer { pr in
+                batch.rc.withUnsafeBufferPointer { rc in
+                    batch.rr.withUnsafeBufferPointer { rr in
+                        gpc.withUnsafeMutableBufferPointer { gc in
+                            gpr.withUnsafeMutableBufferPointer { gr in
+                                guard let pc = pc.baseAddress, let pr = pr.baseAddress, let rc = rc.baseAddress, let rr = rr.baseAddress,
+                                    let gc = gc.baseAddress, let gr = gr.baseAddress
+                                else { return }
+                                for start in stride(from: 0, to: batch.count, by: Self.block) {
+                                    evaluator.objectiveAndGradient(
+                                        pc: pc + start, pr: pr + start, rc: rc + start, rr: rr + start, beta: beta,
+                                        seed: .sum, gradPC: gc + start, gradPR: gr + start)
+                                }
+                            }
+                        }
                     }
-                } }
-            } }
-        } }
+                }
+            }
+        }
         return (0..<xs.count).map { Self.slope(gpc[$0], gpr[$0], beta: beta) }
     }
 
@@ -73,15 +84,22 @@ final class DescriptorProbe {
             let rho = x / beta
             batch.pc[n - 1] = Self.referenceChosen + rho / 2
             batch.pr[n - 1] = Self.referenceRejected - rho / 2
-            batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
-                batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
-                    gpc.withUnsafeMutableBufferPointer { gc in gpr.withUnsafeMutableBufferPointer { gr in
-                        _ = evaluator.objectiveAndGradient(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!,
-                                                           rr: rr.baseAddress!, beta: beta, seed: .sum,
-                                                           gradPC: gc.baseAddress!, gradPR: gr.baseAddress!)
-                    } }
-                } }
-            } }
+            batch.pc.withUnsafeBufferPointer { pc in
+                batch.pr.withUnsafeBufferPointer { pr in
+                    batch.rc.withUnsafeBufferPointer { rc in
+                        batch.rr.withUnsafeBufferPointer { rr in
+                            gpc.withUnsafeMutableBufferPointer { gc in
+                                gpr.withUnsafeMutableBufferPointer { gr in
+                                    _ = evaluator.objectiveAndGradient(
+                                        pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!,
+                                        rr: rr.baseAddress!, beta: beta, seed: .sum,
+                                        gradPC: gc.baseAddress!, gradPR: gr.baseAddress!)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
             return Self.slope(gpc[n - 1], gpr[n - 1], beta: beta)
         }
     }
@@ -91,12 +109,18 @@ final class DescriptorProbe {
 /// accurate to about 1e-15).
 enum NormalQuantile {
     static func of(_ p: Double) -> Double {
-        let a = [-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
-                 -3.066479806614716e+01, 2.506628277459239e+00]
-        let b = [-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
-                 -1.328068155288572e+01]
-        let c = [-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
-                 4.374664141464968e+00, 2.938163982698783e+00]
+        let a = [
+            -3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02, 1.383577518672690e+02,
+            -3.066479806614716e+01, 2.506628277459239e+00,
+        ]
+        let b = [
+            -5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02, 6.680131188771972e+01,
+            -1.328068155288572e+01,
+        ]
+        let c = [
+            -7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00, -2.549732539343734e+00,
+            4.374664141464968e+00, 2.938163982698783e+00,
+        ]
         let d = [7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00]
         let low = 0.02425
         var x: Double
@@ -105,7 +129,8 @@ enum NormalQuantile {
             x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
         } else if p <= 1 - low {
             let q = p - 0.5, r = q * q
-            x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+            x =
+                (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
                 / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
         } else {
             let q = (-2 * log(1 - p)).squareRoot()

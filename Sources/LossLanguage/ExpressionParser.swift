@@ -22,8 +22,9 @@ struct ExpressionParser {
 
     mutating func expect(_ symbol: String) throws(LossError) {
         guard let token = peek, token.symbol == symbol else {
-            throw .syntax("expected '\(symbol)'" + (peek.map { ", found \($0.quoted)" } ?? " at the end of the line"),
-                          line: peek?.line ?? line)
+            throw .syntax(
+                "expected '\(symbol)'" + (peek.map { ", found \($0.quoted)" } ?? " at the end of the line"),
+                line: peek?.line ?? line)
         }
         position += 1
     }

@@ -25,8 +25,10 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
         var random = RandomSource(seed: 0xF1_4E9E_2025)
         var batches = (0..<3).map { _ in random.logProbBatch(count: 16) }
         let rho = (0..<16).map { (-4 + 8 * Double($0) / 15 + 0.0123) / beta }
-        batches.append(LossBatch(pc: rho.map { -20 + $0 / 2 }, pr: rho.map { -25 - $0 / 2 },
-                                 rc: Array(repeating: -20, count: 16), rr: Array(repeating: -25, count: 16)))
+        batches.append(
+            LossBatch(
+                pc: rho.map { -20 + $0 / 2 }, pr: rho.map { -25 - $0 / 2 },
+                rc: Array(repeating: -20, count: 16), rr: Array(repeating: -25, count: 16)))
         return batches
     }
 

@@ -43,7 +43,8 @@ extension Grammar {
             // A literal '-' goes last, where it cannot read as a range.
             let ordered = ranges.filter { $0 != "-"..."-" } + ranges.filter { $0 == "-"..."-" }
             let body = ordered.map { range in
-                range.lowerBound == range.upperBound ? escape(range.lowerBound, inClass: true)
+                range.lowerBound == range.upperBound
+                    ? escape(range.lowerBound, inClass: true)
                     : "\(escape(range.lowerBound, inClass: true))-\(escape(range.upperBound, inClass: true))"
             }
             return "[" + (negated ? "^" : "") + body.joined() + "]"

@@ -59,8 +59,9 @@ struct LaTeXDialect: PrintDialect {
     }
 
     func select(_ c: Printed, _ a: Printed, _ b: Printed) -> Printed {
-        Printed(text: "\\begin{cases} \(a.text) & \\text{if } \(c.text) \\neq 0 \\\\ \(b.text) & \\text{otherwise} \\end{cases}",
-                precedence: Precedence.atom)
+        Printed(
+            text: "\\begin{cases} \(a.text) & \\text{if } \(c.text) \\neq 0 \\\\ \(b.text) & \\text{otherwise} \\end{cases}",
+            precedence: Precedence.atom)
     }
 
     func reduce(_ r: Reduction, _ x: Printed) -> Printed {

@@ -91,7 +91,8 @@ struct Lexer {
             while position < bytes.count, isNameStart(bytes[position]) || isDigit(bytes[position]) { position += 1 }
             let word = String(decoding: bytes[start..<position], as: UTF8.self)
             if position < bytes.count, bytes[position] == 0x22 || bytes[position] == 0x27,
-               ["r", "u", "b", "f", "rb", "br", "R", "U", "B", "F"].contains(word) {
+                ["r", "u", "b", "f", "rb", "br", "R", "U", "B", "F"].contains(word)
+            {
                 return Token(kind: .string(try string()), line: startLine)
             }
             return Token(kind: .name(word), line: startLine)

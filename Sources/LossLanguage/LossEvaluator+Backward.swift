@@ -83,8 +83,10 @@ extension LossEvaluator {
     }
 
     /// Adds g[i] * d(i) into the adjoint of `arg`, summing over the batch when `arg` is a broadcast scalar.
-    @inline(__always) private func accumulate(_ arg: NodeID, _ g: UnsafePointer<Double>, _ count: Int,
-                                              _ d: (Int) -> Double) {
+    @inline(__always) private func accumulate(
+        _ arg: NodeID, _ g: UnsafePointer<Double>, _ count: Int,
+        _ d: (Int) -> Double
+    ) {
         guard carries[arg] else { return }
         let ga = adjoints + offsets[arg]
         if counts[arg] == count {
@@ -96,8 +98,10 @@ extension LossEvaluator {
         }
     }
 
-    private func binaryBackward(_ f: BinaryFunction, _ ia: NodeID, _ ib: NodeID, _ g: UnsafePointer<Double>,
-                                _ y: UnsafePointer<Double>, _ count: Int) {
+    private func binaryBackward(
+        _ f: BinaryFunction, _ ia: NodeID, _ ib: NodeID, _ g: UnsafePointer<Double>,
+        _ y: UnsafePointer<Double>, _ count: Int
+    ) {
         let (a, sa) = operand(ia), (b, sb) = operand(ib)
         switch f {
         case .add:

@@ -3,8 +3,10 @@ import Foundation
 extension LossEvaluator {
     /// Computes every node's value; returns the objective (the mean of the output).
     @discardableResult
-    public func forward(pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
-                        rr: UnsafePointer<Double>, beta: Double) -> Double {
+    public func forward(
+        pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
+        rr: UnsafePointer<Double>, beta: Double
+    ) -> Double {
         let n = batchSize
         for id in 0..<graph.nodes.count {
             let out = values + offsets[id]
@@ -74,15 +76,19 @@ extension LossEvaluator {
         }
     }
 
-    @inline(__always) private func map(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int,
-                                       _ f: (Double) -> Double) {
+    @inline(__always) private func map(
+        _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int,
+        _ f: (Double) -> Double
+    ) {
         for i in 0..<count { out[i] = f(x[i]) }
     }
 
     /// softplus(x), or logsigmoid(x) = -softplus(-x) when `negated`, four at a time (the tail
     /// padded), keeping e^-|x| of each element in `e` for the backward pass.
-    private func logistic(negated: Bool, _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>,
-                          _ e: UnsafeMutablePointer<Double>, _ count: Int) {
+    private func logistic(
+        negated: Bool, _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>,
+        _ e: UnsafeMutablePointer<Double>, _ count: Int
+    ) {
         typealias Vector = VectorMath.Vector
         let sign = Vector(repeating: negated ? -1 : 1)
         var i = 0
@@ -118,8 +124,10 @@ extension LossEvaluator {
         }
     }
 
-    @inline(__always) private func zip(_ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
-                                       _ out: UnsafeMutablePointer<Double>, _ count: Int, _ f: (Double, Double) -> Double) {
+    @inline(__always) private func zip(
+        _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
+        _ out: UnsafeMutablePointer<Double>, _ count: Int, _ f: (Double, Double) -> Double
+    ) {
         if sa == 1, sb == 1 {
             for i in 0..<count { out[i] = f(a[i], b[i]) }
         } else {
@@ -127,8 +135,10 @@ extension LossEvaluator {
         }
     }
 
-    private func binary(_ f: BinaryFunction, _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
-                        _ out: UnsafeMutablePointer<Double>, _ count: Int) {
+    private func binary(
+        _ f: BinaryFunction, _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
+        _ out: UnsafeMutablePointer<Double>, _ count: Int
+    ) {
         switch f {
         case .add: zip(a, sa, b, sb, out, count) { $0 + $1 }
         case .sub: zip(a, sa, b, sb, out, count) { $0 - $1 }

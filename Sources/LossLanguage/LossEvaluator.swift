@@ -69,8 +69,9 @@ public final class LossEvaluator {
         ops = .allocate(capacity: graph.nodes.count)
         ops.initialize(from: graph.nodes.map(\.op), count: graph.nodes.count)
         arguments = .allocate(capacity: 3 * graph.nodes.count)
-        arguments.initialize(from: graph.nodes.flatMap { $0.args + Array(repeating: 0, count: 3 - $0.args.count) },
-                             count: 3 * graph.nodes.count)
+        arguments.initialize(
+            from: graph.nodes.flatMap { $0.args + Array(repeating: 0, count: 3 - $0.args.count) },
+            count: 3 * graph.nodes.count)
     }
 
     deinit {
@@ -92,11 +93,15 @@ public final class LossEvaluator {
     /// Evaluates the loss on a batch; returns the output vector.
     public func evaluate(_ batch: LossBatch, beta: Double) -> [Double] {
         precondition(batch.count == batchSize, "batch of \(batch.count), evaluator built for \(batchSize)")
-        _ = batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
-            batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
-                forward(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!, beta: beta)
-            } }
-        } }
+        _ = batch.pc.withUnsafeBufferPointer { pc in
+            batch.pr.withUnsafeBufferPointer { pr in
+                batch.rc.withUnsafeBufferPointer { rc in
+                    batch.rr.withUnsafeBufferPointer { rr in
+                        forward(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!, beta: beta)
+                    }
+                }
+            }
+        }
         return Array(output)
     }
 
@@ -104,14 +109,21 @@ public final class LossEvaluator {
     public func gradient(_ batch: LossBatch, beta: Double, seed: Seed = .mean) -> LossGradient {
         precondition(batch.count == batchSize, "batch of \(batch.count), evaluator built for \(batchSize)")
         var gpc = [Double](repeating: 0, count: batchSize), gpr = gpc
-        let objective = batch.pc.withUnsafeBufferPointer { pc in batch.pr.withUnsafeBufferPointer { pr in
-            batch.rc.withUnsafeBufferPointer { rc in batch.rr.withUnsafeBufferPointer { rr in
-                gpc.withUnsafeMutableBufferPointer { gpc in gpr.withUnsafeMutableBufferPointer { gpr in
-                    objectiveAndGradient(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!,
-                                         beta: beta, seed: seed, gradPC: gpc.baseAddress!, gradPR: gpr.baseAddress!)
-                } }
-            } }
-        } }
+        let objective = batch.pc.withUnsafeBufferPointer { pc in
+            batch.pr.withUnsafeBufferPointer { pr in
+                batch.rc.withUnsafeBufferPointer { rc in
+                    batch.rr.withUnsafeBufferPointer { rr in
+                        gpc.withUnsafeMutableBufferPointer { gpc in
+                            gpr.withUnsafeMutableBufferPointer { gpr in
+                                objectiveAndGradient(
+                                    pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!,
+                                    beta: beta, seed: seed, gradPC: gpc.baseAddress!, gradPR: gpr.baseAddress!)
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return LossGradient(output: Array(output), objective: objective, pc: gpc, pr: gpr)
     }
 

@@ -10,39 +10,59 @@ extension LossGrammar {
         func name(_ kind: String) -> String { "loss-in-\(kind)\(depth)-v\(scope)" }
         /// `count` items joined by `separator`, the one at some position the input-bearing one.
         func list(_ item: String, separator: Grammar.Node, count: Int) -> Grammar.Node {
-            .choice((0..<count).map { position in
-                .sequence([.repeated(.sequence([free(item), space, separator, space]), min: position, max: position), with(item),
-                           .repeated(.sequence([space, separator, space, free(item)]), min: 0, max: count - 1 - position)])
-            })
+            .choice(
+                (0..<count).map { position in
+                    .sequence([
+                        .repeated(.sequence([free(item), space, separator, space]), min: position, max: position), with(item),
+                        .repeated(.sequence([space, separator, space, free(item)]), min: 0, max: count - 1 - position),
+                    ])
+                })
         }
         let terms = limits.terms(atDepth: depth)
         let compare = Grammar.Node.sequence([space, .rule("loss-compare"), space])
-        grammar.define(name("e"), depth == 0 ? with("sum") : .choice([
-            .sequence([with("sum"), .optional(.sequence([compare, free("sum")]))]),
-            .sequence([free("sum"), compare, with("sum")]),
-        ]))
+        grammar.define(
+            name("e"),
+            depth == 0
+                ? with("sum")
+                : .choice([
+                    .sequence([with("sum"), .optional(.sequence([compare, free("sum")]))]),
+                    .sequence([free("sum"), compare, with("sum")]),
+                ]))
         grammar.define(name("sum"), list("product", separator: .rule("loss-add"), count: terms))
         grammar.define(name("product"), list("unary", separator: .rule("loss-mul"), count: limits.factors(atDepth: depth)))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), with("power")]))
-        grammar.define(name("power"), .sequence([with("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")),
-                                                                                      .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))
+        grammar.define(
+            name("power"),
+            .sequence([
+                with("atom"),
+                .optional(
+                    .sequence([
+                        space, .text("**"), space, .optional(.text("-")),
+                        .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")]),
+                    ])),
+            ]))
         var atoms: [Grammar.Node] = [.rule("loss-in-name-v\(scope)")]
         if depth < limits.maxDepth {
             atoms.append(.sequence([.text("("), space, with("e", depth + 1), space, .text(")")]))
             for (arity, names) in functions.sorted(by: { $0.key < $1.key }) where arity > 0 {
                 let callable = names.filter { !["fill", "cat"].contains($0) }
                 let placements: [Grammar.Node] = (0..<arity).map { position in
-                    .sequence((0..<arity).flatMap { index -> [Grammar.Node] in
-                        (index == 0 ? [] : [.text(","), space]) + [index == position ? with("e", depth + 1) : free("e", depth + 1)]
-                    })
+                    .sequence(
+                        (0..<arity).flatMap { index -> [Grammar.Node] in
+                            (index == 0 ? [] : [.text(","), space]) + [index == position ? with("e", depth + 1) : free("e", depth + 1)]
+                        })
                 }
                 atoms.append(.sequence([.choice(callable.map(Grammar.Node.text)), .text("("), .choice(placements), .text(")")]))
             }
             let reductions = Reduction.allCases.map { Grammar.Node.text($0.rawValue) }
-            atoms.append(.sequence([.choice(reductions), .text("(cat("), .choice([
-                .sequence([with("e", depth + 1), .text(","), space, free("e", depth + 1)]),
-                .sequence([free("e", depth + 1), .text(","), space, with("e", depth + 1)]),
-            ]), .text("))")]))
+            atoms.append(
+                .sequence([
+                    .choice(reductions), .text("(cat("),
+                    .choice([
+                        .sequence([with("e", depth + 1), .text(","), space, free("e", depth + 1)]),
+                        .sequence([free("e", depth + 1), .text(","), space, with("e", depth + 1)]),
+                    ]), .text("))"),
+                ]))
         }
         grammar.define(name("atom"), .choice(atoms))
     }

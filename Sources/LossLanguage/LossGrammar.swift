@@ -57,11 +57,13 @@ public enum LossGrammar {
         }
         grammar.define("loss-code", .choice(code))
         let digits = Grammar.Node.characters(["0"..."9"])
-        grammar.define("loss-number", .sequence([
-            .repeated(digits, min: 1, max: limits.maxIntegerDigits),
-            .optional(.sequence([.text("."), .repeated(digits, min: 1, max: limits.maxFractionDigits)])),
-            .optional(.sequence([.text("e"), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
-        ]))
+        grammar.define(
+            "loss-number",
+            .sequence([
+                .repeated(digits, min: 1, max: limits.maxIntegerDigits),
+                .optional(.sequence([.text("."), .repeated(digits, min: 1, max: limits.maxFractionDigits)])),
+                .optional(.sequence([.text("e"), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
+            ]))
         grammar.define("loss-compare", .choice(["<=", ">=", "==", "!=", "<", ">"].map(Grammar.Node.text)))
         grammar.define("loss-add", .choice([.text("+"), .text("-")]))
         grammar.define("loss-mul", .choice([.text("*"), .text("/")]))
@@ -85,9 +87,12 @@ public enum LossGrammar {
         grammar.define(name("e"), .sequence([rule("sum")] + comparison))
         let terms = limits.terms(atDepth: depth)
         grammar.define(name("sum"), .sequence([rule("product"), .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: terms - 1)]))
-        grammar.define(name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: limits.factors(atDepth: depth) - 1)]))
+        grammar.define(
+            name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: limits.factors(atDepth: depth) - 1)]))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), rule("power")]))
-        grammar.define(name("power"), .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))
+        grammar.define(
+            name("power"),
+            .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))
         var atoms: [Grammar.Node] = [.rule("loss-number"), .rule("loss-name-v\(scope)")]
         if depth < limits.maxDepth {
             let inner = rule("e", depth + 1)

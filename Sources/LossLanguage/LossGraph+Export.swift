@@ -40,13 +40,17 @@ extension LossGraph {
     func pytorchSource(name: String) -> String {
         let (bindings, result) = ExpressionPrinter.render(self, PyTorchDialect())
         let uses = Set(nodes.map(\.op))
-        var body = ["\"\"\"Exported by evod. Compact form: \(canonicalForm)\"\"\"",
-                    "dtype, device = policy_chosen_logps.dtype, policy_chosen_logps.device"]
+        var body = [
+            "\"\"\"Exported by evod. Compact form: \(canonicalForm)\"\"\"",
+            "dtype, device = policy_chosen_logps.dtype, policy_chosen_logps.device",
+        ]
         if uses.contains(.beta) { body.append("beta = torch.tensor(self.beta, dtype=dtype, device=device)") }
         if uses.contains(.input(.rho)) {
-            body += ["pi_logratios = policy_chosen_logps - policy_rejected_logps",
-                     "ref_logratios = reference_chosen_logps - reference_rejected_logps",
-                     "logits = pi_logratios - ref_logratios"]
+            body += [
+                "pi_logratios = policy_chosen_logps - policy_rejected_logps",
+                "ref_logratios = reference_chosen_logps - reference_rejected_logps",
+                "logits = pi_logratios - ref_logratios",
+            ]
         }
         if uses.contains(.batchSize) { body.append("n = torch.tensor(float(policy_chosen_logps.size(0)), dtype=dtype, device=device)") }
         body += bindings.map { "\($0.0) = \($0.1)" }
@@ -69,8 +73,11 @@ extension LossGraph {
 
     func latexSource() -> String {
         let (bindings, result) = ExpressionPrinter.render(self, LaTeXDialect())
-        let lines = bindings.map { "\($0.0) &= \($0.1)" } + ["\\ell &= \(result)",
-                    "\\mathcal{L} &= \\operatorname{mean}_{\\text{batch}}\\left(\\ell\\right)"]
+        let lines =
+            bindings.map { "\($0.0) &= \($0.1)" } + [
+                "\\ell &= \(result)",
+                "\\mathcal{L} &= \\operatorname{mean}_{\\text{batch}}\\left(\\ell\\right)",
+            ]
         return "\\begin{aligned}\n" + lines.joined(separator: " \\\\\n") + "\n\\end{aligned}\n"
     }
 }

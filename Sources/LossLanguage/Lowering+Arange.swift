@@ -5,12 +5,13 @@ extension Lowering {
     mutating func arange(_ call: Arguments, count: Int, line: Int) throws(LossError) -> NodeID {
         let start = count >= 2 || call.kwargs["start"] != nil ? try call.tensor(0, "start") : try builder.constant(0)
         let end = try call.tensor(count >= 2 ? 1 : 0, "end")
-        let step = try call.optional(2, "step").map { id throws(LossError) -> Double in
-            guard let value = builder.constantValue(of: id), value == 1 || value == -1 else {
-                throw .unsupported("torch.arange's step must be 1 or -1", line: line)
-            }
-            return value
-        } ?? 1
+        let step =
+            try call.optional(2, "step").map { id throws(LossError) -> Double in
+                guard let value = builder.constantValue(of: id), value == 1 || value == -1 else {
+                    throw .unsupported("torch.arange's step must be 1 or -1", line: line)
+                }
+                return value
+            } ?? 1
         let index = try builder.add(.index)
         // Counting up, start c and end N + c; counting down, start N + c and end c (both length N).
         let (from, to) = step == 1 ? (start, end) : (end, start)

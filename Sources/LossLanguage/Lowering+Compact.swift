@@ -11,8 +11,10 @@ extension Lowering {
         var table = [String: Int]()
         for f in UnaryFunction.allCases where f != .neg { table[f.rawValue] = 1 }
         for r in Reduction.allCases { table[r.rawValue] = 1 }
-        table.merge(["min": 2, "max": 2, "where": 3, "clamp": 3, "cat": 2, "detach": 1, "fill": 2,
-                     "arange": 0, "size": 0]) { a, _ in a }
+        table.merge([
+            "min": 2, "max": 2, "where": 3, "clamp": 3, "cat": 2, "detach": 1, "fill": 2,
+            "arange": 0, "size": 0,
+        ]) { a, _ in a }
         return table
     }()
 

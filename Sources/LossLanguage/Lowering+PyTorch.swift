@@ -81,10 +81,12 @@ extension Lowering {
     ]
     static let pythonFunctionNames: Set<String> = {
         var names: Set<String> = []
-        for f in ["exp", "log", "log1p", "expm1", "sigmoid", "tanh", "abs", "absolute", "sqrt", "square", "relu",
-                  "neg", "negative", "minimum", "maximum", "min", "max", "fmin", "fmax", "pow", "add", "sub", "mul",
-                  "div", "where", "clamp", "clip", "mean", "sum", "var", "std", "cat", "concat", "concatenate",
-                  "ones_like", "zeros_like", "full_like", "arange", "tensor", "as_tensor", "logaddexp"] {
+        for f in [
+            "exp", "log", "log1p", "expm1", "sigmoid", "tanh", "abs", "absolute", "sqrt", "square", "relu",
+            "neg", "negative", "minimum", "maximum", "min", "max", "fmin", "fmax", "pow", "add", "sub", "mul",
+            "div", "where", "clamp", "clip", "mean", "sum", "var", "std", "cat", "concat", "concatenate",
+            "ones_like", "zeros_like", "full_like", "arange", "tensor", "as_tensor", "logaddexp",
+        ] {
             names.insert("torch." + f)
         }
         for f in ["logsigmoid", "softplus", "relu", "sigmoid", "tanh", "silu", "binary_cross_entropy_with_logits"] {
@@ -111,8 +113,10 @@ extension Lowering {
         case .logProbs:
             values = [try input(.pc), try input(.pr), try input(.rc), try input(.rr)]
         case .logRatios:
-            values = [try builder.add(.binary(.sub), [try input(.pc), try input(.rc)]),
-                      try builder.add(.binary(.sub), [try input(.pr), try input(.rr)])]
+            values = [
+                try builder.add(.binary(.sub), [try input(.pc), try input(.rc)]),
+                try builder.add(.binary(.sub), [try input(.pr), try input(.rr)]),
+            ]
         case .margin:
             values = [try input(.rho)]
         }

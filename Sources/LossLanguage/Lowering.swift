@@ -49,8 +49,10 @@ struct Lowering {
                 if !python, position == statements.count - 1 {
                     return (try tensor(try lower(expr), what: "the loss", line: line), line)
                 }
-                throw .unsupported(python ? "a statement that is only an expression has no effect; assign it or return it"
-                                          : "only the last statement may be an expression", line: line)
+                throw .unsupported(
+                    python
+                        ? "a statement that is only an expression has no effect; assign it or return it"
+                        : "only the last statement may be an expression", line: line)
             }
         }
         if python { throw .syntax("the loss function never returns a value", line: nil) }

@@ -51,8 +51,9 @@ struct PyTorchDialect: PrintDialect {
     }
 
     func select(_ c: Printed, _ a: Printed, _ b: Printed) -> Printed {
-        Printed(text: "torch.where(\(c.mask ?? "\(c.wrapped(atLeast: Precedence.comparison + 1)) != 0"), \(a.text), \(b.text))",
-                precedence: Precedence.atom)
+        Printed(
+            text: "torch.where(\(c.mask ?? "\(c.wrapped(atLeast: Precedence.comparison + 1)) != 0"), \(a.text), \(b.text))",
+            precedence: Precedence.atom)
     }
 
     func reduce(_ r: Reduction, _ x: Printed) -> Printed {

@@ -32,7 +32,8 @@ struct PythonFunction {
             index += 1
         }
         guard index < lines.count else {
-            throw .syntax("no loss function found: expected 'def name(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):'", line: nil)
+            throw .syntax(
+                "no loss function found: expected 'def name(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):'", line: nil)
         }
         let header = lines[index]
         let (name, parameters, signature, beta) = try parseHeader(header)
@@ -52,7 +53,8 @@ struct PythonFunction {
         return PythonFunction(name: name, parameters: parameters, signature: signature, betaParameter: beta, statements: statements)
     }
 
-    static let signatureHelp = "the loss function must take (self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps), or (chosen_logratios, rejected_logratios), or one margin (delta_score), each optionally with beta"
+    static let signatureHelp =
+        "the loss function must take (self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps), or (chosen_logratios, rejected_logratios), or one margin (delta_score), each optionally with beta"
 
     /// `def name(self, a: T, b, c, d, beta=0.1) -> T:`
     private static func parseHeader(_ line: LogicalLine) throws(LossError) -> (String, [String], Signature, String?) {

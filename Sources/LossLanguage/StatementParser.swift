@@ -38,7 +38,8 @@ enum StatementParser {
             return .assign(targets, value, line: line.line)
         }
         if tokens.count >= 2, let target = tokens[0].name, let s = tokens[1].symbol,
-           ["+=", "-=", "*=", "/=", "**=", "//="].contains(s) {
+            ["+=", "-=", "*=", "/=", "**=", "//="].contains(s)
+        {
             guard s != "//=" else { throw .unsupported("floor division (//) is not supported", line: line.line) }
             var parser = ExpressionParser(tokens, from: 2, line: line.line, caretIsPower: !python)
             let value = try parser.parseExpressionList()
@@ -101,7 +102,10 @@ enum StatementParser {
                 guard i < tokens.count, let name = tokens[i].name else { throw .syntax("expected a module name", line: line.line) }
                 parts.append(name)
                 i += 1
-            } while i < tokens.count && tokens[i].symbol == "." && { i += 1; return true }()
+            } while i < tokens.count && tokens[i].symbol == "."
+                && {
+                    i += 1; return true
+                }()
             return parts.joined(separator: ".")
         }
         func alias(default name: String) throws(LossError) -> String {

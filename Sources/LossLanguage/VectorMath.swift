@@ -90,8 +90,10 @@ public enum VectorMath {
     }
 
     /// Applies a vector function to `count` values, four at a time; the tail is padded.
-    @inlinable @inline(__always) public static func map(_ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int,
-                                             _ f: (Vector) -> Vector) {
+    @inlinable @inline(__always) public static func map(
+        _ x: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, _ count: Int,
+        _ f: (Vector) -> Vector
+    ) {
         var i = 0
         while i + 4 <= count {
             let y = f(UnsafeRawPointer(x + i).loadUnaligned(as: Vector.self))

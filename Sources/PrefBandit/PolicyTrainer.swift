@@ -83,17 +83,23 @@ public final class PolicyTrainer {
         _ = Self.singleThreadedBLAS
         let i = instance
         return i.differenceFeatures.withUnsafeBufferPointer { df in
-            i.referenceChosen.withUnsafeBufferPointer { rcs in i.referenceRejected.withUnsafeBufferPointer { rrs in
-                i.winners.withUnsafeBufferPointer { w in i.losers.withUnsafeBufferPointer { l in
-                    i.batchOrder.withUnsafeBufferPointer { order in
-                        train(Data(trainFeatures: i.compactTrainFeatures.base, transposedTrainFeatures: i.transposedTrainFeatures.base,
-                                   differenceFeatures: df.baseAddress!,
-                                   referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
-                                   winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
-                              beta: beta, start: start)
+            i.referenceChosen.withUnsafeBufferPointer { rcs in
+                i.referenceRejected.withUnsafeBufferPointer { rrs in
+                    i.winners.withUnsafeBufferPointer { w in
+                        i.losers.withUnsafeBufferPointer { l in
+                            i.batchOrder.withUnsafeBufferPointer { order in
+                                train(
+                                    Data(
+                                        trainFeatures: i.compactTrainFeatures.base, transposedTrainFeatures: i.transposedTrainFeatures.base,
+                                        differenceFeatures: df.baseAddress!,
+                                        referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
+                                        winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
+                                    beta: beta, start: start)
+                            }
+                        }
                     }
-                } }
-            } }
+                }
+            }
         }
     }
 
@@ -107,18 +113,21 @@ public final class PolicyTrainer {
         var (b1t, b2t) = (1.0, 1.0)
         for step in 0..<s.steps {
             let prompts = data.batchOrder + step * batch
-            let objective = usesDifferenceFeatures
+            let objective =
+                usesDifferenceFeatures
                 ? differenceStep(data, prompts, theta: theta, beta: beta, gradient: gradient)
                 : fullStep(data, prompts, theta: theta, beta: beta, gradient: gradient)
             var finite = objective.isFinite
             for j in 0..<d where !gradient[j].isFinite { finite = false }
             guard finite else {
-                return .failure(TrainingFailure(reason: "the loss or its gradient is not finite at step \(step + 1) (beta \(beta), seed \(instance.seed), \(start.rawValue) start)"))
+                return .failure(
+                    TrainingFailure(reason: "the loss or its gradient is not finite at step \(step + 1) (beta \(beta), seed \(instance.seed), \(start.rawValue) start)"))
             }
             b1t *= 0.9
             b2t *= 0.999
-            VectorKernels.adamUpdate(theta: theta, m: m, v: v, gradient: gradient, count: d, learningRate: s.learningRate,
-                                     firstCorrection: 1 - b1t, secondCorrection: 1 - b2t)
+            VectorKernels.adamUpdate(
+                theta: theta, m: m, v: v, gradient: gradient, count: d, learningRate: s.learningRate,
+                firstCorrection: 1 - b1t, secondCorrection: 1 - b2t)
         }
         let result = Array(UnsafeBufferPointer(start: theta, count: d))
         guard result.allSatisfy(\.isFinite) else {
@@ -140,8 +149,10 @@ public final class PolicyTrainer {
     }
 
     /// rho only: rho_i = D_i . theta - (rc_i - rr_i) with D_i the difference features; grad = sum_i g_i D_i.
-    private func differenceStep(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
-                                gradient: UnsafeMutablePointer<Double>) -> Double {
+    private func differenceStep(
+        _ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
+        gradient: UnsafeMutablePointer<Double>
+    ) -> Double {
         let d = self.d
         // pc carries rho; pr = rc = rr = 0.
         var i = 0
@@ -168,8 +179,10 @@ public final class PolicyTrainer {
 
     /// Any loss: per prompt, scores = Phi theta, log-softmax; then grad = sum_i Phi_i^T c_i with
     /// c_ik = gpc_i [k = w] + gpr_i [k = l] - (gpc_i + gpr_i) pi_ik.
-    private func fullStep(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
-                          gradient: UnsafeMutablePointer<Double>) -> Double {
+    private func fullStep(
+        _ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
+        gradient: UnsafeMutablePointer<Double>
+    ) -> Double {
         scoreBatch(data, prompts, theta: theta)
         let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
         accumulateGradient(data, prompts, into: gradient)
@@ -188,8 +201,9 @@ public final class PolicyTrainer {
         for i in 0..<batch {
             let p = prompts[i]
             let row = responseValues + i * k
-            let top = VectorKernels.transposedScores(compactTheta, data.transposedTrainFeatures + p * k * d, features: d,
-                                                     responses: k, into: row)
+            let top = VectorKernels.transposedScores(
+                compactTheta, data.transposedTrainFeatures + p * k * d, features: d,
+                responses: k, into: row)
             pc[i] = Double(row[data.winners[p]]) - Double(top)  // minus log z, below
             pr[i] = Double(row[data.losers[p]]) - Double(top)
             rc[i] = data.referenceChosen[p]

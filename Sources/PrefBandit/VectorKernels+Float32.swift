@@ -37,8 +37,10 @@ extension VectorKernels {
     /// (`phiT[j * k + r]`), and the largest of them (k >= 1), taken from the registers before the
     /// scores are stored. For each feature j, K lanes += x[j] * phiT[j], so there are no horizontal
     /// sums; sixteen responses at a time take four features per round into eight accumulators.
-    @inline(__always) static func transposedScores(_ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int,
-                                                   responses k: Int, into scores: UnsafeMutablePointer<Float>) -> Float {
+    @inline(__always) static func transposedScores(
+        _ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int,
+        responses k: Int, into scores: UnsafeMutablePointer<Float>
+    ) -> Float {
         var top = Lanes(repeating: -.infinity)
         var r = 0
         while r + 16 <= k {

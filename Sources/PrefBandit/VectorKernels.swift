@@ -80,9 +80,11 @@ enum VectorKernels {
 
     /// One Adam step (0.9, 0.999, 1e-8) on `count` parameters, four at a time:
     /// m = 0.9 m + 0.1 g; v = 0.999 v + 0.001 g^2; theta -= lr (m / c1) / (sqrt(v / c2) + 1e-8).
-    @inline(__always) static func adamUpdate(theta: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>,
-                                             v: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, count: Int,
-                                             learningRate: Double, firstCorrection c1: Double, secondCorrection c2: Double) {
+    @inline(__always) static func adamUpdate(
+        theta: UnsafeMutablePointer<Double>, m: UnsafeMutablePointer<Double>,
+        v: UnsafeMutablePointer<Double>, gradient: UnsafePointer<Double>, count: Int,
+        learningRate: Double, firstCorrection c1: Double, secondCorrection c2: Double
+    ) {
         func step(_ theta: Double, _ m: Double, _ v: Double, _ g: Double) -> (Double, Double, Double) {
             let m = 0.9 * m + 0.1 * g
             let v = 0.999 * v + 0.001 * g * g

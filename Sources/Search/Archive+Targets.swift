@@ -8,8 +8,9 @@ extension Archive {
         let filled = Set(elites.keys)
         func centre(_ cell: Int) -> Descriptors {
             let (c, g, s) = bins.coordinates(of: cell)
-            return Descriptors(convexity: bins.convexity.centre(of: c), grad0: bins.grad0.centre(of: g),
-                               betaSensitivity: bins.betaSensitivity.centre(of: s))
+            return Descriptors(
+                convexity: bins.convexity.centre(of: c), grad0: bins.grad0.centre(of: g),
+                betaSensitivity: bins.betaSensitivity.centre(of: s))
         }
         let empty = (0..<bins.cellCount).filter { !filled.contains($0) }
         let near = empty.filter { cell in

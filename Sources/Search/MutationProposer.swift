@@ -62,7 +62,10 @@ public struct MutationProposer: Sendable {
         guard total > 0 else { return nil }
         for _ in 0..<8 {
             var u = random.uniform() * total
-            let operation = drawable.first { u -= weights[$0] ?? 0; return u < 0 } ?? drawable[drawable.count - 1]
+            let operation =
+                drawable.first {
+                    u -= weights[$0] ?? 0; return u < 0
+                } ?? drawable[drawable.count - 1]
             if let graph = try? apply(operation, first, second, &random), graph != first {
                 return Mutation(graph: graph, operation: operation)
             }
@@ -71,22 +74,27 @@ public struct MutationProposer: Sendable {
     }
 
     /// Applies one operator; nil when it does not apply to these parents.
-    public func apply(_ operation: MutationOperator, _ a: LossGraph, _ b: LossGraph,
-                      _ random: inout RandomSource) throws(LossError) -> LossGraph? {
+    public func apply(
+        _ operation: MutationOperator, _ a: LossGraph, _ b: LossGraph,
+        _ random: inout RandomSource
+    ) throws(LossError) -> LossGraph? {
         var builder = GraphBuilder()
         switch operation {
         case .constant:
             let constants = a.nodes.indices.filter { if case .constant = a.nodes[$0].op { return true } else { return false } }
             guard let pick = Self.pick(constants, &random), case let .constant(value) = a.nodes[pick].op else { return nil }
-            let next = value == 0 ? Self.round(random.normal(standardDeviation: 0.1))
-                                  : Self.round(value * Foundation.exp(random.normal(standardDeviation: 0.3)))
+            let next =
+                value == 0
+                ? Self.round(random.normal(standardDeviation: 0.1))
+                : Self.round(value * Foundation.exp(random.normal(standardDeviation: 0.3)))
             let replacement = try builder.constant(next)
             let root = try builder.insert(a, substituting: [pick: replacement])[a.root]
             return try builder.graph(root: root)
         case .swap:
             let swappable = a.nodes.indices.filter { if case let .unary(f) = a.nodes[$0].op { return Self.swaps[f] != nil } else { return false } }
             guard let pick = Self.pick(swappable, &random), case let .unary(f) = a.nodes[pick].op,
-                  let choices = Self.swaps[f], let choice = Self.pick(choices, &random) else { return nil }
+                let choices = Self.swaps[f], let choice = Self.pick(choices, &random)
+            else { return nil }
             let mapped = try builder.insert(a)
             let replacement = try choice(&builder, mapped[a.nodes[pick].args[0]])
             let root = try builder.insert(a, substituting: [pick: replacement])[a.root]
@@ -115,8 +123,12 @@ public struct MutationProposer: Sendable {
                     weight = try builder.constant(Self.round(0.2 + 0.6 * random.uniform()))
                 }
                 let complement = try builder.add(.binary(.sub), [try builder.constant(1), weight])
-                combined = try builder.add(.binary(.add), [try builder.add(.binary(.mul), [complement, left]),
-                                                           try builder.add(.binary(.mul), [weight, right])])
+                combined = try builder.add(
+                    .binary(.add),
+                    [
+                        try builder.add(.binary(.mul), [complement, left]),
+                        try builder.add(.binary(.mul), [weight, right]),
+                    ])
             }
             return try builder.graph(root: combined)
         case .split:
@@ -124,17 +136,22 @@ public struct MutationProposer: Sendable {
             let c = Self.pickValue([-0.5, -0.25, 0.25, 0.5], &random)
             let chosen = try builder.add(.binary(.sub), [try builder.add(.input(.pc)), try builder.add(.input(.rc))])
             let rejected = try builder.add(.binary(.sub), [try builder.add(.input(.pr)), try builder.add(.input(.rr))])
-            let replacement = try builder.add(.binary(.sub), [
-                try builder.add(.binary(.mul), [try builder.constant(1 + c), chosen]),
-                try builder.add(.binary(.mul), [try builder.constant(1 - c), rejected]),
-            ])
+            let replacement = try builder.add(
+                .binary(.sub),
+                [
+                    try builder.add(.binary(.mul), [try builder.constant(1 + c), chosen]),
+                    try builder.add(.binary(.mul), [try builder.constant(1 - c), rejected]),
+                ])
             let root = try builder.insert(a, substituting: [rhoNode: replacement])[a.root]
             return try builder.graph(root: root)
         case .anchor:
             let left = try builder.insert(a)[a.root]
             let chosenSide = random.uniform() < 0.5
-            let logRatio = try builder.add(.binary(.sub), chosenSide ? [try builder.add(.input(.pc)), try builder.add(.input(.rc))]
-                                                                     : [try builder.add(.input(.pr)), try builder.add(.input(.rr))])
+            let logRatio = try builder.add(
+                .binary(.sub),
+                chosenSide
+                    ? [try builder.add(.input(.pc)), try builder.add(.input(.rc))]
+                    : [try builder.add(.input(.pr)), try builder.add(.input(.rr))])
             var scaled = try builder.add(.binary(.mul), [try builder.add(.beta), logRatio])
             if !chosenSide { scaled = try builder.add(.unary(.neg), [scaled]) }
             let term = try builder.add(.unary(.neg), [try builder.add(.unary(.logsigmoid), [scaled])])
@@ -147,10 +164,12 @@ public struct MutationProposer: Sendable {
             let original = try builder.insert(a)[a.root]
             let negated = try builder.add(.unary(.neg), [try builder.add(.input(.rho))])
             let mirrored = try builder.insert(a, substituting: [rhoNode: negated])[a.root]
-            let root = try builder.add(.binary(.add), [
-                try builder.add(.binary(.mul), [try builder.constant(1 - epsilon), original]),
-                try builder.add(.binary(.mul), [try builder.constant(epsilon), mirrored]),
-            ])
+            let root = try builder.add(
+                .binary(.add),
+                [
+                    try builder.add(.binary(.mul), [try builder.constant(1 - epsilon), original]),
+                    try builder.add(.binary(.mul), [try builder.constant(epsilon), mirrored]),
+                ])
             return try builder.graph(root: root)
         case .margin, .temperature:
             guard let rhoNode = a.nodes.firstIndex(where: { $0.op == .input(.rho) }) else { return nil }

@@ -37,8 +37,10 @@ public struct CuriosityCounts: Sendable, Hashable, Codable {
 
 extension Archive {
     /// Picks `count` elites (with replacement) by a strategy; empty when the archive is.
-    public func select(_ count: Int, strategy: SelectionStrategy, curiosity: CuriosityCounts = CuriosityCounts(),
-                       random: inout RandomSource) -> [(cell: Int, elite: Elite)] {
+    public func select(
+        _ count: Int, strategy: SelectionStrategy, curiosity: CuriosityCounts = CuriosityCounts(),
+        random: inout RandomSource
+    ) -> [(cell: Int, elite: Elite)] {
         let candidates = ordered
         guard !candidates.isEmpty else { return [] }
         let weights: [Double]

@@ -40,7 +40,8 @@ public enum Envelope {
     public static func type(of frame: Data) throws(Rejection) -> String {
         guard frame.count <= maximumMessageSize else { throw .oversized(frame.count) }
         guard let first = frame.first(where: { !$0.isWhitespace }), first == UInt8(ascii: "{"),
-              let header = try? JSONDecoder().decode(Header.self, from: frame) else { throw .notJSON }
+            let header = try? JSONDecoder().decode(Header.self, from: frame)
+        else { throw .notJSON }
         guard header.v == version else { throw .foreignVersion(header.v) }
         guard let type = header.type else { throw .unexpectedType(nil) }
         return type

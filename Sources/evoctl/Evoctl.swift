@@ -7,7 +7,10 @@ struct Evoctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evoctl",
         abstract: "Show and steer an evod cluster; describe, evaluate and export losses.",
-        subcommands: [Up.self, Down.self, Status.self, Migrations.self, Best.self, Show.self, Export.self, ArchiveCommand.self, Validate.self, Pause.self, Resume.self, Stop.self, LossCommand.self]
+        subcommands: [
+            Up.self, Down.self, Status.self, Migrations.self, Best.self, Show.self, Export.self, ArchiveCommand.self, Validate.self, Pause.self, Resume.self, Stop.self,
+            LossCommand.self,
+        ]
     )
 
     static func main() {

@@ -52,7 +52,8 @@ struct ProcessLauncher {
         let daemons = files.filter { $0.hasSuffix(".pid") }.compactMap { file -> Daemon? in
             let name = String(file.dropLast(4))
             guard let text = try? String(contentsOfFile: "\(pidDirectory)/\(file)", encoding: .utf8),
-                  let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            else { return nil }
             return Daemon(name: name, pid: pid, log: "\(logDirectory)/\(name).log")
         }
         func rank(_ name: String) -> Int { name.hasPrefix("island") ? 0 : name.hasPrefix("worker") ? 1 : 2 }

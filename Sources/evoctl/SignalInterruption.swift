@@ -2,7 +2,7 @@ import Dispatch
 import Evaluation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// SIGINT (Ctrl-C) and SIGTERM during an evaluation interrupt the evaluator instead of ending evoctl

@@ -10,14 +10,17 @@ enum ValidationText {
         for task in tasks {
             let rows = report.rows.filter { $0.task == task }
             guard let first = rows.first else { continue }
-            let title = switch first.kind {
-            case .suite: "suite: the members' weighted mean on their held-out seeds"
-            case .member: "member \(task), held-out seeds"
-            case .transfer: "transfer task \(task), held-out seeds"
-            }
-            lines += ["", "### \(title)", "",
-                      "| loss | fitness ± SE | vs dpo | paired SE | z | Holm p | vs \(first.bestStandard) (best standard) | paired SE | z | Holm p |",
-                      "|---|---|---|---|---|---|---|---|---|---|"]
+            let title =
+                switch first.kind {
+                case .suite: "suite: the members' weighted mean on their held-out seeds"
+                case .member: "member \(task), held-out seeds"
+                case .transfer: "transfer task \(task), held-out seeds"
+                }
+            lines += [
+                "", "### \(title)", "",
+                "| loss | fitness ± SE | vs dpo | paired SE | z | Holm p | vs \(first.bestStandard) (best standard) | paired SE | z | Holm p |",
+                "|---|---|---|---|---|---|---|---|---|---|",
+            ]
             for row in rows.sorted(by: { ($0.fitness?.value ?? -.infinity) > ($1.fitness?.value ?? -.infinity) }) {
                 let name = row.standard ? row.loss : "**\(row.loss)**"
                 guard let fitness = row.fitness else {

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Configuration
 import Evaluation
 import Farm
-import Configuration
 import Foundation
 import Island
 import Logging
@@ -19,9 +19,10 @@ extension Evod {
         let token = try ControlToken.create(in: directory)
         let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, logger: logger)
         let service = BlockingService(name: "broker", stop: { broker.stop() }, body: { try broker.run() })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 
@@ -30,14 +31,15 @@ extension Evod {
         var logger = logger("evod.worker")
         logger[metadataKey: "pid"] = "\(getpid())"
         let task = try cluster.task()
-        let worker = FarmWorker(evaluator: task.makeEvaluator(), endpoint: connect ?? cluster.farm.workersEndpoint,
-                                threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
+        let worker = FarmWorker(
+            evaluator: task.makeEvaluator(), endpoint: connect ?? cluster.farm.workersEndpoint,
+            threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
         let service = BlockingService(name: "worker", stop: { worker.stop() }, body: { try worker.run() })
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
-            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("worker stopped", metadata: ["evaluated": "\(worker.done)"])
     }
 }
-

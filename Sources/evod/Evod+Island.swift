@@ -1,7 +1,7 @@
 import ArgumentParser
+import Configuration
 import Evaluation
 import Farm
-import Configuration
 import Foundation
 import Island
 import LLMProposer
@@ -37,8 +37,9 @@ extension Evod {
         switch cluster.evaluator {
         case .local: evaluator = task.makeEvaluator()
         case .farm:
-            let client = FarmClient(endpoint: cluster.farm.islandsEndpoint, identity: "island-\(island)",
-                                    resendInterval: cluster.farm.resendInterval, controlEndpoint: cluster.farm.controlEndpoint, logger: logger)
+            let client = FarmClient(
+                endpoint: cluster.farm.islandsEndpoint, identity: "island-\(island)",
+                resendInterval: cluster.farm.resendInterval, controlEndpoint: cluster.farm.controlEndpoint, logger: logger)
             try client.start()
             farmClient = client
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
@@ -48,25 +49,35 @@ extension Evod {
         let controls = IslandControls()
         let token = try ControlToken.create(in: directory)
         let generation = try store.generation()
-        logger.info("island starting", metadata: ["state": "\(directory)", "control": "\(entry.control)", "evaluator": "\(cluster.evaluator.rawValue)",
-                                                  "migration": "\(policy?.file ?? "off")", "proposer": "\(llm?.config.description ?? "mutation")", "generation": "\(generation)", "task": "\(task.hash)"])
+        logger.info(
+            "island starting",
+            metadata: [
+                "state": "\(directory)", "control": "\(entry.control)", "evaluator": "\(cluster.evaluator.rawValue)",
+                "migration": "\(policy?.file ?? "off")", "proposer": "\(llm?.config.description ?? "mutation")", "generation": "\(generation)", "task": "\(task.hash)",
+            ])
 
         let generations = Mailbox<Int>()
-        let islandService = IslandService(engine: engine, controls: controls, logger: logger,
-                                          onGeneration: { generations.post($0) }, interrupt: { [farmClient, llm, evaluator] in
-                                              farmClient?.stop()
-                                              llm?.cancel()
-                                              evaluator.interrupt()
-                                          })
-        let controlService = ControlService(endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
-                                            controls: controls, logger: logger)
+        let islandService = IslandService(
+            engine: engine, controls: controls, logger: logger,
+            onGeneration: { generations.post($0) },
+            interrupt: { [farmClient, llm, evaluator] in
+                farmClient?.stop()
+                llm?.cancel()
+                evaluator.interrupt()
+            })
+        let controlService = ControlService(
+            endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
+            controls: controls, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: controlService),
         ]
         if let policy {
-            services.append(.init(service: MigrationService(engine: engine, policy: policy, entry: entry, cluster: cluster,
-                                                            generations: generations, logger: logger)))
+            services.append(
+                .init(
+                    service: MigrationService(
+                        engine: engine, policy: policy, entry: entry, cluster: cluster,
+                        generations: generations, logger: logger)))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -17,10 +17,13 @@ struct IslandService: Service, CustomStringConvertible {
     let interrupt: @Sendable () -> Void
 
     func run() async throws {
-        try await BlockingThread.run(name: "island-\(engine.settings.id)", stop: { [controls, interrupt] in
-            controls.stop()
-            interrupt()
-        }) {
+        try await BlockingThread.run(
+            name: "island-\(engine.settings.id)",
+            stop: { [controls, interrupt] in
+                controls.stop()
+                interrupt()
+            }
+        ) {
             var backoff = 1.0
             while controls.current != .stopping {
                 if controls.current == .paused {
@@ -53,11 +56,13 @@ struct IslandService: Service, CustomStringConvertible {
                     Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
                     continue
                 }
-                logger.info("generation done", metadata: [
-                    "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
-                    "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
-                    "added": "\(report.added)", "filled": "\(engine.archive.filled)",
-                ])
+                logger.info(
+                    "generation done",
+                    metadata: [
+                        "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
+                        "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
+                        "added": "\(report.added)", "filled": "\(engine.archive.filled)",
+                    ])
                 onGeneration(report.generation + 1)
             }
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Island
-import LossLanguage
 import Logging
+import LossLanguage
 import ServiceLifecycle
 import Wire
 
@@ -39,8 +39,12 @@ struct MigrationService: Service, CustomStringConvertible {
             try socket.connect(endpoint)
             outboxes[peer] = socket
         }
-        logger.info("migration ready", metadata: ["policy": "\(policy.file)", "topology": "\(policy.topology.rawValue)",
-                                                  "listening": "\(entry.migration)", "peers": "\(outboxes.keys.sorted())"])
+        logger.info(
+            "migration ready",
+            metadata: [
+                "policy": "\(policy.file)", "topology": "\(policy.topology.rawValue)",
+                "listening": "\(entry.migration)", "peers": "\(outboxes.keys.sorted())",
+            ])
         var poller = Poller()
         poller.add(inbox)
         poller.add(fileDescriptor: generations.fileDescriptor)
@@ -75,9 +79,13 @@ struct MigrationService: Service, CustomStringConvertible {
         for peer in destinations {
             if try outboxes[peer]?.send([frame], dontWait: true) != true { undelivered.append(peer) }
         }
-        logger.info("migrants sent", metadata: ["sequence": "\(message.sequence)", "to": "\(destinations)",
-                                                "candidates": "\(message.candidates.map(\.lineage.id))",
-                                                "undelivered": "\(undelivered)"])
+        logger.info(
+            "migrants sent",
+            metadata: [
+                "sequence": "\(message.sequence)", "to": "\(destinations)",
+                "candidates": "\(message.candidates.map(\.lineage.id))",
+                "undelivered": "\(undelivered)",
+            ])
     }
 
     /// The FunSearch reset: ranks every island by its best fitness (asked over the control plane);
@@ -95,16 +103,21 @@ struct MigrationService: Service, CustomStringConvertible {
         guard weak.contains(entry.id), !survivors.isEmpty else { return }
         let survivor = survivors[Int(random.next() % UInt64(survivors.count))]
         guard let endpoint = cluster.entry(forIsland: survivor)?.control,
-              let best = (try? ControlClient(endpoint: endpoint, timeoutMilliseconds: 2_000).request(["command": "best", "top": 1])) as? [[String: Any]],
-              let first = best.first, let migrant = Migrant(described: first, island: survivor) else {
+            let best = (try? ControlClient(endpoint: endpoint, timeoutMilliseconds: 2_000).request(["command": "best", "top": 1])) as? [[String: Any]],
+            let first = best.first, let migrant = Migrant(described: first, island: survivor)
+        else {
             logger.warning("island reset skipped: no best from the survivor", metadata: ["survivor": "\(survivor)"])
             return
         }
         let message = MigrantMessage(source: survivor, sequence: 0, taskHash: engine.evaluatorTaskHash, sentAt: Date().timeIntervalSince1970, candidates: [migrant])
         do {
             let reseeded = try engine.reset(with: message)
-            logger.notice("island reset", metadata: ["generation": "\(generation)", "survivor": "\(survivor)", "best": "\(migrant.lineage.name)",
-                                                    "fitness": "\(migrant.fitness)", "reseeded": "\(reseeded)", "ranking": "\(ranking.map(\.id))"])
+            logger.notice(
+                "island reset",
+                metadata: [
+                    "generation": "\(generation)", "survivor": "\(survivor)", "best": "\(migrant.lineage.name)",
+                    "fitness": "\(migrant.fitness)", "reseeded": "\(reseeded)", "ranking": "\(ranking.map(\.id))",
+                ])
         } catch {
             logger.error("island reset failed", metadata: ["error": "\(error)"])
         }
@@ -116,11 +129,13 @@ struct MigrationService: Service, CustomStringConvertible {
             let message = try Envelope.decode(MigrantMessage.self, from: frames[0])
             let report = try engine.receive(message, policy: policy)
             let latency = Date().timeIntervalSince1970 - message.sentAt
-            logger.info("migrants received", metadata: [
-                "from": "\(message.source)", "sequence": "\(message.sequence)", "received": "\(report.received)",
-                "accepted": "\(report.accepted)", "rejected": "\(report.rejected)", "reasons": "\(report.reasons)",
-                "latency_ms": "\(String(format: "%.2f", latency * 1000))",
-            ])
+            logger.info(
+                "migrants received",
+                metadata: [
+                    "from": "\(message.source)", "sequence": "\(message.sequence)", "received": "\(report.received)",
+                    "accepted": "\(report.accepted)", "rejected": "\(report.rejected)", "reasons": "\(report.reasons)",
+                    "latency_ms": "\(String(format: "%.2f", latency * 1000))",
+                ])
         } catch {
             try? engine.store.countDroppedMigration()
             logger.warning("dropped a migration message", metadata: ["reason": "\(error)"])

@@ -1,7 +1,7 @@
 import Foundation
-import TestSupport
 import GRDB
 import Island
+import TestSupport
 import Wire
 
 /// A cluster of real `evod` processes (islands, a farm broker, workers) on loopback, on random
@@ -24,23 +24,23 @@ final class ClusterHarness {
         let controlPorts = ports[0..<islands].map(String.init).joined(separator: ", ")
         let migrationPorts = ports[islands..<(2 * islands)].map(String.init).joined(separator: ", ")
         try """
-            state_directory = "state"
-            task = "task.toml"
-            island_control_ports = [\(controlPorts)]
-            island_migration_ports = [\(migrationPorts)]
-            \(cluster)
-            [island]
-            children_per_generation = 4
-            \(Self.islandDefaults(except: island))
-            \(island)
-            [farm]
-            islands_port = \(ports[2 * islands + 1])
-            workers_port = \(ports[2 * islands + 2])
-            control_port = \(ports[2 * islands])
-            heartbeat_interval_s = 0.2
-            heartbeat_liveness = 3
-            \(farm)
-            """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
+        state_directory = "state"
+        task = "task.toml"
+        island_control_ports = [\(controlPorts)]
+        island_migration_ports = [\(migrationPorts)]
+        \(cluster)
+        [island]
+        children_per_generation = 4
+        \(Self.islandDefaults(except: island))
+        \(island)
+        [farm]
+        islands_port = \(ports[2 * islands + 1])
+        workers_port = \(ports[2 * islands + 2])
+        control_port = \(ports[2 * islands])
+        heartbeat_interval_s = 0.2
+        heartbeat_liveness = 3
+        \(farm)
+        """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
     }
 
     /// The island keys every test cluster sets unless its test does: the four classic seed losses

@@ -18,15 +18,15 @@ final class DaemonHarness {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         try ClusterHarness.smallTask.write(to: directory.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
         try """
-            state_directory = "state"
-            task = "task.toml"
-            island_control_ports = [\(port)]
-            \(extraCluster)
-            [island]
-            children_per_generation = 6
-            \(ClusterHarness.islandDefaults(except: extraIsland))
-            \(extraIsland)
-            """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
+        state_directory = "state"
+        task = "task.toml"
+        island_control_ports = [\(port)]
+        \(extraCluster)
+        [island]
+        children_per_generation = 6
+        \(ClusterHarness.islandDefaults(except: extraIsland))
+        \(extraIsland)
+        """.write(to: directory.appendingPathComponent("cluster.toml"), atomically: true, encoding: .utf8)
     }
 
     deinit {

@@ -29,15 +29,18 @@ struct FarmProcessTests {
 
     func evaluatedOnce(_ harness: ClusterHarness, island: Int) throws {
         let (done, evaluated) = try harness.database(island: island).read { db in
-            (try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'evaluations.done'") ?? 0,
-             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE status = 'evaluated' AND proposer NOT LIKE 'migrant:%'") ?? 0)
+            (
+                try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'evaluations.done'") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE status = 'evaluated' AND proposer NOT LIKE 'migrant:%'") ?? 0
+            )
         }
         #expect(done == evaluated, "each evaluated candidate is counted exactly once")
     }
 
     @Test func killingAWorkerMidEvaluationRequeuesItsWorkWhichFinishesOnce() throws {
-        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
-                                         task: Self.slowTask(seconds: 1.5), island: "evaluations_in_flight = 2\npromotion_threshold = 0.9")
+        let harness = try ClusterHarness(
+            islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
+            task: Self.slowTask(seconds: 1.5), island: "evaluations_in_flight = 2\npromotion_threshold = 0.9")
         try harness.write(Self.slowScript(seconds: 1.5), to: "slow.sh", executable: true)
         try harness.startFarm()
         try harness.startWorker("worker-a", threads: 2)
@@ -57,10 +60,12 @@ struct FarmProcessTests {
 
     @Test func stoppingAWorkerMidEvaluationKillsItsCommandAndRemovesItsFiles() throws {
         let task = Self.slowTask(seconds: 0).replacingOccurrences(of: "./slow.sh", with: "./train.sh")
-        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
-                                         task: task, island: "promotion_threshold = 0.9")
+        let harness = try ClusterHarness(
+            islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
+            task: task, island: "promotion_threshold = 0.9")
         // Stands in for GPU training: says where it runs, then trains "forever" in a child process.
-        try harness.write("""
+        try harness.write(
+            """
             #!/bin/sh
             echo "$(dirname "$1")" > running.partial && mv running.partial running.txt
             sleep 987652 &
@@ -83,8 +88,9 @@ struct FarmProcessTests {
     }
 
     @Test func theIslandsPendingEvaluationsFinishAfterTheBrokerIsKilledAndRestarted() throws {
-        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 0.5",
-                                         task: Self.slowTask(seconds: 0.5), island: "promotion_threshold = 0.9")
+        let harness = try ClusterHarness(
+            islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 0.5",
+            task: Self.slowTask(seconds: 0.5), island: "promotion_threshold = 0.9")
         try harness.write(Self.slowScript(seconds: 0.5), to: "slow.sh", executable: true)
         try harness.startFarm()
         try harness.startWorker("worker", threads: 2)
@@ -137,7 +143,10 @@ struct FarmProcessTests {
         var requests = 0, cached = 0
         for id in 1...2 {
             requests += try harness.database(island: id).read { db in
-                try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(CASE WHEN stage = 2 THEN 2 ELSE 1 END), 0) FROM candidates WHERE status IN ('evaluated', 'failed') AND proposer NOT LIKE 'migrant:%'") ?? 0
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COALESCE(SUM(CASE WHEN stage = 2 THEN 2 ELSE 1 END), 0) FROM candidates WHERE status IN ('evaluated', 'failed') AND proposer NOT LIKE 'migrant:%'")
+                    ?? 0
             }
             cached += try harness.counter("evaluations.cached", island: id)
         }
@@ -152,8 +161,9 @@ struct FarmProcessTests {
     /// own confirmation, which is the same request) share one request instead of one of them waiting
     /// forever for an answer that went to the other.
     @Test func confirmationsThroughTheFarmShareTheBaselinesRequestAndTheSearchGoesOn() throws {
-        let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
-                                         island: "confirm_top_k = 3\nevaluations_in_flight = 4\nseed_losses = [\"dpo\", \"ipo\", \"cdpo\", \"robust\"]")
+        let harness = try ClusterHarness(
+            islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 60",
+            island: "confirm_top_k = 3\nevaluations_in_flight = 4\nseed_losses = [\"dpo\", \"ipo\", \"cdpo\", \"robust\"]")
         try harness.startFarm()
         try harness.startWorker("worker", threads: 2)
         try harness.startIsland(1)

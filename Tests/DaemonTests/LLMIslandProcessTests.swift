@@ -10,7 +10,8 @@ import Wire
 struct LLMIslandProcessTests {
     static let good1 = #"{"thought": "DPO with a margin", "name": "margin_dpo", "code": "-logsigmoid(beta * rho - 0.5)"}"#
     static let good2 = "Here you go:\n```json\n{\"thought\": \"IPO with a wider target\", \"name\": \"wide_ipo\", \"code\": \"(rho - 1 / beta) ** 2\"}\n```"
-    static let invalid = #"{"thought": "a scalar", "name": "scalar", "code": "def f(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):\n    return policy_chosen_logps.mean()"}"#
+    static let invalid =
+        #"{"thought": "a scalar", "name": "scalar", "code": "def f(self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps):\n    return policy_chosen_logps.mean()"}"#
     static let repeated = #"{"thought": "plain DPO", "name": "dpo_again", "code": "-logsigmoid(beta * rho)"}"#
 
     /// A real island proposing with the scripted server (in_flight 1, fast backoff, plus `settings`),

@@ -20,11 +20,13 @@ struct MultiHostTests {
         let spaces = try NetworkNamespaces()
         defer { spaces.remove() }
         let (hostA, hostB) = (spaces.addressA, spaces.addressB)
-        let harness = try ClusterHarness(islands: 2, cluster: """
-            evaluator = "farm"
-            migration = "policy.toml"
-            island_hosts = ["\(hostA)", "\(hostB)"]
-            """, farm: "host = \"\(hostA)\"")
+        let harness = try ClusterHarness(
+            islands: 2,
+            cluster: """
+                evaluator = "farm"
+                migration = "policy.toml"
+                island_hosts = ["\(hostA)", "\(hostB)"]
+                """, farm: "host = \"\(hostA)\"")
         try harness.write("topology = \"ring\"\nevery_generations = 1\n", to: "policy.toml")
         let inA = ["/usr/sbin/ip", "netns", "exec", spaces.a], inB = ["/usr/sbin/ip", "netns", "exec", spaces.b]
         try harness.start("farm", ["--farm"], wrapper: inA)

@@ -1,19 +1,21 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import GRDB
 import LLMProposer
 import LossLanguage
 import Synchronization
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 /// Where `make llm` put llama.cpp's server and Gemma 3 270M (`make test` passes them in).
 enum RealLLM {
     static let paths: (server: String, model: String)? = {
         let environment = ProcessInfo.processInfo.environment
         guard let server = environment["EVOD_LLM_SERVER"], let model = environment["EVOD_LLM_MODEL"],
-              FileManager.default.isExecutableFile(atPath: server), FileManager.default.fileExists(atPath: model) else { return nil }
+            FileManager.default.isExecutableFile(atPath: server), FileManager.default.fileExists(atPath: model)
+        else { return nil }
         return (server, model)
     }()
 }
@@ -28,12 +30,14 @@ enum RealLLM {
 struct RealLLMTests {
     @Test func twoIslandsSearchWithGemmaAndAnswerEveryReply() throws {
         let (serverPath, model) = try #require(RealLLM.paths)
-        let harness = try ClusterHarness(islands: 2, cluster: "evaluator = \"local\"",
-                                         island: "proposer = \"llm.toml\"\nevaluations_in_flight = 1\nseed_losses = [\"dpo\"]")
+        let harness = try ClusterHarness(
+            islands: 2, cluster: "evaluator = \"local\"",
+            island: "proposer = \"llm.toml\"\nevaluations_in_flight = 1\nseed_losses = [\"dpo\"]")
         let port = try ClusterHarness.freePorts(1)[0]
         let server = try startServer(serverPath, model: model, port: port, log: harness.directory.appendingPathComponent("llama-server.log"))
         defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
-        try harness.write("""
+        try harness.write(
+            """
             base_url = "http://127.0.0.1:\(port)/v1"
             model = "gemma-3-270m"
             in_flight = 1
@@ -90,8 +94,10 @@ struct RealLLMTests {
         for island in 1...2 {
             let queue = try DatabaseQueue(path: harness.directory.appendingPathComponent("state/island-\(island)/island.sqlite").path)
             let (errors, answers) = try queue.read { db in
-                (try String.fetchAll(db, sql: "SELECT error FROM candidates WHERE proposer = 'llm' AND status = 'invalid'"),
-                 try String.fetchAll(db, sql: "SELECT content FROM llm_turns WHERE role = 'user' AND content LIKE 'Code not valid. Error: %'"))
+                (
+                    try String.fetchAll(db, sql: "SELECT error FROM candidates WHERE proposer = 'llm' AND status = 'invalid'"),
+                    try String.fetchAll(db, sql: "SELECT content FROM llm_turns WHERE role = 'user' AND content LIKE 'Code not valid. Error: %'")
+                )
             }
             #expect(errors.sorted() == answers.map { String($0.dropFirst(23).dropLast(30)) }.sorted(), "island \(island)")
             // What the model proposed, for the test log.
@@ -161,8 +167,10 @@ struct RealLLMTests {
     func startServer(_ path: String, model: String, port: Int, log: URL) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = ["-m", model, "--host", "127.0.0.1", "--port", "\(port)", "-c", "8192", "-np", "2",
-                             "-t", "\(ProcessInfo.processInfo.activeProcessorCount)"]
+        process.arguments = [
+            "-m", model, "--host", "127.0.0.1", "--port", "\(port)", "-c", "8192", "-np", "2",
+            "-t", "\(ProcessInfo.processInfo.activeProcessorCount)",
+        ]
         guard FileManager.default.createFile(atPath: log.path, contents: nil) else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log.path])
         }

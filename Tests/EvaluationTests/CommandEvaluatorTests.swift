@@ -11,9 +11,10 @@ import Testing
 struct CommandEvaluatorTests {
     static func task(_ script: String, timeout: Double = 30) -> TaskConfig {
         let argv = ["\(Small.scripts)/\(script)", "{file}", "{beta}", "{seed}", "{output}"]
-        return TaskConfig(kind: .command(CommandTaskSettings(argv: argv, timeoutSeconds: timeout, maxOutputBytes: 4096)),
-                          stageOne: EvaluationGrid(betas: [0.5], seeds: [7], starts: [.exact]),
-                          stageTwo: EvaluationGrid(betas: [0.1, 0.5], seeds: [3, 4], starts: [.exact]))
+        return TaskConfig(
+            kind: .command(CommandTaskSettings(argv: argv, timeoutSeconds: timeout, maxOutputBytes: 4096)),
+            stageOne: EvaluationGrid(betas: [0.5], seeds: [7], starts: [.exact]),
+            stageTwo: EvaluationGrid(betas: [0.1, 0.5], seeds: [3, 4], starts: [.exact]))
     }
 
     static let dpo = try! LossParser.parse("-logsigmoid(beta * rho)").graph

@@ -1,7 +1,8 @@
 import Foundation
 import LossLanguage
-@testable import PrefBandit
 import Testing
+
+@testable import PrefBandit
 
 /// The full training path's float32 kernels against float64 arithmetic: the softmax exp over its
 /// range and edges, and a prompt's scores with their maximum at every block and tail of K and d.

@@ -66,13 +66,18 @@ struct PairedStatisticsTests {
         }
         let jitter = [0.001, -0.001, 0.002, -0.002]
         let scores: [String: [String: SeedScores]] = [
-            "m": ["dpo": s("m", 0.80, [0, 0.01, 0.02, 0.03]), "ipo": s("m", 0.85, [0, 0.01, 0.02, 0.03]),
-                  "mine": s("m", 0.90, zip([0, 0.01, 0.02, 0.03], jitter).map(+))],
-            "t": ["dpo": s("t", 0.50, [0, 0.01, 0.02, 0.03]), "ipo": s("t", 0.49, [0, 0.01, 0.02, 0.03]),
-                  "mine": s("t", 0.60, zip([0, 0.01, 0.02, 0.03], jitter).map(+))],
+            "m": [
+                "dpo": s("m", 0.80, [0, 0.01, 0.02, 0.03]), "ipo": s("m", 0.85, [0, 0.01, 0.02, 0.03]),
+                "mine": s("m", 0.90, zip([0, 0.01, 0.02, 0.03], jitter).map(+)),
+            ],
+            "t": [
+                "dpo": s("t", 0.50, [0, 0.01, 0.02, 0.03]), "ipo": s("t", 0.49, [0, 0.01, 0.02, 0.03]),
+                "mine": s("t", 0.60, zip([0, 0.01, 0.02, 0.03], jitter).map(+)),
+            ],
         ]
-        let report = ValidationReport(tasks: [("m", .member), ("t", .transfer)],
-                                      losses: [("dpo", true), ("ipo", true), ("mine", false)], scores: scores, failures: [:])
+        let report = ValidationReport(
+            tasks: [("m", .member), ("t", .transfer)],
+            losses: [("dpo", true), ("ipo", true), ("mine", false)], scores: scores, failures: [:])
         #expect(report.rows.count == 6)
         let mineOnMember = try #require(report.rows.first { $0.task == "m" && $0.loss == "mine" })
         #expect(mineOnMember.bestStandard == "ipo")
@@ -87,8 +92,9 @@ struct PairedStatisticsTests {
         // The same loss losing to DPO on the transfer task is not discovered, and says why.
         var worse = scores
         worse["t"]?["mine"] = s("t", 0.40, jitter)
-        let second = ValidationReport(tasks: [("m", .member), ("t", .transfer)],
-                                      losses: [("dpo", true), ("ipo", true), ("mine", false)], scores: worse, failures: [:])
+        let second = ValidationReport(
+            tasks: [("m", .member), ("t", .transfer)],
+            losses: [("dpo", true), ("ipo", true), ("mine", false)], scores: worse, failures: [:])
         #expect(second.verdicts.first?.discovered == false)
         #expect(second.verdicts.first?.reasons.first?.hasPrefix("does not beat dpo on transfer task t") == true)
     }

@@ -16,10 +16,11 @@ struct SuiteTests {
     }
 
     static func member(_ name: String, weight: Double, noise: Double) -> TaskMember {
-        TaskMember(name: name, weight: weight, kind: .prefbandit(small(noise: noise)),
-                   stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
-                   stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]),
-                   confirmationSeeds: [7, 8], heldoutSeeds: [9])
+        TaskMember(
+            name: name, weight: weight, kind: .prefbandit(small(noise: noise)),
+            stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
+            stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]),
+            confirmationSeeds: [7, 8], heldoutSeeds: [9])
     }
 
     @Test func theShippedDefaultSuiteIsTheEmbeddedDefault() throws {
@@ -51,7 +52,8 @@ struct SuiteTests {
     }
 
     @Test func membersInheritTheSuitesTablesAndOverrideThem() throws {
-        let task = try TaskConfig.parse("""
+        let task = try TaskConfig.parse(
+            """
             type = "suite"
             [prefbandit]
             features = 16
@@ -94,12 +96,18 @@ struct SuiteTests {
     }
 
     @Test(arguments: [
-        ("[stage2]\nseeds = [1, 2, 3]\n[seeds]\nheldout = [3, 2]",
-         "s.toml: key 'seeds': member \"main\": the search and held-out seed sets share seeds 2, 3"),
-        ("type = \"suite\"\n[[member]]\nname = \"noisy\"\n[member.seeds]\nconfirmation = [1]",
-         "s.toml: key 'member[1].seeds': member \"noisy\": the search and confirmation seed sets share seed 1"),
-        ("type = \"suite\"\n[seeds]\nconfirmation = \"50-60\"\nheldout = \"55-70\"\n[[member]]\nname = \"x\"",
-         "s.toml: key 'member[1].seeds': member \"x\": the confirmation and held-out seed sets share seeds 55, 56, 57, 58, 59, 60"),
+        (
+            "[stage2]\nseeds = [1, 2, 3]\n[seeds]\nheldout = [3, 2]",
+            "s.toml: key 'seeds': member \"main\": the search and held-out seed sets share seeds 2, 3"
+        ),
+        (
+            "type = \"suite\"\n[[member]]\nname = \"noisy\"\n[member.seeds]\nconfirmation = [1]",
+            "s.toml: key 'member[1].seeds': member \"noisy\": the search and confirmation seed sets share seed 1"
+        ),
+        (
+            "type = \"suite\"\n[seeds]\nconfirmation = \"50-60\"\nheldout = \"55-70\"\n[[member]]\nname = \"x\"",
+            "s.toml: key 'member[1].seeds': member \"x\": the confirmation and held-out seed sets share seeds 55, 56, 57, 58, 59, 60"
+        ),
     ])
     func overlappingSeedSetsAreRefusedNamingTheMemberAndTheSeeds(text: String, message: String) {
         do {
@@ -115,8 +123,10 @@ struct SuiteTests {
         ("type = \"suite\"\n[[member]]\nname = \"a\"\n[[member]]\nname = \"a\"", "s.toml: key 'member[2].name': the member name \"a\" is used twice"),
         ("type = \"suite\"\n[[member]]\nname = \"a b\"", "s.toml: key 'member[1].name': expected a name of 1 to 64"),
         ("type = \"suite\"\n[[member]]\nname = \"a\"\nweight = 0", "s.toml: key 'member[1].weight': expected a positive number"),
-        ("type = \"suite\"\n[[member]]\nname = \"a\"\n[[validation]]\nname = \"t\"",
-         "s.toml: key 'validation[1].name': transfer task \"t\" is the same task as member \"a\""),
+        (
+            "type = \"suite\"\n[[member]]\nname = \"a\"\n[[validation]]\nname = \"t\"",
+            "s.toml: key 'validation[1].name': transfer task \"t\" is the same task as member \"a\""
+        ),
         ("type = \"prefbandit\"\n[[member]]\nname = \"a\"", "s.toml: key 'type': a file with [[member]] or [[validation]] tables is a suite"),
         ("[seeds]\nheldout = [4, 4]", "s.toml: key 'seeds.heldout': seed 4 appears twice"),
         ("[seeds]\nheldout = \"9-3\"", "s.toml: key 'seeds.heldout': expected an array of integers or a range"),

@@ -18,8 +18,9 @@ enum Small {
     }
 
     static func task(betas: [Double], seeds: [UInt64] = [1, 2], starts: [StartKind] = [.exact]) -> TaskConfig {
-        TaskConfig(kind: .prefbandit(settings), stageOne: EvaluationGrid(betas: [betas[0]], seeds: [seeds[0]], starts: [.exact]),
-                   stageTwo: EvaluationGrid(betas: betas, seeds: seeds, starts: starts))
+        TaskConfig(
+            kind: .prefbandit(settings), stageOne: EvaluationGrid(betas: [betas[0]], seeds: [seeds[0]], starts: [.exact]),
+            stageTwo: EvaluationGrid(betas: betas, seeds: seeds, starts: starts))
     }
 
     static func loss(_ source: String) throws -> LossGraph { try LossParser.parse(source).graph }

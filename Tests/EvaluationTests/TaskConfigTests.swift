@@ -29,13 +29,17 @@ struct TaskConfigTests {
         ("[stage1]\nbetas = []", "t.toml: key 'stage1.betas': expected a non-empty array of numbers"),
         ("type = \"command\"", "t.toml: key 'command': a command task needs a [command] table with argv"),
         ("type = \"command\"\n[command]\nargv = [\"train.sh\"]", "t.toml: key 'command.argv': expected the placeholder {file}"),
-        ("type = \"command\"\n[command]\nargv = [\"train.sh\", \"{file}\"]\n[stage2]\nseeds = [101]",
-         "t.toml: key 'seeds': member \"main\": the search and confirmation seed sets share seed 101"),
+        (
+            "type = \"command\"\n[command]\nargv = [\"train.sh\", \"{file}\"]\n[stage2]\nseeds = [101]",
+            "t.toml: key 'seeds': member \"main\": the search and confirmation seed sets share seed 101"
+        ),
         ("pairs = [", "t.toml: not valid TOML at line 1"),
         ("[command]\nargv = [\"x\", \"{file}\"]", "t.toml: key 'command': unknown key"),
         ("[prefbandit]\npairs = 10\nbatch_size = 64", "t.toml: key 'prefbandit.batch_size': batch_size must not exceed pairs"),
-        ("type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\nexport = \"onnx\"",
-         "t.toml: key 'command.export': expected one of \"pytorch\", \"trl\", \"loss\", \"latex\", got \"onnx\""),
+        (
+            "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\nexport = \"onnx\"",
+            "t.toml: key 'command.export': expected one of \"pytorch\", \"trl\", \"loss\", \"latex\", got \"onnx\""
+        ),
     ])
     func badFileIsAnErrorNamingFileKeyAndExpectation(text: String, message: String) {
         do {

@@ -76,8 +76,10 @@ struct CompareAndValidateTests {
             let candidate = directory.appendingPathComponent("mine.loss")
             try "0.5 * -logsigmoid(beta * rho) + 0.5 * (rho - 1 / (2 * beta)) ** 2\n".write(to: candidate, atomically: true, encoding: .utf8)
             let svg = directory.appendingPathComponent("forest.svg").path
-            let (status, output) = try LossCommandTests.run(["validate", candidate.path, "--task", task, "--json", "--svg", svg,
-                                                             "--config", "/nonexistent.toml"])
+            let (status, output) = try LossCommandTests.run([
+                "validate", candidate.path, "--task", task, "--json", "--svg", svg,
+                "--config", "/nonexistent.toml",
+            ])
             #expect(status == 0)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
             let rows = try #require(json["rows"] as? [[String: Any]])
@@ -101,16 +103,20 @@ struct CompareAndValidateTests {
             let extra = directory.appendingPathComponent("wide-noisy.toml")
             try "\(SmallTask.prefbandit)\nlabel_noise = 0.2\n[stage2]\nbetas = [0.1]\nseeds = [1]\n[seeds]\nheldout = [31, 32]\n"
                 .write(to: extra, atomically: true, encoding: .utf8)
-            let (status, output) = try LossCommandTests.run(["validate", "--task", task, "--transfer", extra.path, "--json",
-                                                             "--config", "/nonexistent.toml"])
+            let (status, output) = try LossCommandTests.run([
+                "validate", "--task", task, "--transfer", extra.path, "--json",
+                "--config", "/nonexistent.toml",
+            ])
             #expect(status == 0, "\(output)")
             let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
             let rows = try #require(json["rows"] as? [[String: Any]])
             #expect(Set(rows.compactMap { $0["task"] as? String }) == ["clean", "noisy", "few", "wide-noisy", "suite"])
             let transfer = rows.filter { $0["task"] as? String == "wide-noisy" }
             #expect(transfer.allSatisfy { ($0["fitness"] as? [String: Any])?["count"] as? Int == 2 }, "\(transfer)")
-            let (clash, _) = try LossCommandTests.run(["validate", "--task", task, "--transfer", extra.path, "--transfer", extra.path,
-                                                       "--config", "/nonexistent.toml"])
+            let (clash, _) = try LossCommandTests.run([
+                "validate", "--task", task, "--transfer", extra.path, "--transfer", extra.path,
+                "--config", "/nonexistent.toml",
+            ])
             #expect(clash != 0, "the same transfer task twice must be refused")
         }
     }

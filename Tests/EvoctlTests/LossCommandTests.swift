@@ -41,10 +41,12 @@ struct LossCommandTests {
     }
 
     @Test func invalidLossExitsNonZeroAndStillPrintsItsError() throws {
-        let (status, output) = try Self.run(["loss", "describe", "-", "--json", "--form", "pytorch"], input: """
-            def f(self, a, b, c, d):
-                return (a - b).mean()
-            """)
+        let (status, output) = try Self.run(
+            ["loss", "describe", "-", "--json", "--form", "pytorch"],
+            input: """
+                def f(self, a, b, c, d):
+                    return (a - b).mean()
+                """)
         #expect(status != 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
         #expect(json["valid"] as? Bool == false)
@@ -72,15 +74,15 @@ struct LossCommandTests {
         let task = FileManager.default.temporaryDirectory.appendingPathComponent("evod-small-\(UUID().uuidString).toml")
         defer { try? FileManager.default.removeItem(at: task) }
         try """
-            \(SmallTask.prefbandit)
-            [stage1]
-            betas = [0.1]
-            seeds = [5]
-            [stage2]
-            betas = [0.1, 1.0]
-            seeds = [5, 6]
-            starts = ["exact", "perturbed"]
-            """.write(to: task, atomically: true, encoding: .utf8)
+        \(SmallTask.prefbandit)
+        [stage1]
+        betas = [0.1]
+        seeds = [5]
+        [stage2]
+        betas = [0.1, 1.0]
+        seeds = [5, 6]
+        starts = ["exact", "perturbed"]
+        """.write(to: task, atomically: true, encoding: .utf8)
         let (status, output) = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--json"])
         #expect(status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
@@ -106,20 +108,20 @@ struct LossCommandTests {
         let record = directory.appendingPathComponent("running.txt").path
         let script = directory.appendingPathComponent("train.sh").path
         try """
-            #!/bin/sh
-            echo "$(dirname "$1")" > "$2.partial" && mv "$2.partial" "$2"
-            sleep 987651 &
-            wait
+        #!/bin/sh
+        echo "$(dirname "$1")" > "$2.partial" && mv "$2.partial" "$2"
+        sleep 987651 &
+        wait
 
-            """.write(toFile: script, atomically: true, encoding: .utf8)
+        """.write(toFile: script, atomically: true, encoding: .utf8)
         chmod(script, 0o755)
         let task = directory.appendingPathComponent("task.toml").path
         try """
-            type = "command"
-            [command]
-            argv = ["\(script)", "{file}", "\(record)"]
-            timeout_seconds = 600
-            """.write(toFile: task, atomically: true, encoding: .utf8)
+        type = "command"
+        [command]
+        argv = ["\(script)", "{file}", "\(record)"]
+        timeout_seconds = 600
+        """.write(toFile: task, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = Self.evoctl
         process.arguments = ["loss", "eval", "losses/dpo.loss", "--task", task, "--json"]

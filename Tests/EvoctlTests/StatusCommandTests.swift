@@ -11,9 +11,9 @@ struct StatusCommandTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("cluster.toml")
         try """
-            state_directory = "\(directory.path)/state"
-            island_control_ports = [47101, 47102, 47103, 47104, 47105, 47106]
-            """.write(to: config, atomically: true, encoding: .utf8)
+        state_directory = "\(directory.path)/state"
+        island_control_ports = [47101, 47102, 47103, 47104, 47105, 47106]
+        """.write(to: config, atomically: true, encoding: .utf8)
         let started = Date()
         let (status, output) = try LossCommandTests.run(["status", "--config", config.path, "--timeout", "2", "--json"])
         let elapsed = Date().timeIntervalSince(started)

@@ -43,8 +43,10 @@ final class ClusterConfigTests {
     @Test(arguments: [
         ("colour = 1", nil as String?, "cluster.toml: key 'colour': unknown key"),
         ("[island]\nselection = \"random\"", nil, "cluster.toml: key 'island.selection': expected one of \"uniform\", \"fitness-proportional\", \"curiosity\", got \"random\""),
-        ("[island.operators]\nconstant = 0\nswap = 0\ncrossover = 0\nblend = 0\nindicator = 0\nmix = 0\nmargin = 0\ntemperature = 0\nsplit = 0\nanchor = 0\nmirror = 0", nil,
-         "cluster.toml: key 'island.operators.constant': expected at least one operator with a positive weight"),
+        (
+            "[island.operators]\nconstant = 0\nswap = 0\ncrossover = 0\nblend = 0\nindicator = 0\nmix = 0\nmargin = 0\ntemperature = 0\nsplit = 0\nanchor = 0\nmirror = 0", nil,
+            "cluster.toml: key 'island.operators.constant': expected at least one operator with a positive weight"
+        ),
         ("island_control_ports = [7101, 7101]", nil, "cluster.toml: key 'island_control_ports': expected distinct ports"),
         ("[island]\nevaluations_in_flight = 0", nil, "cluster.toml: key 'island.evaluations_in_flight': expected an integer in 1...1024, got 0"),
         ("evaluator = \"gpu\"", nil, "cluster.toml: key 'evaluator': expected one of \"local\", \"farm\", got \"gpu\""),

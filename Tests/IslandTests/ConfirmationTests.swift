@@ -19,10 +19,11 @@ final class ConfirmationTests {
         var noisy = s
         noisy.labelNoise = 0.2
         func member(_ name: String, _ settings: PrefBanditSettings, weight: Double) -> TaskMember {
-            TaskMember(name: name, weight: weight, kind: .prefbandit(settings),
-                       stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
-                       stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]),
-                       confirmationSeeds: [11, 12, 13], heldoutSeeds: [21])
+            TaskMember(
+                name: name, weight: weight, kind: .prefbandit(settings),
+                stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
+                stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]),
+                confirmationSeeds: [11, 12, 13], heldoutSeeds: [21])
         }
         return TaskConfig(members: [member("clean", s, weight: 1), member("noisy", noisy, weight: 2)])
     }

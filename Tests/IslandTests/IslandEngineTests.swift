@@ -20,8 +20,9 @@ final class IslandEngineTests {
     static var task: TaskConfig {
         var s = PrefBanditSettings()
         (s.pairs, s.heldoutPrompts, s.responses, s.features, s.steps, s.batchSize, s.learningRate) = (64, 32, 8, 8, 120, 16, 0.03)
-        return TaskConfig(kind: .prefbandit(s), stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
-                          stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]))
+        return TaskConfig(
+            kind: .prefbandit(s), stageOne: EvaluationGrid(betas: [0.1], seeds: [1], starts: [.exact]),
+            stageTwo: EvaluationGrid(betas: [0.1, 1.0], seeds: [1, 2], starts: [.exact]))
     }
 
     func temporaryDatabase() -> String {
@@ -49,8 +50,9 @@ final class IslandEngineTests {
     }
 
     @Test func laterGenerationsProposeValidateAndRecordEveryChild() throws {
-        let engine = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()),
-                                      evaluator: Self.task.makeEvaluator())
+        let engine = try IslandEngine(
+            settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()),
+            evaluator: Self.task.makeEvaluator())
         for _ in 0..<3 { try engine.runGeneration() }
         let all = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }
         #expect(all.count == 4 + 2 * 6)
@@ -116,7 +118,8 @@ final class IslandEngineTests {
         let stranded = try #require(try CandidateStatus.allCases.flatMap { try store.candidates(status: $0) }.first { $0.name == "stranded" })
         #expect(stranded.status == .evaluated || stranded.status == .failed)
         #expect(try store.candidateCount() == before + report.proposed)
-        #expect(try store.counters()["evaluations.done", default: 0] + (try store.counters()["evaluations.failed", default: 0])
+        #expect(
+            try store.counters()["evaluations.done", default: 0] + (try store.counters()["evaluations.failed", default: 0])
                 == (try store.candidates(status: .evaluated).count + store.candidates(status: .failed).count))
     }
 

@@ -40,8 +40,10 @@ import Testing
         #expect(!proposer.config.description.contains("sk-scripted"))
         let messages = server.messages(2)
         #expect(messages.map(\.role) == ["system", "user"])
-        for phrase in ["\"thought\"", "\"name\"", "\"code\"", "policy_chosen_logps", "reference_rejected_logps", "beta", "compact form",
-                       "Be creative and reference prior literature"] {
+        for phrase in [
+            "\"thought\"", "\"name\"", "\"code\"", "policy_chosen_logps", "reference_rejected_logps", "beta", "compact form",
+            "Be creative and reference prior literature",
+        ] {
             #expect(messages[0].content.contains(phrase), "the system prompt lacks \(phrase)")
         }
         let list = try #require(messages[1].content.split(separator: "\n").first { $0.hasPrefix("[") })
@@ -52,7 +54,10 @@ import Testing
 
     @Test func theJSONSchemaAsksForTheThreeKeysAndBoundsTheThought() throws {
         let server = try ScriptedServer([["content": Self.dpoReply]])
-        let proposer = LLMProposer(config: config(server) { $0.responseFormat = .jsonSchema; $0.thoughtMaxChars = 200 })
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.responseFormat = .jsonSchema; $0.thoughtMaxChars = 200
+            })
         var conversation = Conversation()
         var tally = ProposalTally()
         _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
@@ -65,9 +70,10 @@ import Testing
     @Test func aGBNFConstrainedRequestSendsTheGrammarAndTheCompactPromptAndReadsCompactCode() throws {
         let compact = #"{"thought": "a hinge", "name": "hinge2", "code": "t1 = beta * rho; relu(1 - t1) ** 2"}"#
         let server = try ScriptedServer([["content": compact]])
-        let proposer = LLMProposer(config: config(server) {
-            $0.constrained = .gbnf; $0.thoughtMaxChars = 150; $0.hints = true; $0.frequencyPenalty = 0.5; $0.topP = 0.9
-        })
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.constrained = .gbnf; $0.thoughtMaxChars = 150; $0.hints = true; $0.frequencyPenalty = 0.5; $0.topP = 0.9
+            })
         var conversation = Conversation()
         var tally = ProposalTally()
         let proposal = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
@@ -149,7 +155,10 @@ import Testing
 
     @Test func aReplySlowerThanTheTimeoutIsATransportFailureInTime() throws {
         let server = try ScriptedServer([["delay": 3.0, "content": Self.dpoReply]])
-        let proposer = LLMProposer(config: config(server) { $0.timeoutSeconds = 0.5; $0.retries = 0 })
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.timeoutSeconds = 0.5; $0.retries = 0
+            })
         var conversation = Conversation()
         var tally = ProposalTally()
         let start = Date()
@@ -180,7 +189,10 @@ import Testing
 
     @Test func cancellingDuringARetrysBackoffStopsAtOnce() throws {
         let server = try ScriptedServer([["status": 500]])
-        let proposer = LLMProposer(config: config(server) { $0.backoffSeconds = 20; $0.retries = 3 })
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.backoffSeconds = 20; $0.retries = 3
+            })
         var conversation = Conversation()
         var tally = ProposalTally()
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { proposer.cancel() }
@@ -193,7 +205,10 @@ import Testing
 
     @Test func aHugeBodyIsRefused() throws {
         let server = try ScriptedServer([["huge": 3_000_000]])
-        let proposer = LLMProposer(config: config(server) { $0.maxResponseBytes = 1 << 20; $0.retries = 0 })
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.maxResponseBytes = 1 << 20; $0.retries = 0
+            })
         var conversation = Conversation()
         var tally = ProposalTally()
         let outcome = proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally)
@@ -212,7 +227,10 @@ import Testing
 
     @Test func aSpentBudgetStopsProposingWithoutARequest() throws {
         let server = try ScriptedServer([["content": Self.dpoReply, "prompt_tokens": 80, "completion_tokens": 30]])
-        let proposer = LLMProposer(config: config(server) { $0.budgetTokens = 100; $0.pricePer1kTokens = 2 })
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.budgetTokens = 100; $0.pricePer1kTokens = 2
+            })
         var conversation = Conversation()
         var tally = ProposalTally()
         _ = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()

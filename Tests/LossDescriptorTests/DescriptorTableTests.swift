@@ -15,10 +15,14 @@ struct DescriptorTableTests {
         ("0.5*exp(-beta*rho) + 0.5*-logsigmoid(beta*rho)", 1.0000, -0.1816, 0.0000),
         ("0.9*(1 - 0.5*(rho < 0)) * -logsigmoid(beta*rho)", 0.4954, -0.7505, 0.0000),
         // Batch statistics (coupled samples), values from the numpy oracle.
-        ("q = sigmoid(-beta * (rho - (0.5 + 0.01 * (sigmoid(mean(rho)) - 0.5)))); q * -logsigmoid(beta*rho) + (1 - q) * relu(1 - beta*rho)",
-         0.6898, -0.7777, 0.0023),
-        ("w = beta * (pc - rc); l = beta * (pr - rr); delta = mean(cat(w, l)); -logsigmoid(w - delta) - logsigmoid(-(l - delta))",
-         1.0000, -0.6841, 0.0000),
+        (
+            "q = sigmoid(-beta * (rho - (0.5 + 0.01 * (sigmoid(mean(rho)) - 0.5)))); q * -logsigmoid(beta*rho) + (1 - q) * relu(1 - beta*rho)",
+            0.6898, -0.7777, 0.0023
+        ),
+        (
+            "w = beta * (pc - rc); l = beta * (pr - rr); delta = mean(cat(w, l)); -logsigmoid(w - delta) - logsigmoid(-(l - delta))",
+            1.0000, -0.6841, 0.0000
+        ),
     ]
 
     @Test(arguments: table.indices)

@@ -8,9 +8,11 @@ struct ExportTests {
         let fixtures = ((try? Support.files("pytorch", extension: "py")) ?? []).compactMap { f in
             (try? LossParser.parse(f.text).graph).map { (f.name, $0) }
         }
-        let extra = ["fill(beta, 2) * cat(rho, pc)", "where(rho, 1, 2) * rho", "sqrt(size()) * rho + arange()",
-                     "var(pr) * pc", "min(rho, 3) + max(2, pc) + min(rho, pc)", "log(-1) + pc"]
-            .map { ($0, try! LossParser.parse($0).graph) }
+        let extra = [
+            "fill(beta, 2) * cat(rho, pc)", "where(rho, 1, 2) * rho", "sqrt(size()) * rho + arange()",
+            "var(pr) * pc", "min(rho, 3) + max(2, pc) + min(rho, pc)", "log(-1) + pc",
+        ]
+        .map { ($0, try! LossParser.parse($0).graph) }
         return standard + fixtures + extra
     }
 

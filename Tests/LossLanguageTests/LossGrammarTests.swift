@@ -38,28 +38,28 @@ struct LossGrammarTests {
     }
 
     @Test(arguments: [
-        "-logsigmoid(beta * logits)",      // an unknown input
-        "-F.logsigmoid(beta * rho)",       // a PyTorch name
+        "-logsigmoid(beta * logits)",  // an unknown input
+        "-F.logsigmoid(beta * rho)",  // a PyTorch name
         "torch.exp(rho)",
-        "softmax(rho)",                    // an unknown function
-        "relu(rho, 2)",                    // a wrong arity
-        "x = rho; x",                      // a binding name other than t1, t2, ...
-        "t2 = rho; t2",                    // bindings out of order
-        "t1 + rho",                        // a binding used before it is made
-        "fill(rho, 2)",                    // fill makes 2N values
-        "cat(rho, rho)",                   // cat outside a reduction
+        "softmax(rho)",  // an unknown function
+        "relu(rho, 2)",  // a wrong arity
+        "x = rho; x",  // a binding name other than t1, t2, ...
+        "t2 = rho; t2",  // bindings out of order
+        "t1 + rho",  // a binding used before it is made
+        "fill(rho, 2)",  // fill makes 2N values
+        "cat(rho, rho)",  // cat outside a reduction
         "import os",
         "rho[0]",
-        "(((((rho)))))",                    // deeper than the limit
-        "rho + rho + rho + rho + rho",      // more terms than the limit
-        "exp(rho + rho + rho + rho)",      // more terms inside a call than the limit
-        "rho * rho * rho * rho",           // more factors than the limit
-        "exp(rho * rho * rho)",            // more factors inside a call than the limit
-        "0.0546621444580240145 * rho",     // more digits than the limit
-        "rho > 0",                         // a comparison as the whole loss: no gradient
-        "rho ** (beta * 2)",               // an exponent that is not a number or a name
-        "0.19",                            // no input: a constant is no loss
-        "t1 = rho; 2 * beta",              // the loss names no input or binding
+        "(((((rho)))))",  // deeper than the limit
+        "rho + rho + rho + rho + rho",  // more terms than the limit
+        "exp(rho + rho + rho + rho)",  // more terms inside a call than the limit
+        "rho * rho * rho * rho",  // more factors than the limit
+        "exp(rho * rho * rho)",  // more factors inside a call than the limit
+        "0.0546621444580240145 * rho",  // more digits than the limit
+        "rho > 0",  // a comparison as the whole loss: no gradient
+        "rho ** (beta * 2)",  // an exponent that is not a number or a name
+        "0.19",  // no input: a constant is no loss
+        "t1 = rho; 2 * beta",  // the loss names no input or binding
     ])
     func nonSentencesAreRejected(_ code: String) {
         let accepted = Self.grammar.matches(code)
@@ -76,7 +76,7 @@ struct LossGrammarTests {
             let accepted = Self.grammar.matches(code)
             #expect(accepted, "\(code)")
             // Shapes are what a grammar cannot see (a scalar loss, cat of a scalar): validation's part.
-            do { _ = try LossParser.parse(code, form: .compact) } catch LossError.shape { } catch { Issue.record("\(code): \(error)") }
+            do { _ = try LossParser.parse(code, form: .compact) } catch LossError.shape {} catch { Issue.record("\(code): \(error)") }
         }
     }
 

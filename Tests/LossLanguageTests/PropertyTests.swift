@@ -94,8 +94,10 @@ struct PropertyTests {
 
     @Test func differentSpellingsOfOneFunctionShareAFingerprint() throws {
         // Not -log(sigmoid(z)): it loses digits where sigmoid(z) is near 1, so it is numerically another function.
-        let spellings = ["-logsigmoid(beta * rho)", "softplus(-beta * rho)", "log1p(exp(-(rho * beta)))",
-                         "log(1 + exp(-beta * rho))", "-logsigmoid(rho / (1 / beta))"]
+        let spellings = [
+            "-logsigmoid(beta * rho)", "softplus(-beta * rho)", "log1p(exp(-(rho * beta)))",
+            "log(1 + exp(-beta * rho))", "-logsigmoid(rho / (1 / beta))",
+        ]
         let prints = try spellings.map { try Support.parse($0).fingerprint }
         #expect(Set(prints).count == 1, "\(zip(spellings, prints).map { "\($0): \($1)" })")
         #expect(try Support.parse("relu(1 - beta * rho)").fingerprint != prints[0])

@@ -21,9 +21,15 @@ struct StandardLossTests {
             let r = (pc - pr) - (rc - rr)
             return (1 - sig(r)) * -logsig(b * r) + sig(r) * exp(-b * r)
         },
-        "cell": { pc, pr, rc, rr, b in let r = (pc - pr) - (rc - rr); return 0.5 * exp(-b * r) - 0.5 * logsig(b * r) },
-        "cdpo": { pc, pr, rc, rr, b in let z = b * ((pc - pr) - (rc - rr)); return -0.9 * logsig(z) - 0.1 * logsig(-z) },
-        "padll": { pc, pr, rc, rr, b in let r = (pc - pr) - (rc - rr); return 0.9 * (r < 0 ? 0.5 : 1) * -logsig(b * r) },
+        "cell": { pc, pr, rc, rr, b in
+            let r = (pc - pr) - (rc - rr); return 0.5 * exp(-b * r) - 0.5 * logsig(b * r)
+        },
+        "cdpo": { pc, pr, rc, rr, b in
+            let z = b * ((pc - pr) - (rc - rr)); return -0.9 * logsig(z) - 0.1 * logsig(-z)
+        },
+        "padll": { pc, pr, rc, rr, b in
+            let r = (pc - pr) - (rc - rr); return 0.9 * (r < 0 ? 0.5 : 1) * -logsig(b * r)
+        },
         "exo_pair": { pc, pr, rc, rr, b in
             let z = b * ((pc - pr) - (rc - rr)), eps = 1e-3
             return sig(z) * (logsig(z) - log(1 - eps)) + sig(-z) * (logsig(-z) - log(eps))

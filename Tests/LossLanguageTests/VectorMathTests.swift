@@ -57,9 +57,11 @@ struct VectorMathTests {
     @Test func valuesDoNotDependOnTheirPlaceInABatch() {
         let xs = (0..<11).map { Double($0) * 0.37 - 2 }
         var out = [Double](repeating: 0, count: 11)
-        xs.withUnsafeBufferPointer { x in out.withUnsafeMutableBufferPointer { o in
-            VectorMath.map(x.baseAddress!, o.baseAddress!, 11, VectorMath.exp)
-        } }
+        xs.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { o in
+                VectorMath.map(x.baseAddress!, o.baseAddress!, 11, VectorMath.exp)
+            }
+        }
         #expect(zip(xs, out).allSatisfy { VectorMath.scalar($0, VectorMath.exp) == $1 })
     }
 }

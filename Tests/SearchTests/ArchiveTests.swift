@@ -11,17 +11,19 @@ struct ArchiveTests {
         var random = RandomSource(seed: UInt64(seed))
         return (0..<length).map { _ in
             let fitness = (random.uniform() * 20).rounded() / 10 - 0.5  // coarse, so ties happen
-            let d = Descriptors(convexity: random.uniform() * 2.4 - 1.2, grad0: random.uniform() * 2.4 - 1.2,
-                                betaSensitivity: random.uniform() * 0.4 - 0.05)
+            let d = Descriptors(
+                convexity: random.uniform() * 2.4 - 1.2, grad0: random.uniform() * 2.4 - 1.2,
+                betaSensitivity: random.uniform() * 0.4 - 0.05)
             return (fitness, d)
         }
     }
 
     @Test func insertionKeepsEveryInvariant() async {
         await propertyCheck(count: 200, input: Gen.int(in: 0...Int.max), Gen.int(in: 1...300)) { seed, length in
-            var archive = Archive(bins: DescriptorBins(
-                convexity: BinAxis(lower: -1, upper: 1, count: 3), grad0: BinAxis(lower: -1, upper: 1, count: 3),
-                betaSensitivity: BinAxis(lower: 0, upper: 0.25, count: 2)))
+            var archive = Archive(
+                bins: DescriptorBins(
+                    convexity: BinAxis(lower: -1, upper: 1, count: 3), grad0: BinAxis(lower: -1, upper: 1, count: 3),
+                    betaSensitivity: BinAxis(lower: 0, upper: 0.25, count: 2)))
             var best: [Int: (fitness: Double, candidate: Int64)] = [:]
             var counts = (new: 0, improved: 0, notAdded: 0)
             for (i, (fitness, d)) in Self.sequence(seed: seed, length: length).enumerated() {

@@ -62,25 +62,28 @@ struct MutationProposerTests {
         var random = RandomSource(seed: 5)
         let proposer = MutationProposer()
         // Mirror of DPO is conservative DPO at one of the smoothing levels.
-        let smoothed = Set([0.05, 0.1, 0.2].map { e in
-            try! LossParser.parse("\(1 - e) * -logsigmoid(beta * rho) + \(e) * -logsigmoid(-beta * rho)").graph.fingerprint
-        })
+        let smoothed = Set(
+            [0.05, 0.1, 0.2].map { e in
+                try! LossParser.parse("\(1 - e) * -logsigmoid(beta * rho) + \(e) * -logsigmoid(-beta * rho)").graph.fingerprint
+            })
         for _ in 0..<5 {
             let mirror = try #require(try proposer.apply(.mirror, Self.dpo, Self.dpo, &random))
             #expect(smoothed.contains(mirror.fingerprint), "\(mirror.canonicalForm)")
         }
         // Split weighs the chosen and rejected log-ratios apart.
-        let splits = Set([-0.5, -0.25, 0.25, 0.5].map { c in
-            try! LossParser.parse("-logsigmoid(beta * (\(1 + c) * (pc - rc) - \(1 - c) * (pr - rr)))").graph.fingerprint
-        })
+        let splits = Set(
+            [-0.5, -0.25, 0.25, 0.5].map { c in
+                try! LossParser.parse("-logsigmoid(beta * (\(1 + c) * (pc - rc) - \(1 - c) * (pr - rr)))").graph.fingerprint
+            })
         let split = try #require(try proposer.apply(.split, Self.dpo, Self.dpo, &random))
         #expect(splits.contains(split.fingerprint), "\(split.canonicalForm)")
         // Anchor adds one side's own logistic term.
-        let anchors = Set([0.1, 0.25, 0.5].flatMap { w in
-            ["-logsigmoid(beta * (pc - rc))", "-logsigmoid(-beta * (pr - rr))"].map { term in
-                try! LossParser.parse("-logsigmoid(beta * rho) + \(w) * \(term)").graph.fingerprint
-            }
-        })
+        let anchors = Set(
+            [0.1, 0.25, 0.5].flatMap { w in
+                ["-logsigmoid(beta * (pc - rc))", "-logsigmoid(-beta * (pr - rr))"].map { term in
+                    try! LossParser.parse("-logsigmoid(beta * rho) + \(w) * \(term)").graph.fingerprint
+                }
+            })
         let anchor = try #require(try proposer.apply(.anchor, Self.dpo, Self.dpo, &random))
         #expect(anchors.contains(anchor.fingerprint), "\(anchor.canonicalForm)")
         let nca = StandardLosses.named("nca_pair")!.graph

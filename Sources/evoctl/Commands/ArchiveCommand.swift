@@ -77,9 +77,11 @@ struct ArchiveMap {
             let step = (range[1] - range[0]) / range[2]
             return String(format: "%.2f", range[0] + (Double(i) + 0.5) * step)
         }
-        var out = ["<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">",
-                   "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-                   "<text x=\"\(left)\" y=\"22\" font-size=\"15\">evod island \(island): MAP-Elites archive, fitness (frontier efficiency) per cell</text>"]
+        var out = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">",
+            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            "<text x=\"\(left)\" y=\"22\" font-size=\"15\">evod island \(island): MAP-Elites archive, fitness (frontier efficiency) per cell</text>",
+        ]
         for s in 0..<counts.s {
             let x0 = left + Double(s) * (panel.w + gap)
             let sLow = ranges.s[0] + Double(s) * (ranges.s[1] - ranges.s[0]) / ranges.s[2]
@@ -90,8 +92,11 @@ struct ArchiveMap {
                     let x = x0 + Double(c) * cell, y = top + Double(counts.g - 1 - g) * cell
                     if let entry = cells[[c, g, s]] {
                         let t = high > low ? (entry.fitness - low) / (high - low) : 1
-                        out.append(String(format: "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"%@\" stroke=\"white\"><title>C bin %d, g0 bin %d: #%d, fitness %.4f</title></rect>",
-                                          x, y, cell, cell, Self.colour(t), c, g, entry.candidate, entry.fitness))
+                        out.append(
+                            String(
+                                format:
+                                    "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"%@\" stroke=\"white\"><title>C bin %d, g0 bin %d: #%d, fitness %.4f</title></rect>",
+                                x, y, cell, cell, Self.colour(t), c, g, entry.candidate, entry.fitness))
                     } else {
                         out.append(String(format: "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#eeeeee\" stroke=\"white\"/>", x, y, cell, cell))
                     }
@@ -102,7 +107,8 @@ struct ArchiveMap {
             }
             out.append(String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"middle\">convexity C</text>", x0 + panel.w / 2, top + panel.h + 32))
             for g in stride(from: 0, to: counts.g, by: 2) {
-                out.append(String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%@</text>", x0 - 4, top + Double(counts.g - 1 - g) * cell + cell / 2 + 4, label(ranges.g, g)))
+                out.append(
+                    String(format: "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">%@</text>", x0 - 4, top + Double(counts.g - 1 - g) * cell + cell / 2 + 4, label(ranges.g, g)))
             }
         }
         out.append(String(format: "<text transform=\"translate(18,%.0f) rotate(-90)\" text-anchor=\"middle\">gradient at 0, g0</text>", top + panel.h / 2))
@@ -110,8 +116,10 @@ struct ArchiveMap {
         for i in 0..<100 {
             out.append(String(format: "<rect x=\"%.1f\" y=\"%.0f\" width=\"2.1\" height=\"12\" fill=\"%@\"/>", left + Double(i) * 2, barY, Self.colour(Double(i) / 99)))
         }
-        out.append(String(format: "<text x=\"%.0f\" y=\"%.0f\">%.3f</text><text x=\"%.0f\" y=\"%.0f\">%.3f</text><text x=\"%.0f\" y=\"%.0f\">fitness (grey: empty cell)</text>",
-                          left, barY + 26, low, left + 180, barY + 26, high, left + 215, barY + 10))
+        out.append(
+            String(
+                format: "<text x=\"%.0f\" y=\"%.0f\">%.3f</text><text x=\"%.0f\" y=\"%.0f\">%.3f</text><text x=\"%.0f\" y=\"%.0f\">fitness (grey: empty cell)</text>",
+                left, barY + 26, low, left + 180, barY + 26, high, left + 215, barY + 10))
         out.append("</svg>")
         return out.joined(separator: "\n")
     }

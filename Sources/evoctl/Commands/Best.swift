@@ -18,10 +18,13 @@ struct Best: ParsableCommand {
         if !rows.isEmpty { print("confirmed candidates first, by confirmed fitness (stage 3, confirmation seeds); then the others by search fitness (stage 1 or 2)") }
         for row in rows {
             let confirmed = (row["confirmed_fitness"] as? Double).map { "confirmed \(ReportFormat.fixed($0))" } ?? "unconfirmed"
-            let difference = (row["confirmed_difference"] as? Double).map { d in
-                " (\(ReportFormat.signed(d)) ± \(ReportFormat.fixed(row["confirmed_se"] as? Double ?? .nan)) vs baseline)"
-            } ?? ""
-            print("\(ReportFormat.fixed(Self.rank(row).fitness))  island \(row["island"] ?? "?")  #\(row["id"] ?? "?")  \(row["name"] ?? "?")  search \(ReportFormat.fixed(row["fitness"] as? Double ?? .nan)), \(confirmed)\(difference)  \(row["canonical"] ?? "")")
+            let difference =
+                (row["confirmed_difference"] as? Double).map { d in
+                    " (\(ReportFormat.signed(d)) ± \(ReportFormat.fixed(row["confirmed_se"] as? Double ?? .nan)) vs baseline)"
+                } ?? ""
+            print(
+                "\(ReportFormat.fixed(Self.rank(row).fitness))  island \(row["island"] ?? "?")  #\(row["id"] ?? "?")  \(row["name"] ?? "?")  search \(ReportFormat.fixed(row["fitness"] as? Double ?? .nan)), \(confirmed)\(difference)  \(row["canonical"] ?? "")"
+            )
         }
     }
 
@@ -31,8 +34,11 @@ struct Best: ParsableCommand {
         var rows: [[String: Any]] = []
         for entry in config.islands where island == nil || entry.id == island {
             guard let (client, _) = try? options.client(config, island: entry.id),
-                  let best = try? client.request(["command": "best", "top": top]) as? [[String: Any]] else { continue }
-            rows += best.map { var row = $0; row["island"] = entry.id; return row }
+                let best = try? client.request(["command": "best", "top": top]) as? [[String: Any]]
+            else { continue }
+            rows += best.map {
+                var row = $0; row["island"] = entry.id; return row
+            }
         }
         rows.sort { rank($0) > rank($1) }
         // The same loss on several islands (seeds, migrants) is listed once, where it ranks best.

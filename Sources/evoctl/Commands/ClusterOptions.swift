@@ -19,8 +19,10 @@ struct ClusterOptions: ParsableArguments {
         guard let entry = cluster.entry(forIsland: id) else {
             throw ValidationError("\(config): there is no island \(id) (the config lists \(cluster.islands.count))")
         }
-        return (ControlClient(endpoint: entry.control, timeoutMilliseconds: Int32(timeout * 1000)),
-                ControlToken.read(from: cluster.stateDirectory(forIsland: id)))
+        return (
+            ControlClient(endpoint: entry.control, timeoutMilliseconds: Int32(timeout * 1000)),
+            ControlToken.read(from: cluster.stateDirectory(forIsland: id))
+        )
     }
 
     /// Sends `request` to every island of the config at once; each answer, or the error that came
@@ -35,9 +37,11 @@ struct ClusterOptions: ParsableArguments {
         for index in clients.indices {
             done.enter()
             Thread.detachNewThread {
-                answers.set(index, Result<Any, any Error> {
-                    try clients[index].request(try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:])
-                })
+                answers.set(
+                    index,
+                    Result<Any, any Error> {
+                        try clients[index].request(try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:])
+                    })
                 done.leave()
             }
         }

@@ -61,16 +61,19 @@ struct LossCompare: ParsableCommand {
         if members.count > 1 {
             for member in members {
                 let only = scores.map { SeedScores(members: $0.members.filter { $0.key == member.name }, weights: [member.name: 1]) }
-                sections.append("member \(member.name) (weight \(ReportFormat.number(member.weight))):\n"
-                                + table(names: names, results: results, scores: only))
+                sections.append(
+                    "member \(member.name) (weight \(ReportFormat.number(member.weight))):\n"
+                        + table(names: names, results: results, scores: only))
             }
         }
         return sections.joined(separator: "\n\n")
     }
 
     static func table(names: [String], results: [EvaluationResult], scores: [SeedScores]) -> String {
-        var lines = ["| loss | fitness (mean ± SE over seeds) | difference to \(names[0]) | paired SE | difference / paired SE |",
-                     "|---|---|---|---|---|"]
+        var lines = [
+            "| loss | fitness (mean ± SE over seeds) | difference to \(names[0]) | paired SE | difference / paired SE |",
+            "|---|---|---|---|---|",
+        ]
         for (index, (name, result)) in zip(names, results).enumerated() {
             if let failed = result.failed {
                 lines.append("| \(name) | failed: \(failed) | | | |")
@@ -83,7 +86,8 @@ struct LossCompare: ParsableCommand {
                 continue
             }
             let difference = scores[index].difference(to: scores[0])
-            lines.append("| \(name) | \(fitness) | \(ReportFormat.signed(difference.value)) | \(ReportFormat.fixed(difference.standardError)) | \(ReportFormat.zScore(difference)) |")
+            lines.append(
+                "| \(name) | \(fitness) | \(ReportFormat.signed(difference.value)) | \(ReportFormat.fixed(difference.standardError)) | \(ReportFormat.zScore(difference)) |")
         }
         return lines.joined(separator: "\n")
     }

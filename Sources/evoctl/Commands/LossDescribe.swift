@@ -73,8 +73,10 @@ struct LossReport: Encodable {
         if let canonical { lines.append("canonical:   \(canonical)") }
         if let fingerprint { lines.append("fingerprint: \(fingerprint)") }
         if let d = descriptors {
-            lines.append(String(format: "descriptors: convexity %.4f, grad0 %.4f, beta sensitivity %.4f",
-                                d.convexity, d.grad0, d.betaSensitivity))
+            lines.append(
+                String(
+                    format: "descriptors: convexity %.4f, grad0 %.4f, beta sensitivity %.4f",
+                    d.convexity, d.grad0, d.betaSensitivity))
         }
         return lines.joined(separator: "\n")
     }

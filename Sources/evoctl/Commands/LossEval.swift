@@ -53,8 +53,10 @@ extension EvaluationResult {
         let memberObjects: [[String: Any]] = (members ?? []).map {
             ["name": $0.name, "weight": $0.weight, "fitness": $0.fitness, "metrics": $0.metrics]
         }
-        let object: [String: Any] = ["fitness": fitness ?? NSNull(), "stage": stage.rawValue, "failed": failed ?? NSNull(),
-                                     "metrics": metrics, "members": memberObjects, "runs": runObjects, "seconds": seconds]
+        let object: [String: Any] = [
+            "fitness": fitness ?? NSNull(), "stage": stage.rawValue, "failed": failed ?? NSNull(),
+            "metrics": metrics, "members": memberObjects, "runs": runObjects, "seconds": seconds,
+        ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
@@ -77,11 +79,15 @@ extension EvaluationResult {
         if !keys.isEmpty {
             let header = keys.map { $0.padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
             let memberHeader = showMembers ? ["member".padding(toLength: width, withPad: " ", startingAt: 0)] : []
-            lines.append((memberHeader + [String(repeating: " ", count: 6) + "beta", "seed", "start".padding(toLength: startWidth, withPad: " ", startingAt: 0)] + header).joined(separator: "  "))
+            lines.append(
+                (memberHeader + [String(repeating: " ", count: 6) + "beta", "seed", "start".padding(toLength: startWidth, withPad: " ", startingAt: 0)] + header).joined(
+                    separator: "  "))
             for run in runs {
                 let values = keys.map { ReportFormat.fixed(run.metrics[$0] ?? .nan).padding(toLength: max($0.count, 8), withPad: " ", startingAt: 0) }
                 let member = showMembers ? [(run.member ?? "").padding(toLength: width, withPad: " ", startingAt: 0)] : []
-                lines.append((member + [String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: startWidth, withPad: " ", startingAt: 0)] + values).joined(separator: "  "))
+                lines.append(
+                    (member + [String(format: "%10.3f", run.beta), String(format: "%4d", run.seed), run.start.padding(toLength: startWidth, withPad: " ", startingAt: 0)] + values)
+                        .joined(separator: "  "))
             }
         }
         return lines.joined(separator: "\n")

@@ -33,7 +33,9 @@ struct Migrations: ParsableCommand {
             for group in groups {
                 let direction = group["direction"] as? String ?? "?"
                 let outcomes = (group["outcomes"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-                print("island \(id) \(direction == "sent" ? "->" : "<-") island \(group["peer"] ?? "?"): \(group["messages"] ?? 0) messages, \(group["candidates"] ?? 0) candidates (\(outcomes))")
+                print(
+                    "island \(id) \(direction == "sent" ? "->" : "<-") island \(group["peer"] ?? "?"): \(group["messages"] ?? 0) messages, \(group["candidates"] ?? 0) candidates (\(outcomes))"
+                )
             }
         }
     }

@@ -38,14 +38,18 @@ struct Status: ParsableCommand {
     func printEvaluatorProblems(_ islands: [[String: Any]]) {
         for island in islands {
             if let fault = island["fault"] as? [String: Any] {
-                print(String(format: "island %d: generations stopped for %.0f s, retrying: %@", island["id"] as? Int ?? 0,
-                             fault["seconds"] as? Double ?? 0, fault["error"] as? String ?? "?"))
+                print(
+                    String(
+                        format: "island %d: generations stopped for %.0f s, retrying: %@", island["id"] as? Int ?? 0,
+                        fault["seconds"] as? Double ?? 0, fault["error"] as? String ?? "?"))
             }
             guard let evaluator = island["evaluator"] as? [String: Any], evaluator["state"] as? String == "unreachable" else { continue }
             let evaluations = island["evaluations"] as? [String: Any] ?? [:]
-            print(String(format: "island %d: no farm answers at %@ for %.0f s; %d evaluations wait (start it: `evod --farm` or `evoctl up`)",
-                         island["id"] as? Int ?? 0, evaluator["endpoint"] as? String ?? "?", evaluator["unreachable_s"] as? Double ?? 0,
-                         evaluations["inflight"] as? Int ?? 0))
+            print(
+                String(
+                    format: "island %d: no farm answers at %@ for %.0f s; %d evaluations wait (start it: `evod --farm` or `evoctl up`)",
+                    island["id"] as? Int ?? 0, evaluator["endpoint"] as? String ?? "?", evaluator["unreachable_s"] as? Double ?? 0,
+                    evaluations["inflight"] as? Int ?? 0))
         }
     }
 
@@ -56,11 +60,13 @@ struct Status: ParsableCommand {
             let tokens = proposer["tokens"] as? [String: Any] ?? [:]
             let outcomes = (proposer["proposals"] as? [String: Int] ?? [:]).filter { $0.value > 0 }.sorted { $0.key < $1.key }
             let failures = (proposer["failures"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
-            print(String(format: "llm %2d  %@  %@  requests %d  tokens %d  cost %.4f  proposals %@  failures %@", island["id"] as? Int ?? 0,
-                         proposer["model"] as? String ?? "?", proposer["state"] as? String ?? "?", proposer["requests"] as? Int ?? 0,
-                         tokens["total"] as? Int ?? 0, proposer["cost"] as? Double ?? 0,
-                         outcomes.isEmpty ? "-" : outcomes.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
-                         failures.isEmpty ? "-" : failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            print(
+                String(
+                    format: "llm %2d  %@  %@  requests %d  tokens %d  cost %.4f  proposals %@  failures %@", island["id"] as? Int ?? 0,
+                    proposer["model"] as? String ?? "?", proposer["state"] as? String ?? "?", proposer["requests"] as? Int ?? 0,
+                    tokens["total"] as? Int ?? 0, proposer["cost"] as? Double ?? 0,
+                    outcomes.isEmpty ? "-" : outcomes.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                    failures.isEmpty ? "-" : failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         }
     }
 
@@ -74,17 +80,20 @@ struct Status: ParsableCommand {
             let best = island["best"] as? [String: Any]
             let migration = island["migration"] as? [String: Any] ?? [:]
             let flows = "\(migration["sent"] ?? 0)/\(migration["received"] ?? 0)/\(migration["accepted"] ?? 0)"
-            let bestText = best.map {
-                "\($0["name"] ?? "?") (#\($0["id"] ?? "?")) \(ReportFormat.fixed($0["fitness"] as? Double ?? .nan))"
-                    + (($0["confirmed"] as? Bool) == true ? " confirmed" : " search")
-            } ?? "-"
+            let bestText =
+                best.map {
+                    "\($0["name"] ?? "?") (#\($0["id"] ?? "?")) \(ReportFormat.fixed($0["fitness"] as? Double ?? .nan))"
+                        + (($0["confirmed"] as? Bool) == true ? " confirmed" : " search")
+                } ?? "-"
             let evaluations = island["evaluations"] as? [String: Any] ?? [:]
             let counts = "\(evaluations["done"] ?? 0)/\(evaluations["confirmed"] ?? 0)"
-            print(String(format: "%6d  %@ %5d %5d  %@  %4d / %-6d  %7.3f  %8.3f  %@  %@", id, state.padding(toLength: 9, withPad: " ", startingAt: 0),
-                         island["generation"] as? Int ?? 0, island["population"] as? Int ?? 0, counts.padding(toLength: 15, withPad: " ", startingAt: 0),
-                         archive["filled"] as? Int ?? 0,
-                         archive["cells"] as? Int ?? 0, archive["coverage"] as? Double ?? 0, archive["qd_score"] as? Double ?? 0,
-                         flows.padding(toLength: 15, withPad: " ", startingAt: 0), bestText))
+            print(
+                String(
+                    format: "%6d  %@ %5d %5d  %@  %4d / %-6d  %7.3f  %8.3f  %@  %@", id, state.padding(toLength: 9, withPad: " ", startingAt: 0),
+                    island["generation"] as? Int ?? 0, island["population"] as? Int ?? 0, counts.padding(toLength: 15, withPad: " ", startingAt: 0),
+                    archive["filled"] as? Int ?? 0,
+                    archive["cells"] as? Int ?? 0, archive["coverage"] as? Double ?? 0, archive["qd_score"] as? Double ?? 0,
+                    flows.padding(toLength: 15, withPad: " ", startingAt: 0), bestText))
         }
     }
 
@@ -94,9 +103,11 @@ struct Status: ParsableCommand {
             print("farm    down      \(farm["error"] ?? "")")
             return
         }
-        print(String(format: "farm    workers %d  queue %d  inflight %d  done %d  cache hits %d  requeued %d  dropped %d  up %.0f s",
-                     farm["workers"] as? Int ?? 0, farm["queue"] as? Int ?? 0, farm["inflight"] as? Int ?? 0, farm["done"] as? Int ?? 0,
-                     farm["cache_hits"] as? Int ?? 0, farm["requeued"] as? Int ?? 0, farm["dropped_messages"] as? Int ?? 0,
-                     farm["uptime_s"] as? Double ?? 0))
+        print(
+            String(
+                format: "farm    workers %d  queue %d  inflight %d  done %d  cache hits %d  requeued %d  dropped %d  up %.0f s",
+                farm["workers"] as? Int ?? 0, farm["queue"] as? Int ?? 0, farm["inflight"] as? Int ?? 0, farm["done"] as? Int ?? 0,
+                farm["cache_hits"] as? Int ?? 0, farm["requeued"] as? Int ?? 0, farm["dropped_messages"] as? Int ?? 0,
+                farm["uptime_s"] as? Double ?? 0))
     }
 }

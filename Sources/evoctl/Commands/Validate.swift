@@ -22,8 +22,10 @@ struct Validate: ParsableCommand {
 
     @Argument(help: "Loss files, `best`, or candidate ids.") var losses: [String] = []
     @Option(help: "A task file or suite; default: the cluster config's task, else the embedded default suite.") var task: String?
-    @Option(help: ArgumentHelp("A task file whose tasks join the suite's transfer tasks, on their held-out seeds (repeatable).",
-                               discussion: "For example configs/tasks/trl-tiny.toml, real training under TRL.", valueName: "task"))
+    @Option(
+        help: ArgumentHelp(
+            "A task file whose tasks join the suite's transfer tasks, on their held-out seeds (repeatable).",
+            discussion: "For example configs/tasks/trl-tiny.toml, real training under TRL.", valueName: "task"))
     var transfer: [String] = []
     @Option(help: "The island of candidate ids.") var island = 1
     @OptionGroup var cluster: ClusterOptions
@@ -115,16 +117,21 @@ struct ValidationRunner {
         SignalInterruption.during(evaluator) {
             DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
                 while true {
-                    let index = next.withLock { n -> Int in defer { n += 1 }; return n }
+                    let index = next.withLock { n -> Int in
+                        defer { n += 1 }; return n
+                    }
                     guard index < units.count else { return }
                     let unit = units[index]
                     let outcome = evaluator.validationRuns(of: losses[unit.loss].graph, name: losses[unit.loss].name, on: unit.target, seed: unit.seed)
                     results.withLock { $0[index] = outcome }
-                    let count = done.withLock { n -> Int in n += 1; return n }
+                    let count = done.withLock { n -> Int in
+                        n += 1; return n
+                    }
                     if terminal, count % 8 == 0 || count == units.count {
                         let seconds = Date().timeIntervalSince(started)
-                        let line = String(format: "\rvalidate: %d/%d (task, seed, loss) runs, %.0f%%, %.0f s", count, units.count,
-                                          100 * Double(count) / Double(units.count), seconds)
+                        let line = String(
+                            format: "\rvalidate: %d/%d (task, seed, loss) runs, %.0f%%, %.0f s", count, units.count,
+                            100 * Double(count) / Double(units.count), seconds)
                         FileHandle.standardError.write(Data(line.utf8))
                     }
                 }
@@ -149,8 +156,9 @@ struct ValidationRunner {
             let member = evaluator.member(target)
             let key = evaluator.fitnessKey(of: target)
             for loss in losses where failures[member.name]?[loss.name] == nil {
-                scores[member.name, default: [:]][loss.name] = SeedScores(runs: runs[member.name]?[loss.name] ?? [],
-                                                                          weights: [member.name: member.weight], fitnessKey: key)
+                scores[member.name, default: [:]][loss.name] = SeedScores(
+                    runs: runs[member.name]?[loss.name] ?? [],
+                    weights: [member.name: member.weight], fitnessKey: key)
             }
         }
         return (scores, failures)
