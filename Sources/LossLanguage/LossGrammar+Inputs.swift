@@ -1,6 +1,7 @@
 extension LossGrammar {
     /// The rules `loss-in-<kind><depth>-v<scope>`: the same expressions as `loss-<kind>...`, with at
-    /// least one input or binding in them (a bare constant or `beta` alone is no loss). Each rule
+    /// least one input or binding in them outside comparisons and `detach`, where it has no gradient
+    /// (a bare constant, `beta` alone or `detach(rho) ** 2` is no loss). Each rule
     /// says where the input is: in one of the terms, factors or arguments, the others free, so the
     /// term limits stay exact.
     static func defineInputLevel(into grammar: inout Grammar, depth: Int, scope: Int, limits: Limits) {
@@ -19,33 +20,24 @@ extension LossGrammar {
                 })
         }
         let terms = limits.terms(atDepth: depth)
-        let compare = Grammar.Node.sequence([space, .rule("loss-compare"), space])
+        // An input inside a comparison (0 or 1) or `detach` has no gradient: it does not count.
+        grammar.define(name("e"), with("sum"))
+        grammar.define(name("sum"), .sequence([leadingNumber(.rule("loss-add")), list("product", separator: .rule("loss-add"), count: terms), trailingNumber(.rule("loss-add"))]))
         grammar.define(
-            name("e"),
-            depth == 0
-                ? with("sum")
-                : .choice([
-                    .sequence([with("sum"), .optional(.sequence([compare, free("sum")]))]),
-                    .sequence([free("sum"), compare, with("sum")]),
-                ]))
-        grammar.define(name("sum"), list("product", separator: .rule("loss-add"), count: terms))
-        grammar.define(name("product"), list("unary", separator: .rule("loss-mul"), count: limits.factors(atDepth: depth)))
+            name("product"),
+            .sequence([leadingNumber(.rule("loss-mul")), list("unary", separator: .rule("loss-mul"), count: limits.factors(atDepth: depth)), trailingNumber(.rule("loss-mul"))]))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), with("power")]))
         grammar.define(
             name("power"),
             .sequence([
                 with("atom"),
-                .optional(
-                    .sequence([
-                        space, .text("**"), space, .optional(.text("-")),
-                        .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")]),
-                    ])),
+                .optional(.sequence([space, .text("**"), space, .rule("loss-exponent")])),
             ]))
         var atoms: [Grammar.Node] = [.rule("loss-in-name-v\(scope)")]
         if depth < limits.maxDepth {
             atoms.append(.sequence([.text("("), space, with("e", depth + 1), space, .text(")")]))
             for (arity, names) in functions.sorted(by: { $0.key < $1.key }) where arity > 0 {
-                let callable = names.filter { !["fill", "cat"].contains($0) }
+                let callable = names.filter { !["fill", "cat", "detach"].contains($0) }
                 let placements: [Grammar.Node] = (0..<arity).map { position in
                     .sequence(
                         (0..<arity).flatMap { index -> [Grammar.Node] in

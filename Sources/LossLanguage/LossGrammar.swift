@@ -60,10 +60,15 @@ public enum LossGrammar {
         grammar.define(
             "loss-number",
             .sequence([
-                .repeated(digits, min: 1, max: limits.maxIntegerDigits),
+                // No leading zeros ("03", "092"): a small model pads numbers into garbage otherwise.
+                .choice([.text("0"), .sequence([.characters(["1"..."9"]), .repeated(digits, min: 0, max: limits.maxIntegerDigits - 1)])]),
                 .optional(.sequence([.text("."), .repeated(digits, min: 1, max: limits.maxFractionDigits)])),
                 .optional(.sequence([.text("e"), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
             ]))
+        // A power's exponent: a small integer (`** 2`, `** -1`). A fractional or a named one (`** 2.07`,
+        // `** beta`) is NaN for the negative bases losses are full of.
+        grammar.define("loss-exponent", .sequence([.optional(.text("-")), .characters(["1"..."9"]), .optional(digits)]))
+        grammar.define("loss-signed-number", .sequence([.optional(.text("-")), .rule("loss-number")]))
         grammar.define("loss-compare", .choice(["<=", ">=", "==", "!=", "<", ">"].map(Grammar.Node.text)))
         grammar.define("loss-add", .choice([.text("+"), .text("-")]))
         grammar.define("loss-mul", .choice([.text("*"), .text("/")]))
@@ -78,6 +83,16 @@ public enum LossGrammar {
         }
     }
 
+    /// An optional number and operator before the first term or factor (`1 - ...`, `-0.5 * ...`).
+    static func leadingNumber(_ operation: Grammar.Node) -> Grammar.Node {
+        .optional(.sequence([.rule("loss-signed-number"), .optional(.text(" ")), operation, .optional(.text(" "))]))
+    }
+
+    /// An optional operator and number after the last term or factor (`... - -6.908`, `... / 0.8`).
+    static func trailingNumber(_ operation: Grammar.Node) -> Grammar.Node {
+        .optional(.sequence([.optional(.text(" ")), operation, .optional(.text(" ")), .rule("loss-signed-number")]))
+    }
+
     private static func defineLevel(into grammar: inout Grammar, depth: Int, scope: Int, limits: Limits) {
         let space = Grammar.Node.optional(.text(" "))
         func rule(_ kind: String, _ level: Int = depth) -> Grammar.Node { .rule("loss-\(kind)\(level)-v\(scope)") }
@@ -85,15 +100,29 @@ public enum LossGrammar {
         // A comparison (0 or 1, no gradient) only inside parentheses or a call: as the whole loss it trains nothing.
         let comparison = depth == 0 ? [] : [Grammar.Node.optional(.sequence([space, .rule("loss-compare"), space, rule("sum")]))]
         grammar.define(name("e"), .sequence([rule("sum")] + comparison))
-        let terms = limits.terms(atDepth: depth)
-        grammar.define(name("sum"), .sequence([rule("product"), .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: terms - 1)]))
+        // Numbers stand only at the ends of a sum or a product, once each (`1 - t1`, `0.5 * x / 0.8`) or
+        // alone: a small model otherwise chains them (`147-1-0.5064e4/722-...`) until max_tokens.
+        let (terms, factors) = (limits.terms(atDepth: depth), limits.factors(atDepth: depth))
         grammar.define(
-            name("product"), .sequence([rule("unary"), .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: limits.factors(atDepth: depth) - 1)]))
+            name("sum"),
+            .choice([
+                .rule("loss-signed-number"),
+                .sequence([
+                    Self.leadingNumber(.rule("loss-add")), rule("product"),
+                    .repeated(.sequence([space, .rule("loss-add"), space, rule("product")]), min: 0, max: terms - 1), Self.trailingNumber(.rule("loss-add")),
+                ]),
+            ]))
+        grammar.define(
+            name("product"),
+            .sequence([
+                Self.leadingNumber(.rule("loss-mul")), rule("unary"),
+                .repeated(.sequence([space, .rule("loss-mul"), space, rule("unary")]), min: 0, max: factors - 1), Self.trailingNumber(.rule("loss-mul")),
+            ]))
         grammar.define(name("unary"), .sequence([.repeated(.text("-"), min: 0, max: 2), rule("power")]))
         grammar.define(
             name("power"),
-            .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .optional(.text("-")), .choice([.rule("loss-number"), .rule("loss-name-v\(scope)")])]))]))
-        var atoms: [Grammar.Node] = [.rule("loss-number"), .rule("loss-name-v\(scope)")]
+            .sequence([rule("atom"), .optional(.sequence([space, .text("**"), space, .rule("loss-exponent")]))]))
+        var atoms: [Grammar.Node] = [.rule("loss-name-v\(scope)")]
         if depth < limits.maxDepth {
             let inner = rule("e", depth + 1)
             atoms.append(.sequence([.text("("), space, inner, space, .text(")")]))

@@ -57,7 +57,14 @@ struct LossGrammarTests {
         "exp(rho * rho * rho)",  // more factors inside a call than the limit
         "0.0546621444580240145 * rho",  // more digits than the limit
         "rho > 0",  // a comparison as the whole loss: no gradient
-        "rho ** (beta * 2)",  // an exponent that is not a number or a name
+        "rho ** (beta * 2)",  // an exponent that is not a small integer
+        "rho ** 2.07",  // nor is a fraction (NaN for a negative base)
+        "rho ** beta",  // nor a name
+        "rho * 03",  // a leading zero
+        "147 - 1 - 0.5 / 722 - rho",  // a chain of numbers
+        "2 * 3 * rho",  // two numbers leading a product
+        "detach(rho - 1) ** 2",  // the input only under detach: no gradient
+        "abs(rho < 0.5)",  // the input only in a comparison
         "0.19",  // no input: a constant is no loss
         "t1 = rho; 2 * beta",  // the loss names no input or binding
     ])
