@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
-.PHONY: deps build release demo demo-llm llm trl test check format lint bench clean
+.PHONY: deps build release demo demo-llm llm trl test check soak format lint bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -57,6 +57,13 @@ test: deps lint llm trl
 	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build
 	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s examples/trl -t examples/trl -v
 
+
+## The chaos soak for as long as asked (SOAK_SECONDS, default 1800): random kill -9 and restart of
+## every process of a running cluster, then the databases' invariants (make test runs it for 180 s).
+SOAK_SECONDS ?= 1800
+soak: deps
+	$(SWIFT) build --build-tests
+	EVOD_SOAK_SECONDS=$(SOAK_SECONDS) $(SWIFT) test --skip-build --filter ChaosSoakTests
 
 ## Speed targets, release build: one core for the evaluator (numpy side by side), both for the farm.
 bench: deps

@@ -113,7 +113,9 @@ let package = Package(
         // Real evod processes: kill -9 and restart, tokens, malformed messages, bad configs.
         .testTarget(
             name: "DaemonTests",
-            dependencies: ["evod", "Island", "Wire", "LLMProposer", "LossLanguage", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "evod", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(name: "IslandTests", dependencies: ["Island", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(

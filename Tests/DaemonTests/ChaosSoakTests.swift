@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import LossDescriptors
+import Search
+import Testing
+
+/// The chaos soak: a farm, two workers and two islands on loopback, and every 1 to 4 s a random one
+/// of them killed with SIGKILL and started again, for `EVOD_SOAK_SECONDS` (default 180; `make soak`
+/// asks for longer). Then the cluster runs undisturbed for two more generations per island, stops
+/// gracefully, and every invariant is checked in the databases.
+struct ChaosSoakTests {
+    static var seconds: Double { Double(ProcessInfo.processInfo.environment["EVOD_SOAK_SECONDS"] ?? "") ?? 180 }
+
+    @Test(.timeLimit(.minutes(120)))
+    func randomKillNineForMinutesBreaksNoInvariant() throws {
+        let harness = try ClusterHarness(islands: 2, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 1", island: "evaluations_in_flight = 2")
+        let processes = ["farm", "worker-a", "worker-b", "island-1", "island-2"]
+        func start(_ name: String) throws {
+            switch name {
+            case "farm": try harness.startFarm()
+            case let worker where worker.hasPrefix("worker"): try harness.startWorker(worker)
+            default: try harness.startIsland(Int(name.dropFirst(7)) ?? 1)
+            }
+        }
+        for name in processes { try start(name) }
+        var random = SystemRandomNumberGenerator()
+        var kills: [String: Int] = [:]
+        let end = Date().addingTimeInterval(Self.seconds)
+        while Date() < end {
+            Thread.sleep(forTimeInterval: Double.random(in: 1...4, using: &random))
+            let victim = processes.randomElement(using: &random) ?? "farm"
+            harness.kill9(victim)
+            kills[victim, default: 0] += 1
+            Thread.sleep(forTimeInterval: Double.random(in: 0...0.5, using: &random))
+            try start(victim)
+        }
+        // Undisturbed: every island finishes two more generations, which settle whatever the kills left pending.
+        let generations = (1...2).map { harness.generation(island: $0) }
+        try harness.waitUntil("two more generations on each island", seconds: 300) {
+            (1...2).allSatisfy { harness.generation(island: $0) >= max(generations[$0 - 1], 0) + 2 }
+        }
+        let settled = (1...2).map { harness.generation(island: $0) - 1 }
+        harness.stopAll()
+        print("chaos soak: \(Int(Self.seconds)) s, kills \(kills.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        #expect(kills.values.reduce(0, +) >= Int(Self.seconds / 4))
+        var islandFingerprints = Set<String>()
+        for island in 1...2 {
+            try Self.checkIsland(harness, island: island, settledBefore: settled[island - 1], fingerprints: &islandFingerprints)
+        }
+        // The farm trained only what islands asked for, and cached every result it served.
+        let cache = try DatabaseQueue(path: harness.directory.appendingPathComponent("state/farm/cache.sqlite").path)
+        let cached = Set(try cache.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT fingerprint FROM results") })
+        #expect(cached.isSubset(of: islandFingerprints.union(try Self.allFingerprints(harness))), "the farm cache holds a loss no island proposed")
+        #expect(islandFingerprints.isSubset(of: cached), "an island holds a result the farm never cached")
+    }
+
+    /// One island's invariants; adds its evaluated fingerprints to `fingerprints`.
+    static func checkIsland(_ harness: ClusterHarness, island: Int, settledBefore generation: Int, fingerprints: inout Set<String>) throws {
+        let database = try harness.database(island: island)
+        let (repeated, done, evaluated, pending, archive, candidates) = try database.read { db in
+            (
+                try String.fetchAll(db, sql: "SELECT fingerprint FROM candidates WHERE status = 'evaluated' GROUP BY fingerprint HAVING COUNT(*) > 1"),
+                try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = 'evaluations.done'") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE status = 'evaluated' AND proposer NOT LIKE 'migrant:%'") ?? 0,
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE status = 'pending' AND generation < ?", arguments: [generation]) ?? 0,
+                try Row.fetchAll(db, sql: "SELECT cell, candidate, fitness FROM archive"),
+                try Row.fetchAll(db, sql: "SELECT id, fingerprint, fitness, convexity, grad0, beta_sensitivity FROM candidates WHERE status = 'evaluated'")
+            )
+        }
+        #expect(repeated.isEmpty, "island \(island) evaluated the same loss twice: \(repeated)")
+        #expect(done == evaluated, "island \(island): evaluations.done \(done), evaluated candidates \(evaluated)")
+        #expect(pending == 0, "island \(island): \(pending) candidates from before generation \(generation) still pending")
+        // Each cell holds the best of the candidates that fall in it.
+        var best: [Int: (id: Int64, fitness: Double)] = [:]
+        for row in candidates {
+            fingerprints.insert(row["fingerprint"])
+            guard let fitness: Double = row["fitness"], let c: Double = row["convexity"], let g: Double = row["grad0"], let s: Double = row["beta_sensitivity"]
+            else { continue }
+            let cell = DescriptorBins.default.cell(of: Descriptors(convexity: c, grad0: g, betaSensitivity: s))
+            if fitness > best[cell]?.fitness ?? -.infinity { best[cell] = (row["id"], fitness) }
+        }
+        #expect(archive.count == best.count, "island \(island): \(archive.count) archive cells, \(best.count) cells with candidates")
+        for row in archive {
+            let cell: Int = row["cell"]
+            let fitness: Double = row["fitness"]
+            #expect(fitness == best[cell]?.fitness, "island \(island), cell \(cell): elite \(fitness), best candidate \(String(describing: best[cell]))")
+        }
+    }
+
+    /// Every fingerprint any island holds, whatever its status.
+    static func allFingerprints(_ harness: ClusterHarness) throws -> Set<String> {
+        var all = Set<String>()
+        for island in 1...2 {
+            all.formUnion(try harness.database(island: island).read { db in try String.fetchAll(db, sql: "SELECT fingerprint FROM candidates WHERE fingerprint IS NOT NULL") })
+        }
+        return all
+    }
+}
