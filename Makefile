@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
-.PHONY: deps build release demo demo-llm llm trl test check soak format lint bench clean
+.PHONY: deps build release demo demo-llm llm trl test check soak fuzz fuzz-check format lint bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -56,6 +56,7 @@ test: deps lint llm trl
 	$(SWIFT) build --build-tests
 	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build
 	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s examples/trl -t examples/trl -v
+	$(MAKE) fuzz-check
 
 
 ## The chaos soak for as long as asked (SOAK_SECONDS, default 1800): random kill -9 and restart of
@@ -64,6 +65,20 @@ SOAK_SECONDS ?= 1800
 soak: deps
 	$(SWIFT) build --build-tests
 	EVOD_SOAK_SECONDS=$(SOAK_SECONDS) $(SWIFT) test --skip-build --filter ChaosSoakTests
+
+## libFuzzer on the decoders (Sources/FuzzTargets: envelopes, control requests, both loss forms, config
+## files), FUZZ_SECONDS each (default 60), built apart in .build/fuzz with -sanitize=fuzzer,address.
+## Crashers land in fuzz/crashers/, which FuzzCorpusTests replays; make test runs fuzz-check.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD = $(SWIFT) build --scratch-path .build/fuzz --product EvodFuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DEVOD_LIBFUZZER
+fuzz: deps
+	$(FUZZ_BUILD)
+	@scripts/fuzz.sh .build/fuzz/debug/EvodFuzz $(FUZZ_SECONDS)
+
+## make test's share: 3,000 inputs per target from seed 1 on the checked-in corpus (deterministic).
+fuzz-check: deps
+	$(FUZZ_BUILD)
+	@FUZZ_RUNS=3000 scripts/fuzz.sh .build/fuzz/debug/EvodFuzz
 
 ## Speed targets, release build: one core for the evaluator (numpy side by side), both for the farm.
 bench: deps

@@ -92,6 +92,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The decoders as fuzz targets; EvodFuzz is libFuzzer's binary (`make fuzz`), built apart.
+        .target(name: "FuzzTargets", dependencies: ["Configuration", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
+        .executableTarget(name: "EvodFuzz", dependencies: ["FuzzTargets"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "EvodBench",
             dependencies: [
@@ -117,6 +120,7 @@ let package = Package(
                 "evod", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "IslandTests", dependencies: ["Island", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
             name: "SearchTests",

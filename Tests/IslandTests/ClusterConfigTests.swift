@@ -54,6 +54,12 @@ final class ClusterConfigTests {
         ("[farm]\nheartbeat_liveness = 0", nil, "cluster.toml: key 'farm.heartbeat_liveness': expected an integer in 1...100, got 0"),
         ("island_control_ports = [7101, 70000]", nil, "cluster.toml: key 'island_control_ports': expected integers in 1...65535, got 70000"),
         ("island_control_ports = [7101]\nisland_migration_ports = [-5]", nil, "cluster.toml: key 'island_migration_ports': expected integers in 1...65535, got -5"),
+        ("[[is\u{14}land]]", nil, "cluster.toml: not valid TOML at line 1: control character U+0014"),
+        ("a = 1\n[[=sland]]", nil, "cluster.toml: not valid TOML at line 2: a table header's names must be bare keys or quoted"),
+        ("[\nfarm]", nil, "cluster.toml: not valid TOML at line 1: a table header's names must be bare keys or quoted"),
+        ("island_hosts = [\"a\",}", nil, "cluster.toml: not valid TOML at line 1: a value is missing"),
+        ("colour =\n", nil, "cluster.toml: not valid TOML at line 1: a value is missing"),
+        ("[farm.=x]", nil, "cluster.toml: not valid TOML at line 1: a table header's names must be bare keys or quoted"),
         ("[island]\nseed_losses = [\"dpo\", \"dop\"]", nil, "cluster.toml: key 'island.seed_losses': expected standard loss names"),
         ("[island]\npromotion_threshold = nan", nil, "cluster.toml: key 'island.promotion_threshold': expected a number, got nan"),
         ("island_hosts = [\"a\"]\nisland_control_ports = [1, 2]", nil, "cluster.toml: key 'island_hosts': expected one host per island (2), got 1"),
@@ -66,6 +72,17 @@ final class ClusterConfigTests {
         } catch {
             #expect(error.description.hasPrefix(path.replacingOccurrences(of: "cluster.toml", with: "") + message), "\(error)")
         }
+    }
+
+    /// The checks the loader makes before TOMLKit (control characters, table headers, missing
+    /// values) refuse no shipped file.
+    @Test func everyShippedTOMLFileParses() throws {
+        let files = ["configs", "islands"].flatMap { folder in
+            (FileManager.default.enumerator(atPath: Self.root.appendingPathComponent(folder).path)?.allObjects as? [String] ?? [])
+                .filter { $0.hasSuffix(".toml") }.map { Self.root.appendingPathComponent(folder).appendingPathComponent($0).path }
+        }
+        #expect(files.count >= 15)
+        for file in files { _ = try ConfigSection.load(path: file) }
     }
 
     @Test func badIslandFileIsAnErrorNamingItsFile() throws {
