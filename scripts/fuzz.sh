@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make fuzz`: libFuzzer on each decoder of Sources/FuzzTargets for SECONDS (default 60) each.
-# Seeds come from fuzz/corpus/<target>/ (checked in); what libFuzzer adds goes to
+# Seeds come from fuzz/corpus/<target>/ or the project's own files of the kind (losses/, the PyTorch
+# fixtures, configs/); what libFuzzer adds goes to
 # .build/fuzz-corpus/<target>/ (kept between runs, not checked in); a crasher is written to
 # fuzz/crashers/<target>-<hash>, which FuzzCorpusTests then replays in every `make test`: fix the
 # bug and keep the file. Exits non-zero if any target crashed. Leak detection is off: the toolchain's
@@ -24,7 +25,14 @@ for target in envelope control compact pytorch config; do
         limit=(-max_total_time="$seconds")
         echo "== $target ($seconds s)"
     fi
-    if ! ASAN_OPTIONS=detect_leaks=0 EVOD_FUZZ_TARGET=$target "$binary" "$corpus" "fuzz/corpus/$target" \
+    # The seed folders, as FuzzTarget.seedFolders names them.
+    case $target in
+        compact) seeds=(losses) ;;
+        pytorch) seeds=(Tests/LossLanguageTests/Fixtures/pytorch Tests/LossLanguageTests/Fixtures/pytorch-invalid) ;;
+        config) seeds=(configs configs/tasks configs/proposers configs/migration islands) ;;
+        *) seeds=("fuzz/corpus/$target") ;;
+    esac
+    if ! ASAN_OPTIONS=detect_leaks=0 EVOD_FUZZ_TARGET=$target "$binary" "$corpus" "${seeds[@]}" \
         "${limit[@]}" -timeout=10 -rss_limit_mb=4096 -max_len=4096 -detect_leaks=0 \
         -artifact_prefix="fuzz/crashers/$target-" -print_final_stats=1 >".build/fuzz-$target.log" 2>&1; then
         echo "fuzz: $target crashed; see .build/fuzz-$target.log and fuzz/crashers/" >&2

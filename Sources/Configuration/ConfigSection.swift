@@ -31,7 +31,8 @@ public final class ConfigSection {
         // (toml++) aborts the process on some of them (`make fuzz` found `[[^Tember]]`): refuse them first.
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             if let bad = line.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\r") || $0.value == 0x7F }) {
-                throw ConfigError(file: file, key: nil, message: "not valid TOML at line \(index + 1): control character U+\(String(format: "%04X", bad.value)) (write it escaped, in a string)")
+                throw ConfigError(
+                    file: file, key: nil, message: "not valid TOML at line \(index + 1): control character U+\(String(format: "%04X", bad.value)) (write it escaped, in a string)")
             }
         }
         if let line = Self.firstBadTableHeader(in: text) {
@@ -98,7 +99,9 @@ public final class ConfigSection {
                 while index < scalars.endIndex {
                     let d = Character(scalars[index])
                     if d == "\n" { line += 1 }
-                    if d == "\\", c == "\"" { index = scalars.index(after: index) } else if d == c {
+                    if d == "\\", c == "\"" {
+                        index = scalars.index(after: index)
+                    } else if d == c {
                         if !triple { break }
                         if scalars[index...].prefix(3).map(Character.init) == [c, c, c] {
                             index = scalars.index(index, offsetBy: 2)

@@ -22,6 +22,17 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// Config files: a cluster config, a task file and an LLM proposer config from the same bytes.
     case config
 
+    /// The folders of seed inputs, relative to the repository: its own `fuzz/corpus/<target>/`, or the
+    /// project's files of that kind (scripts/fuzz.sh names the same folders).
+    public var seedFolders: [String] {
+        switch self {
+        case .envelope, .control: ["fuzz/corpus/\(rawValue)"]
+        case .compact: ["losses"]
+        case .pytorch: ["Tests/LossLanguageTests/Fixtures/pytorch", "Tests/LossLanguageTests/Fixtures/pytorch-invalid"]
+        case .config: ["configs", "configs/tasks", "configs/proposers", "configs/migration", "islands"]
+        }
+    }
+
     /// Feeds one input to the target. A broken invariant stops the process (`fatalError`), as a
     /// crash does, so that libFuzzer keeps the input.
     public func run(_ data: Data) {

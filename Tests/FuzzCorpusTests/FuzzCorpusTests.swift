@@ -2,7 +2,7 @@ import Foundation
 import FuzzTargets
 import Testing
 
-/// Every input of the fuzz corpus (`fuzz/corpus/<target>/`) and every crasher libFuzzer ever found
+/// Every seed input of the fuzz targets (``FuzzTarget/seedFolders``) and every crasher libFuzzer ever found
 /// (`fuzz/crashers/<target>-*`, kept as regression tests) through its target, in a plain build: each
 /// must come back without a crash.
 struct FuzzCorpusTests {
@@ -10,9 +10,11 @@ struct FuzzCorpusTests {
 
     static func inputs(of target: FuzzTarget) -> [URL] {
         let manager = FileManager.default
-        let corpus = root.appendingPathComponent("fuzz/corpus/\(target.rawValue)")
         let crashers = root.appendingPathComponent("fuzz/crashers")
-        let seeds = (try? manager.contentsOfDirectory(at: corpus, includingPropertiesForKeys: nil)) ?? []
+        let seeds = target.seedFolders.flatMap { folder in
+            ((try? manager.contentsOfDirectory(at: root.appendingPathComponent(folder), includingPropertiesForKeys: [.isRegularFileKey])) ?? [])
+                .filter { (try? $0.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true }
+        }
         let found = ((try? manager.contentsOfDirectory(at: crashers, includingPropertiesForKeys: nil)) ?? [])
             .filter { $0.lastPathComponent.hasPrefix(target.rawValue + "-") }
         return (seeds + found).sorted { $0.path < $1.path }
@@ -21,7 +23,7 @@ struct FuzzCorpusTests {
     @Test(arguments: FuzzTarget.allCases)
     func everyCorpusInputAndCrasherComesBack(_ target: FuzzTarget) throws {
         let inputs = Self.inputs(of: target)
-        #expect(inputs.count >= 3, "fuzz/corpus/\(target.rawValue) has \(inputs.count) inputs")
+        #expect(inputs.count >= 3, "\(target.seedFolders) hold \(inputs.count) inputs")
         for input in inputs { target.run(try Data(contentsOf: input)) }
     }
 }
