@@ -93,12 +93,14 @@ enum ExpressionPrinter {
     }
 
     /// A number to about `significantDigits` significant digits, short enough for the reply
-    /// grammar (``LossGrammar/Limits``: 3 integer and 4 fraction digits): an integer below 1000
-    /// as it is, 0.01 to 1000 in fixed notation with at most 4 decimals (`0.533`, `-6.908`,
-    /// `0.0123`), anything else in exponent notation (`1.001e-03`, `2.5e+04`).
+    /// grammar (``LossGrammar/Limits``: 3 integer and 4 fraction digits, negative exponents): an
+    /// integer below 1000 as it is, 0.01 to 1000 in fixed notation with at most 4 decimals (`0.533`,
+    /// `-6.908`, `0.0123`), smaller ones in exponent notation (`1.001e-03`), and 1000 or more as a
+    /// rounded integer (`12346`), which the grammar does not let a model write back.
     static func number(_ value: Double, significantDigits: Int) -> String {
         let magnitude = abs(value)
         if value == value.rounded(), magnitude < 1000 { return String(Int64(value)) }
+        if magnitude >= 1000 { return String(format: "%.0f", value) }
         if magnitude >= 0.01, magnitude < 1000 {
             let decimals = min(4, max(0, significantDigits - 1 - Int(log10(magnitude).rounded(.down))))
             var text = String(format: "%.\(decimals)f", value)

@@ -63,7 +63,8 @@ public enum LossGrammar {
                 // No leading zeros ("03", "092"): a small model pads numbers into garbage otherwise.
                 .choice([.text("0"), .sequence([.characters(["1"..."9"]), .repeated(digits, min: 0, max: limits.maxIntegerDigits - 1)])]),
                 .optional(.sequence([.text("."), .repeated(digits, min: 1, max: limits.maxFractionDigits)])),
-                .optional(.sequence([.text("e"), .optional(.choice([.text("-"), .text("+")])), .repeated(digits, min: 1, max: 2)])),
+                // Small constants in exponent form (`1e-05`); no positive exponents, whose `243e37` overflows.
+                .optional(.sequence([.text("e-"), .repeated(digits, min: 1, max: 2)])),
             ]))
         // A power's exponent: a small integer (`** 2`, `** -1`). A fractional or a named one (`** 2.07`,
         // `** beta`) is NaN for the negative bases losses are full of.
@@ -75,7 +76,9 @@ public enum LossGrammar {
         for scope in 0...limits.maxBindings {
             let names = inputs + ["beta"] + (0..<scope).map { "t\($0 + 1)" }
             grammar.define("loss-name-v\(scope)", .choice(names.map(Grammar.Node.text)))
-            grammar.define("loss-in-name-v\(scope)", .choice((inputs + (0..<scope).map { "t\($0 + 1)" }).map(Grammar.Node.text)))
+            // The names that carry the policy's gradient: rc and rr are the frozen reference's.
+            let policy = [LossInput.pc, .pr, .rho].map(\.rawValue) + (0..<scope).map { "t\($0 + 1)" }
+            grammar.define("loss-in-name-v\(scope)", .choice(policy.map(Grammar.Node.text)))
             for depth in 0...limits.maxDepth {
                 defineLevel(into: &grammar, depth: depth, scope: scope, limits: limits)
                 defineInputLevel(into: &grammar, depth: depth, scope: scope, limits: limits)
