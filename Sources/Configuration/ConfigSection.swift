@@ -27,19 +27,8 @@ public final class ConfigSection {
 
     /// Parses TOML text; `file` names it in errors.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ConfigSection {
-        // TOML allows no raw control character but tab and line breaks, and the parser under TOMLKit
-        // (toml++) aborts the process on some of them (`make fuzz` found `[[^Tember]]`): refuse them first.
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            if let bad = line.unicodeScalars.first(where: { ($0.value < 0x20 && $0 != "\t" && $0 != "\r") || $0.value == 0x7F }) {
-                throw ConfigError(
-                    file: file, key: nil, message: "not valid TOML at line \(index + 1): control character U+\(String(format: "%04X", bad.value)) (write it escaped, in a string)")
-            }
-        }
-        if let line = Self.firstBadTableHeader(in: text) {
-            throw ConfigError(file: file, key: nil, message: "not valid TOML at line \(line): a table header's names must be bare keys or quoted")
-        }
-        if let line = Self.firstMissingValue(in: text) {
-            throw ConfigError(file: file, key: nil, message: "not valid TOML at line \(line): a value is missing (after `=` or `,`)")
+        if let (line, problem) = TOMLPrecheck.firstProblem(in: text) {
+            throw ConfigError(file: file, key: nil, message: "not valid TOML at line \(line): \(problem)")
         }
         do {
             return ConfigSection(table: try TOMLTable(string: text), file: file, prefix: "")
@@ -48,83 +37,6 @@ public final class ConfigSection {
         } catch {
             throw ConfigError(file: file, key: nil, message: "not valid TOML: \(error)")
         }
-    }
-
-    /// The line of the first table header (`[a.b]`, `[[a]]`) with a name that starts with neither a
-    /// bare-key character nor a quote (`[[=x]]`, `[a.=b]`): toml++ asserts on them instead of failing
-    /// (found by `make fuzz`).
-    static func firstBadTableHeader(in text: String) -> Int? {
-        func startsName(_ c: Character) -> Bool { c.isASCII && (c.isLetter || c.isNumber || c == "_" || c == "-" || c == "\"" || c == "'") }
-        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            var rest = line.drop { $0 == " " || $0 == "\t" }
-            guard rest.first == "[" else { continue }
-            rest = rest.dropFirst()
-            if rest.first == "[" { rest = rest.dropFirst() }
-            var expectName = true
-            var quote: Character?
-            for c in rest {
-                if let open = quote {
-                    if c == open { quote = nil }
-                    continue
-                }
-                if c == " " || c == "\t" { continue }
-                if expectName {
-                    guard startsName(c) else { return index + 1 }
-                    expectName = false
-                    if c == "\"" || c == "'" { quote = c }
-                } else if c == "." {
-                    expectName = true
-                } else if c == "]" {
-                    break
-                }
-            }
-            if expectName { return index + 1 }  // `[` or `[a.` and the end of the line
-        }
-        return nil
-    }
-
-    /// The line where a value is missing: after `=`, or after `,` where `}` (or another `,`) follows;
-    /// toml++ asserts there instead of failing (`make fuzz`: `["a",}`). Strings and comments are
-    /// skipped; a trailing comma before `]` is valid TOML.
-    static func firstMissingValue(in text: String) -> Int? {
-        var (line, index) = (1, text.unicodeScalars.startIndex)
-        let scalars = text.unicodeScalars
-        var expecting: Character?  // "=" or ",": a value must come next
-        while index < scalars.endIndex {
-            let c = Character(scalars[index])
-            if c == "\"" || c == "'" {
-                expecting = nil
-                let triple = scalars[index...].prefix(3).map(Character.init) == [c, c, c]
-                index = scalars.index(index, offsetBy: triple ? 3 : 1)
-                while index < scalars.endIndex {
-                    let d = Character(scalars[index])
-                    if d == "\n" { line += 1 }
-                    if d == "\\", c == "\"" {
-                        index = scalars.index(after: index)
-                    } else if d == c {
-                        if !triple { break }
-                        if scalars[index...].prefix(3).map(Character.init) == [c, c, c] {
-                            index = scalars.index(index, offsetBy: 2)
-                            break
-                        }
-                    }
-                    if index < scalars.endIndex { index = scalars.index(after: index) }
-                }
-            } else if c == "#" {
-                while index < scalars.endIndex, scalars[index] != "\n" { index = scalars.index(after: index) }
-                continue
-            } else if c == "\n" {
-                if expecting == "=" { return line }
-                line += 1
-            } else if c == " " || c == "\t" || c == "\r" {
-            } else if let open = expecting, c == "," || c == "}" || (c == "]" && open == "=") {
-                return line
-            } else {
-                expecting = c == "=" || c == "," ? c : nil
-            }
-            if index < scalars.endIndex { index = scalars.index(after: index) }
-        }
-        return nil
     }
 
     /// The full dotted name of a key of this section.

@@ -7,17 +7,22 @@ public enum PrivateFiles {
     /// A failure to create a private file or to take a state directory.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+
+        /// `path: cannot <action>: <the system's reason>` for the `errno` of the call that failed.
+        init(_ path: String, cannot action: String) { description = "\(path): cannot \(action): \(String(cString: strerror(errno)))" }
+
+        init(description: String) { self.description = description }
     }
 
     /// Writes `contents` to a new file at `path`, mode 0600, replacing what was there.
     public static func write(_ contents: String, to path: String) throws(Failure) {
         unlink(path)
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Failure(description: "\(path): cannot create: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw Failure(path, cannot: "create") }
         defer { close(fd) }
         let bytes = Array(contents.utf8)
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count else { throw Failure(description: "\(path): cannot write: \(String(cString: strerror(errno)))") }
+        guard written == bytes.count else { throw Failure(path, cannot: "write") }
     }
 
     /// Creates an empty file at `path` with mode 0600 unless one exists (a database before SQLite
@@ -25,7 +30,7 @@ public enum PrivateFiles {
     public static func createIfAbsent(_ path: String) throws(Failure) {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if fd >= 0 { close(fd); return }
-        guard errno == EEXIST else { throw Failure(description: "\(path): cannot create: \(String(cString: strerror(errno)))") }
+        guard errno == EEXIST else { throw Failure(path, cannot: "create") }
     }
 }
 
@@ -40,7 +45,7 @@ public final class StateLock: Sendable {
     public init(directory: String, role: String) throws(PrivateFiles.Failure) {
         let path = directory + "/lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw PrivateFiles.Failure(description: "\(path): cannot open: \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw PrivateFiles.Failure(path, cannot: "open") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             close(fd)

@@ -101,16 +101,19 @@ enum ExpressionPrinter {
         let magnitude = abs(value)
         if value == value.rounded(), magnitude < 1000 { return String(Int64(value)) }
         if magnitude >= 1000 { return String(format: "%.0f", value) }
-        if magnitude >= 0.01, magnitude < 1000 {
+        if magnitude >= 0.01 {
             let decimals = min(4, max(0, significantDigits - 1 - Int(log10(magnitude).rounded(.down))))
-            var text = String(format: "%.\(decimals)f", value)
-            while text.contains("."), text.hasSuffix("0") || text.hasSuffix(".") { text.removeLast() }
-            return text
+            return withoutTrailingZeros(String(format: "%.\(decimals)f", value))
         }
         let text = String(format: "%.\(significantDigits - 1)e", value)  // 1.500e-04
         guard let e = text.firstIndex(of: "e") else { return text }
-        var mantissa = String(text[..<e])
-        while mantissa.contains("."), mantissa.hasSuffix("0") || mantissa.hasSuffix(".") { mantissa.removeLast() }
-        return mantissa + text[e...]
+        return withoutTrailingZeros(String(text[..<e])) + text[e...]
+    }
+
+    /// `0.5300` as `0.53`, `2.000` as `2`; text without a decimal point as it is.
+    private static func withoutTrailingZeros(_ text: String) -> String {
+        var text = text
+        while text.contains("."), text.hasSuffix("0") || text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 }
