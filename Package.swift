@@ -48,11 +48,16 @@ let package = Package(
         .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS"]),
         // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
         .target(name: "Search", dependencies: ["LossLanguage", "LossDescriptors"]),
+        // The typed control protocol (requests, replies, statuses) and its client. No state of its own.
+        .target(name: "Control", dependencies: ["Wire"]),
+        // The cluster's configuration: the cluster config, island settings, farm settings, migration
+        // policies, the state directory's layout and token. What evoctl needs to find the processes.
+        .target(name: "Cluster", dependencies: ["Configuration", "Evaluation", "LossLanguage", "Search"]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Wire", "Farm", "LLMProposer",
+                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Cluster", "Control", "Wire", "Farm", "LLMProposer",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -60,7 +65,7 @@ let package = Package(
         .target(
             name: "Farm",
             dependencies: [
-                "LossLanguage", "Evaluation", "Configuration", "Wire",
+                "LossLanguage", "Evaluation", "Configuration", "Cluster", "Control", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,29 +81,41 @@ let package = Package(
             dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Configuration", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
+        // The daemons as services (island, migration, control, farm broker, worker) and their start-up,
+        // so that evod is argument parsing over it and the services are tested in-process.
+        .target(
+            name: "Daemon",
+            dependencies: [
+                "Cluster", "Control", "Configuration", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The command line: loss tools (no cluster needed) and a control client for the cluster; it
+        // links neither SQLite nor libcurl.
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Evaluation", "Island",
+                "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "evod",
             dependencies: [
-                "Island", "Evaluation", "Farm", "Wire", "LossLanguage",
+                "Daemon", "Cluster", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The decoders as fuzz targets; EvodFuzz is libFuzzer's binary (`make fuzz`), built apart.
-        .target(name: "FuzzTargets", dependencies: ["Configuration", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
+        .target(name: "FuzzTargets", dependencies: ["Cluster", "Configuration", "Control", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
         .executableTarget(name: "EvodFuzz", dependencies: ["FuzzTargets"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "EvodBench",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Island", "Search", "Farm", "Wire",
+                "LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Cluster", "Control", "Island", "Search", "Farm", "Wire",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EvodBench"
@@ -117,11 +134,14 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "evod", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+                "evod", "Cluster", "Control", "Daemon", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
-        .testTarget(name: "IslandTests", dependencies: ["Island", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
+        // The control protocol's wire form, its errors and the client against silent peers.
+        .testTarget(name: "ControlTests", dependencies: ["Control"]),
+        .testTarget(name: "IslandTests", dependencies: ["Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
             name: "SearchTests",
             dependencies: ["Search", "LossLanguage", "LossDescriptors", .product(name: "PropertyBased", package: "swift-property-based")]

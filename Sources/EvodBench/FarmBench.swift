@@ -1,3 +1,4 @@
+import Cluster
 import Evaluation
 import Farm
 import Foundation
@@ -53,7 +54,7 @@ final class FarmRig {
         client = FarmClient(endpoint: endpoints[0], identity: "island-bench", resendInterval: 600, logger: logger)
         for worker in workers { Thread { try? worker.run() }.start() }
         try client.start()
-        while broker.status()["workers"] as? Int != count { Thread.sleep(forTimeInterval: 0.01) }
+        while broker.status().workers != count { Thread.sleep(forTimeInterval: 0.01) }
     }
 
     func stop() {
@@ -98,9 +99,9 @@ func benchmarkFarm() throws {
     let rig = try FarmRig(evaluator: noop, workers: 1, threads: 1)
     _ = rig.run(200, callers: 1, taskHash: noop.taskHash)  // warm up
     let sequential = 2_000
-    let busyBefore = rig.broker.status()["busy_s"] as? Double ?? 0
+    let busyBefore = rig.broker.status().busySeconds
     let roundTrip = rig.run(sequential, callers: 1, taskHash: noop.taskHash) / Double(sequential)
-    let busy = ((rig.broker.status()["busy_s"] as? Double ?? 0) - busyBefore) / Double(sequential)
+    let busy = ((rig.broker.status().busySeconds) - busyBefore) / Double(sequential)
     rig.stop()
     print(String(format: "farm_broker_overhead_per_eval     %.3f ms  (the broker's own time per evaluation, no-op task; target < 0.5 ms)", busy * 1e3))
     print(String(format: "farm_round_trip_noop              %.3f ms  (island -> broker -> worker -> broker -> island, one at a time)", roundTrip * 1e3))

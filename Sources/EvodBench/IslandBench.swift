@@ -1,3 +1,4 @@
+import Cluster
 import Evaluation
 import Foundation
 import Island

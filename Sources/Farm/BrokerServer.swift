@@ -1,3 +1,5 @@
+import Cluster
+import Control
 import Evaluation
 import Foundation
 import Logging
@@ -140,39 +142,38 @@ public final class BrokerServer: Sendable {
         }
     }
 
-    /// Status (open) and stop (needs the token), as JSON.
+    /// Status (open) and stop (needs the token): a ``ControlRequest`` in, a ``ControlReply`` out.
     func handleControl(_ frames: [Data]) -> Data {
-        guard frames.count == 1, frames[0].count <= 64 * 1024, let object = try? JSONSerialization.jsonObject(with: frames[0]) as? [String: Any],
-            let command = object["command"] as? String
-        else {
-            _ = drop("malformed control request", endpoint: "control")
-            return Self.reply(["ok": false, "error": "malformed request: expected a JSON object with a \"command\" string"])
+        let request: ControlRequest
+        do {
+            guard frames.count == 1 else { throw ControlError.malformedRequest("expected one frame, got \(frames.count)") }
+            request = try ControlRequest.decode(from: frames[0])
+        } catch {
+            _ = drop("\(error)", endpoint: "control")
+            return ControlCoding.failure("\(error)")
         }
-        switch command {
-        case "status": return Self.reply(["ok": true, "result": status()])
-        case "stop":
-            guard (object["token"] as? String) == token else { return Self.reply(["ok": false, "error": "'stop' needs the farm's token (from its state directory)"]) }
+        switch request {
+        case .status: return ControlCoding.success(status())
+        case let .stop(given):
+            guard given == token else { return ControlCoding.failure("'stop' needs the farm's token (from its state directory)") }
             stop()
-            return Self.reply(["ok": true, "result": ["state": "stopping"]])
+            return ControlCoding.success(StateReply(state: .stopping))
         default:
-            _ = drop("unknown control command", endpoint: "control")
-            return Self.reply(["ok": false, "error": "unknown command '\(command)' (status, stop)"])
+            _ = drop("not a farm command: \(request.command.rawValue)", endpoint: "control")
+            return ControlCoding.failure("'\(request.command.rawValue)' is not a farm command (status, stop)")
         }
     }
 
-    /// The `farm` object of `evoctl status --json`.
-    public func status() -> [String: Any] {
+    /// The farm's answer to `status` (the `farm` object of `evoctl status --json`).
+    public func status() -> FarmStatus {
         state.withLock { state in
-            [
-                "workers": state.workerCount, "queue": state.queueLength, "inflight": state.inflight, "done": state.counters.done,
-                "cache_hits": state.counters.cacheHits, "requeued": state.counters.requeued, "uptime_s": Date().timeIntervalSince(started),
-                "dropped_messages": state.counters.dropped,
-                "busy_s": Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9, "late_results": state.counters.lateResults, "cached_results": state.cache.count,
-            ]
+            var status = FarmStatus()
+            (status.workers, status.queue, status.inflight, status.done) = (state.workerCount, state.queueLength, state.inflight, state.counters.done)
+            (status.cacheHits, status.requeued, status.droppedMessages) = (state.counters.cacheHits, state.counters.requeued, state.counters.dropped)
+            (status.lateResults, status.cachedResults) = (state.counters.lateResults, state.cache.count)
+            status.uptimeSeconds = Date().timeIntervalSince(started)
+            status.busySeconds = Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9
+            return status
         }
-    }
-
-    static func reply(_ object: [String: Any]) -> Data {
-        (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{\"ok\":false}".utf8)
     }
 }

@@ -1,5 +1,5 @@
+import Control
 import Foundation
-import Wire
 
 /// What the client knows of the broker while evaluations wait: a broker that sends nothing for
 /// three re-send intervals is asked for its status on its control endpoint; one that does not
@@ -56,12 +56,6 @@ extension FarmClient {
 
     /// Whether the broker's control endpoint answers a status request within a second.
     private func probe(_ controlEndpoint: String) -> Bool {
-        let context = ZMQContext()
-        guard let socket = try? ZMQSocket(context, type: ZMQSocket.request) else { return false }
-        guard (try? socket.setReceiveTimeout(milliseconds: 1_000)) != nil, (try? socket.setSendTimeout(milliseconds: 1_000)) != nil,
-            (try? socket.connect(controlEndpoint)) != nil, (try? socket.send(Data("{\"command\":\"status\"}".utf8))) != nil
-        else { return false }
-        let answered = (try? socket.receive()) != nil
-        return withExtendedLifetime(context) { answered }
+        (try? ControlClient(endpoint: controlEndpoint, peer: .farm, timeoutMilliseconds: 1_000).farmStatus()) != nil
     }
 }

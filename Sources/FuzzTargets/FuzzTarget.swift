@@ -1,3 +1,4 @@
+import Cluster
 import Configuration
 import Evaluation
 import Farm

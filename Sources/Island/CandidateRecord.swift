@@ -1,18 +1,19 @@
+import Control
 import Foundation
 import GRDB
+import Search
 
-/// Where a candidate stands.
-public enum CandidateStatus: String, Sendable, Codable, DatabaseValueConvertible, CaseIterable {
-    /// Failed stage-0 validation; `error` says why.
-    case invalid
-    /// Same fingerprint as an earlier candidate (`duplicateOf`).
-    case duplicate
-    /// Valid and waiting for (or under) evaluation. Re-evaluated after a restart.
-    case pending
-    /// The evaluation failed; `error` says why.
-    case failed
-    /// Evaluated: fitness, stage, metrics, descriptors and the archive outcome are set.
-    case evaluated
+extension CandidateStatus: DatabaseValueConvertible {}
+
+extension ArchiveOutcome: DatabaseValueConvertible {
+    /// The outcome of an insertion into the archive.
+    init(_ insertion: InsertOutcome) {
+        switch insertion {
+        case .new: self = .new
+        case .improved: self = .improved
+        case .notAdded: self = .notAdded
+        }
+    }
 }
 
 /// One row of the population: every candidate ever proposed, with its lineage and outcome.
@@ -41,8 +42,8 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var convexity: Double?
     public var grad0: Double?
     public var betaSensitivity: Double?
-    /// `new`, `improved` or `not added`.
-    public var outcome: String?
+    /// What entering the archive did.
+    public var outcome: ArchiveOutcome?
     /// Each member's fitness and metrics at the search stage, as JSON (suites).
     public var members: String?
     /// Stage 3: the fitness on the confirmation seeds, its paired difference to the island's
@@ -84,22 +85,5 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
         case betaSensitivity = "beta_sensitivity", outcome, createdAt = "created_at", evaluatedAt = "evaluated_at"
         case members, confirmedFitness = "confirmed_fitness", confirmedDifference = "confirmed_difference"
         case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members"
-    }
-}
-
-/// Confirmed before unconfirmed, then by fitness: the order of ``CandidateRecord/rankingKey``.
-public struct RankingKey: Comparable, Sendable {
-    public var confirmed: Bool
-    public var fitness: Double
-
-    public init(confirmed: Bool, fitness: Double) { (self.confirmed, self.fitness) = (confirmed, fitness) }
-
-    /// The key of a candidate with this confirmed fitness (nil: not confirmed) and search fitness.
-    public init(confirmed confirmedFitness: Double?, search: Double) {
-        self.init(confirmed: confirmedFitness != nil, fitness: confirmedFitness ?? search)
-    }
-
-    public static func < (a: RankingKey, b: RankingKey) -> Bool {
-        a.confirmed != b.confirmed ? !a.confirmed : a.fitness < b.fitness
     }
 }

@@ -1,18 +1,16 @@
-import Configuration
+import Control
 import Foundation
 import Synchronization
 
 /// The island's run state as the control plane sets it: running, paused, or stopping.
 public final class IslandControls: Sendable {
-    public enum State: String, Sendable { case running, paused, stopping }
-
-    private let state = Mutex(State.running)
+    private let state = Mutex(IslandState.running)
     private let dropped = Mutex(0)
     public let started = Date()
 
     public init() {}
 
-    public var current: State { state.withLock { $0 } }
+    public var current: IslandState { state.withLock { $0 } }
 
     public func pause() { state.withLock { if $0 == .running { $0 = .paused } } }
     public func resume() { state.withLock { if $0 == .paused { $0 = .running } } }
@@ -44,19 +42,4 @@ public final class IslandControls: Sendable {
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int { dropped.withLock { $0 } }
     func countDropped() { dropped.withLock { $0 += 1 } }
-}
-
-/// The token that state-changing control commands need: random, written to the state directory
-/// with mode 0600 from its first byte, so that only the island's user can ever read it.
-public enum ControlToken {
-    public static func create(in directory: String) throws -> String {
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<4).map { _ in String(format: "%016llx", generator.next() as UInt64) }.joined()
-        try PrivateFiles.write(token, to: directory + "/token")
-        return token
-    }
-
-    public static func read(from directory: String) -> String? {
-        (try? String(contentsOfFile: directory + "/token", encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 }

@@ -1,3 +1,4 @@
+import Control
 import Evaluation
 import Foundation
 import LossLanguage

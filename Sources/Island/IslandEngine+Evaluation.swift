@@ -1,3 +1,4 @@
+import Control
 import Dispatch
 import Evaluation
 import Foundation
@@ -79,7 +80,7 @@ extension IslandEngine {
         let added = try withArchiveLock { archive in
             let outcome = archive.insert(candidate: id, fitness: fitness, descriptors: descriptors)
             try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells)
-            return outcome.label != "not added"
+            return outcome.isAdded
         }
         if result.stage == .two { try confirmIfTopK(id, graph: graph, name: candidate.name, searchFitness: fitness) }
         return added

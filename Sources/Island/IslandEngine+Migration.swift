@@ -1,3 +1,5 @@
+import Cluster
+import Control
 import Dispatch
 import Foundation
 import LossDescriptors
@@ -117,7 +119,7 @@ extension IslandEngine {
                                 || (policy.reception == .random && random.uniform() < 0.5)
                         } ?? true
                     guard place else { throw MigrantRejection("its cell holds a fitter elite") }
-                    let outcome = incumbent == nil ? "new" : migrant.fitness > (incumbent ?? 0) ? "improved" : "replaced"
+                    let outcome: ArchiveOutcome = incumbent == nil ? .new : migrant.fitness > (incumbent ?? 0) ? .improved : .replaced
                     entries.append(
                         .accepted(
                             Self.immigrantRecord(
@@ -133,6 +135,11 @@ extension IslandEngine {
             }
             let ids = try store.recordImmigration(entries, peer: message.source, sequence: message.sequence)
             for (id, placement) in zip(ids, placed) {
+                guard let id else {
+                    (report.accepted, report.rejected) = (report.accepted - 1, report.rejected + 1)
+                    report.reasons.append("already on this island")
+                    continue
+                }
                 archive.place(Elite(candidate: id, fitness: message.candidates[placement.index].fitness, descriptors: placement.descriptors))
             }
         }
@@ -142,7 +149,7 @@ extension IslandEngine {
     /// The candidate row of an accepted immigrant: evaluated, proposer `migrant:<island>`.
     static func immigrantRecord(
         _ migrant: Migrant, graph: LossGraph, descriptors: Descriptors, from island: Int,
-        generation: Int, outcome: String
+        generation: Int, outcome: ArchiveOutcome
     ) -> CandidateRecord {
         var record = CandidateRecord(
             generation: generation, name: migrant.lineage.name, source: migrant.source,

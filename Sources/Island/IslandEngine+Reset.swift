@@ -1,46 +1,51 @@
+import Control
 import Foundation
 import LossDescriptors
 import Search
 
 extension IslandEngine {
     /// An island reset (FunSearch): empties the archive and re-seeds it with another island's best,
-    /// received like any migrant (verified first). When that loss is already in this island's
-    /// population, its own record is placed instead. Returns whether the archive was re-seeded.
+    /// in one transaction. When that loss is already in this island's population, its own record is
+    /// placed; otherwise the survivor's best is verified like any migrant first, and a survivor that
+    /// fails verification leaves the archive as it was. Returns whether the archive was re-seeded.
     @discardableResult
     public func reset(with survivor: MigrantMessage) throws -> Bool {
         guard survivor.taskHash == evaluator.taskHash, let migrant = survivor.candidates.first else { return false }
-        try withArchiveLock { archive in
-            try store.clearArchive()
-            archive = Archive(bins: archive.bins)
-        }
+        let seed: IslandStore.ResetSeed
+        let elite: (fitness: Double, descriptors: Descriptors)
         if let local = try store.liveCandidate(fingerprint: migrant.fingerprint), let record = try store.candidate(local),
             let fitness = record.fitness, let c = record.convexity, let g = record.grad0, let s = record.betaSensitivity
         {
-            let descriptors = Descriptors(convexity: c, grad0: g, betaSensitivity: s)
-            try withArchiveLock { archive in
-                let cell = archive.bins.cell(of: descriptors)
-                try store.placeInArchive(candidate: local, cell: cell, fitness: fitness)
-                archive.place(Elite(candidate: local, fitness: fitness, descriptors: descriptors))
-            }
+            seed = .existing(candidate: local, fitness: fitness)
+            elite = (fitness, Descriptors(convexity: c, grad0: g, betaSensitivity: s))
+        } else {
+            guard let (graph, descriptors) = try? verify(migrant) else { return false }
+            let record = Self.immigrantRecord(
+                migrant, graph: graph, descriptors: descriptors, from: survivor.source, generation: try store.generation(), outcome: .new)
+            seed = .immigrant(record, peer: survivor.source)
+            elite = (migrant.fitness, descriptors)
+        }
+        return try withArchiveLock { archive in
+            let cell = archive.bins.cell(of: elite.descriptors)
+            guard let id = try store.resetArchive(seed: seed, cell: cell) else { return false }
+            archive = Archive(bins: archive.bins)
+            archive.place(Elite(candidate: id, fitness: elite.fitness, descriptors: elite.descriptors))
             return true
         }
-        return try receive(survivor, policy: MigrationPolicy()).accepted == 1
     }
 }
 
 extension Migrant {
-    /// A migrant from a control plane `best` entry (``ControlHandler/describe(_:)``), or nil when
-    /// the entry lacks what a migrant carries.
-    public init?(described entry: [String: Any], island: Int) {
-        guard let source = entry["canonical"] as? String, let fingerprint = entry["fingerprint"] as? String,
-            let fitness = entry["fitness"] as? Double, let descriptors = entry["descriptors"] as? [String: Double],
-            let c = descriptors["convexity"], let g = descriptors["grad0"], let s = descriptors["beta_sensitivity"]
+    /// A migrant from a control plane `best` entry of island `island`, or nil when the entry lacks
+    /// what a migrant carries (a canonical form, a fingerprint, a fitness, descriptors).
+    public init?(_ summary: CandidateSummary, island: Int) {
+        guard let source = summary.canonical, let fingerprint = summary.fingerprint, let fitness = summary.fitness,
+            let d = summary.descriptors
         else { return nil }
         self.init(
-            source: source, fingerprint: fingerprint, fitness: fitness, stage: entry["stage"] as? Int ?? 1,
-            metrics: entry["metrics"] as? [String: Double] ?? [:], descriptors: Descriptors(convexity: c, grad0: g, betaSensitivity: s),
+            source: source, fingerprint: fingerprint, fitness: fitness, stage: summary.stage ?? 1, metrics: summary.metrics ?? [:],
+            descriptors: Descriptors(convexity: d.convexity, grad0: d.grad0, betaSensitivity: d.betaSensitivity),
             lineage: .init(
-                island: island, id: (entry["id"] as? NSNumber)?.int64Value ?? -1, name: entry["name"] as? String ?? "survivor",
-                parents: [], proposer: entry["proposer"] as? String ?? "?", generation: entry["generation"] as? Int ?? 0))
+                island: island, id: summary.id, name: summary.name, parents: [], proposer: summary.proposer, generation: summary.generation))
     }
 }

@@ -1,3 +1,4 @@
+import Control
 import Evaluation
 import Foundation
 import GRDB
@@ -21,7 +22,7 @@ extension IslandStore {
                     """,
                 arguments: [
                     result.fitness, result.stage.rawValue, metrics, members, descriptors.convexity, descriptors.grad0,
-                    descriptors.betaSensitivity, outcome.label, Date().timeIntervalSince1970, id,
+                    descriptors.betaSensitivity, ArchiveOutcome(outcome), Date().timeIntervalSince1970, id,
                 ])
             guard db.changesCount == 1 else { return }  // already completed: nothing is counted twice
             switch outcome {
@@ -36,7 +37,7 @@ extension IslandStore {
             try Self.bump(db, "archive." + outcome.label.replacingOccurrences(of: " ", with: "_"))
             if result.stage == .two { try Self.bump(db, "evaluations.stage2") }
             if result.cached == true { try Self.bump(db, "evaluations.cached") }
-            let added = outcome.label != "not added"
+            let added = outcome.isAdded
             for cell in parentCells {
                 try db.execute(
                     sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, ?) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1, added = added + excluded.added",

@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import GRDB
 import Search
@@ -5,7 +6,7 @@ import Search
 extension IslandStore {
     /// One line of the migration log: a candidate sent to, or received from, another island.
     public struct MigrationEntry: Sendable, Hashable {
-        public var direction: String
+        public var direction: MigrationFlow.Direction
         public var peer: Int
         public var sequence: Int
         public var fingerprint: String
@@ -67,43 +68,61 @@ extension IslandStore {
     }
 
     /// Records a received migrant message in one transaction: accepted immigrants' candidate rows and
-    /// archive cells, rejections, the counters and the log lines. Returns the accepted ones' new ids.
-    public func recordImmigration(_ entries: [ImmigrationEntry], peer: Int, sequence: Int) throws -> [Int64] {
+    /// archive cells, rejections, the counters and the log lines. Returns, per accepted entry in
+    /// order, its new id, or nil when a live candidate with its fingerprint appeared meanwhile (then
+    /// it is recorded as rejected, and the message's other migrants stand).
+    public func recordImmigration(_ entries: [ImmigrationEntry], peer: Int, sequence: Int) throws -> [Int64?] {
         let now = Date().timeIntervalSince1970
         return try pool.write { db in
-            var ids: [Int64] = []
+            var ids: [Int64?] = []
             for entry in entries {
                 switch entry {
                 case let .accepted(record, cell):
-                    var row = record
-                    // A live candidate with this fingerprint would make the insert fail: checked here, in the transaction.
-                    if let fingerprint = row.fingerprint,
-                        try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')", arguments: [fingerprint])
-                            != nil
-                    {
-                        throw DatabaseError(message: "immigrant \(fingerprint) is already on this island")
+                    if let id = try Self.insertImmigrant(db, record, cell: cell, peer: peer, sequence: sequence, at: now) {
+                        ids.append(id)
+                    } else {
+                        ids.append(nil)
+                        try Self.logRejection(db, fingerprint: record.fingerprint ?? "", reason: "already on this island", peer: peer, sequence: sequence, at: now)
                     }
-                    try row.insert(db)
-                    guard let id = row.id else { throw DatabaseError(message: "the immigrant has no id after insert") }
-                    ids.append(id)
-                    try db.execute(
-                        sql:
-                            "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
-                        arguments: [cell, id, record.fitness ?? 0])
-                    try db.execute(
-                        sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
-                        arguments: [peer, sequence, record.fingerprint ?? "", id, record.outcome ?? "new", now])
-                    try Self.bump(db, "migration.accepted")
                 case let .rejected(fingerprint, reason):
-                    try db.execute(
-                        sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
-                        arguments: [peer, sequence, fingerprint, "rejected: " + reason, now])
-                    try Self.bump(db, "migration.rejected")
+                    try Self.logRejection(db, fingerprint: fingerprint, reason: reason, peer: peer, sequence: sequence, at: now)
                 }
                 try Self.bump(db, "migration.received")
             }
             return ids
         }
+    }
+
+    /// Inserts an accepted immigrant's row, its archive cell and its log line; nil (and nothing
+    /// written) when a live candidate already has its fingerprint.
+    static func insertImmigrant(_ db: Database, _ record: CandidateRecord, cell: Int, peer: Int, sequence: Int, at now: Double) throws -> Int64? {
+        var row = record
+        if let fingerprint = row.fingerprint,
+            try Int64.fetchOne(db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')", arguments: [fingerprint]) != nil
+        {
+            return nil
+        }
+        try row.insert(db)
+        guard let id = row.id else { return nil }
+        try place(db, candidate: id, cell: cell, fitness: record.fitness ?? 0)
+        try db.execute(
+            sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
+            arguments: [peer, sequence, record.fingerprint ?? "", id, (record.outcome ?? .new).rawValue, now])
+        try bump(db, "migration.accepted")
+        return id
+    }
+
+    static func logRejection(_ db: Database, fingerprint: String, reason: String, peer: Int, sequence: Int, at now: Double) throws {
+        try db.execute(
+            sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
+            arguments: [peer, sequence, fingerprint, "rejected: " + reason, now])
+        try bump(db, "migration.rejected")
+    }
+
+    static func place(_ db: Database, candidate: Int64, cell: Int, fitness: Double) throws {
+        try db.execute(
+            sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
+            arguments: [cell, candidate, fitness])
     }
 
     /// Counts a message that could not be verified at all (foreign task, bad version, not JSON).
@@ -116,26 +135,40 @@ extension IslandStore {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT direction, peer, sequence, fingerprint, outcome, at FROM migrations ORDER BY id").map {
                 MigrationEntry(
-                    direction: $0["direction"], peer: $0["peer"], sequence: $0["sequence"], fingerprint: $0["fingerprint"],
+                    direction: MigrationFlow.Direction(rawValue: $0["direction"]) ?? .received, peer: $0["peer"], sequence: $0["sequence"], fingerprint: $0["fingerprint"],
                     outcome: $0["outcome"], at: $0["at"])
             }
         }
     }
 
-    /// Empties the archive (an island reset); the population is kept.
-    public func clearArchive() throws {
-        try pool.write { db in
-            try db.execute(sql: "DELETE FROM archive")
-            try Self.bump(db, "migration.resets")
-        }
+    /// What re-seeds the archive in an island reset.
+    public enum ResetSeed: Sendable {
+        /// A candidate of this island with the survivor's loss.
+        case existing(candidate: Int64, fitness: Double)
+        /// The survivor's best as an immigrant row (verified), from island `peer`.
+        case immigrant(CandidateRecord, peer: Int)
     }
 
-    /// Puts an existing candidate into a cell unconditionally (an island reset's survivor).
-    public func placeInArchive(candidate: Int64, cell: Int, fitness: Double) throws {
-        try pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO archive (cell, candidate, fitness) VALUES (?, ?, ?) ON CONFLICT(cell) DO UPDATE SET candidate = excluded.candidate, fitness = excluded.fitness",
-                arguments: [cell, candidate, fitness])
+    /// An island reset in one transaction: empties the archive (the population is kept), places the
+    /// seed in `cell` and counts the reset. Returns the seed's candidate id, or nil (and nothing
+    /// changed) when the immigrant turned out to be here already.
+    public func resetArchive(seed: ResetSeed, cell: Int) throws -> Int64? {
+        try pool.writeWithoutTransaction { db in
+            var id: Int64?
+            try db.inTransaction {
+                try db.execute(sql: "DELETE FROM archive")
+                switch seed {
+                case let .existing(candidate, fitness):
+                    try Self.place(db, candidate: candidate, cell: cell, fitness: fitness)
+                    id = candidate
+                case let .immigrant(record, peer):
+                    id = try Self.insertImmigrant(db, record, cell: cell, peer: peer, sequence: 0, at: Date().timeIntervalSince1970)
+                }
+                guard id != nil else { return .rollback }
+                try Self.bump(db, "migration.resets")
+                return .commit
+            }
+            return id
         }
     }
 }

@@ -26,6 +26,12 @@ public enum InsertOutcome: Sendable, Hashable, Codable {
         }
     }
 
+    /// Whether the candidate is now its cell's elite.
+    public var isAdded: Bool {
+        if case .notAdded = self { return false }
+        return true
+    }
+
     /// `new`, `improved` or `not added`, as the island logs and counts them.
     public var label: String {
         switch self {

@@ -1,7 +1,8 @@
 import ArgumentParser
+import Cluster
+import Daemon
 import Evaluation
 import Foundation
-import Island
 import Logging
 
 /// `evod`: the evod daemon, in one of three roles: `--island N` runs island N of the cluster config,
@@ -58,11 +59,11 @@ struct Evod: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let cluster = try ClusterConfig.load(path: config)
         if let island {
-            try await runIsland(island, cluster: cluster)
+            try await IslandDaemon(cluster: cluster, island: island, logger: logger("evod.island")).run()
         } else if farm {
-            try await runFarm(cluster: cluster)
+            try await FarmDaemon.runBroker(cluster: cluster, logger: logger("evod.farm"))
         } else {
-            try await runWorker(cluster: cluster)
+            try await FarmDaemon.runWorker(cluster: cluster, threads: threads, endpoint: connect, logger: logger("evod.worker"))
         }
     }
 

@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import GRDB
 import Island
@@ -144,12 +145,12 @@ final class ClusterHarness {
         return ports
     }
 
-    func status(island id: Int) -> [String: Any]? {
-        try? ControlClient(endpoint: controlEndpoint(island: id), timeoutMilliseconds: 2_000).request(["command": "status"]) as? [String: Any]
+    func status(island id: Int) -> IslandStatus? {
+        try? ControlClient(endpoint: controlEndpoint(island: id), peer: .island(id), timeoutMilliseconds: 2_000).status()
     }
 
-    func farmStatus() -> [String: Any]? {
-        try? ControlClient(endpoint: farmControl, timeoutMilliseconds: 2_000).request(["command": "status"]) as? [String: Any]
+    func farmStatus() -> FarmStatus? {
+        try? ControlClient(endpoint: farmControl, peer: .farm, timeoutMilliseconds: 2_000).farmStatus()
     }
 
     /// Polls until `condition` holds or `seconds` pass; throws with the logs on timeout.
@@ -177,5 +178,5 @@ final class ClusterHarness {
         try database(island: id).read { db in try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [name]) ?? 0 }
     }
 
-    func generation(island id: Int) -> Int { status(island: id)?["generation"] as? Int ?? -1 }
+    func generation(island id: Int) -> Int { status(island: id)?.generation ?? -1 }
 }

@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import GRDB
 import Island
@@ -34,7 +35,7 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    var client: ControlClient { ControlClient(endpoint: "tcp://127.0.0.1:\(port)", timeoutMilliseconds: 2_000) }
+    var client: ControlClient { ControlClient(endpoint: "tcp://127.0.0.1:\(port)", peer: .island(1), timeoutMilliseconds: 2_000) }
     var stateDirectory: String { directory.appendingPathComponent("state/island-1").path }
     var database: String { stateDirectory + "/island.sqlite" }
 
@@ -56,10 +57,10 @@ final class DaemonHarness {
 
     /// Polls `status` until `condition` holds; returns the last status.
     @discardableResult
-    func waitFor(seconds: Double = 60, _ condition: ([String: Any]) -> Bool) throws -> [String: Any] {
+    func waitFor(seconds: Double = 60, _ condition: (IslandStatus) -> Bool) throws -> IslandStatus {
         let deadline = Date().addingTimeInterval(seconds)
         while Date() < deadline {
-            if let status = try? client.request(["command": "status"]) as? [String: Any], condition(status) { return status }
+            if let status = try? client.status(), condition(status) { return status }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw NSError(domain: "DaemonHarness", code: 1, userInfo: [NSLocalizedDescriptionKey: "timed out waiting; log: \(log)"])

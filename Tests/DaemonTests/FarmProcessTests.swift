@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import GRDB
 import Island
@@ -45,14 +46,14 @@ struct FarmProcessTests {
         try harness.startFarm()
         try harness.startWorker("worker-a", threads: 2)
         try harness.startIsland(1)
-        try harness.waitUntil("a job in flight on worker-a") { (harness.farmStatus()?["inflight"] as? Int ?? 0) >= 1 }
+        try harness.waitUntil("a job in flight on worker-a") { (harness.farmStatus()?.inflight ?? 0) >= 1 }
         harness.kill9("worker-a")
-        try harness.waitUntil("the broker to give up on worker-a") { (harness.farmStatus()?["requeued"] as? Int ?? 0) >= 1 }
+        try harness.waitUntil("the broker to give up on worker-a") { (harness.farmStatus()?.requeued ?? 0) >= 1 }
         try harness.startWorker("worker-b", threads: 2)
         try harness.waitUntil("the seeds to finish") { harness.generation(island: 1) >= 1 }
         let farm = try #require(harness.farmStatus())
         harness.stopAll()
-        #expect(farm["requeued"] as? Int ?? 0 >= 1)
+        #expect(farm.requeued >= 1)
         let rows = try harness.database(island: 1).read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE generation = 0 AND status = 'evaluated'") ?? 0 }
         #expect(rows == 4, "all four seeds evaluated")
         try evaluatedOnce(harness, island: 1)
@@ -95,7 +96,7 @@ struct FarmProcessTests {
         try harness.startFarm()
         try harness.startWorker("worker", threads: 2)
         try harness.startIsland(1)
-        try harness.waitUntil("evaluations in flight") { (harness.farmStatus()?["inflight"] as? Int ?? 0) >= 1 }
+        try harness.waitUntil("evaluations in flight") { (harness.farmStatus()?.inflight ?? 0) >= 1 }
         harness.kill9("farm")
         let generation = harness.generation(island: 1)
         Thread.sleep(forTimeInterval: 1)
@@ -111,14 +112,14 @@ struct FarmProcessTests {
     @Test func anIslandWhoseFarmIsNotRunningSaysSoAndGoesOnWhenItStarts() throws {
         let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 0.3")
         try harness.startIsland(1)
-        func evaluator() -> String? { (harness.status(island: 1)?["evaluator"] as? [String: Any])?["state"] as? String }
-        try harness.waitUntil("the island to find the farm unreachable", seconds: 30) { evaluator() == "unreachable" }
+        func evaluator() -> EvaluatorStatus.Reachability? { harness.status(island: 1)?.evaluator.state }
+        try harness.waitUntil("the island to find the farm unreachable", seconds: 30) { evaluator() == .unreachable }
         #expect(harness.log("island-1").contains("no farm answers"))
-        #expect(harness.status(island: 1)?["state"] as? String == "running")
+        #expect(harness.status(island: 1)?.state == .running)
         try harness.startFarm()
         try harness.startWorker("worker")
         try harness.waitUntil("the farm to answer and evaluations to be done") {
-            evaluator() == "answering" && ((harness.status(island: 1)?["evaluations"] as? [String: Any])?["done"] as? Int ?? 0) > 0
+            evaluator() == .answering && (harness.status(island: 1)?.evaluations.done ?? 0) > 0
         }
         #expect(harness.log("island-1").contains("the farm answers again"))
         harness.stopAll()
@@ -133,11 +134,11 @@ struct FarmProcessTests {
         // Pause, let the farm drain, then count: every request is either trained or served from the cache.
         for id in 1...2 {
             let token = try String(contentsOf: harness.directory.appendingPathComponent("state/island-\(id)/token"), encoding: .utf8)
-            _ = try ControlClient(endpoint: harness.controlEndpoint(island: id)).request(["command": "pause", "token": token])
+            _ = try ControlClient(endpoint: harness.controlEndpoint(island: id), peer: .island(id)).steer(.pause(token: token))
         }
         try harness.waitUntil("both islands paused and the farm idle") {
-            (1...2).allSatisfy { harness.status(island: $0)?["state"] as? String == "paused" && (harness.status(island: $0)?["evaluations"] as? [String: Int])?["inflight"] == 0 }
-                && harness.farmStatus()?["inflight"] as? Int == 0 && harness.farmStatus()?["queue"] as? Int == 0
+            (1...2).allSatisfy { harness.status(island: $0)?.state == .paused && harness.status(island: $0)?.evaluations.inflight == 0 }
+                && harness.farmStatus()?.inflight == 0 && harness.farmStatus()?.queue == 0
         }
         let farm = try #require(harness.farmStatus())
         var requests = 0, cached = 0
@@ -151,10 +152,10 @@ struct FarmProcessTests {
             cached += try harness.counter("evaluations.cached", island: id)
         }
         harness.stopAll()
-        let hits = farm["cache_hits"] as? Int ?? 0
+        let hits = farm.cacheHits
         #expect(hits >= 4, "both islands start from the same four seed losses: the second island's are served, not trained")
         #expect(cached >= 4)
-        #expect(farm["done"] as? Int == requests - hits, "the farm trained each distinct request once")
+        #expect(farm.done == requests - hits, "the farm trained each distinct request once")
     }
 
     /// Stage 3 through the farm: two evaluation threads that need the baseline at once (and DPO's
@@ -173,8 +174,8 @@ struct FarmProcessTests {
             try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'baseline.stage3'")
         }
         #expect(baseline?.contains("\"stage\":3") == true)
-        let best = try #require(harness.status(island: 1)?["best"] as? [String: Any])
-        #expect(best["confirmed"] as? Bool == true)
+        let best = try #require(harness.status(island: 1)?.best)
+        #expect(best.confirmed)
         harness.stopAll()
     }
 }

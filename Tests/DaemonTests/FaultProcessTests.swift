@@ -19,22 +19,22 @@ struct FaultProcessTests {
             _ = NetworkNamespaces.run(["umount", "-l", state])
         }
         try harness.start()
-        try harness.waitFor { ($0["generation"] as? Int ?? 0) >= 2 }
+        try harness.waitFor { $0.generation >= 2 }
         let filler = state + "/filler"
         _ = NetworkNamespaces.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=64k"])  // until the disk is full
-        let faulted = try harness.waitFor(seconds: 60) { $0["fault"] is [String: Any] }
-        let fault = try #require(faulted["fault"] as? [String: Any])
-        #expect((fault["error"] as? String ?? "").contains("generation"), "\(fault)")
-        #expect(faulted["state"] as? String == "running")
+        let faulted = try harness.waitFor(seconds: 60) { $0.fault != nil }
+        let fault = try #require(faulted.fault)
+        #expect(fault.error.contains("generation"), "\(fault)")
+        #expect(faulted.state == .running)
         #expect(harness.log.contains("generation failed; retrying with backoff"), "\(harness.log)")
-        let stuck = faulted["generation"] as? Int ?? 0
+        let stuck = faulted.generation
         try FileManager.default.removeItem(atPath: filler)
-        let resumed = try harness.waitFor(seconds: 90) { $0["fault"] is NSNull && ($0["generation"] as? Int ?? 0) > stuck + 1 }
-        #expect(resumed["fault"] is NSNull)
+        let resumed = try harness.waitFor(seconds: 90) { $0.fault == nil && $0.generation > stuck + 1 }
+        #expect(resumed.fault == nil)
         #expect(harness.log.contains("generations run again"), "\(harness.log)")
         // Faulted again, then SIGTERM: it stops at once, cleanly.
         _ = NetworkNamespaces.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=64k"])
-        try harness.waitFor(seconds: 60) { $0["fault"] is [String: Any] }
+        try harness.waitFor(seconds: 60) { $0.fault != nil }
         let process = try #require(harness.process)
         let asked = Date()
         process.terminate()

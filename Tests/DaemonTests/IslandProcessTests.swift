@@ -1,3 +1,5 @@
+import Cluster
+import Control
 import Foundation
 import GRDB
 import Island
@@ -14,8 +16,7 @@ struct IslandProcessTests {
         for _ in 0..<5 {
             try harness.start()
             try harness.waitFor {
-                let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
-                return evaluations["done", default: 0] >= 12 && evaluations["inflight", default: 0] > 0
+                $0.evaluations.done >= 12 && $0.evaluations.inflight > 0
             }
             harness.killHard()
             before = try harness.rows()
@@ -27,9 +28,9 @@ struct IslandProcessTests {
         #expect(!pendingBefore.isEmpty, "never caught an evaluation in flight")
 
         try harness.start()
-        let generationAfterRestart = try harness.waitFor { _ in true }["generation"] as? Int ?? 0
-        try harness.waitFor { ($0["generation"] as? Int ?? 0) >= generationAfterRestart + 2 }
-        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        let generationAfterRestart = try harness.waitFor { _ in true }.generation
+        try harness.waitFor { $0.generation >= generationAfterRestart + 2 }
+        _ = try harness.client.steer(.stop(token: ControlToken.read(from: harness.stateDirectory) ?? ""))
         harness.process?.waitUntilExit()
 
         let after = try harness.rows()
@@ -62,13 +63,15 @@ struct IslandProcessTests {
         let attributes = try FileManager.default.attributesOfItem(atPath: harness.stateDirectory + "/token")
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let token = try #require(ControlToken.read(from: harness.stateDirectory))
-        for attempt in [["command": "pause"], ["command": "pause", "token": "guess"], ["command": "stop", "token": String(token.dropLast())]] {
-            #expect(throws: ControlClient.Failure.self) { try harness.client.request(attempt) }
+        for attempt in [ControlRequest.pause(token: ""), .pause(token: "guess"), .stop(token: String(token.dropLast()))] {
+            #expect(throws: ControlError.refused("'\(attempt.command.rawValue)' needs the island's token (from its state directory)")) {
+                try harness.client.steer(attempt)
+            }
         }
-        #expect(try harness.waitFor { _ in true }["state"] as? String == "running")
-        #expect((try harness.client.request(["command": "pause", "token": token]) as? [String: String])?["state"] == "paused")
-        #expect(try harness.waitFor { _ in true }["state"] as? String == "paused")
-        _ = try harness.client.request(["command": "stop", "token": token])
+        #expect(try harness.waitFor { _ in true }.state == .running)
+        #expect(try harness.client.steer(.pause(token: token)) == .paused)
+        #expect(try harness.waitFor { _ in true }.state == .paused)
+        _ = try harness.client.steer(.stop(token: token))
         harness.process?.waitUntilExit()
         #expect(harness.process?.terminationStatus == 0)
     }
@@ -96,7 +99,7 @@ struct IslandProcessTests {
         let pid = try #require(harness.process?.processIdentifier)
         #expect(text.contains("island 1's state is in use by another evod (pid \(pid))"), "\(text)")
         #expect(!text.contains("USAGE"), "\(text)")
-        #expect(try harness.waitFor { _ in true }["state"] as? String == "running")
+        #expect(try harness.waitFor { _ in true }.state == .running)
         harness.killHard()
     }
 
@@ -134,8 +137,8 @@ struct IslandProcessTests {
             let object = try #require(try JSONSerialization.jsonObject(with: reply) as? [String: Any])
             #expect(object["ok"] as? Bool == false && object["error"] is String)
         }
-        let status = try harness.waitFor { ($0["dropped_messages"] as? Int ?? 0) >= 4 }
-        #expect(status["state"] as? String == "running")
+        let status = try harness.waitFor { $0.droppedMessages >= 4 }
+        #expect(status.state == .running)
         harness.killHard()
     }
 

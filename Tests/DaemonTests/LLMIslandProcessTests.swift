@@ -1,3 +1,5 @@
+import Cluster
+import Control
 import Foundation
 import Island
 import TestSupport
@@ -16,15 +18,14 @@ struct LLMIslandProcessTests {
 
     /// A real island proposing with the scripted server (in_flight 1, fast backoff, plus `settings`),
     /// run until its token budget is spent and its evaluations are done; its last status.
-    static func runUntilBudgetSpent(_ server: ScriptedServer, _ settings: String) throws -> (DaemonHarness, [String: Any]) {
+    static func runUntilBudgetSpent(_ server: ScriptedServer, _ settings: String) throws -> (DaemonHarness, IslandStatus) {
         let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)
         try "base_url = \"\(server.baseURL)\"\nmodel = \"scripted\"\nin_flight = 1\nbackoff_s = 0.01\n\(settings)\n"
             .write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
         try harness.start()
         let status = try harness.waitFor(seconds: 120) {
-            let proposer = $0["proposer"] as? [String: Any] ?? [:]
-            let evaluations = $0["evaluations"] as? [String: Int] ?? [:]
-            return proposer["state"] as? String == "budget spent" && evaluations["inflight", default: 1] == 0
+            guard case let .llm(usage) = $0.proposer else { return false }
+            return usage.state == .budgetSpent && $0.evaluations.inflight == 0
         }
         return (harness, status)
     }
@@ -35,23 +36,26 @@ struct LLMIslandProcessTests {
         let server = try ScriptedServer(steps)
         let (harness, status) = try Self.runUntilBudgetSpent(server, "resamples = 2\nbudget_tokens = 840\nprice_per_1k_tokens = 0.5")
         Thread.sleep(forTimeInterval: 1)  // the generation that spent the budget ends
-        let settled = try #require(try harness.waitFor { _ in true }["generation"] as? Int)
+        let settled = try harness.waitFor { _ in true }.generation
         Thread.sleep(forTimeInterval: 1.5)
-        let generation = try #require(try harness.waitFor { _ in true }["generation"] as? Int)
-        #expect(generation == settled && generation >= status["generation"] as? Int ?? 0, "an island whose budget is spent counts no generations")
-        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        let generation = try harness.waitFor { _ in true }.generation
+        #expect(generation == settled && generation >= status.generation, "an island whose budget is spent counts no generations")
+        _ = try harness.client.steer(.stop(token: ControlToken.read(from: harness.stateDirectory) ?? ""))
         harness.process?.waitUntilExit()
 
         // One proposal per generation (in_flight 1); the second takes three requests (not JSON, then a
         // scalar loss, each answered with its error). Seven requests of 120 tokens spend the budget of 840.
         let requests = server.requests()
         #expect(requests.count == 7)
-        let proposer = try #require(status["proposer"] as? [String: Any])
-        #expect(proposer["kind"] as? String == "llm" && proposer["requests"] as? Int == 7)
-        #expect((proposer["tokens"] as? [String: Int]) == ["prompt": 700, "completion": 140, "total": 840])
-        #expect(abs((proposer["cost"] as? Double ?? 0) - 0.42) < 1e-12)
-        #expect(proposer["failures"] as? [String: Int] == ["not json": 1, "invalid loss: shape": 1])
-        let outcomes = try #require(proposer["proposals"] as? [String: Int])
+        guard case let .llm(proposer) = status.proposer else {
+            Issue.record("the island's proposer is not the LLM: \(status.proposer)")
+            return
+        }
+        #expect(proposer.requests == 7)
+        #expect(proposer.tokens == LLMUsage.Tokens(prompt: 700, completion: 140) && proposer.tokens.total == 840)
+        #expect(abs(proposer.cost - 0.42) < 1e-12)
+        #expect(proposer.failures == ["not json": 1, "invalid loss: shape": 1])
+        let outcomes = proposer.proposals
         #expect(outcomes["evaluated", default: 0] + outcomes["failed", default: 0] == 2, "margin_dpo and wide_ipo")
         #expect(outcomes["invalid"] == 2 && outcomes["duplicate"] == 3, "the two unusable replies, and DPO (a seed) three times")
 
@@ -83,7 +87,7 @@ struct LLMIslandProcessTests {
         let steps: [[String: Any]] = [Self.good1, Self.good2].map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
         let server = try ScriptedServer(steps)
         let (harness, status) = try Self.runUntilBudgetSpent(server, "budget_tokens = 240\nexplore = 1.0")
-        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        _ = try harness.client.steer(.stop(token: ControlToken.read(from: harness.stateDirectory) ?? ""))
         harness.process?.waitUntilExit()
         #expect(server.requests().count == 2)
         for index in 0..<2 {
@@ -97,9 +101,12 @@ struct LLMIslandProcessTests {
         let list = try #require(server.messages(0)[1].content.split(separator: "\n").first { $0.hasPrefix("[") })
         let examples = try #require(try JSONSerialization.jsonObject(with: Data(list.utf8)) as? [[String: Any]])
         #expect(!examples.isEmpty && examples.allSatisfy { ($0["shape"] as? String)?.contains("rho = 0") == true }, "\(examples)")
-        let directed = try #require((status["proposer"] as? [String: Any])?["directed"] as? [String: Int])
-        #expect(directed["explore_requests"] == 2, "\(directed)")
-        #expect(directed["new_cell_explore", default: 0] + directed["new_cell_exploit", default: 0] <= 2)
+        guard case let .llm(usage) = status.proposer else {
+            Issue.record("the island's proposer is not the LLM: \(status.proposer)")
+            return
+        }
+        #expect(usage.directed.exploreRequests == 2, "\(usage.directed)")
+        #expect(usage.directed.newCellExplore + usage.directed.newCellExploit <= 2)
     }
 
     @Test func aRescaledEliteIsANearDuplicateAnsweredWithoutTraining() throws {
@@ -107,12 +114,16 @@ struct LLMIslandProcessTests {
         let steps: [[String: Any]] = [rescaled, Self.good1].map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
         let server = try ScriptedServer(steps)
         let (harness, status) = try Self.runUntilBudgetSpent(server, "budget_tokens = 240")
-        try harness.client.request(["command": "stop", "token": ControlToken.read(from: harness.stateDirectory) ?? ""])
+        _ = try harness.client.steer(.stop(token: ControlToken.read(from: harness.stateDirectory) ?? ""))
         harness.process?.waitUntilExit()
         let feedback = try #require(server.messages(1).last?.content)
         #expect(feedback.hasPrefix("This loss is nearly identical to dpo (fitness "), "\(feedback)")
         #expect(feedback.contains("Change its shape, not its constants."))
-        #expect((status["proposer"] as? [String: Any])?["near_duplicates"] as? Int == 1)
+        guard case let .llm(usage) = status.proposer else {
+            Issue.record("the island's proposer is not the LLM: \(status.proposer)")
+            return
+        }
+        #expect(usage.nearDuplicates == 1)
         let rows = try harness.rows().values.filter { ($0["proposer"] as String) == "llm" }
         let double = try #require(rows.first { ($0["name"] as String) == "double_dpo" })
         #expect((double["status"] as String) == "duplicate" && (double["fitness"] as Double?) == nil, "never trained")

@@ -63,7 +63,7 @@ struct MigrationProcessTests {
         try policy(harness, "topology = \"ring\"\nevery_generations = 1000\nreset_every_generations = 2\n")
         for id in 1...2 { try harness.startIsland(id) }
         try harness.waitUntil("a reset") {
-            (1...2).contains { ((harness.status(island: $0)?["migration"] as? [String: Int])?["resets"] ?? 0) >= 1 }
+            (1...2).contains { (harness.status(island: $0)?.migration.resets ?? 0) >= 1 }
         }
         harness.stopAll()
         let resets = try (1...2).map { try harness.counter("migration.resets", island: $0) }

@@ -1,3 +1,4 @@
+import Control
 import Foundation
 import GRDB
 import LLMProposer
@@ -56,17 +57,20 @@ struct RealLLMTests {
         try harness.startIsland(2)
         // Until an LLM proposal was a valid loss, an unusable reply answered and each island answered
         // at least once (or both budgets are spent).
-        var statuses: [[String: Any]] = []
+        var statuses: [IslandStatus] = []
         let deadline = Date().addingTimeInterval(900)
         while Date() < deadline {
             statuses = (1...2).compactMap { harness.status(island: $0) }
-            let proposers = statuses.compactMap { $0["proposer"] as? [String: Any] }
-            let outcomes = proposers.compactMap { $0["proposals"] as? [String: Int] }
+            let proposers = statuses.compactMap { status -> LLMUsage? in
+                if case let .llm(usage) = status.proposer { return usage }
+                return nil
+            }
+            let outcomes = proposers.map(\.proposals)
             let valid = outcomes.map { $0["evaluated", default: 0] + $0["failed", default: 0] + $0["duplicate", default: 0] }.reduce(0, +)
             let invalid = outcomes.map { $0["invalid", default: 0] }.reduce(0, +)
-            let spent = proposers.count == 2 && proposers.allSatisfy { $0["state"] as? String == "budget spent" }
+            let spent = proposers.count == 2 && proposers.allSatisfy { $0.state == .budgetSpent }
             // Each island has had at least one reply (its first request is slow: two share the server).
-            let answered = proposers.count == 2 && proposers.allSatisfy { ($0["requests"] as? Int ?? 0) >= 1 }
+            let answered = proposers.count == 2 && proposers.allSatisfy { $0.requests >= 1 }
             if statuses.count == 2, (valid >= 1 && invalid >= 1 && answered) || spent { break }
             let running = harness.processes.values.allSatisfy { $0.isRunning }
             #expect(running, "an island died:\n\(harness.logs)")
@@ -79,15 +83,17 @@ struct RealLLMTests {
 
         var evaluated = 0, valid = 0, invalid = 0
         for (index, status) in statuses.enumerated() {
-            let proposer = try #require(status["proposer"] as? [String: Any])
-            let tokens = try #require(proposer["tokens"] as? [String: Int])
-            #expect(tokens["prompt", default: 0] > 0 && tokens["completion", default: 0] > 0, "island \(index + 1) counted \(tokens)")
-            #expect(tokens["total"] == tokens["prompt", default: 0] + tokens["completion", default: 0])
-            let outcomes = proposer["proposals"] as? [String: Int] ?? [:]
+            guard case let .llm(proposer) = status.proposer else {
+                Issue.record("island \(index + 1)'s proposer is not the LLM")
+                continue
+            }
+            let tokens = proposer.tokens
+            #expect(tokens.prompt > 0 && tokens.completion > 0, "island \(index + 1) counted \(tokens)")
+            let outcomes = proposer.proposals
             evaluated += outcomes["evaluated", default: 0] + outcomes["failed", default: 0]
             valid += outcomes["evaluated", default: 0] + outcomes["failed", default: 0] + outcomes["duplicate", default: 0]
             invalid += outcomes["invalid", default: 0]
-            print("island \(index + 1): requests \(proposer["requests"] ?? 0), tokens \(tokens), proposals \(outcomes), failures \(proposer["failures"] ?? [:])")
+            print("island \(index + 1): requests \(proposer.requests), tokens \(tokens), proposals \(outcomes), failures \(proposer.failures)")
         }
         #expect(valid >= 1, "no LLM proposal was a valid loss:\n\(harness.logs)")
         // Every unusable reply was answered with its exact error, and the answer is in the conversation.

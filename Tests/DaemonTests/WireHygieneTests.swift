@@ -56,9 +56,9 @@ struct WireHygieneTests {
         }
 
         try harness.waitUntil("the counts to arrive") {
-            (harness.farmStatus()?["dropped_messages"] as? Int ?? 0) >= 2 * Self.garbage.count + 2 + Self.garbage.count
-                && ((harness.status(island: 1)?["migration"] as? [String: Int])?["dropped"] ?? 0) >= Self.garbage.count + 1
-                && (harness.status(island: 2)?["dropped_messages"] as? Int ?? 0) >= Self.garbage.count
+            (harness.farmStatus()?.droppedMessages ?? 0) >= 2 * Self.garbage.count + 2 + Self.garbage.count
+                && (harness.status(island: 1)?.migration.dropped ?? 0) >= Self.garbage.count + 1
+                && (harness.status(island: 2)?.droppedMessages ?? 0) >= Self.garbage.count
         }
         // Everyone is still alive and the search goes on.
         let generation = harness.generation(island: 1)

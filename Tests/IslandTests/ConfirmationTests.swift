@@ -1,3 +1,5 @@
+import Cluster
+import Control
 import Evaluation
 import Foundation
 import Island

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Control
 import Foundation
-import Island
 
 /// `evoctl archive --island N [--svg FILE]`: the archive as a table, or as an SVG heatmap.
 struct ArchiveCommand: ParsableCommand {
@@ -15,8 +15,8 @@ struct ArchiveCommand: ParsableCommand {
     func run() throws {
         let config = try cluster.loadCluster()
         let (client, _) = try cluster.client(config, island: island)
-        let archive: [String: Any]
-        do { archive = try client.request(["command": "archive"]) as? [String: Any] ?? [:] } catch { throw CommandFailure("\(error)") }
+        let archive: ArchiveSnapshot
+        do { archive = try client.archive() } catch { throw CommandFailure("\(error)") }
         let map = ArchiveMap(archive)
         if let svg {
             try map.svg(island: island).write(toFile: svg, atomically: true, encoding: .utf8)
@@ -32,18 +32,15 @@ struct ArchiveMap {
     let counts: (c: Int, g: Int, s: Int)
     let ranges: (c: [Double], g: [Double], s: [Double])
     /// (C bin, g0 bin, S bin) -> (fitness, candidate).
-    let cells: [[Int]: (fitness: Double, candidate: Int)]
+    let cells: [[Int]: (fitness: Double, candidate: Int64)]
 
-    init(_ archive: [String: Any]) {
-        let bins = archive["bins"] as? [String: [Double]] ?? [:]
-        let c = bins["convexity"] ?? [-1, 1, 8], g = bins["grad0"] ?? [-1, 1, 8], s = bins["beta_sensitivity"] ?? [0, 0.25, 5]
-        counts = (Int(c[2]), Int(g[2]), Int(s[2]))
-        ranges = (c, g, s)
-        var cells: [[Int]: (Double, Int)] = [:]
-        for cell in archive["cells"] as? [[String: Any]] ?? [] {
-            let key = [cell["convexity_bin"] as? Int ?? 0, cell["grad0_bin"] as? Int ?? 0, cell["beta_sensitivity_bin"] as? Int ?? 0]
-            cells[key] = (cell["fitness"] as? Double ?? .nan, cell["candidate"] as? Int ?? 0)
-        }
+    init(_ archive: ArchiveSnapshot) {
+        func range(_ bins: ArchiveSnapshot.Bins) -> [Double] { [bins.lower, bins.upper, Double(bins.count)] }
+        let bins = archive.bins
+        counts = (bins.convexity.count, bins.grad0.count, bins.betaSensitivity.count)
+        ranges = (range(bins.convexity), range(bins.grad0), range(bins.betaSensitivity))
+        var cells: [[Int]: (Double, Int64)] = [:]
+        for cell in archive.cells { cells[[cell.convexityBin, cell.grad0Bin, cell.betaSensitivityBin]] = (cell.fitness, cell.candidate) }
         self.cells = cells
     }
 
@@ -95,7 +92,7 @@ struct ArchiveMap {
                         out.append(
                             String(
                                 format:
-                                    "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"%@\" stroke=\"white\"><title>C bin %d, g0 bin %d: #%d, fitness %.4f</title></rect>",
+                                    "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"%@\" stroke=\"white\"><title>C bin %d, g0 bin %d: #%lld, fitness %.4f</title></rect>",
                                 x, y, cell, cell, Self.colour(t), c, g, entry.candidate, entry.fitness))
                     } else {
                         out.append(String(format: "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"#eeeeee\" stroke=\"white\"/>", x, y, cell, cell))

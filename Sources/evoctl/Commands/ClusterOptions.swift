@@ -1,6 +1,7 @@
 import ArgumentParser
+import Cluster
+import Control
 import Foundation
-import Island
 
 /// The cluster config and island selection shared by the cluster commands.
 struct ClusterOptions: ParsableArguments {
@@ -20,67 +21,46 @@ struct ClusterOptions: ParsableArguments {
             throw ValidationError("\(config): there is no island \(id) (the config lists \(cluster.islands.count))")
         }
         return (
-            ControlClient(endpoint: entry.control, timeoutMilliseconds: Int32(timeout * 1000)),
+            ControlClient(endpoint: entry.control, peer: .island(id), timeoutMilliseconds: milliseconds),
             ControlToken.read(from: cluster.stateDirectory(forIsland: id))
         )
     }
 
-    /// Sends `request` to every island of the config at once; each answer, or the error that came
-    /// instead, in the config's order. Down islands cost one timeout in all, not one each.
-    func askEveryIsland(_ cluster: ClusterConfig, _ request: [String: Any]) throws -> [(id: Int, answer: Result<Any, any Error>)] {
-        let clients = try cluster.islands.map { try client(cluster, island: $0.id).0 }
-        let json = try JSONSerialization.data(withJSONObject: request)
-        let answers = Answers(count: clients.count)
-        // A thread per island: the requests block on their sockets, and concurrentPerform would run
-        // only as many at once as there are cores.
-        let done = DispatchGroup()
-        for index in clients.indices {
-            done.enter()
-            Thread.detachNewThread {
-                answers.set(
-                    index,
-                    Result<Any, any Error> {
-                        try clients[index].request(try JSONSerialization.jsonObject(with: json) as? [String: Any] ?? [:])
-                    })
-                done.leave()
-            }
-        }
-        done.wait()
-        return cluster.islands.indices.map { (cluster.islands[$0].id, answers.get($0)) }
+    /// A client for the farm's broker.
+    func farmClient(_ cluster: ClusterConfig) -> ControlClient {
+        ControlClient(endpoint: cluster.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: milliseconds)
     }
 
-    /// The islands' answers as the concurrent requests fill them in (JSON objects are not Sendable).
-    private final class Answers: @unchecked Sendable {
-        private let lock = NSLock()
-        private var results: [Result<Any, any Error>]
+    private var milliseconds: Int32 { Int32(clamping: Int((timeout * 1000).rounded())) }
 
-        init(count: Int) { results = Array(repeating: .failure(CommandFailure("no answer")), count: count) }
-
-        func set(_ index: Int, _ result: Result<Any, any Error>) { lock.withLock { results[index] = result } }
-        func get(_ index: Int) -> Result<Any, any Error> { lock.withLock { results[index] } }
+    /// Asks every island of the config at once; each answer, or the error that came instead, in the
+    /// config's order. Down islands cost one timeout in all, not one each.
+    func askEveryIsland<Answer: Sendable>(
+        _ cluster: ClusterConfig, _ ask: @escaping @Sendable (ControlClient) throws(ControlError) -> Answer
+    ) throws -> [(id: Int, answer: Result<Answer, ControlError>)] {
+        let clients = try cluster.islands.map { try client(cluster, island: $0.id).0 }
+        let answers = ControlClient.concurrently(clients) { client in Result { () throws(ControlError) in try ask(client) } }
+        return zip(cluster.islands, answers).map { ($0.id, $1) }
     }
 
     /// The candidate named on the command line: `best` (the cluster's best, confirmed first) or a
-    /// numeric id on `island`; its island, id and `show` record.
-    func candidate(_ argument: String, island: Int, in config: ClusterConfig) throws -> (island: Int, id: Int64, record: [String: Any]) {
-        var (islandID, candidateID) = (island, Int64(argument))
+    /// numeric id on `island`; its island and record.
+    func candidate(_ argument: String, island: Int, in config: ClusterConfig) throws -> (island: Int, candidate: CandidateSummary) {
         if argument == "best" {
             guard let best = Best.collect(self, config, top: 1, island: nil).first else {
                 throw CommandFailure("no island answered with an evaluated loss")
             }
-            (islandID, candidateID) = (best["island"] as? Int ?? 1, (best["id"] as? NSNumber)?.int64Value)
+            return (best.island, best.candidate)
         }
-        guard let candidateID else { throw ValidationError("the candidate id must be a number or `best`, got '\(argument)'") }
-        let (client, _) = try client(config, island: islandID)
-        do {
-            return (islandID, candidateID, try client.request(["command": "show", "id": candidateID]) as? [String: Any] ?? [:])
-        } catch {
-            throw CommandFailure("\(error)")
-        }
+        guard let id = Int64(argument) else { throw ValidationError("the candidate id must be a number or `best`, got '\(argument)'") }
+        let (client, _) = try client(config, island: island)
+        do { return (island, try client.show(id: id)) } catch { throw CommandFailure("\(error)") }
     }
 
-    static func json(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
+    /// Pretty JSON for `--json` output.
+    static func json<Value: Encodable>(_ value: Value) -> String {
+        let encoder = ControlCoding.encoder
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return String(decoding: (try? encoder.encode(value)) ?? Data(), as: UTF8.self)
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Island
 import LossLanguage
 
 /// `evoctl export ID --format pytorch|trl|loss|latex [--island N]`.
@@ -13,10 +12,10 @@ struct Export: ParsableCommand {
     @Option(help: "pytorch, trl, loss or latex.") var format: ExportFormat = .pytorch
 
     func run() throws {
-        let (_, candidateID, candidate) = try cluster.candidate(id, island: island, in: try cluster.loadCluster())
-        guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
-            throw CommandFailure("candidate \(candidateID) has no valid loss to export (status: \(candidate["status"] ?? "?"))")
+        let (_, candidate) = try cluster.candidate(id, island: island, in: try cluster.loadCluster())
+        guard let canonical = candidate.canonical, let graph = try? LossParser.parse(canonical).graph else {
+            throw CommandFailure("candidate \(candidate.id) has no valid loss to export (status: \(candidate.status.rawValue))")
         }
-        print(graph.export(format, name: candidate["name"] as? String ?? "evod_loss_\(candidateID)"), terminator: "")
+        print(graph.export(format, name: candidate.name), terminator: "")
     }
 }

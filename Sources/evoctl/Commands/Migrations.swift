@@ -1,6 +1,6 @@
 import ArgumentParser
+import Control
 import Foundation
-import Island
 
 /// `evoctl migrations [--json]`: the migration log of every island, summed by peer and outcome.
 struct Migrations: ParsableCommand {
@@ -8,15 +8,22 @@ struct Migrations: ParsableCommand {
 
     @OptionGroup var cluster: ClusterOptions
 
-    @Flag(help: "Print {\"islands\": [{\"id\", \"migrations\": [...]}]} as JSON.")
+    @Flag(help: "Print {\"islands\": [{\"id\", \"migrations\": [...]} or {\"id\", \"error\"}]} as JSON.")
     var json = false
+
+    /// One island's log, or why it did not answer.
+    struct IslandLog: Encodable {
+        var id: Int
+        var migrations: [MigrationFlow]?
+        var error: String?
+    }
 
     func run() throws {
         let config = try cluster.loadCluster()
-        let islands = try cluster.askEveryIsland(config, ["command": "migrations"]).map { id, answer -> [String: Any] in
+        let islands = try cluster.askEveryIsland(config) { client throws(ControlError) in try client.migrations() }.map { id, answer in
             switch answer {
-            case let .success(log): ["id": id, "migrations": log]
-            case let .failure(error): ["id": id, "error": "\(error)"]
+            case let .success(flows): IslandLog(id: id, migrations: flows)
+            case let .failure(error): IslandLog(id: id, error: "\(error)")
             }
         }
         if json {
@@ -24,17 +31,15 @@ struct Migrations: ParsableCommand {
             return
         }
         for island in islands {
-            let id = island["id"] as? Int ?? 0
-            guard let groups = island["migrations"] as? [[String: Any]] else {
-                print("island \(id): \(island["error"] ?? "no answer")")
+            guard let flows = island.migrations else {
+                print("island \(island.id): \(island.error ?? "no answer")")
                 continue
             }
-            if groups.isEmpty { print("island \(id): no migrations") }
-            for group in groups {
-                let direction = group["direction"] as? String ?? "?"
-                let outcomes = (group["outcomes"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            if flows.isEmpty { print("island \(island.id): no migrations") }
+            for flow in flows {
+                let outcomes = flow.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
                 print(
-                    "island \(id) \(direction == "sent" ? "->" : "<-") island \(group["peer"] ?? "?"): \(group["messages"] ?? 0) messages, \(group["candidates"] ?? 0) candidates (\(outcomes))"
+                    "island \(island.id) \(flow.direction == .sent ? "->" : "<-") island \(flow.peer): \(flow.messages) messages, \(flow.candidates) candidates (\(outcomes))"
                 )
             }
         }

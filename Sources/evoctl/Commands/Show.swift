@@ -1,6 +1,6 @@
 import ArgumentParser
+import Control
 import Foundation
-import Island
 
 /// `evoctl show ID [--island N]`: one candidate in full.
 struct Show: ParsableCommand {
@@ -13,6 +13,6 @@ struct Show: ParsableCommand {
     func run() throws {
         let config = try cluster.loadCluster()
         let (client, _) = try cluster.client(config, island: island)
-        do { print(ClusterOptions.json(try client.request(["command": "show", "id": id]))) } catch { throw CommandFailure("\(error)") }
+        do { print(ClusterOptions.json(try client.show(id: id))) } catch { throw CommandFailure("\(error)") }
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
+import Cluster
 import Foundation
-import Island
 
 /// `evoctl up`: starts the farm, its workers and the islands of a config as separate processes.
 struct Up: ParsableCommand {

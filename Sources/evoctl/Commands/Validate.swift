@@ -1,7 +1,6 @@
 import ArgumentParser
 import Evaluation
 import Foundation
-import Island
 import LossLanguage
 import Synchronization
 
@@ -89,11 +88,11 @@ struct Validate: ParsableCommand {
                 throw CommandFailure("\(argument): \(error)")
             }
         }
-        let (islandID, candidateID, candidate) = try cluster.candidate(argument, island: island, in: try cluster.loadCluster())
-        guard let canonical = candidate["canonical"] as? String, let graph = try? LossParser.parse(canonical).graph else {
-            throw CommandFailure("candidate \(candidateID) of island \(islandID) has no valid loss")
+        let (islandID, candidate) = try cluster.candidate(argument, island: island, in: try cluster.loadCluster())
+        guard let canonical = candidate.canonical, let graph = try? LossParser.parse(canonical).graph else {
+            throw CommandFailure("candidate \(candidate.id) of island \(islandID) has no valid loss")
         }
-        return ("island\(islandID)-\(candidateID)", graph)
+        return ("island\(islandID)-\(candidate.id)", graph)
     }
 }
 

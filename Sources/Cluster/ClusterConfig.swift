@@ -1,6 +1,5 @@
 import Configuration
 import Evaluation
-import Farm
 import Foundation
 
 /// One island of the cluster: its id, host and endpoints.

@@ -1,4 +1,4 @@
-import ArgumentParser
+import Cluster
 import Configuration
 import Evaluation
 import Farm
@@ -7,13 +7,26 @@ import Island
 import LLMProposer
 import Logging
 import ServiceLifecycle
+import UnixSignals
 import Wire
 
-extension Evod {
-    /// Runs one island: its generation loop, its control endpoint and, when the config has a
-    /// policy, its migration endpoint; evaluations go to the local pool or to the farm.
-    func runIsland(_ island: Int, cluster: ClusterConfig) async throws {
-        var logger = logger("evod.island")
+/// One island of the cluster as a process runs it (`evod --island N`): its generation loop, its
+/// control endpoint and, when the config has a policy, its migration endpoint, as services of one
+/// group that stops on SIGTERM, SIGINT, a `stop` command or the failure of any of them. Evaluations
+/// go to the local pool or to the farm.
+public struct IslandDaemon: Sendable {
+    public let cluster: ClusterConfig
+    public let island: Int
+    public let logger: Logger
+    /// The signals that stop it gracefully (none in tests, which cancel the task instead).
+    public let signals: [UnixSignal]
+
+    public init(cluster: ClusterConfig, island: Int, logger: Logger, signals: [UnixSignal] = [.sigterm, .sigint]) {
+        (self.cluster, self.island, self.logger, self.signals) = (cluster, island, logger, signals)
+    }
+
+    public func run() async throws {
+        var logger = logger
         logger[metadataKey: "island"] = "\(island)"
         let settings: IslandSettings
         let task: TaskConfig
@@ -25,7 +38,7 @@ extension Evod {
         policy = try cluster.migrationPolicy()
         if settings.proposer != "mutation" { llm = LLMProposer(config: try ProposerConfig.load(path: settings.proposer)) }
         guard let entry = cluster.entry(forIsland: island) else {
-            throw ValidationError("\(config): there is no island \(island) (the config lists \(cluster.islands.count))")
+            throw DaemonError.noSuchIsland(island, config: cluster.file, count: cluster.islands.count)
         }
         let directory = cluster.stateDirectory(forIsland: island)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -79,7 +92,7 @@ extension Evod {
                         engine: engine, policy: policy, entry: entry, cluster: cluster,
                         generations: generations, logger: logger)))
         }
-        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: logger))
         try await group.run()
         logger.info("island stopped", metadata: ["generation": "\((try? store.generation()) ?? -1)"])
     }

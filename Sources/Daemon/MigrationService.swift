@@ -1,3 +1,5 @@
+import Cluster
+import Control
 import Foundation
 import Island
 import Logging
@@ -88,23 +90,18 @@ struct MigrationService: Service, CustomStringConvertible {
             ])
     }
 
-    /// The FunSearch reset: ranks every island by its best fitness (asked over the control plane);
-    /// when this island is in the weaker half, it re-seeds its archive with a random survivor's best.
+    /// The FunSearch reset: ranks the islands by their best fitness (asked over the control plane,
+    /// all at once); when this island is in the weaker half, it re-seeds its archive with a random
+    /// survivor's best.
     private func resetIfWeak(generation: Int, random: inout RandomSource) {
-        var ranking: [(id: Int, fitness: Double)] = []
-        for island in cluster.islands {
-            let status = try? ControlClient(endpoint: island.control, timeoutMilliseconds: 1_000).request(["command": "status"]) as? [String: Any]
-            guard let status else { continue }
-            ranking.append((island.id, (status["best"] as? [String: Any])?["fitness"] as? Double ?? -.infinity))
+        let statuses = ControlClient.concurrently(cluster.islands) { island in
+            (island.id, try? ControlClient(endpoint: island.control, peer: .island(island.id), timeoutMilliseconds: 1_000).status())
         }
-        ranking.sort { ($0.fitness, -$0.id) < ($1.fitness, -$1.id) }
-        let weak = Set(ranking.prefix(ranking.count / 2).map(\.id))
-        let survivors = ranking.map(\.id).filter { !weak.contains($0) }
-        guard weak.contains(entry.id), !survivors.isEmpty else { return }
-        let survivor = survivors[Int(random.next() % UInt64(survivors.count))]
+        let ranking = IslandRanking(statuses.compactMap { id, status in status.map { (id, $0.best?.fitness ?? -.infinity) } })
+        guard let survivor = ranking.survivor(for: entry.id, random: &random) else { return }
         guard let endpoint = cluster.entry(forIsland: survivor)?.control,
-            let best = (try? ControlClient(endpoint: endpoint, timeoutMilliseconds: 2_000).request(["command": "best", "top": 1])) as? [[String: Any]],
-            let first = best.first, let migrant = Migrant(described: first, island: survivor)
+            let best = try? ControlClient(endpoint: endpoint, peer: .island(survivor), timeoutMilliseconds: 2_000).best(top: 1).first,
+            let migrant = Migrant(best, island: survivor)
         else {
             logger.warning("island reset skipped: no best from the survivor", metadata: ["survivor": "\(survivor)"])
             return
@@ -116,7 +113,7 @@ struct MigrationService: Service, CustomStringConvertible {
                 "island reset",
                 metadata: [
                     "generation": "\(generation)", "survivor": "\(survivor)", "best": "\(migrant.lineage.name)",
-                    "fitness": "\(migrant.fitness)", "reseeded": "\(reseeded)", "ranking": "\(ranking.map(\.id))",
+                    "fitness": "\(migrant.fitness)", "reseeded": "\(reseeded)", "ranking": "\(ranking.order)",
                 ])
         } catch {
             logger.error("island reset failed", metadata: ["error": "\(error)"])

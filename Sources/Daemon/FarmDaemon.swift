@@ -1,4 +1,4 @@
-import ArgumentParser
+import Cluster
 import Configuration
 import Evaluation
 import Farm
@@ -7,10 +7,11 @@ import Island
 import Logging
 import ServiceLifecycle
 
-extension Evod {
+/// The farm's processes: the broker (`evod --farm`) and a worker (`evod --worker`), each a service
+/// group that stops on SIGTERM, SIGINT or (the broker) a `stop` command.
+public enum FarmDaemon {
     /// Runs the farm broker: islands' requests in, jobs out to workers, results back, a result cache.
-    func runFarm(cluster: ClusterConfig) async throws {
-        let logger = logger("evod.farm")
+    public static func runBroker(cluster: ClusterConfig, logger: Logger) async throws {
         let directory = cluster.farmDirectory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let lock = try StateLock(directory: directory, role: "the farm")
@@ -26,13 +27,14 @@ extension Evod {
         try await group.run()
     }
 
-    /// Runs one worker: evaluates the broker's jobs with the config's task on `--threads` threads.
-    func runWorker(cluster: ClusterConfig) async throws {
-        var logger = logger("evod.worker")
+    /// Runs one worker: evaluates the broker's jobs with the config's task on `threads` threads
+    /// (default: the config's), connected to `endpoint` (default: the config's worker endpoint).
+    public static func runWorker(cluster: ClusterConfig, threads: Int?, endpoint: String?, logger: Logger) async throws {
+        var logger = logger
         logger[metadataKey: "pid"] = "\(getpid())"
         let task = try cluster.task()
         let worker = FarmWorker(
-            evaluator: task.makeEvaluator(), endpoint: connect ?? cluster.farm.workersEndpoint,
+            evaluator: task.makeEvaluator(), endpoint: endpoint ?? cluster.farm.workersEndpoint,
             threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
         let service = BlockingService(name: "worker", stop: { worker.stop() }, body: { try worker.run() })
         let group = ServiceGroup(

@@ -1,0 +1,118 @@
+import Control
+import Foundation
+import Search
+
+extension ControlHandler {
+    func status() throws -> IslandStatus {
+        let store = engine.store
+        let counters = try store.counters()
+        let archive = engine.archive
+        var best: BestSummary?
+        if let candidate = try self.best(top: 1).first, let fitness = candidate.rankingFitness, let id = candidate.id {
+            best = BestSummary(id: id, name: candidate.name, fitness: fitness, searchFitness: candidate.fitness, confirmed: candidate.confirmedFitness != nil)
+        }
+        var evaluations = EvaluationCounts()
+        (evaluations.done, evaluations.failed) = (counters["evaluations.done", default: 0], counters["evaluations.failed", default: 0])
+        (evaluations.cached, evaluations.inflight) = (counters["evaluations.cached", default: 0], try store.candidates(status: .pending).count)
+        (evaluations.confirmed, evaluations.confirmationFailed) = (counters["evaluations.stage3", default: 0], counters["evaluations.stage3_failed", default: 0])
+        var proposals = ProposalCounts()
+        (proposals.valid, proposals.invalid) = (counters["proposals.pending", default: 0], counters["proposals.invalid", default: 0])
+        proposals.duplicate = counters["proposals.duplicate", default: 0]
+        var migration = MigrationCounts()
+        (migration.sent, migration.received) = (counters["migration.sent", default: 0], counters["migration.received", default: 0])
+        (migration.accepted, migration.rejected) = (counters["migration.accepted", default: 0], counters["migration.rejected", default: 0])
+        (migration.dropped, migration.resets) = (counters["migration.dropped", default: 0], counters["migration.resets", default: 0])
+        return IslandStatus(
+            id: engine.settings.id, state: controls.current, generation: try store.generation(), population: try store.candidateCount(),
+            archive: ArchiveSummary(
+                filled: archive.filled, cells: archive.bins.cellCount, coverage: archive.coverage, qdScore: archive.qdScore(floor: engine.settings.qdFloor)),
+            best: best, evaluations: evaluations, proposals: proposals, migration: migration,
+            proposer: try proposerStatus(counters), evaluator: evaluatorStatus(),
+            fault: controls.fault.map { Fault(error: $0.message, seconds: Date().timeIntervalSince($0.since)) },
+            uptimeSeconds: Date().timeIntervalSince(controls.started), droppedMessages: controls.droppedMessages)
+    }
+
+    /// Where evaluations run, and whether the farm answers.
+    func evaluatorStatus() -> EvaluatorStatus {
+        guard let farm else { return .local }
+        guard let since = farm.unreachableSince else { return EvaluatorStatus(kind: .farm, state: .answering) }
+        return EvaluatorStatus(kind: .farm, state: .unreachable, unreachableSeconds: Date().timeIntervalSince(since), endpoint: farm.endpoint)
+    }
+
+    /// The proposer: mutation, or the LLM's requests, tokens, cost, budget and failures by reason.
+    func proposerStatus(_ counters: [String: Int]) throws -> ProposerStatus {
+        guard let llm = engine.llm else { return .mutation }
+        var outcomes = try engine.store.proposalOutcomes(proposer: "llm")
+        for status in CandidateStatus.allCases.map(\.rawValue) { outcomes[status, default: 0] += 0 }
+        let tokens = LLMUsage.Tokens(prompt: counters["llm.tokens.prompt", default: 0], completion: counters["llm.tokens.completion", default: 0])
+        let failures = counters.filter { $0.key.hasPrefix("llm.failed.") }.reduce(into: [String: Int]()) { $0[String($1.key.dropFirst(11))] = $1.value }
+        let spent = llm.budgetSpent(tokens: tokens.total)
+        var directed = LLMUsage.Directed()
+        (directed.exploreRequests, directed.onTarget) = (counters["llm.explore.requests", default: 0], counters["llm.explore.on_target", default: 0])
+        (directed.newCellExplore, directed.newCellExploit) = (counters["llm.new_cell.explore", default: 0], counters["llm.new_cell.exploit", default: 0])
+        return .llm(
+            LLMUsage(
+                model: llm.config.model, state: spent ? .budgetSpent : .proposing, requests: counters["llm.requests", default: 0], tokens: tokens,
+                cost: llm.cost(tokens: tokens.total), budget: LLMUsage.Budget(tokens: llm.config.budgetTokens, cost: llm.config.budgetCost, spent: spent),
+                proposals: outcomes, failures: failures, directed: directed, nearDuplicates: counters["llm.near_duplicates", default: 0]))
+    }
+
+    /// The best candidates: the confirmed ones by confirmed fitness, then the archive's other elites
+    /// by search fitness (DESIGN.md §5.4: "best" means best confirmed).
+    func best(top: Int) throws -> [CandidateRecord] {
+        let top = max(top, 0)
+        var pool: [Int64: CandidateRecord] = [:]
+        for record in try engine.store.bestConfirmed(limit: top) { if let id = record.id { pool[id] = record } }
+        let elites = engine.archive.elites.values.sorted { ($0.fitness, -$0.candidate) > ($1.fitness, -$1.candidate) }
+        for elite in elites.prefix(top + pool.count) where pool[elite.candidate] == nil {
+            if let record = try engine.store.candidate(elite.candidate) { pool[elite.candidate] = record }
+        }
+        return pool.values.sorted { ($0.rankingKey, -($0.id ?? 0)) > ($1.rankingKey, -($1.id ?? 0)) }.prefix(top).map { $0 }
+    }
+
+    /// The migration log summed by direction, peer and outcome (every rejection reason as `rejected`).
+    func migrations() throws -> [MigrationFlow] {
+        var flows: [String: (flow: MigrationFlow, messages: Set<Int>)] = [:]
+        for entry in try engine.store.migrationLog() {
+            let key = "\(entry.direction.rawValue)|\(entry.peer)"
+            var group = flows[key] ?? (MigrationFlow(direction: entry.direction, peer: entry.peer, candidates: 0, messages: 0, outcomes: [:]), [])
+            group.flow.candidates += 1
+            group.messages.insert(entry.sequence)
+            group.flow.outcomes[entry.outcome.hasPrefix("rejected") ? "rejected" : entry.outcome, default: 0] += 1
+            group.flow.messages = group.messages.count
+            flows[key] = group
+        }
+        return flows.keys.sorted().compactMap { flows[$0]?.flow }
+    }
+
+    func archive() -> ArchiveSnapshot {
+        let archive = engine.archive
+        let bins = archive.bins
+        func grid(_ axis: BinAxis) -> ArchiveSnapshot.Bins { .init(lower: axis.lower, upper: axis.upper, count: axis.count) }
+        return ArchiveSnapshot(
+            island: engine.settings.id,
+            bins: .init(convexity: grid(bins.convexity), grad0: grid(bins.grad0), betaSensitivity: grid(bins.betaSensitivity)),
+            cells: archive.ordered.map { cell, elite in
+                let (c, g, s) = bins.coordinates(of: cell)
+                return .init(cell: cell, convexityBin: c, grad0Bin: g, betaSensitivityBin: s, candidate: elite.candidate, fitness: elite.fitness)
+            })
+    }
+
+    /// A candidate as `show` and `best` return it.
+    static func summary(_ c: CandidateRecord) -> CandidateSummary {
+        var summary = CandidateSummary(
+            id: c.id ?? -1, name: c.name, generation: c.generation, source: c.source, parents: c.parentIDs, proposer: c.proposer, status: c.status)
+        (summary.canonical, summary.fingerprint, summary.error, summary.duplicateOf) = (c.canonical, c.fingerprint, c.error, c.duplicateOf)
+        (summary.fitness, summary.stage, summary.outcome) = (c.fitness, c.stage, c.outcome)
+        (summary.confirmedFitness, summary.confirmedDifference) = (c.confirmedFitness, c.confirmedDifference)
+        summary.confirmedStandardError = c.confirmedStandardError
+        let decoder = JSONDecoder()
+        summary.metrics = c.metrics.flatMap { try? decoder.decode([String: Double].self, from: Data($0.utf8)) }
+        summary.members = c.members.flatMap { try? decoder.decode([MemberSummary].self, from: Data($0.utf8)) }
+        summary.confirmedMembers = c.confirmedMembers.flatMap { try? decoder.decode([MemberSummary].self, from: Data($0.utf8)) }
+        if let convexity = c.convexity, let grad0 = c.grad0, let s = c.betaSensitivity {
+            summary.descriptors = DescriptorValues(convexity: convexity, grad0: grad0, betaSensitivity: s)
+        }
+        return summary
+    }
+}
