@@ -47,9 +47,11 @@ let package = Package(
         // The prefbandit proxy task: instances, training, exact metrics. No I/O; OpenBLAS for products.
         .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS"]),
         // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
-        .target(name: "Search", dependencies: ["LossLanguage", "LossDescriptors"]),
-        // The typed control protocol (requests, replies, statuses) and its client. No state of its own.
-        .target(name: "Control", dependencies: ["Wire"]),
+        .target(name: "Search", dependencies: ["Control", "LossLanguage", "LossDescriptors"]),
+        // The typed control protocol: requests, replies, statuses, candidates. Plain Codable types, no I/O.
+        .target(name: "Control"),
+        // The control protocol's client over ZeroMQ, for islands and the farm alike.
+        .target(name: "ControlPlane", dependencies: ["Control", "Wire"]),
         // The cluster's configuration: the cluster config, island settings, farm settings, migration
         // policies, the state directory's layout and token. What evoctl needs to find the processes.
         .target(name: "Cluster", dependencies: ["Configuration", "Evaluation", "LossLanguage", "Search"]),
@@ -57,7 +59,7 @@ let package = Package(
         .target(
             name: "Island",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Cluster", "Control", "Wire", "Farm", "LLMProposer",
+                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Cluster", "Control", "Wire", "Farm",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -65,12 +67,12 @@ let package = Package(
         .target(
             name: "Farm",
             dependencies: [
-                "LossLanguage", "Evaluation", "Configuration", "Cluster", "Control", "Wire",
+                "LossLanguage", "Evaluation", "Configuration", "Cluster", "Control", "ControlPlane", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
-        .target(name: "LLMProposer", dependencies: ["CCurl", "LossLanguage", "Configuration"]),
+        .target(name: "LLMProposer", dependencies: ["CCurl", "Control", "LossLanguage", "LossDescriptors", "Configuration", "Search"]),
         // ZeroMQ sockets with a maximum message size on every socket.
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
@@ -86,7 +88,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Cluster", "Control", "Configuration", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer",
+                "Cluster", "Control", "ControlPlane", "Configuration", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer", "Search",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -97,7 +99,7 @@ let package = Package(
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control",
+                "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -134,13 +136,13 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "evod", "Cluster", "Control", "Daemon", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport",
+                "evod", "Cluster", "Control", "ControlPlane", "Daemon", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         // The control protocol's wire form, its errors and the client against silent peers.
-        .testTarget(name: "ControlTests", dependencies: ["Control"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "ControlPlane"]),
         .testTarget(name: "IslandTests", dependencies: ["Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
             name: "SearchTests",

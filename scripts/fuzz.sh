@@ -14,7 +14,9 @@ binary=$1
 seconds=${2:-60}
 status=0
 mkdir -p fuzz/crashers
-for target in envelope control compact pytorch config; do
+mapfile -t targets < <(EVOD_FUZZ_LIST=targets "$binary")
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz: $binary lists no targets" >&2; exit 1; }
+for target in "${targets[@]}"; do
     if [ -n "${FUZZ_RUNS:-}" ]; then
         corpus=$(mktemp -d)
         limit=(-runs="$FUZZ_RUNS" -seed=1)
@@ -26,12 +28,7 @@ for target in envelope control compact pytorch config; do
         echo "== $target ($seconds s)"
     fi
     # The seed folders, as FuzzTarget.seedFolders names them.
-    case $target in
-        compact) seeds=(losses) ;;
-        pytorch) seeds=(Tests/LossLanguageTests/Fixtures/pytorch Tests/LossLanguageTests/Fixtures/pytorch-invalid) ;;
-        config) seeds=(configs configs/tasks configs/proposers configs/migration islands) ;;
-        *) seeds=("fuzz/corpus/$target") ;;
-    esac
+    mapfile -t seeds < <(EVOD_FUZZ_LIST=seeds EVOD_FUZZ_TARGET=$target "$binary")
     if ! ASAN_OPTIONS=detect_leaks=0 EVOD_FUZZ_TARGET=$target "$binary" "$corpus" "${seeds[@]}" \
         "${limit[@]}" -timeout=10 -rss_limit_mb=4096 -max_len=4096 -detect_leaks=0 \
         -artifact_prefix="fuzz/crashers/$target-" -print_final_stats=1 >".build/fuzz-$target.log" 2>&1; then

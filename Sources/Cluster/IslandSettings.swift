@@ -35,10 +35,11 @@ public struct IslandSettings: Sendable, Hashable {
     }
 }
 
-/// Where an island's mutation proposer takes its parents from.
-public enum ParentPool: String, Sendable, Hashable, CaseIterable {
-    /// Elites of the archive, by the selection strategy: the search.
-    case archive
-    /// The seed losses only, uniformly: independent samples from the proposer, no feedback from results.
-    case seeds
+extension IslandSettings {
+    /// The built-in mutation proposer as these settings configure it.
+    public var mutationProposer: MutationProposer {
+        var proposer = MutationProposer(weights: operatorWeights)
+        (proposer.childrenPerGeneration, proposer.selection, proposer.parentPool, proposer.seed) = (childrenPerGeneration, selection, parentPool, seed)
+        return proposer
+    }
 }

@@ -24,7 +24,7 @@ public enum ArchiveOutcome: String, Sendable, Codable, CaseIterable {
 
 /// Confirmed before unconfirmed, then by fitness: how "best" ranks candidates everywhere (best,
 /// status, emigrants, the LLM's examples).
-public struct RankingKey: Comparable, Sendable {
+public struct RankingKey: Comparable, Sendable, Hashable {
     public var confirmed: Bool
     public var fitness: Double
 

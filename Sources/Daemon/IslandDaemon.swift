@@ -6,6 +6,7 @@ import Foundation
 import Island
 import LLMProposer
 import Logging
+import Search
 import ServiceLifecycle
 import UnixSignals
 import Wire
@@ -31,12 +32,18 @@ public struct IslandDaemon: Sendable {
         let settings: IslandSettings
         let task: TaskConfig
         let policy: MigrationPolicy?
-        var llm: LLMProposer?
+        let proposer: any Proposer
         // A bad file is a clear error naming the file and key (ConfigError), without a usage banner.
         settings = try cluster.settings(forIsland: island)
         task = try cluster.task()
         policy = try cluster.migrationPolicy()
-        if settings.proposer != "mutation" { llm = LLMProposer(config: try ProposerConfig.load(path: settings.proposer)) }
+        var proposerDescription = "mutation"
+        if settings.proposer == "mutation" {
+            proposer = settings.mutationProposer
+        } else {
+            let config = try ProposerConfig.load(path: settings.proposer)
+            (proposer, proposerDescription) = (LLMProposer(config: config), config.description)
+        }
         guard let entry = cluster.entry(forIsland: island) else {
             throw DaemonError.noSuchIsland(island, config: cluster.file, count: cluster.islands.count)
         }
@@ -58,7 +65,7 @@ public struct IslandDaemon: Sendable {
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
         }
         defer { farmClient?.stop() }
-        let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator, llm: llm)
+        let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator, proposer: proposer)
         let controls = IslandControls()
         let token = try ControlToken.create(in: directory)
         let generation = try store.generation()
@@ -66,16 +73,16 @@ public struct IslandDaemon: Sendable {
             "island starting",
             metadata: [
                 "state": "\(directory)", "control": "\(entry.control)", "evaluator": "\(cluster.evaluator.rawValue)",
-                "migration": "\(policy?.file ?? "off")", "proposer": "\(llm?.config.description ?? "mutation")", "generation": "\(generation)", "task": "\(task.hash)",
+                "migration": "\(policy?.file ?? "off")", "proposer": "\(proposerDescription)", "generation": "\(generation)", "task": "\(task.hash)",
             ])
 
         let generations = Mailbox<Int>()
         let islandService = IslandService(
             engine: engine, controls: controls, logger: logger,
             onGeneration: { generations.post($0) },
-            interrupt: { [farmClient, llm, evaluator] in
+            interrupt: { [farmClient, proposer, evaluator] in
                 farmClient?.stop()
-                llm?.cancel()
+                proposer.cancel()
                 evaluator.interrupt()
             })
         let controlService = ControlService(

@@ -1,5 +1,6 @@
 import Cluster
 import Control
+import ControlPlane
 import Foundation
 import Island
 import Logging

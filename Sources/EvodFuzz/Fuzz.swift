@@ -26,9 +26,20 @@ import FuzzTargets
     ) -> Int32
 
     /// The process's entry: SwiftPM links an executable target's `main` to `<target>_main`, which
-    /// here hands over to libFuzzer's driver (libFuzzer's own `main` is then never linked).
+    /// here hands over to libFuzzer's driver (libFuzzer's own `main` is then never linked). With
+    /// `EVOD_FUZZ_LIST=targets` it prints the targets, with `EVOD_FUZZ_LIST=seeds` the target's seed
+    /// folders (one per line, for scripts/fuzz.sh), and fuzzes nothing.
     @_cdecl("EvodFuzz_main")
     public func evodFuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        switch ProcessInfo.processInfo.environment["EVOD_FUZZ_LIST"] {
+        case "targets":
+            print(FuzzTarget.allCases.map(\.rawValue).joined(separator: "\n"))
+            return 0
+        case "seeds":
+            print(target.seedFolders.joined(separator: "\n"))
+            return 0
+        default: break
+        }
         var (count, vector) = (argc, argv)
         return runFuzzerDriver(&count, &vector) { bytes, count in fuzzOneInput(bytes, count) }
     }

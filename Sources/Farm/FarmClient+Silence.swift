@@ -1,4 +1,5 @@
 import Control
+import ControlPlane
 import Foundation
 
 /// What the client knows of the broker while evaluations wait: a broker that sends nothing for

@@ -24,7 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case config
 
     /// The folders of seed inputs, relative to the repository: its own `fuzz/corpus/<target>/`, or the
-    /// project's files of that kind (scripts/fuzz.sh names the same folders).
+    /// project's files of that kind (scripts/fuzz.sh asks the fuzz binary for them).
     public var seedFolders: [String] {
         switch self {
         case .envelope, .control: ["fuzz/corpus/\(rawValue)"]

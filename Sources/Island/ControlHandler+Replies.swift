@@ -27,7 +27,7 @@ extension ControlHandler {
             archive: ArchiveSummary(
                 filled: archive.filled, cells: archive.bins.cellCount, coverage: archive.coverage, qdScore: archive.qdScore(floor: engine.settings.qdFloor)),
             best: best, evaluations: evaluations, proposals: proposals, migration: migration,
-            proposer: try proposerStatus(counters), evaluator: evaluatorStatus(),
+            proposer: try engine.proposerStatus(), evaluator: evaluatorStatus(),
             fault: controls.fault.map { Fault(error: $0.message, seconds: Date().timeIntervalSince($0.since)) },
             uptimeSeconds: Date().timeIntervalSince(controls.started), droppedMessages: controls.droppedMessages)
     }
@@ -37,24 +37,6 @@ extension ControlHandler {
         guard let farm else { return .local }
         guard let since = farm.unreachableSince else { return EvaluatorStatus(kind: .farm, state: .answering) }
         return EvaluatorStatus(kind: .farm, state: .unreachable, unreachableSeconds: Date().timeIntervalSince(since), endpoint: farm.endpoint)
-    }
-
-    /// The proposer: mutation, or the LLM's requests, tokens, cost, budget and failures by reason.
-    func proposerStatus(_ counters: [String: Int]) throws -> ProposerStatus {
-        guard let llm = engine.llm else { return .mutation }
-        var outcomes = try engine.store.proposalOutcomes(proposer: "llm")
-        for status in CandidateStatus.allCases.map(\.rawValue) { outcomes[status, default: 0] += 0 }
-        let tokens = LLMUsage.Tokens(prompt: counters["llm.tokens.prompt", default: 0], completion: counters["llm.tokens.completion", default: 0])
-        let failures = counters.filter { $0.key.hasPrefix("llm.failed.") }.reduce(into: [String: Int]()) { $0[String($1.key.dropFirst(11))] = $1.value }
-        let spent = llm.budgetSpent(tokens: tokens.total)
-        var directed = LLMUsage.Directed()
-        (directed.exploreRequests, directed.onTarget) = (counters["llm.explore.requests", default: 0], counters["llm.explore.on_target", default: 0])
-        (directed.newCellExplore, directed.newCellExploit) = (counters["llm.new_cell.explore", default: 0], counters["llm.new_cell.exploit", default: 0])
-        return .llm(
-            LLMUsage(
-                model: llm.config.model, state: spent ? .budgetSpent : .proposing, requests: counters["llm.requests", default: 0], tokens: tokens,
-                cost: llm.cost(tokens: tokens.total), budget: LLMUsage.Budget(tokens: llm.config.budgetTokens, cost: llm.config.budgetCost, spent: spent),
-                proposals: outcomes, failures: failures, directed: directed, nearDuplicates: counters["llm.near_duplicates", default: 0]))
     }
 
     /// The best candidates: the confirmed ones by confirmed fitness, then the archive's other elites

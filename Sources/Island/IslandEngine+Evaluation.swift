@@ -61,7 +61,10 @@ extension IslandEngine {
             result = evaluator.evaluate(graph, name: candidate.name, stage: .two)
         }
         if result.isInterrupted { throw IslandError.interrupted }
-        if let reason = result.failed {
+        // A result is a finite fitness or a failure; anything else (a broken command evaluator, a
+        // farm result with neither) fails the candidate rather than leaving it pending for ever.
+        guard result.failed == nil, let fitness = result.fitness, fitness.isFinite else {
+            let reason = result.failed ?? result.fitness.map { "the evaluator returned a non-finite fitness (\($0))" } ?? "the evaluator returned neither a fitness nor a failure"
             try store.fail(candidate: id, reason: reason, stage: result.stage, parentCells: parentCells)
             return nil
         }
@@ -75,7 +78,6 @@ extension IslandEngine {
                 return nil
             }
         }
-        guard let fitness = result.fitness else { return nil }
         // Insert and persist under the lock, so the stored archive follows the same order as memory.
         let added = try withArchiveLock { archive in
             let outcome = archive.insert(candidate: id, fitness: fitness, descriptors: descriptors)

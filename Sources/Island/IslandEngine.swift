@@ -1,8 +1,8 @@
 import Cluster
+import Control
 import Dispatch
 import Evaluation
 import Foundation
-import LLMProposer
 import LossDescriptors
 import LossLanguage
 import Search
@@ -28,9 +28,8 @@ public final class IslandEngine: Sendable {
     public let settings: IslandSettings
     public let store: IslandStore
     let evaluator: any Evaluator
-    let proposer: MutationProposer
-    /// The LLM proposer, when the island uses one (else the mutation proposer makes the children).
-    public let llm: LLMProposer?
+    /// Makes the children of each generation after the first (which evaluates the seed losses).
+    public let proposer: any Proposer
     /// The archive in memory, mirroring the stored one (curiosity counts are read from the store).
     private let state: Mutex<Archive>
     /// Descriptors this island computed for migrants it verified, by fingerprint: elites are sent
@@ -41,12 +40,12 @@ public final class IslandEngine: Sendable {
     /// Held while the baseline's stage-3 result is trained, so that it is trained once.
     let baselineLock = Mutex(())
 
-    public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, llm: LLMProposer? = nil) throws {
+    /// An island over `store`; `proposer` defaults to the mutation proposer the settings describe.
+    public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, proposer: (any Proposer)? = nil) throws {
         self.settings = settings
         self.store = store
         self.evaluator = evaluator
-        self.llm = llm
-        proposer = MutationProposer(weights: settings.operatorWeights)
+        self.proposer = proposer ?? settings.mutationProposer
         if let hash = try store.meta("task_hash"), hash != evaluator.taskHash {
             throw IslandError.taskChanged(stored: hash, configured: evaluator.taskHash)
         }
@@ -78,75 +77,36 @@ public final class IslandEngine: Sendable {
     @discardableResult
     public func runGeneration() throws -> GenerationReport {
         let generation = try store.generation()
-        var report = GenerationReport(generation: generation)
+        let population = IslandPopulation(engine: self, generation: generation)
         if try store.candidateCount() == 0 {
-            try proposeSeeds(&report)
-        } else if let llm, llm.budgetSpent(tokens: try tokensSpent()) {
+            try population.record(ProposalBatch(proposals: seedProposals()))
+        } else if try proposer.isExhausted(population) {
+            var report = population.report
             try evaluatePending(&report)  // left by an earlier run
             report.idle = true
             return report
-        } else if let llm {
-            try proposeFromLLM(llm, generation: generation, &report)
         } else {
-            try proposeChildren(generation: generation, &report)
+            do { try proposer.ask(generation: generation, from: population) } catch is ProposerInterruption {
+                throw IslandError.interrupted  // shutting down: what was recorded stands, the rest is asked again
+            }
         }
+        var report = population.report
         try evaluatePending(&report)
         try store.finishGeneration(generation + 1)
         return report
     }
 
-    private func proposeSeeds(_ report: inout GenerationReport) throws {
-        for seed in settings.seedLosses {
+    /// The first generation: the seed losses (standard names or compact sources).
+    private func seedProposals() -> [Proposal] {
+        settings.seedLosses.map { seed in
             let source = StandardLosses.named(seed)?.source ?? seed
-            try propose(
-                source: source, graph: try? LossParser.parse(source).graph, name: seed, parents: [],
-                proposer: "seed", generation: 0, &report)
+            return Proposal(name: seed, source: source, graph: try? LossParser.parse(source).graph, parents: [], origin: "seed", generation: 0)
         }
     }
 
-    private func proposeChildren(generation: Int, _ report: inout GenerationReport) throws {
-        var random = RandomSource(seed: settings.seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(generation))
-        let archive = self.archive
-        let curiosity = try store.loadCuriosity()
-        let seeds = settings.parentPool == .seeds ? try store.seedCandidates() : []
-        for child in 0..<settings.childrenPerGeneration {
-            let parents: [Int64]
-            switch settings.parentPool {
-            case .archive: parents = archive.select(2, strategy: settings.selection, curiosity: curiosity, random: &random).map(\.elite.candidate)
-            case .seeds: parents = seeds.isEmpty ? [] : (0..<2).map { _ in seeds[Int(random.next() % UInt64(seeds.count))] }
-            }
-            guard parents.count == 2 else { return }
-            let graphs = try parents.compactMap { try store.candidate($0)?.canonical }.compactMap { try? LossParser.parse($0).graph }
-            guard graphs.count == 2, let mutation = proposer.propose(graphs, random: &random) else { continue }
-            try propose(
-                source: mutation.graph.canonicalForm, graph: mutation.graph,
-                name: "g\(generation)-\(mutation.operation.rawValue)-\(child)",
-                parents: parents, proposer: "mutation:\(mutation.operation.rawValue)",
-                generation: generation, &report)
-        }
-    }
-
-    /// Validates and records one proposal: invalid, duplicate, or pending evaluation.
-    func propose(
-        source: String, graph: LossGraph?, name: String, parents: [Int64], proposer: String,
-        generation: Int, _ report: inout GenerationReport
-    ) throws {
-        var record = CandidateRecord(
-            generation: generation, name: name, source: source, parents: parents,
-            proposer: proposer, status: .pending)
-        report.proposed += 1
-        do {
-            let graph = try graph ?? LossParser.parse(source).graph
-            try LossValidator.validate(graph)
-            record.canonical = graph.canonicalForm
-            record.fingerprint = graph.fingerprint.hex
-        } catch {
-            record.status = .invalid
-            record.error = (error as? LossError)?.description ?? "\(error)"
-        }
-        let stored = try store.record(record)
-        if stored.status == .invalid { report.invalid += 1 }
-        if stored.status == .duplicate { report.duplicates += 1 }
+    /// What status shows of the proposer.
+    public func proposerStatus() throws -> ProposerStatus {
+        try proposer.status(IslandPopulation(engine: self, generation: try store.generation()))
     }
 }
 

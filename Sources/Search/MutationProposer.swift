@@ -40,10 +40,16 @@ public struct Mutation: Sendable, Hashable {
 }
 
 /// The `mutation` proposer: seeded operators on the IR. Deterministic for a seed: the same parents
-/// and random source give the same child. Children still go through validation and dedup.
+/// and random source give the same child. Children still go through validation and dedup. As a
+/// ``Proposer`` it picks parents from the archive (or the seeds) and makes a generation's children.
 public struct MutationProposer: Sendable {
     /// Relative weights of the operators (missing or zero: never drawn).
     public var weights: [MutationOperator: Double]
+    /// Children per generation, how parents are picked and where from, and the seed of the draws.
+    public var childrenPerGeneration = 8
+    public var selection: SelectionStrategy = .curiosity
+    public var parentPool: ParentPool = .archive
+    public var seed: UInt64 = 0
 
     public static let defaultWeights: [MutationOperator: Double] = [
         .constant: 3, .swap: 2, .crossover: 2, .blend: 2, .indicator: 1, .mix: 1, .margin: 1, .temperature: 1,

@@ -1,5 +1,6 @@
 import Cluster
 import Control
+import ControlPlane
 import Foundation
 
 /// What `evoctl status` reports: every island's status and the farm's, asked all at once (a down

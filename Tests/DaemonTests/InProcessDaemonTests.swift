@@ -1,5 +1,6 @@
 import Cluster
 import Control
+import ControlPlane
 import Daemon
 import Foundation
 import Logging

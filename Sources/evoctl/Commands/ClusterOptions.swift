@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Control
+import ControlPlane
 import Foundation
 
 /// The cluster config and island selection shared by the cluster commands.

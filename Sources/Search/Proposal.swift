@@ -1,0 +1,67 @@
+import LossLanguage
+
+/// One proposed loss, before the island validates, deduplicates and stores it.
+public struct Proposal: Sendable {
+    public var name: String
+    /// The source as proposed (either form), and its parse when the proposer has one.
+    public var source: String
+    public var graph: LossGraph?
+    public var parents: [Int64]
+    /// Who made it: `mutation:<operator>`, `llm`, ... (the candidate's `proposer`).
+    public var origin: String
+    public var generation: Int
+    /// What the proposer already knows of it, if anything.
+    public var verdict: Verdict?
+
+    public enum Verdict: Sendable, Hashable {
+        /// Not a loss (an LLM reply that did not parse or validate): the error it was answered with.
+        case invalid(String)
+        /// Nearly the same shape as candidate `of`: not trained; `note` is what the proposer says.
+        case nearDuplicate(of: Int64, note: String)
+    }
+
+    public init(name: String, source: String, graph: LossGraph?, parents: [Int64], origin: String, generation: Int, verdict: Verdict? = nil) {
+        (self.name, self.source, self.graph, self.parents, self.origin, self.generation, self.verdict) =
+            (name, source, graph, parents, origin, generation, verdict)
+    }
+}
+
+/// Proposals recorded together, with what the proposer remembers of them.
+public struct ProposalBatch: Sendable {
+    public var proposals: [Proposal]
+    /// New turns of a conversation, or nil.
+    public var memory: MemoryUpdate?
+    /// Counters to add to (the proposer's own: tokens, requests, failures by reason).
+    public var counters: [String: Int]
+
+    public init(proposals: [Proposal], memory: MemoryUpdate? = nil, counters: [String: Int] = [:]) {
+        (self.proposals, self.memory, self.counters) = (proposals, memory, counters)
+    }
+}
+
+/// A proposer's memory of one conversation: its turns in order, and the candidate its last turn
+/// proposed while no feedback follows it yet.
+public struct ProposerMemory: Sendable, Hashable {
+    public var turns: [MemoryTurn]
+    public var awaitingFeedback: Int64?
+
+    public init(turns: [MemoryTurn], awaitingFeedback: Int64?) { (self.turns, self.awaitingFeedback) = (turns, awaitingFeedback) }
+}
+
+/// One turn of a conversation, as the island stores it.
+public struct MemoryTurn: Sendable, Hashable {
+    public var role: String
+    public var content: String
+
+    public init(role: String, content: String) { (self.role, self.content) = (role, content) }
+}
+
+/// Turns to append to conversation `slot`; when `linksLastProposal`, the last turn (the reply that
+/// made it) is linked to the batch's last proposal, which then awaits feedback.
+public struct MemoryUpdate: Sendable {
+    public var slot: Int
+    public var turns: [MemoryTurn]
+    public var linksLastProposal: Bool
+
+    public init(slot: Int, turns: [MemoryTurn], linksLastProposal: Bool) { (self.slot, self.turns, self.linksLastProposal) = (slot, turns, linksLastProposal) }
+}
