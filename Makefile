@@ -8,7 +8,7 @@ export OPENBLAS_NUM_THREADS ?= 1
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
-.PHONY: deps build release demo demo-llm llm trl test check soak fuzz fuzz-check format lint bench clean
+.PHONY: deps build release demo demo-llm llm trl dashboard-deps test check soak fuzz fuzz-check format lint bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -36,6 +36,11 @@ llm:
 trl:
 	@scripts/trl-setup.sh > /dev/null
 
+## What the dashboard's browser test needs: Debian's chromium, chromium-driver and prometheus, and
+## selenium in .venv-dash/ (cached).
+dashboard-deps:
+	@scripts/dashboard-setup.sh > /dev/null
+
 ## The source format (.swift-format, swift-format from the toolchain): `make format` rewrites the
 ## sources, `make lint` fails on any difference (part of `make check` and `make test`).
 format:
@@ -52,10 +57,14 @@ check: deps lint
 
 ## Every test, debug build; the real-LLM test uses the server and model of `make llm`; then the TRL
 ## export and the tiny-LM evaluator (examples/trl/test_trl.py) against the real TRL of `make trl`.
-test: deps lint llm trl
+test: deps lint llm trl dashboard-deps
 	$(SWIFT) build --build-tests
-	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build
+	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build --skip InProcessDaemonTests
+	# Alone: its islands run on Swift's cooperative pool (as wide as the cores), which the blocking
+	# process tests beside it would hold for minutes on a 2-core machine.
+	$(SWIFT) test --skip-build --filter InProcessDaemonTests
 	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s examples/trl -t examples/trl -v
+	EVOD=.build/debug/evod EVOCTL=.build/debug/evoctl .venv-dash/bin/python -m unittest discover -s Tests/DashboardE2E -v
 	$(MAKE) fuzz-check
 
 

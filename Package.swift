@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // C libraries, bound as GRDB binds SQLite: a module map with `link`, pkg-config and apt providers.
@@ -54,12 +56,12 @@ let package = Package(
         .target(name: "ControlPlane", dependencies: ["Control", "Wire"]),
         // The cluster's configuration: the cluster config, island settings, farm settings, migration
         // policies, the state directory's layout and token. What evoctl needs to find the processes.
-        .target(name: "Cluster", dependencies: ["Configuration", "Evaluation", "LossLanguage", "Search"]),
+        .target(name: "Cluster", dependencies: ["ConfigFiles", "Evaluation", "LossLanguage", "Search"]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "Configuration", "Cluster", "Control", "Wire", "Farm",
+                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "ConfigFiles", "Cluster", "Control", "Wire", "Farm",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -67,20 +69,20 @@ let package = Package(
         .target(
             name: "Farm",
             dependencies: [
-                "LossLanguage", "Evaluation", "Configuration", "Cluster", "Control", "ControlPlane", "Wire",
+                "LossLanguage", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
-        .target(name: "LLMProposer", dependencies: ["CCurl", "Control", "LossLanguage", "LossDescriptors", "Configuration", "Search"]),
+        .target(name: "LLMProposer", dependencies: ["CCurl", "Control", "LossLanguage", "LossDescriptors", "ConfigFiles", "Search"]),
         // ZeroMQ sockets with a maximum message size on every socket.
         .target(name: "Wire", dependencies: ["CZeroMQ"]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
-        .target(name: "Configuration", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "ConfigFiles", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
         .target(
             name: "Evaluation",
-            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "Configuration", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "ConfigFiles", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The daemons as services (island, migration, control, farm broker, worker) and their start-up,
@@ -88,10 +90,20 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Cluster", "Control", "ControlPlane", "Configuration", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer", "Search",
+                "Cluster", "Control", "ControlPlane", "ConfigFiles", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer", "Search",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The web dashboard over a running cluster (Hummingbird): pages, a JSON API and Prometheus
+        // metrics, all read through the control endpoints; the SVG plots; the cluster report.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "Cluster", "Control", "ControlPlane", "LossLanguage", "LossDescriptors",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The command line: loss tools (no cluster needed) and a control client for the cluster; it
@@ -99,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane",
+                "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -112,7 +124,7 @@ let package = Package(
             ]
         ),
         // The decoders as fuzz targets; EvodFuzz is libFuzzer's binary (`make fuzz`), built apart.
-        .target(name: "FuzzTargets", dependencies: ["Cluster", "Configuration", "Control", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
+        .target(name: "FuzzTargets", dependencies: ["Cluster", "ConfigFiles", "Control", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
         .executableTarget(name: "EvodFuzz", dependencies: ["FuzzTargets"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "EvodBench",
@@ -143,6 +155,14 @@ let package = Package(
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         // The control protocol's wire form, its errors and the client against silent peers.
         .testTarget(name: "ControlTests", dependencies: ["Control", "ControlPlane"]),
+        // The dashboard's pages (escaping), plots, metrics and routes (bad requests, peers down).
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: [
+                "Dashboard", "Cluster", "Control", "LossLanguage", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "IslandTests", dependencies: ["Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
         .testTarget(
             name: "SearchTests",
@@ -150,14 +170,14 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "PrefBandit", "Configuration", "LossLanguage", "TestSupport"],
+            dependencies: ["Evaluation", "PrefBandit", "ConfigFiles", "LossLanguage", "TestSupport"],
             exclude: ["Scripts"]
         ),
         // A scripted OpenAI-compatible server (real HTTP on loopback) shared by the LLM tests, and a
         // probe for processes that must not outlive their evaluation.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
         // The client and the DiscoPOP conversation against the scripted server.
-        .testTarget(name: "LLMProposerTests", dependencies: ["LLMProposer", "LossLanguage", "Configuration", "TestSupport"]),
+        .testTarget(name: "LLMProposerTests", dependencies: ["LLMProposer", "LossLanguage", "ConfigFiles", "TestSupport"]),
         // Runs the built evoctl binary on real files.
         .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage", "TestSupport"]),
         .testTarget(

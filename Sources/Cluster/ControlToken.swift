@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 import Foundation
 
 /// The token that state-changing control commands need: random, written to the state directory

@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 
 /// The `[farm]` section of the cluster config (DESIGN.md §8, §10).
 public struct FarmSettings: Sendable, Hashable {

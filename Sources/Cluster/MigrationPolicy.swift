@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 import LossLanguage
 
 /// How islands exchange elites (DESIGN.md §7): a policy file under `configs/migration/`.

@@ -14,6 +14,8 @@ public enum ControlRequest: Sendable, Hashable {
     case archive
     /// The island's migration log summed by direction, peer and outcome (``MigrationFlow`` list).
     case migrations
+    /// The island's last `limit` finished generations (``HistoryPoint`` list, oldest first).
+    case history(limit: Int)
     /// Changes the island's run state; needs its token.
     case pause(token: String)
     case resume(token: String)
@@ -28,6 +30,7 @@ public enum ControlRequest: Sendable, Hashable {
         case .show: .show
         case .archive: .archive
         case .migrations: .migrations
+        case .history: .history
         case .pause: .pause
         case .resume: .resume
         case .stop: .stop
@@ -45,14 +48,14 @@ public enum ControlRequest: Sendable, Hashable {
 
 /// The commands of the control protocol.
 public enum ControlCommand: String, Sendable, Hashable, CaseIterable, Codable {
-    case status, best, show, archive, migrations, pause, resume, stop
+    case status, best, show, archive, migrations, history, pause, resume, stop
 
     /// The commands that change state and need the token.
     public var changesState: Bool { [.pause, .resume, .stop].contains(self) }
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case command, top, id, token }
+    private enum CodingKeys: String, CodingKey { case command, top, id, limit, token }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -72,6 +75,7 @@ extension ControlRequest: Codable {
             self = .show(id: id)
         case .archive: self = .archive
         case .migrations: self = .migrations
+        case .history: self = .history(limit: max(0, try container.decodeIfPresent(Int.self, forKey: .limit) ?? 1_000))
         case .pause: self = .pause(token: try token())
         case .resume: self = .resume(token: try token())
         case .stop: self = .stop(token: try token())
@@ -84,6 +88,7 @@ extension ControlRequest: Codable {
         switch self {
         case let .best(top): try container.encode(top, forKey: .top)
         case let .show(id): try container.encode(id, forKey: .id)
+        case let .history(limit): try container.encode(limit, forKey: .limit)
         default: try container.encodeIfPresent(token, forKey: .token)
         }
     }

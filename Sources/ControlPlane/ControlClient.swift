@@ -63,6 +63,9 @@ extension ControlClient {
 
     public func migrations() throws(ControlError) -> [MigrationFlow] { try send(.migrations, expecting: [MigrationFlow].self) }
 
+    /// The island's last `limit` finished generations, oldest first.
+    public func history(limit: Int = 1_000) throws(ControlError) -> [HistoryPoint] { try send(.history(limit: limit), expecting: [HistoryPoint].self) }
+
     /// Pause, resume or stop: the state afterwards.
     public func steer(_ request: ControlRequest) throws(ControlError) -> IslandState { try send(request, expecting: StateReply.self).state }
 

@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 import Evaluation
 import Foundation
 import GRDB

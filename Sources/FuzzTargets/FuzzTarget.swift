@@ -1,5 +1,5 @@
 import Cluster
-import Configuration
+import ConfigFiles
 import Evaluation
 import Farm
 import Foundation

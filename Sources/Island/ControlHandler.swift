@@ -45,6 +45,7 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
             return ControlCoding.success(Self.summary(candidate))
         case .archive: return ControlCoding.success(archive())
         case .migrations: return ControlCoding.success(try migrations())
+        case let .history(limit): return ControlCoding.success(try engine.store.history(limit: limit))
         case .pause: controls.pause()
         case .resume: controls.resume()
         case .stop: controls.stop()

@@ -92,8 +92,17 @@ public final class IslandEngine: Sendable {
         }
         var report = population.report
         try evaluatePending(&report)
-        try store.finishGeneration(generation + 1)
+        try store.finishGeneration(generation + 1, history: try historyPoint(generation: generation))
         return report
+    }
+
+    /// Where the island stands as generation `generation` finishes.
+    func historyPoint(generation: Int) throws -> HistoryPoint {
+        let archive = self.archive
+        return HistoryPoint(
+            generation: generation, at: Date().timeIntervalSince1970, bestSearch: archive.elites.values.map(\.fitness).max(),
+            bestConfirmed: confirmed.withLock { $0.values.max() }, qdScore: archive.qdScore(floor: settings.qdFloor), coverage: archive.coverage,
+            filled: archive.filled, evaluations: try store.counters()["evaluations.done", default: 0])
     }
 
     /// The first generation: the seed losses (standard names or compact sources).

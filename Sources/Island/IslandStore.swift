@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 import Control
 import Foundation
 import GRDB
@@ -60,6 +60,7 @@ public final class IslandStore: Sendable {
         registerMigrationTables(&migrator)
         registerConversationTables(&migrator)
         registerConfirmationColumns(&migrator)
+        registerHistoryTable(&migrator)
         return migrator
     }
 
@@ -92,12 +93,13 @@ public final class IslandStore: Sendable {
     /// The generation counter (0 before the first generation completes).
     public func generation() throws -> Int { Int(try meta("generation") ?? "0") ?? 0 }
 
-    /// Completes a generation: one transaction.
-    public func finishGeneration(_ generation: Int) throws {
+    /// Completes a generation with its point of the island's history: one transaction.
+    public func finishGeneration(_ generation: Int, history point: HistoryPoint? = nil) throws {
         try pool.write { db in
             try db.execute(
                 sql: "INSERT INTO meta (key, value) VALUES ('generation', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 arguments: [String(generation)])
+            if let point { try Self.insertHistory(db, point) }
         }
     }
 

@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 
 /// An OpenAI-compatible chat endpoint and how to use it (`configs/proposers/*.toml`).
 ///

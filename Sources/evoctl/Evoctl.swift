@@ -3,21 +3,22 @@ import Evaluation
 
 /// `evoctl`: shows and steers an evod cluster, and works on loss files directly.
 @main
-struct Evoctl: ParsableCommand {
+struct Evoctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evoctl",
         abstract: "Show and steer an evod cluster; describe, evaluate and export losses.",
         subcommands: [
-            Up.self, Down.self, Status.self, Migrations.self, Best.self, Show.self, Export.self, ArchiveCommand.self, Validate.self, Pause.self, Resume.self, Stop.self,
+            Up.self, Down.self, Status.self, Watch.self, DashboardCommand.self, Migrations.self, Best.self, Show.self, Export.self, ArchiveCommand.self, Validate.self, Pause.self,
+            Resume.self, Stop.self,
             LossCommand.self,
         ]
     )
 
-    static func main() {
+    static func main() async {
         OpenBLASEnvironment.ensureSingleThreaded()
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? AsyncParsableCommand { try await asyncCommand.run() } else { try command.run() }
         } catch {
             exit(withError: error)
         }

@@ -4,7 +4,7 @@ import Testing
 
 struct ControlRequestTests {
     static let requests: [ControlRequest] = [
-        .status, .best(top: 5), .show(id: 42), .archive, .migrations, .pause(token: "t"), .resume(token: "t"), .stop(token: "t"),
+        .status, .best(top: 5), .show(id: 42), .archive, .migrations, .history(limit: 50), .pause(token: "t"), .resume(token: "t"), .stop(token: "t"),
     ]
 
     @Test func everyRequestRoundTripsThroughItsWireForm() throws {
@@ -27,7 +27,7 @@ struct ControlRequestTests {
     }
 
     @Test(arguments: [
-        (#"{"command": "reboot"}"#, "unknown command 'reboot' (status, best, show, archive, migrations, pause, resume, stop)"),
+        (#"{"command": "reboot"}"#, "unknown command 'reboot' (status, best, show, archive, migrations, history, pause, resume, stop)"),
         (#"{"command": "show"}"#, "'show' needs a numeric \"id\""),
         (#"{"command": "show", "id": "seven"}"#, "'show' needs a numeric \"id\""),
         (#"{"top": 3}"#, "expected a JSON object with a \"command\" string"),

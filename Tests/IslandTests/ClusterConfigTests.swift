@@ -1,5 +1,5 @@
 import Cluster
-import Configuration
+import ConfigFiles
 import Foundation
 import Island
 import LossLanguage

@@ -59,6 +59,26 @@ final class ControlHandlerTests {
         #expect(missing == "no candidate 999 on island 1")
     }
 
+    @Test func historyKeepsOnePointPerFinishedGeneration() throws {
+        let engine = try engine()
+        for _ in 0..<3 { try engine.runGeneration() }
+        let handler = ControlHandler(engine: engine, controls: IslandControls(), token: "secret")
+        guard case let .success(points) = try reply(handler, #"{"command": "history"}"#, as: [HistoryPoint].self) else {
+            Issue.record("history failed")
+            return
+        }
+        #expect(points.map(\.generation) == [0, 1, 2])
+        #expect(zip(points, points.dropFirst()).allSatisfy { $0.evaluations <= $1.evaluations && $0.at <= $1.at })
+        let last = try #require(points.last)
+        #expect(last.filled == engine.archive.filled && last.bestSearch == engine.archive.elites.values.map(\.fitness).max())
+        #expect(abs(last.qdScore - engine.archive.qdScore(floor: engine.settings.qdFloor)) < 1e-12 && last.bestConfirmed == nil)
+        guard case let .success(tail) = try reply(handler, #"{"command": "history", "limit": 1}"#, as: [HistoryPoint].self) else {
+            Issue.record("history with a limit failed")
+            return
+        }
+        #expect(tail == [last])
+    }
+
     @Test func stateChangesNeedTheTokenAndMalformedRequestsAreCounted() throws {
         let engine = try engine()
         let controls = IslandControls()

@@ -1,4 +1,4 @@
-import Configuration
+import ConfigFiles
 import Foundation
 import LLMProposer
 import Testing

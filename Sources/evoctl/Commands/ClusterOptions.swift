@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import Control
 import ControlPlane
+import Dashboard
 import Foundation
 
 /// The cluster config and island selection shared by the cluster commands.
@@ -32,7 +33,8 @@ struct ClusterOptions: ParsableArguments {
         ControlClient(endpoint: cluster.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: milliseconds)
     }
 
-    private var milliseconds: Int32 { Int32(clamping: Int((timeout * 1000).rounded())) }
+    /// The timeout of each request.
+    var milliseconds: Int32 { Int32(clamping: Int((timeout * 1000).rounded())) }
 
     /// Asks every island of the config at once; each answer, or the error that came instead, in the
     /// config's order. Down islands cost one timeout in all, not one each.
@@ -48,7 +50,7 @@ struct ClusterOptions: ParsableArguments {
     /// numeric id on `island`; its island and record.
     func candidate(_ argument: String, island: Int, in config: ClusterConfig) throws -> (island: Int, candidate: CandidateSummary) {
         if argument == "best" {
-            guard let best = Best.collect(self, config, top: 1, island: nil).first else {
+            guard let best = BestRow.collect(config, timeoutMilliseconds: milliseconds, top: 1).first else {
                 throw CommandFailure("no island answered with an evaluated loss")
             }
             return (best.island, best.candidate)

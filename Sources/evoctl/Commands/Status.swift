@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Control
+import Dashboard
 import Foundation
 
 /// `evoctl status [--json]`: every island of the config and the farm, asked all at once.
@@ -14,51 +15,58 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let config = try cluster.loadCluster()
-        let report = try ClusterReport.ask(cluster, config)
+        let report = ClusterReport.ask(config, timeoutMilliseconds: cluster.milliseconds)
         if json {
             print(ClusterOptions.json(report))
             return
         }
-        printIslands(report.islands)
-        printEvaluatorProblems(report.islands)
-        printProposers(report.islands)
-        printFarm(report.farm)
+        print(Self.lines(report).joined(separator: "\n"))
+    }
+
+    /// The report as `evoctl status` prints it (and `evoctl watch` redraws it).
+    static func lines(_ report: ClusterReport) -> [String] {
+        islandLines(report.islands) + problemLines(report.islands) + proposerLines(report.islands) + farmLines(report.farm)
     }
 
     /// A line per island whose generations fail (a fault) or whose evaluations wait for a farm that does not answer.
-    func printEvaluatorProblems(_ islands: [ClusterReport.Island]) {
+    static func problemLines(_ islands: [ClusterReport.Island]) -> [String] {
+        var lines: [String] = []
         for case let .up(island) in islands {
             if let fault = island.fault {
-                print(String(format: "island %d: generations stopped for %.0f s, retrying: %@", island.id, fault.seconds, fault.error))
+                lines.append(String(format: "island %d: generations stopped for %.0f s, retrying: %@", island.id, fault.seconds, fault.error))
             }
             guard island.evaluator.state == .unreachable else { continue }
-            print(
+            lines.append(
                 String(
                     format: "island %d: no farm answers at %@ for %.0f s; %d evaluations wait (start it: `evod --farm` or `evoctl up`)",
                     island.id, island.evaluator.endpoint ?? "?", island.evaluator.unreachableSeconds ?? 0, island.evaluations.inflight))
         }
+        return lines
     }
 
     /// One line per island whose proposer is an LLM: state, requests, tokens, cost, outcomes, failures.
-    func printProposers(_ islands: [ClusterReport.Island]) {
+    static func proposerLines(_ islands: [ClusterReport.Island]) -> [String] {
+        var lines: [String] = []
         for case let .up(island) in islands {
             guard case let .llm(usage) = island.proposer else { continue }
             let outcomes = usage.proposals.filter { $0.value > 0 }.sorted { $0.key < $1.key }
             let failures = usage.failures.sorted { $0.key < $1.key }
-            print(
+            lines.append(
                 String(
                     format: "llm %2d  %@  %@  requests %d  tokens %d  cost %.4f  proposals %@  failures %@", island.id, usage.model,
                     usage.state.rawValue, usage.requests, usage.tokens.total, usage.cost,
                     outcomes.isEmpty ? "-" : outcomes.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                     failures.isEmpty ? "-" : failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
         }
+        return lines
     }
 
-    func printIslands(_ islands: [ClusterReport.Island]) {
-        print("island  state     gen   pop  evals/confirmed  archive         coverage  qd_score  migration s/r/a  best (confirmed fitness, else search)")
+    static func islandLines(_ islands: [ClusterReport.Island]) -> [String] {
+        var lines: [String] = []
+        lines.append("island  state     gen   pop  evals/confirmed  archive         coverage  qd_score  migration s/r/a  best (confirmed fitness, else search)")
         for answer in islands {
             guard case let .up(island) = answer else {
-                if case let .down(id, error) = answer { print(String(format: "%6d  %@", id, "down      \(error)")) }
+                if case let .down(id, error) = answer { lines.append(String(format: "%6d  %@", id, "down      \(error)")) }
                 continue
             }
             let migration = island.migration
@@ -66,7 +74,7 @@ struct Status: ParsableCommand {
             let bestText =
                 island.best.map { "\($0.name) (#\($0.id)) \(ReportFormat.fixed($0.fitness))" + ($0.confirmed ? " confirmed" : " search") } ?? "-"
             let counts = "\(island.evaluations.done)/\(island.evaluations.confirmed)"
-            print(
+            lines.append(
                 String(
                     format: "%6d  %@ %5d %5d  %@  %4d / %-6d  %7.3f  %8.3f  %@  %@", island.id,
                     island.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
@@ -74,17 +82,19 @@ struct Status: ParsableCommand {
                     island.archive.filled, island.archive.cells, island.archive.coverage, island.archive.qdScore,
                     flows.padding(toLength: 15, withPad: " ", startingAt: 0), bestText))
         }
+        return lines
     }
 
-    func printFarm(_ farm: ClusterReport.Farm?) {
+    static func farmLines(_ farm: ClusterReport.Farm?) -> [String] {
         switch farm {
-        case nil: return
-        case let .down(error): print("farm    down      \(error)")
+        case nil: return []
+        case let .down(error): return ["farm    down      \(error)"]
         case let .up(farm):
-            print(
+            return [
                 String(
                     format: "farm    workers %d  queue %d  inflight %d  done %d  cache hits %d  requeued %d  dropped %d  up %.0f s",
-                    farm.workers, farm.queue, farm.inflight, farm.done, farm.cacheHits, farm.requeued, farm.droppedMessages, farm.uptimeSeconds))
+                    farm.workers, farm.queue, farm.inflight, farm.done, farm.cacheHits, farm.requeued, farm.droppedMessages, farm.uptimeSeconds)
+            ]
         }
     }
 }

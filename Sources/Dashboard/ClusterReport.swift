@@ -3,15 +3,28 @@ import Control
 import ControlPlane
 import Foundation
 
-/// What `evoctl status` reports: every island's status and the farm's, asked all at once (a down
-/// peer costs one timeout in all). In JSON, `{"islands": [...], "farm": {...} | null}`, a down
-/// peer as `{"state": "down", "error": ...}` (with its `id` for an island).
-struct ClusterReport: Encodable {
-    enum Island: Encodable {
+/// What `evoctl status` and the dashboard's `/api/status` report: every island's status and the
+/// farm's, asked all at once (a down peer costs one timeout in all). In JSON,
+/// `{"islands": [...], "farm": {...} | null}`, a down peer as `{"state": "down", "error": ...}`
+/// (with its `id` for an island).
+public struct ClusterReport: Encodable, Sendable {
+    public enum Island: Encodable, Sendable {
         case up(IslandStatus)
         case down(id: Int, error: String)
 
-        func encode(to encoder: any Encoder) throws {
+        public var id: Int {
+            switch self {
+            case let .up(status): status.id
+            case let .down(id, _): id
+            }
+        }
+
+        public var status: IslandStatus? {
+            if case let .up(status) = self { return status }
+            return nil
+        }
+
+        public func encode(to encoder: any Encoder) throws {
             switch self {
             case let .up(status): try status.encode(to: encoder)
             case let .down(id, error): try Down(id: id, error: error).encode(to: encoder)
@@ -19,11 +32,11 @@ struct ClusterReport: Encodable {
         }
     }
 
-    enum Farm: Encodable {
+    public enum Farm: Encodable, Sendable {
         case up(FarmStatus)
         case down(error: String)
 
-        func encode(to encoder: any Encoder) throws {
+        public func encode(to encoder: any Encoder) throws {
             switch self {
             case let .up(status): try status.encode(to: encoder)
             case let .down(error): try Down(id: nil, error: error).encode(to: encoder)
@@ -37,11 +50,11 @@ struct ClusterReport: Encodable {
         var error: String
     }
 
-    var islands: [Island]
+    public var islands: [Island]
     /// Nil when the cluster evaluates locally (no farm to ask).
-    var farm: Farm?
+    public var farm: Farm?
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(islands, forKey: .islands)
         try container.encode(farm, forKey: .farm)
@@ -50,9 +63,11 @@ struct ClusterReport: Encodable {
     private enum CodingKeys: String, CodingKey { case islands, farm }
 
     /// Asks every island and the farm (when the config uses one), all at once.
-    static func ask(_ options: ClusterOptions, _ config: ClusterConfig) throws -> ClusterReport {
-        var peers = try config.islands.map { try options.client(config, island: $0.id).0 }
-        if config.evaluator == .farm { peers.append(options.farmClient(config)) }
+    public static func ask(_ cluster: ClusterConfig, timeoutMilliseconds: Int32) -> ClusterReport {
+        var peers = cluster.islands.map { ControlClient(endpoint: $0.control, peer: .island($0.id), timeoutMilliseconds: timeoutMilliseconds) }
+        if cluster.evaluator == .farm {
+            peers.append(ControlClient(endpoint: cluster.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: timeoutMilliseconds))
+        }
         let answers = ControlClient.concurrently(peers) { client -> Result<Either, ControlError> in
             Result { () throws(ControlError) in
                 if case .farm = client.peer { return .farm(try client.farmStatus()) }

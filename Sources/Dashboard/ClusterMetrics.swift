@@ -1,0 +1,63 @@
+import Control
+import Prometheus
+
+/// The cluster in Prometheus's exposition format (`/metrics`): per-island series labelled by
+/// island, and the farm's. Each scrape asks the cluster afresh; counters are the islands' own
+/// totals (they survive restarts with the islands' databases).
+enum ClusterMetrics {
+    static func exposition(_ report: ClusterReport) -> String {
+        let registry = PrometheusCollectorRegistry()
+        for island in report.islands {
+            let label = ("island", "\(island.id)")
+            registry.makeGauge(name: "evod_island_up", labels: [label], help: "1 when the island answers its control endpoint").set(island.status == nil ? 0.0 : 1.0)
+            guard let s = island.status else { continue }
+            func gauge(_ name: String, _ help: String, _ value: Double, _ extra: [(String, String)] = []) {
+                registry.makeGauge(name: name, labels: [label] + extra, help: help).set(value)
+            }
+            func counter(_ name: String, _ help: String, _ value: Int, _ extra: [(String, String)] = []) {
+                registry.makeCounter(name: name, labels: [label] + extra, help: help).increment(by: Int64(value))
+            }
+            gauge("evod_island_generation", "generations finished", Double(s.generation))
+            gauge("evod_island_population", "candidates ever proposed", Double(s.population))
+            gauge("evod_island_archive_filled", "archive cells filled", Double(s.archive.filled))
+            gauge("evod_island_archive_coverage", "share of archive cells filled", s.archive.coverage)
+            gauge("evod_island_qd_score", "sum over filled cells of fitness minus the floor", s.archive.qdScore)
+            if let best = s.best {
+                gauge("evod_island_best_fitness", "the best candidate's fitness (confirmed where confirmed)", best.fitness, [("confirmed", best.confirmed ? "true" : "false")])
+            }
+            gauge("evod_island_evaluations_inflight", "pending evaluations", Double(s.evaluations.inflight))
+            gauge("evod_island_fault", "1 while generations fail (a full disk, say)", s.fault == nil ? 0 : 1)
+            counter("evod_island_evaluations_total", "evaluations done", s.evaluations.done)
+            counter("evod_island_evaluations_failed_total", "evaluations failed", s.evaluations.failed)
+            counter("evod_island_confirmations_total", "stage-3 confirmations", s.evaluations.confirmed)
+            for (outcome, count) in [("valid", s.proposals.valid), ("invalid", s.proposals.invalid), ("duplicate", s.proposals.duplicate)] {
+                counter("evod_island_proposals_total", "proposals by stage-0 outcome", count, [("outcome", outcome)])
+            }
+            let m = s.migration
+            for (event, count) in [("sent", m.sent), ("received", m.received), ("accepted", m.accepted), ("rejected", m.rejected), ("dropped", m.dropped)] {
+                counter("evod_island_migrants_total", "migrants by what became of them", count, [("event", event)])
+            }
+            counter("evod_island_resets_total", "FunSearch island resets", m.resets)
+            if case let .llm(usage) = s.proposer {
+                counter("evod_island_llm_requests_total", "LLM requests", usage.requests)
+                counter("evod_island_llm_tokens_total", "LLM tokens", usage.tokens.prompt, [("kind", "prompt")])
+                counter("evod_island_llm_tokens_total", "LLM tokens", usage.tokens.completion, [("kind", "completion")])
+                gauge("evod_island_llm_cost", "LLM cost so far", usage.cost)
+            }
+        }
+        switch report.farm {
+        case nil: break
+        case .down: registry.makeGauge(name: "evod_farm_up", help: "1 when the farm answers its control endpoint").set(0.0)
+        case let .up(f):
+            registry.makeGauge(name: "evod_farm_up", help: "1 when the farm answers its control endpoint").set(1.0)
+            registry.makeGauge(name: "evod_farm_workers", help: "workers connected").set(Double(f.workers))
+            registry.makeGauge(name: "evod_farm_queue", help: "requests waiting for a worker").set(Double(f.queue))
+            registry.makeGauge(name: "evod_farm_inflight", help: "jobs on workers").set(Double(f.inflight))
+            registry.makeCounter(name: "evod_farm_evaluations_total", help: "evaluations done").increment(by: Int64(f.done))
+            registry.makeCounter(name: "evod_farm_cache_hits_total", help: "requests answered from the result cache").increment(by: Int64(f.cacheHits))
+            registry.makeGauge(name: "evod_farm_throughput", help: "evaluations per second since the broker started")
+                .set(f.uptimeSeconds > 0 ? Double(f.done) / f.uptimeSeconds : 0)
+        }
+        return registry.emitToString()
+    }
+}

@@ -1,0 +1,40 @@
+import Cluster
+import Control
+import ControlPlane
+import Hummingbird
+
+/// Reads a running cluster for the dashboard through the islands' and the farm's control endpoints
+/// (so it works from any host that reaches them); every failure becomes an HTTP error that says
+/// what went wrong: 404 for what does not exist, 502 for a peer that does not answer.
+struct ClusterReader: Sendable {
+    let cluster: ClusterConfig
+    let timeoutMilliseconds: Int32
+
+    func report() -> ClusterReport { ClusterReport.ask(cluster, timeoutMilliseconds: timeoutMilliseconds) }
+
+    /// Asks island `id`.
+    func ask<Answer>(island id: Int, _ question: (ControlClient) throws(ControlError) -> Answer) throws(HTTPError) -> Answer {
+        guard let entry = cluster.entry(forIsland: id) else {
+            throw HTTPError(.notFound, message: "there is no island \(id) (the cluster has \(cluster.islands.count))")
+        }
+        do {
+            return try question(ControlClient(endpoint: entry.control, peer: .island(id), timeoutMilliseconds: timeoutMilliseconds))
+        } catch {
+            switch error {
+            case let .refused(reason) where reason.hasPrefix("no candidate"): throw HTTPError(.notFound, message: reason)
+            case let .refused(reason): throw HTTPError(.badRequest, message: reason)
+            default: throw HTTPError(.badGateway, message: "\(error)")
+            }
+        }
+    }
+
+    /// Every island's answer at once, in the config's order (nil where it did not answer).
+    func askEveryIsland<Answer: Sendable>(_ question: @escaping @Sendable (ControlClient) throws(ControlError) -> Answer) -> [(id: Int, answer: Answer?)] {
+        let clients = cluster.islands.map { ControlClient(endpoint: $0.control, peer: .island($0.id), timeoutMilliseconds: timeoutMilliseconds) }
+        let answers = ControlClient.concurrently(clients) { client in try? question(client) }
+        return zip(cluster.islands, answers).map { ($0.id, $1) }
+    }
+
+    /// The cluster's best `top` losses, confirmed first, each listed once.
+    func best(top: Int) -> [BestRow] { BestRow.collect(cluster, timeoutMilliseconds: timeoutMilliseconds, top: top) }
+}
