@@ -22,18 +22,4 @@ fi
 requirements="$root/Tests/DashboardE2E/requirements.txt"
 link=$root/.venv-dash
 cache=${EVOD_DASH_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/evod/dashboard}
-venv="$cache/venv-$(sha256sum "$requirements" | cut -c1-16)"
-if [ ! -f "$venv/.installed" ]; then
-    echo "installing selenium into $venv" >&2
-    rm -rf "$venv"
-    mkdir -p "$cache"
-    python3 -m venv "$venv"
-    if ! "$venv/bin/pip" install --quiet -r "$requirements" >&2; then
-        rm -rf "$venv"
-        echo "error: installing $requirements failed (see above)" >&2
-        exit 1
-    fi
-    touch "$venv/.installed"
-fi
-ln -sfn "$venv" "$link"
-echo "$link/bin/python"
+exec "$root/scripts/cached-venv.sh" "$requirements" "$link" "$cache" "selenium"

@@ -9,23 +9,4 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 requirements="$root/examples/trl/requirements.txt"
 link=${EVOD_TRL_VENV:-$root/.venv-trl}
 cache=${EVOD_TRL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/evod/trl}
-hash=$(sha256sum "$requirements" | cut -c1-16)
-venv="$cache/venv-$hash"
-if [ ! -f "$venv/.installed" ]; then
-    echo "installing the TRL environment (torch CPU, trl, transformers) into $venv" >&2
-    rm -rf "$venv"
-    mkdir -p "$cache"
-    python3 -m venv "$venv"
-    if ! "$venv/bin/pip" install --quiet -r "$requirements" >&2; then
-        rm -rf "$venv"
-        echo "error: installing $requirements failed (see above)" >&2
-        exit 1
-    fi
-    touch "$venv/.installed"
-fi
-if [ -e "$link" ] && [ ! -L "$link" ]; then
-    echo "error: $link exists and is not a link to the cached environment; remove it and run again" >&2
-    exit 1
-fi
-ln -sfn "$venv" "$link"
-echo "$link/bin/python"
+exec "$root/scripts/cached-venv.sh" "$requirements" "$link" "$cache" "the TRL environment (torch CPU, trl, transformers)"
