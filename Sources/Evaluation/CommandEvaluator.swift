@@ -39,7 +39,7 @@ public struct CommandEvaluator: MemberEvaluator {
         }
     }
 
-    public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns {
+    public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid, progress: RunProgress?) -> MemberRuns {
         guard !interruption.isInterrupted else { return MemberRuns(runs: [], failed: EvaluationResult.interruptedReason) }
         let directory = Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -51,7 +51,9 @@ public struct CommandEvaluator: MemberEvaluator {
             for seed in grid.seeds {
                 for beta in grid.betas {
                     switch run(file: file, beta: beta, seed: seed, directory: directory) {
-                    case let .success(record): runs.append(record)
+                    case let .success(record):
+                        runs.append(record)
+                        progress?()
                     case let .failure(reason): return MemberRuns(runs: runs, failed: reason.message)
                     }
                 }

@@ -5,16 +5,24 @@ import LossLanguage
 public protocol MemberEvaluator: Sendable {
     /// The metric whose mean over the runs is the member's fitness.
     var fitnessKey: String { get }
-    /// Every run of the grid, or the reason the evaluation failed with the runs finished before it.
-    /// Never throws: failures are outcomes.
-    func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns
+    /// Every run of the grid, or the reason the evaluation failed with the runs finished before it;
+    /// `progress`, when given, is called once per finished run. Never throws: failures are outcomes.
+    func runs(of loss: LossGraph, name: String, grid: EvaluationGrid, progress: RunProgress?) -> MemberRuns
     /// Abandons the runs in progress and any later ones, for a shutdown (see ``Evaluator/interrupt()``).
     func interrupt()
 }
 
 extension MemberEvaluator {
     public func interrupt() {}
+
+    /// Every run of the grid, without progress reports.
+    public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns {
+        runs(of: loss, name: name, grid: grid, progress: nil)
+    }
 }
+
+/// Called once per finished training run, from the evaluating thread, for a progress line.
+public typealias RunProgress = @Sendable () -> Void
 
 /// What one member's grid produced: its runs, and the reason it stopped early, if it did.
 public struct MemberRuns: Sendable, Hashable {

@@ -72,17 +72,19 @@ public struct Estimate: Sendable, Hashable, Codable {
         (self.value, self.standardError, self.degreesOfFreedom, self.count) = (value, standardError, degreesOfFreedom, count)
     }
 
-    /// value / SE; 0 when both are 0 (identical losses), ±infinity when only the SE is.
+    /// value / SE; 0 when both are 0 (identical losses), ±infinity when only the SE is, NaN when
+    /// the SE is unknown (one seed: no spread to estimate).
     public var zScore: Double {
+        if standardError.isNaN { return .nan }
         if standardError > 0 { return value / standardError }
         return value == 0 ? 0 : (value > 0 ? .infinity : -.infinity)
     }
 
     /// Two-sided p-value of value = 0 under Student's t with ``degreesOfFreedom``; 1 for identical
-    /// losses, 0 for a difference without spread.
+    /// losses and for an unknown SE (no evidence either way), 0 for a difference without spread.
     public var pValue: Double {
         let t = zScore
-        if t == 0 { return 1 }
+        if t == 0 || t.isNaN { return 1 }
         if !t.isFinite { return 0 }
         return StudentT.twoSidedPValue(t: t, degreesOfFreedom: max(degreesOfFreedom, 1))
     }

@@ -31,7 +31,7 @@ public final class PrefBanditEvaluator: MemberEvaluator {
         return ready
     }
 
-    public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns {
+    public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid, progress: RunProgress?) -> MemberRuns {
         var runs: [RunRecord] = []
         for seed in grid.seeds {
             let ready = instance(seed: seed)
@@ -48,6 +48,7 @@ public final class PrefBanditEvaluator: MemberEvaluator {
                             return MemberRuns(runs: runs, failed: "the metric \(bad.key) is not finite (beta \(beta), seed \(seed), \(startKind.rawValue) start)")
                         }
                         runs.append(RunRecord(beta: beta, seed: seed, start: startKind.rawValue, metrics: metrics))
+                        progress?()
                     }
                 }
             }

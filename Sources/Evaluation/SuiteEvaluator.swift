@@ -21,11 +21,22 @@ public final class SuiteEvaluator: Evaluator {
     }
 
     public func evaluate(_ loss: LossGraph, name: String, stage: Stage) -> EvaluationResult {
+        evaluate(loss, name: name, stage: stage, progress: nil)
+    }
+
+    /// The runs an evaluation at `stage` trains: every member's grid.
+    public func runCount(stage: Stage) -> Int {
+        task.members.reduce(0) { $0 + $1.grid(for: stage).runs.count }
+    }
+
+    /// Evaluates as ``evaluate(_:name:stage:)`` does and calls `progress` after each training run,
+    /// for a progress line.
+    public func evaluate(_ loss: LossGraph, name: String, stage: Stage, progress: RunProgress?) -> EvaluationResult {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var finished: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])] = []
         for (member, evaluator) in zip(task.members, memberEvaluators) {
-            let outcome = evaluator.runs(of: loss, name: name, grid: member.grid(for: stage))
+            let outcome = evaluator.runs(of: loss, name: name, grid: member.grid(for: stage), progress: progress)
             let runs = outcome.runs.map {
                 var run = $0; run.member = member.name; return run
             }

@@ -120,8 +120,8 @@ public struct ValidationReport: Sendable, Codable {
                 if !(z > 3 && p < 0.05) {
                     reasons.append(
                         String(
-                            format: "on %@ it is %+.1f paired SE from the best standard loss (%@), Holm p %.3g: needs more than +3 and p < 0.05",
-                            suite.task, z, suite.bestStandard, p))
+                            format: "on %@ it is %@ from the best standard loss (%@), Holm p %.3g: needs more than +3 paired SE and p < 0.05",
+                            suite.task, Self.inPairedSE(d), suite.bestStandard, p))
                 }
             }
         }
@@ -129,9 +129,14 @@ public struct ValidationReport: Sendable, Codable {
             if let failed = row.failed {
                 reasons.append("failed on transfer task \(row.task): \(failed)")
             } else if let d = row.versusDPO, let p = row.pDPO, !(d.value > 0 && p < 0.05) {
-                reasons.append(String(format: "does not beat dpo on transfer task %@ (%+.4f, %+.1f paired SE, Holm p %.3g)", row.task, d.value, d.zScore, p))
+                reasons.append(String(format: "does not beat dpo on transfer task %@ (%+.4f, %@, Holm p %.3g)", row.task, d.value, Self.inPairedSE(d), p))
             }
         }
         return Verdict(loss: loss, discovered: reasons.isEmpty && suite != nil, reasons: reasons)
+    }
+
+    /// "+2.5 paired SE", or what stands in for it when there is no spread to estimate.
+    static func inPairedSE(_ difference: Estimate) -> String {
+        difference.zScore.isNaN ? "an unknown number of paired SE (one seed)" : String(format: "%+.1f paired SE", difference.zScore)
     }
 }

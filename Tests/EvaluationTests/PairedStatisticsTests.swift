@@ -50,6 +50,14 @@ struct PairedStatisticsTests {
         #expect(d.value == 0 && d.standardError == 0 && d.zScore == 0 && d.pValue == 1)
     }
 
+    /// One seed: the difference has no spread to estimate, so it is no evidence (p = 1), and its
+    /// z is unknown, not an infinite number of SE.
+    @Test func oneSeedIsNoEvidence() {
+        let d = Self.scores([1: 0.9]).difference(to: Self.scores([1: 0.8]))
+        #expect(abs(d.value - 0.1) < 1e-12 && d.standardError.isNaN)
+        #expect(d.zScore.isNaN && d.pValue == 1)
+    }
+
     @Test func holmsCorrectionStepsDown() {
         // Sorted: 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> raised to 0.06.
         let adjusted = holmAdjusted([0.01, 0.04, 0.03, 0.005])

@@ -39,12 +39,14 @@ struct LossCompare: ParsableCommand {
         let candidates = losses
         let stage = taskOptions.resolvedStage
         let results = Mutex([EvaluationResult?](repeating: nil, count: losses.count))
+        let progress = ProgressLine("compare", total: losses.count * evaluator.runCount(stage: stage), unit: "training runs")
         SignalInterruption.during(evaluator) {
             DispatchQueue.concurrentPerform(iterations: losses.count) { i in
-                let result = evaluator.evaluate(candidates[i].graph, name: candidates[i].name, stage: stage)
+                let result = evaluator.evaluate(candidates[i].graph, name: candidates[i].name, stage: stage, progress: { progress.advance() })
                 results.withLock { $0[i] = result }
             }
         }
+        progress.finish()
         let all = results.withLock { $0.compactMap { $0 } }
         if let interrupted = all.first(where: \.isInterrupted) {
             FileHandle.standardError.write(Data("evoctl: \(interrupted.failed ?? "")\n".utf8))

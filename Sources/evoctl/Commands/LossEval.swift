@@ -30,9 +30,12 @@ struct LossEval: ParsableCommand {
             throw CommandFailure("\(loss.file): \(error)")
         }
         let evaluator = task.makeEvaluator()
+        let stage = taskOptions.resolvedStage
+        let progress = ProgressLine("eval", total: evaluator.runCount(stage: stage), unit: "training runs")
         let result = SignalInterruption.during(evaluator) {
-            evaluator.evaluate(parsed.graph, name: parsed.name ?? loss.defaultName, stage: taskOptions.resolvedStage)
+            evaluator.evaluate(parsed.graph, name: parsed.name ?? loss.defaultName, stage: stage, progress: { progress.advance() })
         }
+        progress.finish()
         print(json ? result.json : result.text)
         if result.isInterrupted { throw ExitCode(130) }
         if result.failed != nil { throw ExitCode(1) }

@@ -6,7 +6,11 @@ import Foundation
 struct Up: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Start the cluster of a config on this host: the farm, its workers and every island, each its own process.",
-        discussion: "Pids go to <state>/pids, logs to <state>/logs. Returns once every process is up; `evoctl down` stops them."
+        discussion: """
+            Pids go to <state>/pids, logs to <state>/logs. Returns once every process is ready (or has exited, \
+            or --wait has passed), with a progress line while it waits when standard error is a terminal; \
+            `evoctl down` stops them.
+            """
     )
 
     @OptionGroup var cluster: ClusterOptions
@@ -16,6 +20,13 @@ struct Up: ParsableCommand {
 
     @Option(help: "Only these islands (default: all of the config's).")
     var islands: [Int] = []
+
+    @Option(help: "Seconds to wait for every process to be ready: the farm and each island answering on its control endpoint, each worker registered with the farm.")
+    var wait: Double = 30
+
+    func validate() throws {
+        guard wait >= 0, wait.isFinite else { throw ValidationError("--wait must be a number of seconds >= 0, got \(wait)") }
+    }
 
     func run() throws {
         let config = try cluster.loadCluster()
@@ -41,13 +52,13 @@ struct Up: ParsableCommand {
         for (name, arguments) in plan {
             started.append(try launcher.start(name: name, executable: executable, arguments: arguments))
         }
-        // A daemon that cannot start (a bad config, a port in use) exits within a moment.
-        Thread.sleep(forTimeInterval: 1)
+        let readiness = Readiness(config: config, daemons: started)
+        let report = readiness.wait(seconds: wait)
         var failed = false
         for daemon in started {
-            let alive = ProcessLauncher.isRunning(daemon.pid)
-            print("\(daemon.name.padding(toLength: 10, withPad: " ", startingAt: 0)) pid \(daemon.pid)  \(alive ? "up" : "EXITED")  log \(daemon.log)")
-            if !alive {
+            let state = report[daemon.name] ?? .exited
+            print("\(daemon.name.padding(toLength: 10, withPad: " ", startingAt: 0)) pid \(daemon.pid)  \(state.label)  log \(daemon.log)")
+            if state == .exited {
                 failed = true
                 launcher.forget(daemon)
                 print(ProcessLauncher.tail(daemon.log).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))

@@ -109,9 +109,7 @@ struct ValidationRunner {
             evaluator.member(target).heldoutSeeds.flatMap { seed in losses.indices.map { Unit(target: target, seed: seed, loss: $0) } }
         }
         let results = Mutex([MemberRuns?](repeating: nil, count: units.count))
-        let done = Mutex(0)
-        let started = Date()
-        let terminal = isatty(STDERR_FILENO) == 1
+        let progress = ProgressLine("validate", total: units.count, unit: "(task, seed, loss) runs")
         let next = Mutex(0)
         SignalInterruption.during(evaluator) {
             DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
@@ -123,20 +121,11 @@ struct ValidationRunner {
                     let unit = units[index]
                     let outcome = evaluator.validationRuns(of: losses[unit.loss].graph, name: losses[unit.loss].name, on: unit.target, seed: unit.seed)
                     results.withLock { $0[index] = outcome }
-                    let count = done.withLock { n -> Int in
-                        n += 1; return n
-                    }
-                    if terminal, count % 8 == 0 || count == units.count {
-                        let seconds = Date().timeIntervalSince(started)
-                        let line = String(
-                            format: "\rvalidate: %d/%d (task, seed, loss) runs, %.0f%%, %.0f s", count, units.count,
-                            100 * Double(count) / Double(units.count), seconds)
-                        FileHandle.standardError.write(Data(line.utf8))
-                    }
+                    progress.advance()
                 }
             }
         }
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        progress.finish()
         let outcomes = results.withLock { $0 }
         if outcomes.contains(where: { $0?.failed == EvaluationResult.interruptedReason }) {
             FileHandle.standardError.write(Data("evoctl: \(EvaluationResult.interruptedReason)\n".utf8))

@@ -1,0 +1,69 @@
+import Cluster
+import ControlPlane
+import Foundation
+
+extension Up {
+    /// Where a started process stands after `up` has waited for it.
+    enum ProcessState: Equatable {
+        /// The farm or an island answered its control endpoint; a worker is registered with the farm.
+        case ready
+        /// Running, but not ready when the wait ended (its log says why, or it is still starting).
+        case notReady
+        /// The process is gone: a bad config, a port in use, a state directory another process holds.
+        case exited
+
+        var label: String {
+            switch self {
+            case .ready: "ready"
+            case .notReady: "running, not ready yet"
+            case .exited: "EXITED"
+            }
+        }
+    }
+
+    /// Polls the started processes until every one is ready or one has exited, with a progress line.
+    struct Readiness {
+        let config: ClusterConfig
+        let daemons: [ProcessLauncher.Daemon]
+
+        /// Each daemon's state, by name, once all are ready, one has exited, or `seconds` have passed.
+        func wait(seconds: Double) -> [String: ProcessState] {
+            let progress = ProgressLine("up", total: daemons.count, unit: "processes ready")
+            defer { progress.finish() }
+            let deadline = Date().addingTimeInterval(seconds)
+            while true {
+                let states = poll()
+                progress.update(done: states.values.filter { $0 == .ready }.count)
+                let settled = states.values.allSatisfy { $0 == .ready } || states.values.contains(.exited)
+                if settled || Date() >= deadline { return states }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+        }
+
+        /// One look at every daemon: alive, and answering (islands, farm) or registered (workers).
+        private func poll() -> [String: ProcessState] {
+            let timeout: Int32 = 500
+            let islands = daemons.compactMap { daemon -> (String, ControlClient)? in
+                guard daemon.name.hasPrefix("island-"), let id = Int(daemon.name.dropFirst("island-".count)),
+                    let entry = config.entry(forIsland: id)
+                else { return nil }
+                return (daemon.name, ControlClient(endpoint: entry.control, peer: .island(id), timeoutMilliseconds: timeout))
+            }
+            let answered = ControlClient.concurrently(islands.map(\.1)) { (try? $0.status()) != nil }
+            var ready = Dictionary(uniqueKeysWithValues: zip(islands.map(\.0), answered))
+            let workers = daemons.filter { $0.name.hasPrefix("worker-") }.map(\.name).sorted()
+            if daemons.contains(where: { $0.name == "farm" }) {
+                let farm = try? ControlClient(endpoint: config.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: timeout).farmStatus()
+                ready["farm"] = farm != nil
+                // Workers are anonymous to the broker: as many count as ready as have registered.
+                for (index, name) in workers.enumerated() { ready[name] = index < (farm?.workers ?? 0) }
+            }
+            return Dictionary(
+                uniqueKeysWithValues: daemons.map { daemon in
+                    let state: ProcessState =
+                        !ProcessLauncher.isRunning(daemon.pid) ? .exited : ready[daemon.name] == true ? .ready : .notReady
+                    return (daemon.name, state)
+                })
+        }
+    }
+}
