@@ -182,12 +182,17 @@ def relative_difference(a, b):
     return abs(a - b) / max(abs(a), abs(b), 1e-12)
 
 
-def main():
+def load_instance(script):
+    """The instance named on the command line of `script`, with the raw JSON (Swift's results)."""
     if len(sys.argv) != 2:
-        sys.exit("usage: python3 bench/prefbandit_numpy.py INSTANCE.json")
+        sys.exit(f"usage: python3 bench/{script} INSTANCE.json")
     with open(sys.argv[1]) as f:
         data = json.load(f)
-    inst = Instance(data)
+    return Instance(data), data
+
+
+def main():
+    inst, data = load_instance("prefbandit_numpy.py")
     swift = data.get("swift")
     if not isinstance(swift, dict):
         sys.exit("numpy-reference: the instance has no \"swift\" results to compare with")

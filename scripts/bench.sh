@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the release benchmarks on one core (taskset) with single-threaded OpenBLAS, then the numpy
-# reference side by side on the same batch. Usage: scripts/bench.sh PATH/TO/EvodBench
+# and JAX references side by side on the same instances. Usage: scripts/bench.sh PATH/TO/EvodBench
 set -euo pipefail
 bench=${1:-.build/release/EvodBench}
+jax_python=$(scripts/bench-setup.sh)
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
 pin=""
 command -v taskset >/dev/null && pin="taskset -c 0"
@@ -14,6 +15,8 @@ $pin python3 bench/lrml_numpy.py "$workdir/batch.json"
 for loss in dpo nca_pair; do
     echo "== prefbandit training side by side with numpy: $loss"
     $pin python3 bench/prefbandit_numpy.py "$workdir/prefbandit-$loss.json"
+    echo "== the same training in JAX (jit, lax.scan, vmap over an evaluation's 32 runs, float32): $loss"
+    $pin "$jax_python" bench/prefbandit_jax.py "$workdir/prefbandit-$loss.json"
 done
 echo "== farm and migration (real sockets on loopback; both cores)"
 "$bench" cluster

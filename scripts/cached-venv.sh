@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A Python environment cached per hash of its requirements: installs REQUIREMENTS into
 # CACHE/venv-<hash> once and links LINK to it, so a fresh checkout on the same machine (CI) installs
-# nothing. Prints LINK/bin/python. Used by trl-setup.sh and dashboard-setup.sh.
+# nothing. Prints LINK/bin/python. Used by trl-setup.sh, dashboard-setup.sh and bench-setup.sh.
 # Usage: scripts/cached-venv.sh REQUIREMENTS LINK CACHE WHAT
 set -euo pipefail
 requirements=$1 link=$2 cache=$3 what=$4
