@@ -20,3 +20,5 @@ for loss in dpo nca_pair; do
 done
 echo "== farm and migration (real sockets on loopback; both cores)"
 "$bench" cluster
+echo "== the broker at scale: 16 islands, 64 to 256 workers (threads of one process on loopback)"
+"$bench" scale

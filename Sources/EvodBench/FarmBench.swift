@@ -23,10 +23,12 @@ struct SleepEvaluator: Evaluator {
 final class FarmRig {
     let broker: BrokerServer
     let workers: [FarmWorker]
-    let client: FarmClient
+    /// One client per simulated island, each with its own identity and socket.
+    let clients: [FarmClient]
+    var client: FarmClient { clients[0] }
     let directory: String
 
-    init(evaluator: any Evaluator, workers count: Int, threads: Int) throws {
+    init(evaluator: any Evaluator, workers count: Int, threads: Int, islands: Int = 1) throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-farm-bench-\(UUID().uuidString)").path
@@ -51,14 +53,16 @@ final class FarmRig {
         workers = (0..<count).map { _ in
             FarmWorker(evaluator: evaluator, endpoint: endpoints[1], threads: threads, heartbeatInterval: 0.5, logger: logger)
         }
-        client = FarmClient(endpoint: endpoints[0], identity: "island-bench", resendInterval: 600, logger: logger)
+        clients = (0..<islands).map {
+            FarmClient(endpoint: endpoints[0], identity: "island-bench-\($0 + 1)", resendInterval: 600, logger: logger)
+        }
         for worker in workers { Thread { try? worker.run() }.start() }
-        try client.start()
+        for client in clients { try client.start() }
         while broker.status().workers != count { Thread.sleep(forTimeInterval: 0.01) }
     }
 
     func stop() {
-        client.stop()
+        for client in clients { client.stop() }
         for worker in workers { worker.stop() }
         broker.stop()
         Thread.sleep(forTimeInterval: 0.2)
@@ -72,18 +76,22 @@ final class FarmRig {
             name: "dpo", source: "-logsigmoid(beta * rho)")
     }
 
-    /// Runs `count` requests from `callers` threads at once; returns the seconds it took.
-    func run(_ count: Int, callers: Int, taskHash: String) -> Double {
+    /// Runs `count` requests from `callers` threads at once, spread over the clients; returns the
+    /// seconds it took. Each request's latency (call to result) goes to `latencies` when given.
+    func run(_ count: Int, callers: Int, taskHash: String, latencies: LatencyLog? = nil) -> Double {
         let issued = Counter()
         let group = DispatchGroup()
         let start = DispatchTime.now().uptimeNanoseconds
-        for _ in 0..<callers {
+        for caller in 0..<callers {
             group.enter()
-            Thread { [client] in
+            Thread { [clients] in
+                let client = clients[caller % clients.count]
                 while true {
                     let index = issued.next()
                     if index >= count { break }
+                    let sent = DispatchTime.now().uptimeNanoseconds
                     _ = client.evaluate(Self.request(index, taskHash: taskHash))
+                    latencies?.append(Double(DispatchTime.now().uptimeNanoseconds - sent) / 1e9)
                 }
                 group.leave()
             }.start()

@@ -26,6 +26,12 @@ if CommandLine.arguments.dropFirst().first == "cluster" {
     exit(0)
 }
 
+// `EvodBench scale`: the broker with 16 islands and 64 to 256 workers (issue 19).
+if CommandLine.arguments.dropFirst().first == "scale" {
+    try benchmarkScale()
+    exit(0)
+}
+
 // `EvodBench suite`: only the default suite's per-stage evaluation times.
 if CommandLine.arguments.dropFirst().first == "suite" {
     benchmarkDefaultSuite()
@@ -86,8 +92,10 @@ try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath
 let aql = try LossParser.parse("q = sigmoid(-beta * (rho - (0.5 + 0.01 * (sigmoid(mean(rho)) - 0.5)))); q * -logsigmoid(beta*rho) + (1 - q) * relu(1 - beta*rho)").graph
 let perSample = time { _ = try? Descriptors(of: lrml) }
 let coupled = time(repeats: 3) { _ = try? Descriptors(of: aql) }
+let detached = time(repeats: 3) { _ = try? Descriptors(of: StandardLosses.named("bco_pair")!.graph) }
 print(String(format: "descriptors_per_sample_lrml      %.1f ms  (target < 50 ms)", perSample * 1e3))
 print(String(format: "descriptors_batch_statistic_aql  %.1f ms  (target < 1000 ms)", coupled * 1e3))
+print(String(format: "descriptors_detached_statistic_bco_pair  %.1f ms  (the probe sample alone)", detached * 1e3))
 
 // 3. Stage-0 validation: parse and validate a PyTorch-form LRML as an LLM writes it.
 let source = lrml.export(.pytorch, name: "lrml")

@@ -6,8 +6,10 @@ import LossLanguage
 /// The probe batch: 63 reference samples at x_j = 0.5 * Phi^-1((j + 0.5) / 63) and the probe at x,
 /// all on the slice pc = rc + rho/2, pr = rr - rho/2 with rc = -20, rr = -25; l_beta(x) is the sum
 /// of the output. A loss without batch coupling is evaluated over the whole grid at once, in blocks
-/// of ``block`` samples (the other samples add a constant, and its slopes are per sample);
-/// otherwise each grid point gets its own 64-sample batch.
+/// of ``block`` samples (the other samples add a constant, and its slopes are per sample); a loss
+/// whose batch statistics no gradient reaches, by the probe sample alone with the statistics taken
+/// over the whole batch (``probeSampleSlopes(_:_:)``); otherwise each grid point gets its own
+/// 64-sample batch.
 final class DescriptorProbe {
     static let grid: [Double] = (0..<4000).map { -5 + (Double($0) + 0.5) * 0.0025 }
     static let betas = [0.01, 0.05, 0.1, 0.5, 1.0]
@@ -21,7 +23,14 @@ final class DescriptorProbe {
     init(graph: LossGraph) { self.graph = graph }
 
     func slopes(at xs: [Double], beta: Double) throws(DescriptorError) -> [Double] {
-        let result = graph.couplesSamples ? coupledSlopes(xs, beta) : separableSlopes(xs, beta)
+        let result: [Double]
+        if !graph.couplesSamples {
+            result = separableSlopes(xs, beta)
+        } else if Self.probeSampleSuffices(graph) {
+            result = probeSampleSlopes(xs, beta)
+        } else {
+            result = coupledSlopes(xs, beta)
+        }
         if let i = result.firstIndex(where: { !$0.isFinite }) { throw .notFinite(beta: beta, x: xs[i]) }
         return result
     }
@@ -36,7 +45,7 @@ final class DescriptorProbe {
     }
 
     /// dl/dx from d/dpc and d/dpr: on the slice, d pc/d x = 1/(2 beta) and d pr/d x = -1/(2 beta).
-    private static func slope(_ gpc: Double, _ gpr: Double, beta: Double) -> Double { (gpc - gpr) / (2 * beta) }
+    static func slope(_ gpc: Double, _ gpr: Double, beta: Double) -> Double { (gpc - gpr) / (2 * beta) }
 
     /// Samples per block of a separable evaluation: the grid is walked in blocks small enough for
     /// the evaluator's buffers to stay in cache (the slopes of a loss without coupling are per sample).
@@ -75,7 +84,7 @@ final class DescriptorProbe {
         return (0..<xs.count).map { Self.slope(gpc[$0], gpr[$0], beta: beta) }
     }
 
-    private func coupledSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
+    func coupledSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
         let n = Self.referenceX.count + 1
         let evaluator = LossEvaluator(graph: graph, batchSize: n)
         var batch = Self.batch(Self.referenceX + [0], beta: beta)

@@ -43,7 +43,12 @@ extension LossEvaluator {
                 for i in 0..<count { out[i] = c[i * sc] != 0 ? a[i * sa] : b[i * sb] }
             case let .reduce(r):
                 let x = values + offsets[args[0]]
-                out[0] = Self.reduce(r, x, counts[args[0]])
+                if let reductionInput {
+                    let (whole, wholeCount) = reductionInput(id, x, counts[args[0]])
+                    out[0] = Self.reduce(r, whole, wholeCount)
+                } else {
+                    out[0] = Self.reduce(r, x, counts[args[0]])
+                }
             case .concat:
                 let a = args[0], b = args[1]
                 out.update(from: values + offsets[a], count: counts[a])

@@ -48,6 +48,12 @@ public final class LossEvaluator {
     let ops: UnsafeMutablePointer<Op>
     let arguments: UnsafeMutablePointer<NodeID>
 
+    /// Gives a reduction node the whole vector to reduce when this evaluator holds only some
+    /// samples of a larger batch (the descriptor probe evaluates its one probe sample and reduces
+    /// over the whole probe batch): called with the node, the values this evaluator computed for its
+    /// argument and their count; returns the vector to reduce and its count. Nil: reduce what is here.
+    public var reductionInput: ((_ node: NodeID, _ values: UnsafePointer<Double>, _ count: Int) -> (UnsafePointer<Double>, Int))?
+
     public init(graph: LossGraph, batchSize: Int) {
         precondition(batchSize > 0, "batch size must be positive")
         self.graph = graph
@@ -80,6 +86,11 @@ public final class LossEvaluator {
         expMinusMagnitudes.deallocate()
         ops.deallocate()
         arguments.deallocate()
+    }
+
+    /// A node's values after the last forward pass.
+    public func values(of node: NodeID) -> UnsafeBufferPointer<Double> {
+        UnsafeBufferPointer(start: values + offsets[node], count: counts[node])
     }
 
     /// The number of elements of the output vector.
