@@ -32,6 +32,12 @@ if CommandLine.arguments.dropFirst().first == "scale" {
     exit(0)
 }
 
+// `EvodBench share CANDIDATES.json`: the island's time per candidate, descriptors against evaluation.
+if CommandLine.arguments.dropFirst().first == "share", let file = CommandLine.arguments.dropFirst(2).first {
+    try benchmarkShare(file: file)
+    exit(0)
+}
+
 // `EvodBench suite`: only the default suite's per-stage evaluation times.
 if CommandLine.arguments.dropFirst().first == "suite" {
     benchmarkDefaultSuite()
