@@ -18,6 +18,15 @@ for loss in dpo nca_pair; do
     echo "== the same training in JAX (jit, lax.scan, vmap over an evaluation's 32 runs, float32): $loss"
     $pin "$jax_python" bench/prefbandit_jax.py "$workdir/prefbandit-$loss.json"
 done
+echo "== larger shapes (features 128; K 8 and 32): Swift, numpy and JAX side by side"
+$pin "$bench" shapes "$workdir"
+for shape in k16-d128 k8-d32 k32-d32; do
+    for loss in dpo nca_pair; do
+        echo "== $loss at $shape"
+        $pin python3 bench/prefbandit_numpy.py "$workdir/prefbandit-$loss-$shape.json" | grep -E "speedup|numpy-reference|MISMATCH"
+        $pin "$jax_python" bench/prefbandit_jax.py "$workdir/prefbandit-$loss-$shape.json" | grep -E "per_run|compile|swift_vs_jax|jax-reference|MISMATCH"
+    done
+done
 echo "== farm and migration (real sockets on loopback; both cores)"
 "$bench" cluster
 echo "== the broker at scale: 16 islands, 64 to 256 workers (threads of one process on loopback)"

@@ -32,6 +32,12 @@ if CommandLine.arguments.dropFirst().first == "scale" {
     exit(0)
 }
 
+// `EvodBench shapes DIRECTORY`: training runs at features 128 and K 8 and 32, instances written for numpy and JAX.
+if CommandLine.arguments.dropFirst().first == "shapes" {
+    try benchmarkShapes(directory: CommandLine.arguments.dropFirst(2).first ?? ".")
+    exit(0)
+}
+
 // `EvodBench share CANDIDATES.json`: the island's time per candidate, descriptors against evaluation.
 if CommandLine.arguments.dropFirst().first == "share", let file = CommandLine.arguments.dropFirst(2).first {
     try benchmarkShare(file: file)
