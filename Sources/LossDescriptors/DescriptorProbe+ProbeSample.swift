@@ -33,10 +33,14 @@ extension DescriptorProbe {
         return true
     }
 
+    /// Probe points evaluated together when the loss allows it (``LossEvaluator/supportsPerSampleStatistics(_:)``).
+    static let probeWidth = 256
+
     /// The slopes at `xs` by ``probeSampleSuffices(_:)``: one full pass at the first x keeps every
-    /// reduction's argument over the whole batch; then each x is a one-sample evaluation whose
-    /// reductions read that argument with the probe's values (the last sample of each block of 64)
-    /// put in. Equal to the full evaluation's slopes, value for value (a test checks every grid point).
+    /// reduction's argument over the whole batch; then the probe points are evaluated side by side,
+    /// each sample one probe point with its own batch statistics, which ``reduce(_:whole:blockSize:probes:width:into:)``
+    /// takes over that argument with the point's values put in (the last sample of each block of 64).
+    /// Equal to the full evaluation's slopes, value for value (a test checks every tenth grid point).
     func probeSampleSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
         let n = Self.referenceX.count + 1
         let full = LossEvaluator(graph: graph, batchSize: n)
@@ -51,19 +55,70 @@ extension DescriptorProbe {
             wholes[id] = whole
         }
         defer { for whole in wholes.values { whole.deallocate() } }
-        let probe = LossEvaluator(graph: graph, batchSize: 1)
-        probe.reductionInput = { id, values, count in
-            // A one-sample evaluation holds k values of a k·N-element argument: sample N - 1 of each block.
-            let whole = wholes[id]!
-            for block in 0..<count { whole[block * n + n - 1] = values[block] }
-            return (UnsafePointer(whole.baseAddress!), whole.count)
+        let width = LossEvaluator.supportsPerSampleStatistics(graph) ? max(1, min(Self.probeWidth, xs.count)) : 1
+        let probe = LossEvaluator(graph: graph, batchSize: width, perSampleStatistics: true)
+        let nodes = graph.nodes
+        probe.statistics = { id, values, _, out in
+            guard case let .reduce(r) = nodes[id].op, let whole = wholes[id] else { return }
+            Self.reduce(r, whole: UnsafeBufferPointer(whole), blockSize: n, probes: values, width: width, into: out)
         }
-        var (gpc, gpr) = (0.0, 0.0)
-        return xs.map { x in
-            let rho = x / beta
-            var (pc, pr, rc, rr) = (Self.referenceChosen + rho / 2, Self.referenceRejected - rho / 2, Self.referenceChosen, Self.referenceRejected)
-            probe.objectiveAndGradient(pc: &pc, pr: &pr, rc: &rc, rr: &rr, beta: beta, seed: .sum, gradPC: &gpc, gradPR: &gpr)
-            return Self.slope(gpc, gpr, beta: beta)
+        var pc = [Double](repeating: 0, count: width), pr = pc, gpc = pc, gpr = pc
+        let rc = [Double](repeating: Self.referenceChosen, count: width)
+        let rr = [Double](repeating: Self.referenceRejected, count: width)
+        var slopes: [Double] = []
+        slopes.reserveCapacity(xs.count)
+        for start in stride(from: 0, to: xs.count, by: width) {
+            let points = min(width, xs.count - start)
+            for p in 0..<width {
+                let rho = xs[start + min(p, points - 1)] / beta  // a short last block repeats its last point
+                (pc[p], pr[p]) = (Self.referenceChosen + rho / 2, Self.referenceRejected - rho / 2)
+            }
+            probe.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .sum, gradPC: &gpc, gradPR: &gpr)
+            for p in 0..<points { slopes.append(Self.slope(gpc[p], gpr[p], beta: beta)) }
+        }
+        return slopes
+    }
+
+    /// For each of `width` probe points, the reduction `r` over `whole` (blocks of `blockSize`
+    /// samples) with the last sample of block j replaced by the point's value `probes[j * width + p]`,
+    /// accumulated in the order ``LossEvaluator`` reduces in, so value for value the same; the points
+    /// are the inner loop, so their sums proceed side by side.
+    static func reduce(
+        _ r: Reduction, whole: UnsafeBufferPointer<Double>, blockSize n: Int, probes: UnsafePointer<Double>, width: Int,
+        into out: UnsafeMutablePointer<Double>
+    ) {
+        let count = whole.count
+        out.update(repeating: 0, count: width)
+        for q in 0..<count {
+            if q % n == n - 1 {
+                let row = probes + (q / n) * width
+                for p in 0..<width { out[p] += row[p] }
+            } else {
+                let c = whole[q]
+                for p in 0..<width { out[p] += c }
+            }
+        }
+        switch r {
+        case .sum: return
+        case .mean: for p in 0..<width { out[p] = out[p] / Double(count) }
+        case .variance, .std:
+            let means = UnsafeMutablePointer<Double>.allocate(capacity: width)
+            defer { means.deallocate() }
+            for p in 0..<width { means[p] = out[p] / Double(count) }
+            out.update(repeating: 0, count: width)
+            for q in 0..<count {
+                if q % n == n - 1 {
+                    let row = probes + (q / n) * width
+                    for p in 0..<width { out[p] += (row[p] - means[p]) * (row[p] - means[p]) }
+                } else {
+                    let c = whole[q]
+                    for p in 0..<width { out[p] += (c - means[p]) * (c - means[p]) }
+                }
+            }
+            for p in 0..<width {
+                let variance = out[p] / Double(count - 1)
+                out[p] = r == .variance ? variance : variance.squareRoot()
+            }
         }
     }
 }

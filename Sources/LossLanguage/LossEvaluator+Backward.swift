@@ -59,10 +59,8 @@ extension LossEvaluator {
                 let (c, sc) = operand(args[0])
                 accumulate(args[1], g, count) { i in c[i * sc] != 0 ? 1 : 0 }
                 accumulate(args[2], g, count) { i in c[i * sc] != 0 ? 0 : 1 }
-            case .reduce where reductionInput != nil:
-                // Its values are a few samples of a larger batch: its own spread means nothing, and
-                // its users (the descriptor probe) call it only where no gradient reaches a reduction.
-                break
+            case .reduce where perSampleStatistics:
+                break  // no gradient flows through per-sample statistics
             case let .reduce(r):
                 let arg = args[0]
                 let x = values + offsets[arg], gx = adjoints + offsets[arg], m = counts[arg]

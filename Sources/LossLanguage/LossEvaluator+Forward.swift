@@ -25,6 +25,10 @@ extension LossEvaluator {
             case .batchSize: out[0] = Double(n)
             case .index: for i in 0..<n { out[i] = Double(i) }
             case let .constant(c): out[0] = c
+            case .fill where counts[args[0]] > 1:  // a per-sample statistic, one copy per block
+                for start in stride(from: 0, to: count, by: counts[args[0]]) {
+                    (out + start).update(from: values + offsets[args[0]], count: counts[args[0]])
+                }
             case .fill: out.update(repeating: values[offsets[args[0]]], count: count)
             case .detach: out.update(from: values + offsets[args[0]], count: count)
             case let .unary(f) where f == .softplus || f == .logsigmoid:
@@ -43,9 +47,8 @@ extension LossEvaluator {
                 for i in 0..<count { out[i] = c[i * sc] != 0 ? a[i * sa] : b[i * sb] }
             case let .reduce(r):
                 let x = values + offsets[args[0]]
-                if let reductionInput {
-                    let (whole, wholeCount) = reductionInput(id, x, counts[args[0]])
-                    out[0] = Self.reduce(r, whole, wholeCount)
+                if perSampleStatistics {
+                    statistics?(id, x, counts[args[0]], out)
                 } else {
                     out[0] = Self.reduce(r, x, counts[args[0]])
                 }

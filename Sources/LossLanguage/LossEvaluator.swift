@@ -48,20 +48,52 @@ public final class LossEvaluator {
     let ops: UnsafeMutablePointer<Op>
     let arguments: UnsafeMutablePointer<NodeID>
 
-    /// Gives a reduction node the whole vector to reduce when this evaluator holds only some
-    /// samples of a larger batch (the descriptor probe evaluates its one probe sample and reduces
-    /// over the whole probe batch): called with the node, the values this evaluator computed for its
-    /// argument and their count; returns the vector to reduce and its count. Nil: reduce what is here.
-    public var reductionInput: ((_ node: NodeID, _ values: UnsafePointer<Double>, _ count: Int) -> (UnsafePointer<Double>, Int))?
+    /// Whether each sample has its own value of every batch statistic (see
+    /// ``init(graph:batchSize:perSampleStatistics:)``).
+    public let perSampleStatistics: Bool
+    /// Computes the per-sample batch statistics: called for each reduction node with the node, the
+    /// values of its argument here and their count, and where to write one value per sample.
+    /// Must be set when ``perSampleStatistics`` is.
+    public var statistics: ((_ node: NodeID, _ values: UnsafePointer<Double>, _ count: Int, _ out: UnsafeMutablePointer<Double>) -> Void)?
 
-    public init(graph: LossGraph, batchSize: Int) {
+    /// Whether ``init(graph:batchSize:perSampleStatistics:)`` can give every sample of a batch
+    /// larger than one its own statistics: no scalar computed from a reduction is broadcast against
+    /// a concatenation (whose blocks would each need their own copy).
+    public static func supportsPerSampleStatistics(_ graph: LossGraph) -> Bool {
+        var fromStatistic = [Bool](repeating: false, count: graph.nodes.count)
+        for (id, node) in graph.nodes.enumerated() {
+            let readsStatistic = node.args.contains { fromStatistic[$0] }
+            if case .reduce = node.op { fromStatistic[id] = true } else { fromStatistic[id] = node.shape == .scalar && readsStatistic }
+            if readsStatistic, case let .vector(blocks) = node.shape, blocks > 1, !isFill(node.op) { return false }
+        }
+        return true
+    }
+
+    private static func isFill(_ op: Op) -> Bool {
+        if case .fill = op { return true }
+        return false
+    }
+
+    /// An evaluator for batches of `batchSize` samples.
+    ///
+    /// With `perSampleStatistics`, each sample stands for a different batch (the descriptor probe:
+    /// one probe point each, the rest of its batch elsewhere): every reduction, and every scalar
+    /// computed from one, holds one value per sample, given by ``statistics``; no gradient flows
+    /// through them. The caller makes sure that such values meet only per-sample vectors (not
+    /// concatenations).
+    public init(graph: LossGraph, batchSize: Int, perSampleStatistics: Bool = false) {
         precondition(batchSize > 0, "batch size must be positive")
         self.graph = graph
         self.batchSize = batchSize
+        self.perSampleStatistics = perSampleStatistics
         var offsets: [Int] = [], counts: [Int] = [], total = 0
-        for node in graph.nodes {
+        var perSample = [Bool](repeating: false, count: graph.nodes.count)
+        for (id, node) in graph.nodes.enumerated() {
             offsets.append(total)
-            counts.append(node.shape.count(batchSize: batchSize))
+            if perSampleStatistics, node.shape == .scalar {
+                if case .reduce = node.op { perSample[id] = true } else { perSample[id] = node.args.contains { perSample[$0] } }
+            }
+            counts.append(perSample[id] ? batchSize : node.shape.count(batchSize: batchSize))
             total += counts.last!
         }
         (self.offsets, self.counts, self.total) = (offsets, counts, total)
