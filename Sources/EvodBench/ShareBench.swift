@@ -37,6 +37,6 @@ func benchmarkShare(file: String) throws {
             format: "island_share_default_suite  %d candidates: parse, validate, fingerprint, descriptors %.1f ms per candidate (%.1f%% of the island's time), evaluation %.0f ms",
             ownWork.count, own / count * 1e3, 100 * own / (own + evaluation), evaluation / count * 1e3))
     for (seconds, source) in ownWork.sorted(by: { $0.seconds > $1.seconds }).prefix(3) {
-        print(String(format: "  slowest descriptors %.1f ms: ", seconds * 1e3) + source.prefix(100))
+        print(String(format: "  slowest (parse to descriptors) %.1f ms: ", seconds * 1e3) + source.prefix(100))
     }
 }
