@@ -41,7 +41,7 @@ extension DescriptorProbe {
     /// each sample one probe point with its own batch statistics, which ``reduce(_:whole:blockSize:probes:width:into:)``
     /// takes over that argument with the point's values put in (the last sample of each block of 64).
     /// Equal to the full evaluation's slopes, value for value (a test checks every tenth grid point).
-    func probeSampleSlopes(_ xs: [Double], _ beta: Double) -> [Double] {
+    func probeSampleSlopes(_ xs: [Double], _ beta: Double, sideBySide: Bool) -> [Double] {
         let n = Self.referenceX.count + 1
         let full = LossEvaluator(graph: graph, batchSize: n)
         let batch = Self.batch(Self.referenceX + [xs.first ?? 0], beta: beta)
@@ -55,7 +55,7 @@ extension DescriptorProbe {
             wholes[id] = whole
         }
         defer { for whole in wholes.values { whole.deallocate() } }
-        let width = LossEvaluator.supportsPerSampleStatistics(graph) ? max(1, min(Self.probeWidth, xs.count)) : 1
+        let width = sideBySide ? max(1, min(Self.probeWidth, xs.count)) : 1
         let probe = LossEvaluator(graph: graph, batchSize: width, perSampleStatistics: true)
         let nodes = graph.nodes
         probe.statistics = { id, values, _, out in

@@ -8,7 +8,7 @@ import LossLanguage
 /// of the output. A loss without batch coupling is evaluated over the whole grid at once, in blocks
 /// of ``block`` samples (the other samples add a constant, and its slopes are per sample); a loss
 /// whose batch statistics no gradient reaches, by the probe sample alone with the statistics taken
-/// over the whole batch (``probeSampleSlopes(_:_:)``); otherwise each grid point gets its own
+/// over the whole batch (``probeSampleSlopes(_:_:sideBySide:)``); otherwise each grid point gets its own
 /// 64-sample batch.
 final class DescriptorProbe {
     static let grid: [Double] = (0..<4000).map { -5 + (Double($0) + 0.5) * 0.0025 }
@@ -16,20 +16,36 @@ final class DescriptorProbe {
     static let referenceX: [Double] = (0..<63).map { 0.5 * NormalQuantile.of((Double($0) + 0.5) / 63) }
     static let referenceChosen = -20.0, referenceRejected = -25.0
 
+    /// How the slopes are computed, chosen once per loss.
+    enum Path: Equatable {
+        /// No batch coupling: the whole grid at once, in blocks.
+        case separable
+        /// Batch statistics no gradient reaches: the probe sample alone, several probe points side
+        /// by side when `sideBySide` (``LossEvaluator/supportsPerSampleStatistics(_:)``).
+        case probeSample(sideBySide: Bool)
+        /// Anything else: a 64-sample batch per grid point.
+        case fullBatch
+    }
+
     let graph: LossGraph
+    let path: Path
     /// One evaluator for every block of a separable evaluation.
     private var blockEvaluator: LossEvaluator?
 
-    init(graph: LossGraph) { self.graph = graph }
+    init(graph: LossGraph) {
+        self.graph = graph
+        path =
+            !graph.couplesSamples
+            ? .separable
+            : Self.probeSampleSuffices(graph) ? .probeSample(sideBySide: LossEvaluator.supportsPerSampleStatistics(graph)) : .fullBatch
+    }
 
     func slopes(at xs: [Double], beta: Double) throws(DescriptorError) -> [Double] {
         let result: [Double]
-        if !graph.couplesSamples {
-            result = separableSlopes(xs, beta)
-        } else if Self.probeSampleSuffices(graph) {
-            result = probeSampleSlopes(xs, beta)
-        } else {
-            result = coupledSlopes(xs, beta)
+        switch path {
+        case .separable: result = separableSlopes(xs, beta)
+        case let .probeSample(sideBySide): result = probeSampleSlopes(xs, beta, sideBySide: sideBySide)
+        case .fullBatch: result = coupledSlopes(xs, beta)
         }
         if let i = result.firstIndex(where: { !$0.isFinite }) { throw .notFinite(beta: beta, x: xs[i]) }
         return result

@@ -60,18 +60,26 @@ public final class LossEvaluator {
     /// larger than one its own statistics: no scalar computed from a reduction is broadcast against
     /// a concatenation (whose blocks would each need their own copy).
     public static func supportsPerSampleStatistics(_ graph: LossGraph) -> Bool {
-        var fromStatistic = [Bool](repeating: false, count: graph.nodes.count)
-        for (id, node) in graph.nodes.enumerated() {
-            let readsStatistic = node.args.contains { fromStatistic[$0] }
-            if case .reduce = node.op { fromStatistic[id] = true } else { fromStatistic[id] = node.shape == .scalar && readsStatistic }
-            if readsStatistic, case let .vector(blocks) = node.shape, blocks > 1, !isFill(node.op) { return false }
+        let statistic = statisticScalars(graph)
+        return graph.nodes.allSatisfy { node in
+            if case .fill = node.op { return true }
+            guard case let .vector(blocks) = node.shape, blocks > 1 else { return true }
+            return !node.args.contains { statistic[$0] }
         }
-        return true
     }
 
-    private static func isFill(_ op: Op) -> Bool {
-        if case .fill = op { return true }
-        return false
+    /// For each node, whether it is a batch statistic: a reduction, or a scalar computed from one.
+    /// These hold one value per sample under ``perSampleStatistics``.
+    static func statisticScalars(_ graph: LossGraph) -> [Bool] {
+        var statistic = [Bool](repeating: false, count: graph.nodes.count)
+        for (id, node) in graph.nodes.enumerated() {
+            if case .reduce = node.op {
+                statistic[id] = true
+            } else {
+                statistic[id] = node.shape == .scalar && node.args.contains { statistic[$0] }
+            }
+        }
+        return statistic
     }
 
     /// An evaluator for batches of `batchSize` samples.
@@ -87,12 +95,9 @@ public final class LossEvaluator {
         self.batchSize = batchSize
         self.perSampleStatistics = perSampleStatistics
         var offsets: [Int] = [], counts: [Int] = [], total = 0
-        var perSample = [Bool](repeating: false, count: graph.nodes.count)
+        let perSample = perSampleStatistics ? Self.statisticScalars(graph) : graph.nodes.map { _ in false }
         for (id, node) in graph.nodes.enumerated() {
             offsets.append(total)
-            if perSampleStatistics, node.shape == .scalar {
-                if case .reduce = node.op { perSample[id] = true } else { perSample[id] = node.args.contains { perSample[$0] } }
-            }
             counts.append(perSample[id] ? batchSize : node.shape.count(batchSize: batchSize))
             total += counts.last!
         }

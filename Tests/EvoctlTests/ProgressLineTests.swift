@@ -7,22 +7,10 @@ struct ProgressLineTests {
     /// Runs evoctl with standard error a terminal (under `script`), or a pipe; returns what that
     /// stream (and, on a terminal, standard output too) received.
     static func standardError(_ arguments: [String], terminal: Bool) throws -> (status: Int32, text: String) {
-        if terminal {
-            let shown = try Terminal.run(LossCommandTests.evoctl.path, arguments, in: LossCommandTests.root)
-            return (shown.status, shown.output)
-        }
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = LossCommandTests.evoctl
-        process.arguments = arguments
-        process.currentDirectoryURL = LossCommandTests.root
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (evoctl, root) = (LossCommandTests.evoctl.path, LossCommandTests.root)
+        guard terminal else { return try ProcessOutput.run(evoctl, arguments, in: root, keeping: .error) }
+        let shown = try Terminal.run(evoctl, arguments, in: root)
+        return (shown.status, shown.output)
     }
 
     /// Two losses on a two-member suite at stage 2 (2 betas x 3 seeds each): 24 training runs,

@@ -20,15 +20,18 @@ struct ProbeSampleTests {
     /// Every 10th grid point and the two sides of 0, at every probe beta: value for value.
     @Test(arguments: detached) func oneSampleSlopesEqualTheFullEvaluations(source: String) throws {
         let graph = try LossParser.parse(source).graph
-        #expect(DescriptorProbe.probeSampleSuffices(graph), "\(source)")
         let probe = DescriptorProbe(graph: graph)
+        #expect(probe.path == .probeSample(sideBySide: true), "\(source)")
         let xs = stride(from: 0, to: DescriptorProbe.grid.count, by: 10).map { DescriptorProbe.grid[$0] } + [-1e-6, 1e-6]
         for beta in DescriptorProbe.betas {
-            let fast = probe.probeSampleSlopes(xs, beta)
             let full = probe.coupledSlopes(xs, beta)
-            let differing = zip(xs, zip(fast, full)).filter { $0.1.0 != $0.1.1 }
-            let count = differing.count
-            #expect(count == 0, "beta \(beta), first at x = \(differing.first?.0 ?? 0): \(source)")
+            // Side by side, and one probe point per evaluation (the path of losses that cannot).
+            for sideBySide in [true, false] {
+                let fast = probe.probeSampleSlopes(xs, beta, sideBySide: sideBySide)
+                let differing = zip(xs, zip(fast, full)).filter { $0.1.0 != $0.1.1 }
+                let count = differing.count
+                #expect(count == 0, "beta \(beta), side by side \(sideBySide), first at x = \(differing.first?.0 ?? 0): \(source)")
+            }
         }
     }
 
@@ -39,6 +42,6 @@ struct ProbeSampleTests {
         "d = detach(mean(rho - mean(rho))); -logsigmoid(beta * rho - d)",
     ])
     func statisticsThatGradientsReachKeepTheFullEvaluation(source: String) throws {
-        #expect(!DescriptorProbe.probeSampleSuffices(try LossParser.parse(source).graph), "\(source)")
+        #expect(DescriptorProbe(graph: try LossParser.parse(source).graph).path == .fullBatch, "\(source)")
     }
 }
