@@ -53,15 +53,15 @@ let package = Package(
         // The typed control protocol: requests, replies, statuses, candidates. Plain Codable types, no I/O.
         .target(name: "Control"),
         // The control protocol's client over ZeroMQ, for islands and the farm alike.
-        .target(name: "ControlPlane", dependencies: ["Control", "Wire"]),
+        .target(name: "ControlPlane", dependencies: ["Cluster", "Control", "Wire"]),
         // The cluster's configuration: the cluster config, island settings, farm settings, migration
         // policies, the state directory's layout and token. What evoctl needs to find the processes.
-        .target(name: "Cluster", dependencies: ["ConfigFiles", "Evaluation", "LossLanguage", "Search"]),
+        .target(name: "Cluster", dependencies: ["ConfigFiles", "Evaluation", "LossLanguage", "Search", "Wire"]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "ConfigFiles", "Cluster", "Control", "Wire", "Farm",
+                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire", "Farm",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -76,7 +76,7 @@ let package = Package(
         // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
         .target(name: "LLMProposer", dependencies: ["CCurl", "Control", "LossLanguage", "LossDescriptors", "ConfigFiles", "Search"]),
         // ZeroMQ sockets with a maximum message size on every socket.
-        .target(name: "Wire", dependencies: ["CZeroMQ"]),
+        .target(name: "Wire", dependencies: ["CZeroMQ", .product(name: "Logging", package: "swift-log")]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
         .target(name: "ConfigFiles", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
@@ -148,18 +148,19 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "evod", "Cluster", "Control", "ControlPlane", "Daemon", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors", "Search", "TestSupport",
+                "evod", "CZeroMQ", "Cluster", "Control", "ControlPlane", "Daemon", "Evaluation", "Farm", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors",
+                "Search", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         // The control protocol's wire form, its errors and the client against silent peers.
-        .testTarget(name: "ControlTests", dependencies: ["Control", "ControlPlane"]),
+        .testTarget(name: "ControlTests", dependencies: ["Control", "ControlPlane", "Wire"]),
         // The dashboard's pages (escaping), plots, metrics and routes (bad requests, peers down).
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Cluster", "Control", "LossLanguage", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Dashboard", "Cluster", "Control", "ControlPlane", "LossLanguage", "Wire", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

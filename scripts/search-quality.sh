@@ -18,6 +18,7 @@ cat > "$work/heldout.toml" <<TOML
 betas = [0.03, 0.1, 0.3, 1.0]
 seeds = [9, 10, 11, 12, 13, 14, 15, 16]
 TOML
+"$bin/evoctl" keys --config "$work/cluster.toml" > /dev/null
 start=$(date +%s)
 "$bin/evod" --island 1 --config "$work/cluster.toml" > "$work/evod.log" 2>&1 &
 pid=$!

@@ -1,6 +1,7 @@
 import ConfigFiles
 import Evaluation
 import Foundation
+import Wire
 
 /// One island of the cluster: its id, host and endpoints.
 public struct IslandEntry: Sendable, Hashable {
@@ -32,6 +33,10 @@ public struct ClusterConfig: Sendable {
     public var farm = FarmSettings()
     /// The migration policy file, or nil for no migration.
     public var migrationPath: String?
+    /// Whether sockets between processes use CURVE with the cluster key (`curve`, default true).
+    public var curve = true
+    /// The cluster key file (`cluster_key`, default `<state_directory>/cluster.key`).
+    public var clusterKeyPath = "state/cluster.key"
     /// Island settings before per-island overrides. Its `seed` is a base: island N's seed is base + N
     /// unless `islands/island-N.toml` sets one.
     var islandDefaults = IslandSettings(id: 0, seed: 0)
@@ -40,6 +45,8 @@ public struct ClusterConfig: Sendable {
         let root = try ConfigSection.load(path: path)
         var config = ClusterConfig(file: path)
         config.stateDirectory = try root.string("state_directory", default: config.stateDirectory)
+        config.curve = try root.bool("curve", default: true)
+        config.clusterKeyPath = try root.string("cluster_key", default: config.stateDirectory + "/cluster.key")
         let task = try root.string("task", default: "")
         config.taskPath = task.isEmpty ? nil : task
         config.islandsDirectory = try root.string("islands_directory", default: config.islandsDirectory)
@@ -95,6 +102,11 @@ public struct ClusterConfig: Sendable {
     public func task() throws(ConfigError) -> TaskConfig {
         guard let taskPath else { return .defaultSuite }
         return try TaskConfig.load(path: taskPath)
+    }
+
+    /// The cluster key, or nil when `curve = false`.
+    public func clusterKey() throws(ConfigError) -> CurveKeyPair? {
+        curve ? try ClusterKey.load(path: clusterKeyPath) : nil
     }
 
     /// The island's own directory under the state directory (database, token, log).

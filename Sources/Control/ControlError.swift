@@ -1,7 +1,8 @@
 /// What can go wrong on the control plane, in words fit for a user.
 public enum ControlError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The peer did not answer within the timeout (or could not be reached at all).
-    case unreachable(endpoint: String, peer: ControlPeer)
+    /// With `curve`, a peer holding another cluster key looks the same: it never answers.
+    case unreachable(endpoint: String, peer: ControlPeer, curve: Bool = false)
     /// The peer answered, and refused: the reason it gave.
     case refused(String)
     /// The peer's reply could not be read as the reply expected.
@@ -13,7 +14,8 @@ public enum ControlError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreachable(endpoint, peer): "no answer from \(endpoint) (is \(peer) running?)"
+        case let .unreachable(endpoint, peer, curve):
+            "no answer from \(endpoint) (is \(peer) running?\(curve ? " Does this host hold the cluster's key file?" : ""))"
         case let .refused(reason): reason
         case let .malformedReply(detail): "malformed reply: \(detail)"
         case let .transport(endpoint, reason): "cannot ask \(endpoint): \(reason)"

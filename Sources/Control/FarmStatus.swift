@@ -5,11 +5,13 @@ public struct FarmStatus: Codable, Sendable, Hashable {
     public var uptimeSeconds = 0.0
     /// Seconds the broker's thread spent working (not waiting).
     public var busySeconds = 0.0
+    /// CURVE or plain sockets, and the connections refused.
+    public var security = SecurityStatus(mode: .plain, refusedConnections: 0)
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case workers, queue, inflight, done, requeued
+        case workers, queue, inflight, done, requeued, security
         case cacheHits = "cache_hits", droppedMessages = "dropped_messages", lateResults = "late_results"
         case cachedResults = "cached_results", uptimeSeconds = "uptime_s", busySeconds = "busy_s"
     }

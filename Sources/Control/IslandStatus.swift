@@ -19,19 +19,23 @@ public struct IslandStatus: Codable, Sendable, Hashable {
     public var uptimeSeconds: Double
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int
+    /// CURVE or plain sockets, and the connections refused.
+    public var security: SecurityStatus
 
     public init(
         id: Int, state: IslandState, generation: Int, population: Int, archive: ArchiveSummary, best: BestSummary?,
         evaluations: EvaluationCounts, proposals: ProposalCounts, migration: MigrationCounts, proposer: ProposerStatus,
-        evaluator: EvaluatorStatus, fault: Fault?, uptimeSeconds: Double, droppedMessages: Int
+        evaluator: EvaluatorStatus, fault: Fault?, uptimeSeconds: Double, droppedMessages: Int,
+        security: SecurityStatus = SecurityStatus(mode: .plain, refusedConnections: 0)
     ) {
         (self.id, self.state, self.generation, self.population, self.archive, self.best) = (id, state, generation, population, archive, best)
         (self.evaluations, self.proposals, self.migration, self.proposer) = (evaluations, proposals, migration, proposer)
         (self.evaluator, self.fault, self.uptimeSeconds, self.droppedMessages) = (evaluator, fault, uptimeSeconds, droppedMessages)
+        self.security = security
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault
+        case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault, security
         case uptimeSeconds = "uptime_s", droppedMessages = "dropped_messages"
     }
 }

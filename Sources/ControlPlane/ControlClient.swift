@@ -8,10 +8,11 @@ import Wire
 public struct ControlClient: Sendable {
     public let endpoint: String
     public let peer: ControlPeer
+    public let security: SocketSecurity
     public let timeoutMilliseconds: Int32
 
-    public init(endpoint: String, peer: ControlPeer, timeoutMilliseconds: Int32 = 3_000) {
-        (self.endpoint, self.peer, self.timeoutMilliseconds) = (endpoint, peer, timeoutMilliseconds)
+    public init(endpoint: String, peer: ControlPeer, security: SocketSecurity, timeoutMilliseconds: Int32 = 3_000) {
+        (self.endpoint, self.peer, self.security, self.timeoutMilliseconds) = (endpoint, peer, security, timeoutMilliseconds)
     }
 
     /// Sends `request` and decodes the reply's result as `Result`; a refusal is thrown with the
@@ -36,13 +37,13 @@ public struct ControlClient: Sendable {
             let socket = try ZMQSocket(context, type: ZMQSocket.request, maximumMessageSize: 64 << 20)
             try socket.setReceiveTimeout(milliseconds: timeoutMilliseconds)
             try socket.setSendTimeout(milliseconds: timeoutMilliseconds)
-            try socket.connect(endpoint)
+            try socket.connect(endpoint, security: security)
             try socket.send(try ControlCoding.encoder.encode(request))
             frames = try socket.receive()
         } catch {
             throw .transport(endpoint: endpoint, reason: "\(error)")
         }
-        guard let frame = frames?.first else { throw .unreachable(endpoint: endpoint, peer: peer) }
+        guard let frame = frames?.first else { throw .unreachable(endpoint: endpoint, peer: peer, curve: security.isCurve) }
         return frame
     }
 }

@@ -11,16 +11,17 @@ struct ControlService: Service {
     let endpoint: String
     let handler: ControlHandler
     let controls: IslandControls
+    let security: SocketSecurity
     let logger: Logger
 
     func run() async throws {
         let shutdown = ShutdownFlag()
-        let (endpoint, handler, logger) = (self.endpoint, self.handler, self.logger)
+        let (endpoint, handler, security, logger) = (self.endpoint, self.handler, self.security, self.logger)
         try await BlockingThread.run(name: "control", stop: { shutdown.set() }) {
             let context = ZMQContext()
             let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
             try socket.setReceiveTimeout(milliseconds: 200)
-            do { try socket.bind(endpoint) } catch {
+            do { try socket.bind(endpoint, security: security) } catch {
                 logger.error("cannot bind the control endpoint; the island stops", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
                 throw error
             }

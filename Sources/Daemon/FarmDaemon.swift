@@ -18,7 +18,8 @@ public enum FarmDaemon {
         defer { withExtendedLifetime(lock) {} }
         let cache = try ResultCache(path: directory + "/cache.sqlite")
         let token = try ControlToken.create(in: directory)
-        let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, logger: logger)
+        let security = try cluster.socketSecurity(logger: logger)
+        let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, security: security, logger: logger)
         let service = BlockingService(name: "broker", stop: { broker.stop() }, body: { try broker.run() })
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -33,9 +34,11 @@ public enum FarmDaemon {
         var logger = logger
         logger[metadataKey: "pid"] = "\(getpid())"
         let task = try cluster.task()
+        let security = try cluster.socketSecurity(logger: logger)
         let worker = FarmWorker(
             evaluator: task.makeEvaluator(), endpoint: endpoint ?? cluster.farm.workersEndpoint,
-            threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, logger: logger)
+            threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, security: security,
+            logger: logger)
         let service = BlockingService(name: "worker", stop: { worker.stop() }, body: { try worker.run() })
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

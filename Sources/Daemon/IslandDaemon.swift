@@ -47,6 +47,7 @@ public struct IslandDaemon: Sendable {
         guard let entry = cluster.entry(forIsland: island) else {
             throw DaemonError.noSuchIsland(island, config: cluster.file, count: cluster.islands.count)
         }
+        let security = try cluster.socketSecurity(logger: logger)
         let directory = cluster.stateDirectory(forIsland: island)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let lock = try StateLock(directory: directory, role: "island \(island)")
@@ -59,20 +60,21 @@ public struct IslandDaemon: Sendable {
         case .farm:
             let client = FarmClient(
                 endpoint: cluster.farm.islandsEndpoint, identity: "island-\(island)",
-                resendInterval: cluster.farm.resendInterval, controlEndpoint: cluster.farm.controlEndpoint, logger: logger)
+                resendInterval: cluster.farm.resendInterval, controlEndpoint: cluster.farm.controlEndpoint, security: security,
+                logger: logger)
             try client.start()
             farmClient = client
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
         }
         defer { farmClient?.stop() }
         let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator, proposer: proposer)
-        let controls = IslandControls()
+        let controls = IslandControls(security: security)
         let token = try ControlToken.create(in: directory)
         let generation = try store.generation()
         logger.info(
             "island starting",
             metadata: [
-                "state": "\(directory)", "control": "\(entry.control)", "evaluator": "\(cluster.evaluator.rawValue)",
+                "state": "\(directory)", "control": "\(entry.control)", "security": "\(security)", "evaluator": "\(cluster.evaluator.rawValue)",
                 "migration": "\(policy?.file ?? "off")", "proposer": "\(proposerDescription)", "generation": "\(generation)", "task": "\(task.hash)",
             ])
 
@@ -87,7 +89,7 @@ public struct IslandDaemon: Sendable {
             })
         let controlService = ControlService(
             endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
-            controls: controls, logger: logger)
+            controls: controls, security: security, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: controlService),
@@ -97,7 +99,7 @@ public struct IslandDaemon: Sendable {
                 .init(
                     service: MigrationService(
                         engine: engine, policy: policy, entry: entry, cluster: cluster,
-                        generations: generations, logger: logger)))
+                        generations: generations, security: security, logger: logger)))
         }
         let group = ServiceGroup(configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: signals, logger: logger))
         try await group.run()

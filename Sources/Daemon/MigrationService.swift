@@ -18,6 +18,7 @@ struct MigrationService: Service, CustomStringConvertible {
     let entry: IslandEntry
     let cluster: ClusterConfig
     let generations: Mailbox<Int>
+    let security: SocketSecurity
     let logger: Logger
 
     var description: String { "MigrationService(island \(entry.id), \(policy.topology.rawValue))" }
@@ -30,7 +31,7 @@ struct MigrationService: Service, CustomStringConvertible {
     private func serve(until shutdown: ShutdownFlag) throws {
         let context = ZMQContext()
         let inbox = try ZMQSocket(context, type: ZMQSocket.pull, maximumMessageSize: ZMQSocket.hardMessageLimit)
-        do { try inbox.bind(entry.migration) } catch {
+        do { try inbox.bind(entry.migration, security: security) } catch {
             logger.error("cannot bind the migration endpoint; the island stops", metadata: ["endpoint": "\(entry.migration)", "error": "\(error)"])
             throw error
         }
@@ -39,7 +40,7 @@ struct MigrationService: Service, CustomStringConvertible {
         for peer in policy.peers(of: entry.id, among: ids) {
             guard let endpoint = cluster.entry(forIsland: peer)?.migration else { continue }
             let socket = try ZMQSocket(context, type: ZMQSocket.push, maximumMessageSize: ZMQSocket.hardMessageLimit)
-            try socket.connect(endpoint)
+            try socket.connect(endpoint, security: security)
             outboxes[peer] = socket
         }
         logger.info(
@@ -96,12 +97,12 @@ struct MigrationService: Service, CustomStringConvertible {
     /// survivor's best.
     private func resetIfWeak(generation: Int, random: inout RandomSource) {
         let statuses = ControlClient.concurrently(cluster.islands) { island in
-            (island.id, try? ControlClient(endpoint: island.control, peer: .island(island.id), timeoutMilliseconds: 1_000).status())
+            (island.id, try? ControlClient(endpoint: island.control, peer: .island(island.id), security: security, timeoutMilliseconds: 1_000).status())
         }
         let ranking = IslandRanking(statuses.compactMap { id, status in status.map { (id, $0.best?.fitness ?? -.infinity) } })
         guard let survivor = ranking.survivor(for: entry.id, random: &random) else { return }
         guard let endpoint = cluster.entry(forIsland: survivor)?.control,
-            let best = try? ControlClient(endpoint: endpoint, peer: .island(survivor), timeoutMilliseconds: 2_000).best(top: 1).first,
+            let best = try? ControlClient(endpoint: endpoint, peer: .island(survivor), security: security, timeoutMilliseconds: 2_000).best(top: 1).first,
             let migrant = Migrant(best, island: survivor)
         else {
             logger.warning("island reset skipped: no best from the survivor", metadata: ["survivor": "\(survivor)"])

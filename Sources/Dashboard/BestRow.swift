@@ -19,9 +19,9 @@ public struct BestRow: Encodable, Sendable {
     /// The best `top` losses of the islands that answer (asked at once; only `island` when given),
     /// best first: confirmed candidates by confirmed fitness, then the others by search fitness.
     /// The same loss on several islands (seeds, migrants) is listed once, where it ranks best.
-    public static func collect(_ cluster: ClusterConfig, timeoutMilliseconds: Int32, top: Int, island: Int? = nil) -> [BestRow] {
-        let entries = cluster.islands.filter { island == nil || $0.id == island }
-        let clients = entries.map { ControlClient(endpoint: $0.control, peer: .island($0.id), timeoutMilliseconds: timeoutMilliseconds) }
+    public static func collect(_ access: ClusterAccess, top: Int, island: Int? = nil) -> [BestRow] {
+        let entries = access.cluster.islands.filter { island == nil || $0.id == island }
+        let clients = entries.map(access.client(for:))
         let answers = ControlClient.concurrently(clients) { client in (try? client.best(top: top)) ?? [] }
         var rows = zip(entries, answers).flatMap { entry, best in best.map { BestRow(island: entry.id, candidate: $0) } }
         rows.sort { $0.candidate.rankingKey > $1.candidate.rankingKey }

@@ -63,11 +63,9 @@ public struct ClusterReport: Encodable, Sendable {
     private enum CodingKeys: String, CodingKey { case islands, farm }
 
     /// Asks every island and the farm (when the config uses one), all at once.
-    public static func ask(_ cluster: ClusterConfig, timeoutMilliseconds: Int32) -> ClusterReport {
-        var peers = cluster.islands.map { ControlClient(endpoint: $0.control, peer: .island($0.id), timeoutMilliseconds: timeoutMilliseconds) }
-        if cluster.evaluator == .farm {
-            peers.append(ControlClient(endpoint: cluster.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: timeoutMilliseconds))
-        }
+    public static func ask(_ access: ClusterAccess) -> ClusterReport {
+        var peers = access.cluster.islands.map(access.client(for:))
+        if access.cluster.evaluator == .farm { peers.append(access.farmClient) }
         let answers = ControlClient.concurrently(peers) { client -> Result<Either, ControlError> in
             Result { () throws(ControlError) in
                 if case .farm = client.peer { return .farm(try client.farmStatus()) }

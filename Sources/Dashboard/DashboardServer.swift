@@ -1,4 +1,5 @@
 import Cluster
+import ControlPlane
 import Foundation
 import Hummingbird
 import Logging
@@ -8,14 +9,14 @@ import Logging
 /// everything read through the control endpoints and served by evod itself (no external assets).
 /// Read-only: it offers no action that changes state, so it needs no token.
 public struct DashboardServer: Sendable {
-    public let cluster: ClusterConfig
+    /// The cluster, its key and the timeout of each control request.
+    public let access: ClusterAccess
     public let host: String
     public let port: Int
-    public let timeoutMilliseconds: Int32
     public let logger: Logger
 
-    public init(cluster: ClusterConfig, host: String = "127.0.0.1", port: Int = 8080, timeoutMilliseconds: Int32 = 2_000, logger: Logger) {
-        (self.cluster, self.host, self.port, self.timeoutMilliseconds, self.logger) = (cluster, host, port, timeoutMilliseconds, logger)
+    public init(access: ClusterAccess, host: String = "127.0.0.1", port: Int = 8080, logger: Logger) {
+        (self.access, self.host, self.port, self.logger) = (access, host, port, logger)
     }
 
     /// Serves until SIGTERM or SIGINT.
@@ -30,7 +31,7 @@ public struct DashboardServer: Sendable {
     /// The dashboard's routes over this cluster (also what the tests drive without a socket).
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        DashboardRoutes(reader: ClusterReader(cluster: cluster, timeoutMilliseconds: timeoutMilliseconds)).add(to: router)
+        DashboardRoutes(reader: ClusterReader(access: access)).add(to: router)
         return router
     }
 }

@@ -4,6 +4,7 @@ import Farm
 import Foundation
 import Logging
 import LossLanguage
+import Wire
 
 /// The farm's benchmarks (issue 5), run with real sockets over TCP loopback: a broker, workers
 /// and an island's client, each on threads of this process. Unpinned: they need both cores.
@@ -28,7 +29,8 @@ final class FarmRig {
     var client: FarmClient { clients[0] }
     let directory: String
 
-    init(evaluator: any Evaluator, workers count: Int, threads: Int, islands: Int = 1) throws {
+    /// With `curve` (the cluster's default), every socket uses CURVE with one fresh key.
+    init(evaluator: any Evaluator, workers count: Int, threads: Int, islands: Int = 1, curve: Bool = true) throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-farm-bench-\(UUID().uuidString)").path
@@ -37,7 +39,9 @@ final class FarmRig {
         // Ephemeral ports the kernel picks for the broker (no collision with a rig still closing).
         (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
             ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*")
-        broker = BrokerServer(settings: settings, cache: try ResultCache(path: directory + "/cache.sqlite"), token: "bench", logger: logger)
+        let security = SocketSecurity(clusterKey: curve ? try CurveKeyPair.generate() : nil)
+        broker = BrokerServer(
+            settings: settings, cache: try ResultCache(path: directory + "/cache.sqlite"), token: "bench", security: security, logger: logger)
         let broker = self.broker
         let thread = Thread {
             do { try broker.run() } catch { fatalError("the benchmark's broker failed: \(error)") }
@@ -51,10 +55,10 @@ final class FarmRig {
         }
         let endpoints = bound ?? []
         workers = (0..<count).map { _ in
-            FarmWorker(evaluator: evaluator, endpoint: endpoints[1], threads: threads, heartbeatInterval: 0.5, logger: logger)
+            FarmWorker(evaluator: evaluator, endpoint: endpoints[1], threads: threads, heartbeatInterval: 0.5, security: security, logger: logger)
         }
         clients = (0..<islands).map {
-            FarmClient(endpoint: endpoints[0], identity: "island-bench-\($0 + 1)", resendInterval: 600, logger: logger)
+            FarmClient(endpoint: endpoints[0], identity: "island-bench-\($0 + 1)", resendInterval: 600, security: security, logger: logger)
         }
         for worker in workers { Thread { try? worker.run() }.start() }
         for client in clients { try client.start() }

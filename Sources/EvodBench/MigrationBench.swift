@@ -28,12 +28,13 @@ func benchmarkMigration() throws {
     }()
 
     let context = ZMQContext()
+    let security = SocketSecurity(clusterKey: try CurveKeyPair.generate())
     let port = Int.random(in: 50_000...55_000)
     let inbox = try ZMQSocket(context, type: ZMQSocket.pull, maximumMessageSize: ZMQSocket.hardMessageLimit)
-    try inbox.bind("tcp://127.0.0.1:\(port)")
+    try inbox.bind("tcp://127.0.0.1:\(port)", security: security)
     try inbox.setReceiveTimeout(milliseconds: 2_000)
     let outbox = try ZMQSocket(context, type: ZMQSocket.push, maximumMessageSize: ZMQSocket.hardMessageLimit)
-    try outbox.connect("tcp://127.0.0.1:\(port)")
+    try outbox.connect("tcp://127.0.0.1:\(port)", security: security)
 
     // One message at a time (the next is sent once the last is in): latency, not queueing.
     let messages = 200

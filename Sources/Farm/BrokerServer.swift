@@ -14,6 +14,7 @@ public final class BrokerServer: Sendable {
     let state: Mutex<BrokerState>
     let started = Date()
     let token: String
+    let security: SocketSecurity
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     /// Nanoseconds the loop spent handling messages (not waiting): the broker's own cost.
@@ -22,9 +23,9 @@ public final class BrokerServer: Sendable {
     /// kernel for `tcp://host:*` are filled in.
     public let boundEndpoints = Mutex<[String]?>(nil)
 
-    public init(settings: FarmSettings, cache: ResultCache, token: String, logger: Logger) {
+    public init(settings: FarmSettings, cache: ResultCache, token: String, security: SocketSecurity, logger: Logger) {
         self.settings = settings
-        self.token = token
+        (self.token, self.security) = (token, security)
         self.logger = logger
         state = Mutex(BrokerState(cache: cache, heartbeatTimeout: settings.heartbeatTimeout))
     }
@@ -38,12 +39,12 @@ public final class BrokerServer: Sendable {
         let context = ZMQContext()
         let islands = try ZMQSocket(context, type: ZMQSocket.router, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try islands.enableRouterHandover()
-        try islands.bind(settings.islandsEndpoint)
+        try islands.bind(settings.islandsEndpoint, security: security)
         let workers = try ZMQSocket(context, type: ZMQSocket.router, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try workers.enableRouterHandover()
-        try workers.bind(settings.workersEndpoint)
+        try workers.bind(settings.workersEndpoint, security: security)
         let control = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
-        try control.bind(settings.controlEndpoint)
+        try control.bind(settings.controlEndpoint, security: security)
         boundEndpoints.withLock { $0 = [islands, workers, control].map { $0.lastEndpoint ?? "?" } }
         var poller = Poller()
         poller.add(islands)
@@ -53,7 +54,7 @@ public final class BrokerServer: Sendable {
             "farm broker listening",
             metadata: [
                 "islands": "\(settings.islandsEndpoint)", "workers": "\(settings.workersEndpoint)",
-                "control": "\(settings.controlEndpoint)", "cached": "\(state.withLock { $0.cache.count })",
+                "control": "\(settings.controlEndpoint)", "security": "\(security)", "cached": "\(state.withLock { $0.cache.count })",
             ])
         var lastExpiry = 0.0
         while !isStopping {
@@ -173,6 +174,7 @@ public final class BrokerServer: Sendable {
             (status.lateResults, status.cachedResults) = (state.counters.lateResults, state.cache.count)
             status.uptimeSeconds = Date().timeIntervalSince(started)
             status.busySeconds = Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9
+            status.security = security.status
             return status
         }
     }

@@ -57,6 +57,6 @@ extension FarmClient {
 
     /// Whether the broker's control endpoint answers a status request within a second.
     private func probe(_ controlEndpoint: String) -> Bool {
-        (try? ControlClient(endpoint: controlEndpoint, peer: .farm, timeoutMilliseconds: 1_000).farmStatus()) != nil
+        (try? ControlClient(endpoint: controlEndpoint, peer: .farm, security: security, timeoutMilliseconds: 1_000).farmStatus()) != nil
     }
 }

@@ -15,6 +15,7 @@ public final class FarmClient: Sendable {
     let resendInterval: Double
     /// The broker's control endpoint, asked for its status when the broker is silent (nil: never asked).
     let controlEndpoint: String?
+    let security: SocketSecurity
     let logger: Logger
     private let outbox = Mailbox<EvaluationRequest>()
     private let pending = Mutex<[String: PendingRequest]>([:])
@@ -22,8 +23,10 @@ public final class FarmClient: Sendable {
     private let tallies = Mutex((dropped: 0, resent: 0))
     let silence = Mutex(FarmSilence())
 
-    public init(endpoint: String, identity: String, resendInterval: Double, controlEndpoint: String? = nil, logger: Logger) {
-        (self.endpoint, self.identity, self.resendInterval, self.logger) = (endpoint, identity, resendInterval, logger)
+    public init(
+        endpoint: String, identity: String, resendInterval: Double, controlEndpoint: String? = nil, security: SocketSecurity, logger: Logger
+    ) {
+        (self.endpoint, self.identity, self.resendInterval, self.security, self.logger) = (endpoint, identity, resendInterval, security, logger)
         self.controlEndpoint = controlEndpoint
     }
 
@@ -32,7 +35,7 @@ public final class FarmClient: Sendable {
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setRoutingID(identity)
-        try socket.connect(endpoint)
+        try socket.connect(endpoint, security: security)
         let thread = Thread { [self] in
             do { try serve(socket, context) } catch { logger.error("farm connection failed", metadata: ["error": "\(error)"]) }
         }

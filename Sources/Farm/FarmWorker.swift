@@ -14,13 +14,15 @@ public final class FarmWorker: Sendable {
     let threads: Int
     let heartbeatInterval: Double
     let identity: String
+    let security: SocketSecurity
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     private let jobs = JobQueue()
     private let results = Mailbox<[Data]>()
     private let counters = Mutex((done: 0, dropped: 0))
 
-    public init(evaluator: any Evaluator, endpoint: String, threads: Int, heartbeatInterval: Double, logger: Logger) {
+    public init(evaluator: any Evaluator, endpoint: String, threads: Int, heartbeatInterval: Double, security: SocketSecurity, logger: Logger) {
+        self.security = security
         self.evaluator = evaluator
         self.endpoint = endpoint
         self.threads = max(1, threads)
@@ -63,7 +65,7 @@ public final class FarmWorker: Sendable {
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setRoutingID(identity)
-        try socket.connect(endpoint)
+        try socket.connect(endpoint, security: security)
         let announce = Envelope.encode(WorkerMessage.ready(taskHash: evaluator.taskHash, capacity: threads))
         try socket.send(announce)
         let beat = Envelope.encode(WorkerMessage.heartbeat(taskHash: evaluator.taskHash, capacity: threads))

@@ -29,7 +29,8 @@ extension ControlHandler {
             best: best, evaluations: evaluations, proposals: proposals, migration: migration,
             proposer: try engine.proposerStatus(), evaluator: evaluatorStatus(),
             fault: controls.fault.map { Fault(error: $0.message, seconds: Date().timeIntervalSince($0.since)) },
-            uptimeSeconds: Date().timeIntervalSince(controls.started), droppedMessages: controls.droppedMessages)
+            uptimeSeconds: Date().timeIntervalSince(controls.started), droppedMessages: controls.droppedMessages,
+            security: controls.securityStatus)
     }
 
     /// Where evaluations run, and whether the farm answers.

@@ -1,14 +1,18 @@
 import Control
+import ControlPlane
 import Foundation
 import Synchronization
+import Wire
 
 /// The island's run state as the control plane sets it: running, paused, or stopping.
 public final class IslandControls: Sendable {
     private let state = Mutex(IslandState.running)
     private let dropped = Mutex(0)
     public let started = Date()
+    /// The island's sockets' security, whose refusals status reports.
+    public let security: SocketSecurity
 
-    public init() {}
+    public init(security: SocketSecurity = .plain()) { self.security = security }
 
     public var current: IslandState { state.withLock { $0 } }
 
@@ -42,4 +46,7 @@ public final class IslandControls: Sendable {
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int { dropped.withLock { $0 } }
     func countDropped() { dropped.withLock { $0 += 1 } }
+
+    /// The security part of status.
+    public var securityStatus: SecurityStatus { security.status }
 }

@@ -67,11 +67,19 @@ extension IslandStore {
         case rejected(fingerprint: String, reason: String)
     }
 
+    /// The rejection lines the migration log keeps (the newest): a peer that sends migrants the
+    /// island rejects, over and over, cannot grow the database without limit. The counters keep
+    /// the totals.
+    public static let rejectionLogLimit = 10_000
+
     /// Records a received migrant message in one transaction: accepted immigrants' candidate rows and
-    /// archive cells, rejections, the counters and the log lines. Returns, per accepted entry in
+    /// archive cells, rejections, the counters and the log lines (the oldest rejection lines beyond
+    /// ``rejectionLogLimit`` are deleted). Returns, per accepted entry in
     /// order, its new id, or nil when a live candidate with its fingerprint appeared meanwhile (then
     /// it is recorded as rejected, and the message's other migrants stand).
-    public func recordImmigration(_ entries: [ImmigrationEntry], peer: Int, sequence: Int) throws -> [Int64?] {
+    public func recordImmigration(
+        _ entries: [ImmigrationEntry], peer: Int, sequence: Int, rejectionLimit: Int = rejectionLogLimit
+    ) throws -> [Int64?] {
         let now = Date().timeIntervalSince1970
         return try pool.write { db in
             var ids: [Int64?] = []
@@ -88,6 +96,9 @@ extension IslandStore {
                     try Self.logRejection(db, fingerprint: fingerprint, reason: reason, peer: peer, sequence: sequence, at: now)
                 }
                 try Self.bump(db, "migration.received")
+            }
+            if ids.contains(nil) || entries.contains(where: { if case .rejected = $0 { true } else { false } }) {
+                try Self.trimRejections(db, keeping: rejectionLimit)
             }
             return ids
         }
@@ -110,6 +121,16 @@ extension IslandStore {
             arguments: [peer, sequence, record.fingerprint ?? "", id, (record.outcome ?? .new).rawValue, now])
         try bump(db, "migration.accepted")
         return id
+    }
+
+    /// Deletes the oldest rejection lines beyond `limit`.
+    static func trimRejections(_ db: Database, keeping limit: Int) throws {
+        try db.execute(
+            sql: """
+                DELETE FROM migrations WHERE outcome LIKE 'rejected:%' AND id <= (
+                    SELECT id FROM migrations WHERE outcome LIKE 'rejected:%' ORDER BY id DESC LIMIT 1 OFFSET ?)
+                """,
+            arguments: [limit])
     }
 
     static func logRejection(_ db: Database, fingerprint: String, reason: String, peer: Int, sequence: Int, at now: Double) throws {

@@ -10,17 +10,6 @@ public struct WireError: Error, CustomStringConvertible, Sendable {
     static func last(_ operation: String) -> WireError { WireError(operation: operation, code: zmq_errno()) }
 }
 
-/// A ZeroMQ context; one per process is enough.
-public final class ZMQContext: @unchecked Sendable {
-    let handle: UnsafeMutableRawPointer
-
-    public init() {
-        handle = zmq_ctx_new()
-    }
-
-    deinit { zmq_ctx_term(handle) }
-}
-
 /// One ZeroMQ socket. Every socket evod opens has a maximum message size, so an oversized frame is
 /// dropped by libzmq (the peer is disconnected) rather than read into memory.
 ///
@@ -33,7 +22,7 @@ public final class ZMQSocket: @unchecked Sendable {
     public static let hardMessageLimit: Int64 = 4 << 20
 
     let handle: UnsafeMutableRawPointer
-    private let context: ZMQContext
+    let context: ZMQContext
 
     public init(_ context: ZMQContext, type: Int32, maximumMessageSize: Int64 = defaultMaximumMessageSize) throws {
         guard let handle = zmq_socket(context.handle, type) else { throw WireError.last("zmq_socket") }
@@ -54,11 +43,29 @@ public final class ZMQSocket: @unchecked Sendable {
         guard zmq_setsockopt(handle, option, &value, MemoryLayout<T>.size) == 0 else { throw WireError.last("zmq_setsockopt(\(option))") }
     }
 
+    func setText(_ option: Int32, _ text: String) throws {
+        let bytes = Array(text.utf8)
+        guard zmq_setsockopt(handle, option, bytes, bytes.count) == 0 else { throw WireError.last("zmq_setsockopt(\(option))") }
+    }
+
+    /// A CURVE key option, as its 40 Z85 characters.
+    private func setKey(_ option: Int32, _ z85: String) throws { try setText(option, z85) }
+
     /// Milliseconds a receive waits before giving up (-1: forever).
     public func setReceiveTimeout(milliseconds: Int32) throws { try set(ZMQ_RCVTIMEO, milliseconds) }
     public func setSendTimeout(milliseconds: Int32) throws { try set(ZMQ_SNDTIMEO, milliseconds) }
 
-    public func bind(_ endpoint: String) throws {
+    /// Binds `endpoint` as the server side of `security`: with a cluster key, only peers that hold
+    /// it complete the handshake, and every refused one is counted (see ``SocketSecurity``).
+    public func bind(_ endpoint: String, security: SocketSecurity) throws {
+        if let key = security.clusterKey {
+            try set(ZMQ_CURVE_SERVER, Int32(1))
+            try setKey(ZMQ_CURVE_SECRETKEY, key.secretKey)
+            try setText(ZMQ_ZAP_DOMAIN, SocketSecurity.zapDomain)
+            // Fail closed: without a ZAP handler libzmq would admit any CURVE client.
+            try set(SocketSecurity.zapEnforceDomain, Int32(1))
+            try context.authenticator(for: security).watch(self)
+        }
         guard zmq_bind(handle, endpoint) == 0 else { throw WireError.last("bind \(endpoint)") }
     }
 
@@ -70,7 +77,14 @@ public final class ZMQSocket: @unchecked Sendable {
         return String(cString: buffer)
     }
 
-    public func connect(_ endpoint: String) throws {
+    /// Connects to `endpoint` as the client side of `security`: with a cluster key, it proves that
+    /// it holds the key and expects the server to hold it too.
+    public func connect(_ endpoint: String, security: SocketSecurity) throws {
+        if let key = security.clusterKey {
+            try setKey(ZMQ_CURVE_SERVERKEY, key.publicKey)
+            try setKey(ZMQ_CURVE_PUBLICKEY, key.publicKey)
+            try setKey(ZMQ_CURVE_SECRETKEY, key.secretKey)
+        }
         guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("connect \(endpoint)") }
     }
 
@@ -91,10 +105,7 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 
     /// Names this socket to ROUTER peers (set before connecting).
-    public func setRoutingID(_ id: String) throws {
-        let bytes = Array(id.utf8)
-        guard zmq_setsockopt(handle, ZMQ_ROUTING_ID, bytes, bytes.count) == 0 else { throw WireError.last("zmq_setsockopt(ROUTING_ID)") }
-    }
+    public func setRoutingID(_ id: String) throws { try setText(ZMQ_ROUTING_ID, id) }
 
     /// ROUTER only: a peer that reconnects under a known routing id takes it over (a restarted island).
     public func enableRouterHandover() throws { try set(ZMQ_ROUTER_HANDOVER, Int32(1)) }

@@ -2,6 +2,7 @@ import Control
 import ControlPlane
 import Foundation
 import Testing
+import Wire
 
 struct ControlClientTests {
     /// A loopback port nothing listens on (bound, read and closed).
@@ -22,18 +23,22 @@ struct ControlClientTests {
     @Test func aPeerThatDoesNotAnswerIsNamedForWhatItIs() throws {
         let endpoint = "tcp://127.0.0.1:\(try Self.closedPort())"
         #expect(throws: ControlError.unreachable(endpoint: endpoint, peer: .island(3))) {
-            try ControlClient(endpoint: endpoint, peer: .island(3), timeoutMilliseconds: 100).status()
+            try ControlClient(endpoint: endpoint, peer: .island(3), security: .plain(), timeoutMilliseconds: 100).status()
         }
-        #expect(throws: ControlError.unreachable(endpoint: endpoint, peer: .farm)) {
-            try ControlClient(endpoint: endpoint, peer: .farm, timeoutMilliseconds: 100).farmStatus()
+        let curve = SocketSecurity(clusterKey: try CurveKeyPair.generate())
+        #expect(throws: ControlError.unreachable(endpoint: endpoint, peer: .farm, curve: true)) {
+            try ControlClient(endpoint: endpoint, peer: .farm, security: curve, timeoutMilliseconds: 100).farmStatus()
         }
         #expect(ControlError.unreachable(endpoint: endpoint, peer: .farm).description == "no answer from \(endpoint) (is the farm running?)")
         #expect(ControlError.unreachable(endpoint: endpoint, peer: .island(3)).description == "no answer from \(endpoint) (is island 3 running?)")
+        #expect(
+            ControlError.unreachable(endpoint: endpoint, peer: .farm, curve: true).description
+                == "no answer from \(endpoint) (is the farm running? Does this host hold the cluster's key file?)")
     }
 
     @Test func aMalformedEndpointIsATransportError() {
         #expect {
-            try ControlClient(endpoint: "tcp://nowhere:", peer: .farm, timeoutMilliseconds: 100).farmStatus()
+            try ControlClient(endpoint: "tcp://nowhere:", peer: .farm, security: .plain(), timeoutMilliseconds: 100).farmStatus()
         } throws: { error in
             guard case let .transport(endpoint, _) = error as? ControlError else { return false }
             return endpoint == "tcp://nowhere:"
@@ -44,7 +49,7 @@ struct ControlClientTests {
         let endpoints = try (0..<6).map { _ in "tcp://127.0.0.1:\(try Self.closedPort())" }
         let started = Date()
         let answers = ControlClient.concurrently(Array(endpoints.enumerated())) { index, endpoint in
-            (index, Result { () throws(ControlError) in try ControlClient(endpoint: endpoint, peer: .island(index), timeoutMilliseconds: 500).status() })
+            (index, Result { () throws(ControlError) in try ControlClient(endpoint: endpoint, peer: .island(index), security: .plain(), timeoutMilliseconds: 500).status() })
         }
         let elapsed = Date().timeIntervalSince(started)
         #expect(answers.map(\.0) == Array(0..<6))

@@ -1,3 +1,4 @@
+import Cluster
 import Control
 import ControlPlane
 import Foundation
@@ -13,6 +14,8 @@ final class ClusterHarness {
     let islands: Int
     /// Free loopback ports from the kernel: control 1...n, migration 1...n, farm control, islands, workers.
     let ports: [Int]
+    /// The cluster key the harness made in `state/cluster.key`, as the cluster's processes use it.
+    let security: SocketSecurity
     private(set) var processes: [String: Process] = [:]
 
     /// `cluster` is appended to the generated config (evaluator, migration, [farm] keys);
@@ -22,6 +25,7 @@ final class ClusterHarness {
         self.islands = islands
         ports = try Self.freePorts(2 * islands + 3)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        security = try Self.makeKey(in: directory)
         try (task ?? Self.smallTask).write(to: directory.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
         let controlPorts = ports[0..<islands].map(String.init).joined(separator: ", ")
         let migrationPorts = ports[islands..<(2 * islands)].map(String.init).joined(separator: ", ")
@@ -50,6 +54,11 @@ final class ClusterHarness {
     static func islandDefaults(except island: String) -> String {
         ["seed_losses = [\"dpo\", \"slic\", \"ipo\", \"exponential\"]", "confirm_top_k = 0"]
             .filter { line in !island.contains(String(line.prefix { $0 != " " }) + " =") }.joined(separator: "\n")
+    }
+
+    /// Makes `state/cluster.key` under `directory` (as `evoctl keys` would) and returns its security.
+    static func makeKey(in directory: URL) throws -> SocketSecurity {
+        SocketSecurity(clusterKey: try ClusterKey.create(at: directory.appendingPathComponent("state/cluster.key").path))
     }
 
     static let smallTask = """
@@ -89,6 +98,18 @@ final class ClusterHarness {
         process.standardError = handle
         try process.run()
         processes[name] = process
+    }
+
+    /// Two islands on a ring (migrants every generation), the farm and one two-thread worker,
+    /// started and past island 1's first generation.
+    static func runningFarmRing() throws -> ClusterHarness {
+        let harness = try ClusterHarness(islands: 2, cluster: "evaluator = \"farm\"\nmigration = \"policy.toml\"")
+        try harness.write("topology = \"ring\"\nevery_generations = 1\n", to: "policy.toml")
+        try harness.startFarm()
+        try harness.startWorker("worker", threads: 2)
+        for id in 1...2 { try harness.startIsland(id) }
+        try harness.waitUntil("the first generation") { harness.generation(island: 1) >= 1 }
+        return harness
     }
 
     func startIsland(_ id: Int) throws { try start("island-\(id)", ["--island", "\(id)"]) }
@@ -147,11 +168,11 @@ final class ClusterHarness {
     }
 
     func status(island id: Int) -> IslandStatus? {
-        try? ControlClient(endpoint: controlEndpoint(island: id), peer: .island(id), timeoutMilliseconds: 2_000).status()
+        try? ControlClient(endpoint: controlEndpoint(island: id), peer: .island(id), security: security, timeoutMilliseconds: 2_000).status()
     }
 
     func farmStatus() -> FarmStatus? {
-        try? ControlClient(endpoint: farmControl, peer: .farm, timeoutMilliseconds: 2_000).farmStatus()
+        try? ControlClient(endpoint: farmControl, peer: .farm, security: security, timeoutMilliseconds: 2_000).farmStatus()
     }
 
     /// Polls until `condition` holds or `seconds` pass; throws with the logs on timeout.

@@ -3,6 +3,7 @@ import ControlPlane
 import Foundation
 import GRDB
 import Island
+import Wire
 
 /// Starts real `evod` processes on a small task in a temporary directory, and reads their databases.
 final class DaemonHarness {
@@ -11,6 +12,7 @@ final class DaemonHarness {
 
     let directory: URL
     let port: Int
+    let security: SocketSecurity
     private(set) var process: Process?
 
     /// `extraCluster` goes at the top of the cluster file, `extraIsland` into its `[island]` table.
@@ -18,6 +20,7 @@ final class DaemonHarness {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-daemon-\(UUID().uuidString)")
         port = try ClusterHarness.freePorts(1)[0]
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        security = try ClusterHarness.makeKey(in: directory)
         try ClusterHarness.smallTask.write(to: directory.appendingPathComponent("task.toml"), atomically: true, encoding: .utf8)
         try """
         state_directory = "state"
@@ -36,7 +39,7 @@ final class DaemonHarness {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    var client: ControlClient { ControlClient(endpoint: "tcp://127.0.0.1:\(port)", peer: .island(1), timeoutMilliseconds: 2_000) }
+    var client: ControlClient { ControlClient(endpoint: "tcp://127.0.0.1:\(port)", peer: .island(1), security: security, timeoutMilliseconds: 2_000) }
     var stateDirectory: String { directory.appendingPathComponent("state/island-1").path }
     var database: String { stateDirectory + "/island.sqlite" }
 

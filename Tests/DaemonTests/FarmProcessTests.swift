@@ -135,7 +135,7 @@ struct FarmProcessTests {
         // Pause, let the farm drain, then count: every request is either trained or served from the cache.
         for id in 1...2 {
             let token = try String(contentsOf: harness.directory.appendingPathComponent("state/island-\(id)/token"), encoding: .utf8)
-            _ = try ControlClient(endpoint: harness.controlEndpoint(island: id), peer: .island(id)).steer(.pause(token: token))
+            _ = try ControlClient(endpoint: harness.controlEndpoint(island: id), peer: .island(id), security: harness.security).steer(.pause(token: token))
         }
         try harness.waitUntil("both islands paused and the farm idle") {
             (1...2).allSatisfy { harness.status(island: $0)?.state == .paused && harness.status(island: $0)?.evaluations.inflight == 0 }

@@ -13,11 +13,14 @@ struct FaultProcessTests {
         let harness = try DaemonHarness()
         let state = harness.directory.appendingPathComponent("state").path
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        let key = try Data(contentsOf: URL(fileURLWithPath: state + "/cluster.key"))
         try #require(NetworkNamespaces.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", state]) == 0, "cannot mount a tmpfs")
         defer {
             harness.killHard()
             _ = NetworkNamespaces.run(["umount", "-l", state])
         }
+        // The cluster key, hidden by the mount, copied onto the tmpfs as a joining host would.
+        try #require(FileManager.default.createFile(atPath: state + "/cluster.key", contents: key, attributes: [.posixPermissions: 0o600]))
         try harness.start()
         try harness.waitFor { $0.generation >= 2 }
         let filler = state + "/filler"

@@ -7,6 +7,7 @@ import Logging
 import LossLanguage
 import Synchronization
 import Testing
+import Wire
 
 /// The daemons as a library: islands started in this process (no `evod`), migration between them,
 /// and cancellation that ends every service.
@@ -44,7 +45,9 @@ struct InProcessDaemonTests {
         children_per_generation = 4
         \(ClusterHarness.islandDefaults(except: ""))
         """.write(to: file, atomically: true, encoding: .utf8)
-        return (try ClusterConfig.load(path: file.path), directory)
+        let cluster = try ClusterConfig.load(path: file.path)
+        try ClusterKey.create(at: cluster.clusterKeyPath)
+        return (cluster, directory)
     }
 
     @Test func twoIslandsInOneProcessMigrateAndCancellationEndsThem() async throws {
@@ -57,8 +60,9 @@ struct InProcessDaemonTests {
                 try await IslandDaemon(cluster: cluster, island: entry.id, logger: Logger(label: "test.island"), signals: []).run()
             }
         }
+        let security = SocketSecurity(clusterKey: try cluster.clusterKey())
         func status(_ id: Int) -> IslandStatus? {
-            try? ControlClient(endpoint: cluster.islands[id - 1].control, peer: .island(id), timeoutMilliseconds: 1_000).status()
+            try? ControlClient(endpoint: cluster.islands[id - 1].control, peer: .island(id), security: security, timeoutMilliseconds: 1_000).status()
         }
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline, !(1...2).allSatisfy({ (status($0)?.migration.received ?? 0) >= 1 }) {

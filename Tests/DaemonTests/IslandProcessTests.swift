@@ -110,7 +110,7 @@ struct IslandProcessTests {
         let harness = try DaemonHarness()
         let context = ZMQContext()
         let squatter = try ZMQSocket(context, type: ZMQSocket.reply)
-        try squatter.bind("tcp://127.0.0.1:\(harness.port)")
+        try squatter.bind("tcp://127.0.0.1:\(harness.port)", security: .plain())
         try harness.start()
         let process = try #require(harness.process)
         let deadline = Date().addingTimeInterval(30)
@@ -131,7 +131,7 @@ struct IslandProcessTests {
         for garbage in [Data([0xFF, 0x00, 0x13]), Data("{\"no\": \"command\"}".utf8), Data("[1, 2]".utf8), Data("{\"command\": \"dance\"}".utf8)] {
             let socket = try ZMQSocket(context, type: ZMQSocket.request)
             try socket.setReceiveTimeout(milliseconds: 2_000)
-            try socket.connect("tcp://127.0.0.1:\(harness.port)")
+            try socket.connect("tcp://127.0.0.1:\(harness.port)", security: harness.security)
             try socket.send(garbage)
             let reply = try #require(try socket.receive()?.first)
             let object = try #require(try JSONSerialization.jsonObject(with: reply) as? [String: Any])

@@ -36,7 +36,7 @@ import Wire
         let harness = try ClusterHarness(islands: 1)
         let context = ZMQContext()
         let squatter = try ZMQSocket(context, type: ZMQSocket.reply)
-        try squatter.bind("tcp://127.0.0.1:\(harness.ports[0])")
+        try squatter.bind("tcp://127.0.0.1:\(harness.ports[0])", security: .plain())
         let started = Date()
         let up = try Self.inTerminal(["up", "--config", "cluster.toml", "--wait", "60"], in: harness.directory)
         defer { _ = try? Self.inTerminal(["down", "--config", "cluster.toml"], in: harness.directory) }

@@ -16,41 +16,40 @@ struct WireHygieneTests {
         Data(repeating: UInt8(ascii: "{"), count: Envelope.maximumMessageSize + 10),
     ]
 
-    func spray(_ endpoint: String, type: Int32, frames: [[Data]]) throws {
+    /// Sends `frames` as a peer that holds the cluster key (`security`): what an authenticated but
+    /// broken process can do.
+    func spray(_ endpoint: String, type: Int32, frames: [[Data]], security: SocketSecurity) throws {
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: type, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setSendTimeout(milliseconds: 2_000)
-        try socket.connect(endpoint)
+        try socket.connect(endpoint, security: security)
         for message in frames { try socket.send(message) }
         Thread.sleep(forTimeInterval: 0.5)  // let the frames leave before the socket closes
     }
 
     /// A REQ socket per request (a REP endpoint answers each in turn).
-    func ask(_ endpoint: String, _ frame: Data) throws -> String? {
+    func ask(_ endpoint: String, _ frame: Data, security: SocketSecurity) throws -> String? {
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: ZMQSocket.request, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setReceiveTimeout(milliseconds: 3_000)
-        try socket.connect(endpoint)
+        try socket.connect(endpoint, security: security)
         try socket.send(frame)
         return try socket.receive().flatMap { $0.first }.map { String(decoding: $0, as: UTF8.self) }
     }
 
     @Test func garbageOnEveryEndpointIsCountedAndDroppedWhileTheClusterWorks() throws {
-        let harness = try ClusterHarness(islands: 2, cluster: "evaluator = \"farm\"\nmigration = \"policy.toml\"")
-        try harness.write("topology = \"ring\"\nevery_generations = 1\n", to: "policy.toml")
-        try harness.startFarm()
-        try harness.startWorker("worker", threads: 2)
-        for id in 1...2 { try harness.startIsland(id) }
-        try harness.waitUntil("the first generation") { harness.generation(island: 1) >= 1 }
+        let harness = try ClusterHarness.runningFarmRing()
 
         let messages = Self.garbage.map { [$0] }
-        try spray(harness.farmIslands, type: ZMQSocket.dealer, frames: messages + [[Data("two".utf8), Data("frames".utf8)]])
-        try spray(harness.farmWorkers, type: ZMQSocket.dealer, frames: messages + [[Data(#"{"v":1,"type":"result","job":1}"#.utf8)]])
+        try spray(harness.farmIslands, type: ZMQSocket.dealer, frames: messages + [[Data("two".utf8), Data("frames".utf8)]], security: harness.security)
+        try spray(
+            harness.farmWorkers, type: ZMQSocket.dealer, frames: messages + [[Data(#"{"v":1,"type":"result","job":1}"#.utf8)]],
+            security: harness.security)
         let foreignTask = #"{"v":1,"type":"migrants","source":9,"sequence":1,"task_hash":"foreign","sent_at":0,"candidates":[]}"#
-        try spray(harness.migrationEndpoint(island: 1), type: ZMQSocket.push, frames: messages + [[Data(foreignTask.utf8)]])
+        try spray(harness.migrationEndpoint(island: 1), type: ZMQSocket.push, frames: messages + [[Data(foreignTask.utf8)]], security: harness.security)
         for endpoint in [harness.controlEndpoint(island: 2), harness.farmControl] {
             for frame in Self.garbage {
-                let reply = try #require(try ask(endpoint, frame), "no reply from \(endpoint)")
+                let reply = try #require(try ask(endpoint, frame, security: harness.security), "no reply from \(endpoint)")
                 #expect(reply.contains("\"ok\":false"))
             }
         }

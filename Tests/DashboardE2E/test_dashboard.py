@@ -100,6 +100,8 @@ control_port = {ports[6]}
 """)
         cls.prometheus_port, cls.dashboard_port = ports[7], ports[8]
         cls.processes, cls.logs = [], []
+        # The cluster key every process needs (CURVE is on by default), as a user makes it.
+        subprocess.run([EVOCTL, "keys", "--config", "cluster.toml"], cwd=cls.directory, check=True, stdout=subprocess.DEVNULL)
         for role in (["--farm"], ["--worker", "--threads", "2"], ["--island", "1"], ["--island", "2"]):
             log = open(os.path.join(cls.directory, "-".join(r.strip("-") for r in role) + ".log"), "w")
             cls.logs.append(log)

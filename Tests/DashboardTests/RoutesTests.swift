@@ -1,9 +1,11 @@
 import Cluster
+import ControlPlane
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+import Wire
 
 @testable import Dashboard
 
@@ -15,7 +17,9 @@ struct RoutesTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("evod-dashboard-\(UUID().uuidString).toml")
         try "island_control_ports = [1, 2]\nisland_migration_ports = [3, 4]\n".write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        return DashboardServer(cluster: try ClusterConfig.load(path: file.path), timeoutMilliseconds: 100, logger: Logger(label: "test"))
+        let access = ClusterAccess(
+            cluster: try ClusterConfig.load(path: file.path), security: SocketSecurity(clusterKey: try CurveKeyPair.generate()), timeoutMilliseconds: 100)
+        return DashboardServer(access: access, logger: Logger(label: "test"))
     }
 
     @Test(arguments: [
@@ -26,8 +30,8 @@ struct RoutesTests {
         ("/api/islands/1/candidates/x", .badRequest, "'candidate' must be a non-negative integer, got 'x'"),
         ("/api/best?top=many", .badRequest, "'top' must be an integer from 0 to 100000, got 'many'"),
         ("/api/islands/1/history?limit=-5", .badRequest, "'limit' must be an integer from 0 to 100000, got '-5'"),
-        ("/api/islands/1/status", .badGateway, "no answer from tcp://127.0.0.1:1 (is island 1 running?)"),
-        ("/islands/1/candidates/5", .badGateway, "no answer from tcp://127.0.0.1:1 (is island 1 running?)"),
+        ("/api/islands/1/status", .badGateway, "no answer from tcp://127.0.0.1:1 (is island 1 running? Does this host hold the cluster's key file?)"),
+        ("/islands/1/candidates/5", .badGateway, "no answer from tcp://127.0.0.1:1 (is island 1 running? Does this host hold the cluster's key file?)"),
     ])
     func badRequestsAndSilentPeersAreClearErrors(uri: String, status: HTTPResponse.Status, message: String) async throws {
         let app = Application(router: try Self.server().makeRouter())

@@ -122,6 +122,19 @@ final class ControlHandlerTests {
         #expect(try store.migrationLog().map(\.outcome) == ["rejected: already on this island", "new"])
     }
 
+    /// A peer whose migrants are all rejected, message after message, leaves only the newest
+    /// rejection lines (the limit) in the log; the counters keep every one.
+    @Test func rejectedMigrantsDoNotGrowTheLogWithoutLimit() throws {
+        let store = try engine().store
+        for sequence in 1...5 {
+            let rejections = (0..<3).map { IslandStore.ImmigrationEntry.rejected(fingerprint: "f\(sequence)-\($0)", reason: "its cell holds a fitter elite") }
+            _ = try store.recordImmigration(rejections, peer: 2, sequence: sequence, rejectionLimit: 4)
+        }
+        let log = try store.migrationLog()
+        #expect(log.map(\.fingerprint) == ["f4-1", "f4-2", "f5-0", "f5-1", "f5-2"].suffix(4))
+        #expect(try store.counters()["migration.rejected"] == 15)
+    }
+
     @Test func aResetIsOneTransactionAndASurvivorThatFailsVerificationChangesNothing() throws {
         let engine = try engine()
         try engine.runGeneration()

@@ -14,7 +14,7 @@ struct Best: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let rows = BestRow.collect(try cluster.loadCluster(), timeoutMilliseconds: cluster.milliseconds, top: top, island: island)
+        let rows = BestRow.collect(try cluster.access(try cluster.loadCluster()), top: top, island: island)
         if json { print(ClusterOptions.json(rows)); return }
         if rows.isEmpty { print("no evaluated losses yet (or no island answered)") }
         if !rows.isEmpty { print("confirmed candidates first, by confirmed fitness (stage 3, confirmation seeds); then the others by search fitness (stage 1 or 2)") }

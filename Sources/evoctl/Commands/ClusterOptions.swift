@@ -17,20 +17,17 @@ struct ClusterOptions: ParsableArguments {
         do { return try ClusterConfig.load(path: config) } catch { throw CommandFailure("\(error)") }
     }
 
+    /// The cluster's control endpoints with its key (unless `curve = false`) and this timeout.
+    func access(_ cluster: ClusterConfig) throws -> ClusterAccess {
+        do { return try ClusterAccess(cluster: cluster, timeoutMilliseconds: milliseconds) } catch { throw CommandFailure("\(error)") }
+    }
+
     /// A client for island `id`, with the token from its state directory when there is one.
     func client(_ cluster: ClusterConfig, island id: Int) throws -> (ControlClient, token: String?) {
         guard let entry = cluster.entry(forIsland: id) else {
             throw ValidationError("\(config): there is no island \(id) (the config lists \(cluster.islands.count))")
         }
-        return (
-            ControlClient(endpoint: entry.control, peer: .island(id), timeoutMilliseconds: milliseconds),
-            ControlToken.read(from: cluster.stateDirectory(forIsland: id))
-        )
-    }
-
-    /// A client for the farm's broker.
-    func farmClient(_ cluster: ClusterConfig) -> ControlClient {
-        ControlClient(endpoint: cluster.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: milliseconds)
+        return (try access(cluster).client(for: entry), ControlToken.read(from: cluster.stateDirectory(forIsland: id)))
     }
 
     /// The timeout of each request.
@@ -41,7 +38,7 @@ struct ClusterOptions: ParsableArguments {
     func askEveryIsland<Answer: Sendable>(
         _ cluster: ClusterConfig, _ ask: @escaping @Sendable (ControlClient) throws(ControlError) -> Answer
     ) throws -> [(id: Int, answer: Result<Answer, ControlError>)] {
-        let clients = try cluster.islands.map { try client(cluster, island: $0.id).0 }
+        let clients = cluster.islands.map(try access(cluster).client(for:))
         let answers = ControlClient.concurrently(clients) { client in Result { () throws(ControlError) in try ask(client) } }
         return zip(cluster.islands, answers).map { ($0.id, $1) }
     }
@@ -50,7 +47,7 @@ struct ClusterOptions: ParsableArguments {
     /// numeric id on `island`; its island and record.
     func candidate(_ argument: String, island: Int, in config: ClusterConfig) throws -> (island: Int, candidate: CandidateSummary) {
         if argument == "best" {
-            guard let best = BestRow.collect(config, timeoutMilliseconds: milliseconds, top: 1).first else {
+            guard let best = BestRow.collect(try access(config), top: 1).first else {
                 throw CommandFailure("no island answered with an evaluated loss")
             }
             return (best.island, best.candidate)

@@ -27,7 +27,7 @@ struct DashboardCommand: AsyncParsableCommand {
         var logger = Logger(label: "evoctl.dashboard")
         logger.logLevel = .notice
         let host = self.host
-        let server = DashboardServer(cluster: config, host: host, port: port, timeoutMilliseconds: cluster.milliseconds, logger: logger)
+        let server = DashboardServer(access: try cluster.access(config), host: host, port: port, logger: logger)
         do {
             try await server.run { port in
                 print("evod dashboard at http://\(host):\(port)/ (cluster \(config.file)); Ctrl-C stops it")

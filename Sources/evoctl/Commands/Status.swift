@@ -15,7 +15,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let config = try cluster.loadCluster()
-        let report = ClusterReport.ask(config, timeoutMilliseconds: cluster.milliseconds)
+        let report = ClusterReport.ask(try cluster.access(config))
         if json {
             print(ClusterOptions.json(report))
             return
@@ -26,6 +26,23 @@ struct Status: ParsableCommand {
     /// The report as `evoctl status` prints it (and `evoctl watch` redraws it).
     static func lines(_ report: ClusterReport) -> [String] {
         islandLines(report.islands) + problemLines(report.islands) + proposerLines(report.islands) + farmLines(report.farm)
+            + securityLines(report)
+    }
+
+    /// One line: how the answering processes' sockets are secured, and who refused connections.
+    static func securityLines(_ report: ClusterReport) -> [String] {
+        var peers: [(name: String, security: SecurityStatus)] = []
+        for case let .up(island) in report.islands { peers.append(("island \(island.id)", island.security)) }
+        if case let .up(farm) = report.farm { peers.append(("farm", farm.security)) }
+        guard !peers.isEmpty else { return [] }
+        let plain = peers.filter { $0.security.mode == .plain }.map(\.name)
+        let mode =
+            plain.isEmpty
+            ? "CURVE with the cluster key"
+            : plain.count == peers.count
+                ? "PLAIN: not authenticated (curve = false)" : "MIXED: plain on \(plain.joined(separator: ", ")), CURVE elsewhere"
+        let refused = peers.filter { $0.security.refusedConnections > 0 }.map { "\($0.name) \($0.security.refusedConnections)" }
+        return ["sockets  \(mode)" + (refused.isEmpty ? "" : "  refused connections: \(refused.joined(separator: ", "))")]
     }
 
     /// A line per island whose generations fail (a fault) or whose evaluations wait for a farm that does not answer.

@@ -23,7 +23,8 @@ extension Up {
 
     /// Polls the started processes until every one is ready or one has exited, with a progress line.
     struct Readiness {
-        let config: ClusterConfig
+        let access: ClusterAccess
+        var config: ClusterConfig { access.cluster }
         let daemons: [ProcessLauncher.Daemon]
 
         /// Each daemon's state, by name, once all are ready, one has exited, or `seconds` have passed.
@@ -42,18 +43,18 @@ extension Up {
 
         /// One look at every daemon: alive, and answering (islands, farm) or registered (workers).
         private func poll() -> [String: ProcessState] {
-            let timeout: Int32 = 500
+            let access = ClusterAccess(cluster: config, security: self.access.security, timeoutMilliseconds: 500)
             let islands = daemons.compactMap { daemon -> (String, ControlClient)? in
                 guard daemon.name.hasPrefix("island-"), let id = Int(daemon.name.dropFirst("island-".count)),
                     let entry = config.entry(forIsland: id)
                 else { return nil }
-                return (daemon.name, ControlClient(endpoint: entry.control, peer: .island(id), timeoutMilliseconds: timeout))
+                return (daemon.name, access.client(for: entry))
             }
-            let answered = ControlClient.concurrently(islands.map(\.1)) { (try? $0.status()) != nil }
+            let answered = ControlClient.concurrently(islands.map(\.1)) { client in (try? client.status()) != nil }
             var ready = Dictionary(uniqueKeysWithValues: zip(islands.map(\.0), answered))
             let workers = daemons.filter { $0.name.hasPrefix("worker-") }.map(\.name).sorted()
             if daemons.contains(where: { $0.name == "farm" }) {
-                let farm = try? ControlClient(endpoint: config.farm.controlEndpoint, peer: .farm, timeoutMilliseconds: timeout).farmStatus()
+                let farm = try? access.farmClient.farmStatus()
                 ready["farm"] = farm != nil
                 // Workers are anonymous to the broker: as many count as ready as have registered.
                 for (index, name) in workers.enumerated() { ready[name] = index < (farm?.workers ?? 0) }

@@ -34,6 +34,10 @@ struct Up: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw CommandFailure("cannot find evod at \(executable); build it (make release) or pass --evod PATH")
         }
+        if config.curve, !FileManager.default.fileExists(atPath: config.clusterKeyPath) {
+            do { try ClusterKey.create(at: config.clusterKeyPath) } catch { throw CommandFailure("\(error)") }
+            print("made the cluster key \(config.clusterKeyPath) (mode 0600); copy it to every host that joins this cluster")
+        }
         let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
         let running = launcher.recorded().filter { ProcessLauncher.isRunning($0.pid) }
         guard running.isEmpty else {
@@ -52,7 +56,7 @@ struct Up: ParsableCommand {
         for (name, arguments) in plan {
             started.append(try launcher.start(name: name, executable: executable, arguments: arguments))
         }
-        let readiness = Readiness(config: config, daemons: started)
+        let readiness = Readiness(access: try cluster.access(config), daemons: started)
         let report = readiness.wait(seconds: wait)
         var failed = false
         for daemon in started {

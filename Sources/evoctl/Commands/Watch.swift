@@ -21,11 +21,12 @@ struct Watch: ParsableCommand {
 
     func run() throws {
         let config = try cluster.loadCluster()
+        let access = try cluster.access(config)
         // On a terminal the screen is cleared and redrawn; elsewhere (a pipe, a log) each view follows the last.
         let terminal = isatty(STDOUT_FILENO) == 1
         var drawn = 0
         while count.map({ drawn < $0 }) ?? true {
-            let lines = Status.lines(ClusterReport.ask(config, timeoutMilliseconds: cluster.milliseconds))
+            let lines = Status.lines(ClusterReport.ask(access))
             let stamp = "evod cluster \(config.file), \(Date().formatted(date: .omitted, time: .standard)), every \(interval) s (Ctrl-C ends)"
             print((terminal ? "\u{1B}[H\u{1B}[2J" : "") + ([stamp, ""] + lines).joined(separator: "\n") + (terminal ? "" : "\n"))
             fflush(nil)
