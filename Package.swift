@@ -56,7 +56,7 @@ let package = Package(
         .target(name: "ControlPlane", dependencies: ["Cluster", "Control", "Wire"]),
         // The cluster's configuration: the cluster config, island settings, farm settings, migration
         // policies, the state directory's layout and token. What evoctl needs to find the processes.
-        .target(name: "Cluster", dependencies: ["ConfigFiles", "Evaluation", "LossLanguage", "Search", "Wire"]),
+        .target(name: "Cluster", dependencies: ["ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire"]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",

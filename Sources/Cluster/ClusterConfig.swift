@@ -31,6 +31,8 @@ public struct ClusterConfig: Sendable {
     public var islands: [IslandEntry] = [IslandEntry(id: 1, control: "tcp://127.0.0.1:7101", migration: "tcp://127.0.0.1:7111")]
     public var evaluator = EvaluatorPlacement.local
     public var farm = FarmSettings()
+    /// How `evoctl up` runs the processes (`[launcher]`): on this host, or as Slurm jobs.
+    public var launcher = LauncherSettings()
     /// The migration policy file, or nil for no migration.
     public var migrationPath: String?
     /// Whether sockets between processes use CURVE with the cluster key (`curve`, default true).
@@ -73,6 +75,7 @@ public struct ClusterConfig: Sendable {
         let migration = try root.string("migration", default: "")
         config.migrationPath = migration.isEmpty ? nil : migration
         if let farm = try root.section("farm") { try config.farm.read(farm) }
+        if let launcher = try root.section("launcher") { try config.launcher.read(launcher) }
         try root.finish()
         return config
     }

@@ -7,11 +7,13 @@ public struct FarmStatus: Codable, Sendable, Hashable {
     public var busySeconds = 0.0
     /// CURVE or plain sockets, and the connections refused.
     public var security = SecurityStatus(mode: .plain, refusedConnections: 0)
+    /// The broker's host, pid and Slurm job.
+    public var placement: Placement? = .current()
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case workers, queue, inflight, done, requeued, security
+        case workers, queue, inflight, done, requeued, security, placement
         case cacheHits = "cache_hits", droppedMessages = "dropped_messages", lateResults = "late_results"
         case cachedResults = "cached_results", uptimeSeconds = "uptime_s", busySeconds = "busy_s"
     }

@@ -21,6 +21,8 @@ public struct IslandStatus: Codable, Sendable, Hashable {
     public var droppedMessages: Int
     /// CURVE or plain sockets, and the connections refused.
     public var security: SecurityStatus
+    /// Its host, pid and Slurm job.
+    public var placement: Placement?
 
     public init(
         id: Int, state: IslandState, generation: Int, population: Int, archive: ArchiveSummary, best: BestSummary?,
@@ -32,10 +34,11 @@ public struct IslandStatus: Codable, Sendable, Hashable {
         (self.evaluations, self.proposals, self.migration, self.proposer) = (evaluations, proposals, migration, proposer)
         (self.evaluator, self.fault, self.uptimeSeconds, self.droppedMessages) = (evaluator, fault, uptimeSeconds, droppedMessages)
         self.security = security
+        placement = .current()
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault, security
+        case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault, security, placement
         case uptimeSeconds = "uptime_s", droppedMessages = "dropped_messages"
     }
 }

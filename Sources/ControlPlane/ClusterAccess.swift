@@ -19,13 +19,15 @@ public struct ClusterAccess: Sendable {
         (self.cluster, self.security, self.timeoutMilliseconds) = (cluster, security, timeoutMilliseconds)
     }
 
-    /// A client for `island`'s control endpoint.
+    /// A client for `island`'s control endpoint (where it published it, under Slurm).
     public func client(for island: IslandEntry) -> ControlClient {
-        ControlClient(endpoint: island.control, peer: .island(island.id), security: security, timeoutMilliseconds: timeoutMilliseconds)
+        let endpoint = cluster.endpoints.endpoint(.islandControl(island.id)) ?? island.control
+        return ControlClient(endpoint: endpoint, peer: .island(island.id), security: security, timeoutMilliseconds: timeoutMilliseconds)
     }
 
-    /// A client for the farm broker's control endpoint.
+    /// A client for the farm broker's control endpoint (where it published it, under Slurm).
     public var farmClient: ControlClient {
-        ControlClient(endpoint: cluster.farm.controlEndpoint, peer: .farm, security: security, timeoutMilliseconds: timeoutMilliseconds)
+        let endpoint = cluster.endpoints.endpoint(.farmControl) ?? cluster.farm.controlEndpoint
+        return ControlClient(endpoint: endpoint, peer: .farm, security: security, timeoutMilliseconds: timeoutMilliseconds)
     }
 }

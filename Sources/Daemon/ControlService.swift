@@ -8,7 +8,9 @@ import Wire
 /// The island's control endpoint: a ZeroMQ REP socket answering JSON requests (see ControlHandler),
 /// with a maximum message size; it polls so that it notices shutdown within 200 ms.
 struct ControlService: Service {
+    /// Where it binds, and what it does with the endpoint as bound (publishes it under Slurm).
     let endpoint: String
+    let publish: @Sendable (String) throws -> Void
     let handler: ControlHandler
     let controls: IslandControls
     let security: SocketSecurity
@@ -16,7 +18,7 @@ struct ControlService: Service {
 
     func run() async throws {
         let shutdown = ShutdownFlag()
-        let (endpoint, handler, security, logger) = (self.endpoint, self.handler, self.security, self.logger)
+        let (endpoint, handler, security, logger, publish) = (self.endpoint, self.handler, self.security, self.logger, self.publish)
         try await BlockingThread.run(name: "control", stop: { shutdown.set() }) {
             let context = ZMQContext()
             let socket = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
@@ -25,6 +27,7 @@ struct ControlService: Service {
                 logger.error("cannot bind the control endpoint; the island stops", metadata: ["endpoint": "\(endpoint)", "error": "\(error)"])
                 throw error
             }
+            try publish(socket.lastEndpoint ?? endpoint)
             // Answers until the group shuts down (after `stop`, the island service's return triggers it).
             while !shutdown.isSet {
                 guard let frames = try socket.receive() else { continue }

@@ -19,7 +19,17 @@ public enum FarmDaemon {
         let cache = try ResultCache(path: directory + "/cache.sqlite")
         let token = try ControlToken.create(in: directory)
         let security = try cluster.socketSecurity(logger: logger)
-        let broker = BrokerServer(settings: cluster.farm, cache: cache, token: token, security: security, logger: logger)
+        let endpoints = cluster.endpoints
+        var settings = cluster.farm
+        (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
+            (endpoints.bindEndpoint(.farmIslands), endpoints.bindEndpoint(.farmWorkers), endpoints.bindEndpoint(.farmControl))
+        let broker = BrokerServer(
+            settings: settings, cache: cache, token: token, security: security,
+            publish: { bound in
+                for (name, endpoint) in zip([EndpointDirectory.Name.farmIslands, .farmWorkers, .farmControl], bound) {
+                    try endpoints.publish(name, bound: endpoint)
+                }
+            }, logger: logger)
         let service = BlockingService(name: "broker", stop: { broker.stop() }, body: { try broker.run() })
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -35,8 +45,9 @@ public enum FarmDaemon {
         logger[metadataKey: "pid"] = "\(getpid())"
         let task = try cluster.task()
         let security = try cluster.socketSecurity(logger: logger)
+        let endpoints = cluster.endpoints
         let worker = FarmWorker(
-            evaluator: task.makeEvaluator(), endpoint: endpoint ?? cluster.farm.workersEndpoint,
+            evaluator: task.makeEvaluator(), locateBroker: { endpoint ?? endpoints.endpoint(.farmWorkers) },
             threads: threads ?? cluster.farm.threadsPerWorker, heartbeatInterval: cluster.farm.heartbeatInterval, security: security,
             logger: logger)
         let service = BlockingService(name: "worker", stop: { worker.stop() }, body: { try worker.run() })

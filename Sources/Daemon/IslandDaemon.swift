@@ -58,10 +58,10 @@ public struct IslandDaemon: Sendable {
         switch cluster.evaluator {
         case .local: evaluator = task.makeEvaluator()
         case .farm:
+            let endpoints = cluster.endpoints
+            let farm = FarmLocator(islands: { endpoints.endpoint(.farmIslands) }, control: { endpoints.endpoint(.farmControl) })
             let client = FarmClient(
-                endpoint: cluster.farm.islandsEndpoint, identity: "island-\(island)",
-                resendInterval: cluster.farm.resendInterval, controlEndpoint: cluster.farm.controlEndpoint, security: security,
-                logger: logger)
+                farm: farm, identity: "island-\(island)", resendInterval: cluster.farm.resendInterval, security: security, logger: logger)
             try client.start()
             farmClient = client
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
@@ -88,7 +88,9 @@ public struct IslandDaemon: Sendable {
                 evaluator.interrupt()
             })
         let controlService = ControlService(
-            endpoint: entry.control, handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
+            endpoint: cluster.endpoints.bindEndpoint(.islandControl(island)),
+            publish: { [endpoints = cluster.endpoints] in try endpoints.publish(.islandControl(island), bound: $0) },
+            handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
             controls: controls, security: security, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),

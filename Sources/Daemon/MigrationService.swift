@@ -31,23 +31,27 @@ struct MigrationService: Service, CustomStringConvertible {
     private func serve(until shutdown: ShutdownFlag) throws {
         let context = ZMQContext()
         let inbox = try ZMQSocket(context, type: ZMQSocket.pull, maximumMessageSize: ZMQSocket.hardMessageLimit)
-        do { try inbox.bind(entry.migration, security: security) } catch {
-            logger.error("cannot bind the migration endpoint; the island stops", metadata: ["endpoint": "\(entry.migration)", "error": "\(error)"])
+        let endpoints = cluster.endpoints
+        let bindEndpoint = endpoints.bindEndpoint(.islandMigration(entry.id))
+        do { try inbox.bind(bindEndpoint, security: security) } catch {
+            logger.error("cannot bind the migration endpoint; the island stops", metadata: ["endpoint": "\(bindEndpoint)", "error": "\(error)"])
             throw error
         }
+        try endpoints.publish(.islandMigration(entry.id), bound: inbox.lastEndpoint ?? bindEndpoint)
         let ids = cluster.islands.map(\.id)
+        // Each peer's PUSH socket follows where the peer listens (under Slurm it publishes late, and
+        // again if it is resumed on another node); until then, migrants to it are undelivered.
         var outboxes: [Int: ZMQSocket] = [:]
-        for peer in policy.peers(of: entry.id, among: ids) {
-            guard let endpoint = cluster.entry(forIsland: peer)?.migration else { continue }
-            let socket = try ZMQSocket(context, type: ZMQSocket.push, maximumMessageSize: ZMQSocket.hardMessageLimit)
-            try socket.connect(endpoint, security: security)
-            outboxes[peer] = socket
+        var followers: [Int: EndpointFollower] = [:]
+        for peer in policy.peers(of: entry.id, among: ids) where cluster.entry(forIsland: peer) != nil {
+            outboxes[peer] = try ZMQSocket(context, type: ZMQSocket.push, maximumMessageSize: ZMQSocket.hardMessageLimit)
+            followers[peer] = EndpointFollower(security: security) { endpoints.endpoint(.islandMigration(peer)) }
         }
         logger.info(
             "migration ready",
             metadata: [
                 "policy": "\(policy.file)", "topology": "\(policy.topology.rawValue)",
-                "listening": "\(entry.migration)", "peers": "\(outboxes.keys.sorted())",
+                "listening": "\(inbox.lastEndpoint ?? bindEndpoint)", "peers": "\(outboxes.keys.sorted())",
             ])
         var poller = Poller()
         poller.add(inbox)
@@ -56,6 +60,7 @@ struct MigrationService: Service, CustomStringConvertible {
         var lastMigration = Date()
         var generation = (try? engine.store.generation()) ?? 0
         while !shutdown.isSet {
+            for (peer, socket) in outboxes { try followers[peer]?.follow(socket) }
             let ready = try poller.poll(milliseconds: 100)
             if ready.contains(0) { while let frames = try inbox.receive(dontWait: true) { receive(frames) } }
             var due = false
@@ -96,12 +101,18 @@ struct MigrationService: Service, CustomStringConvertible {
     /// all at once); when this island is in the weaker half, it re-seeds its archive with a random
     /// survivor's best.
     private func resetIfWeak(generation: Int, random: inout RandomSource) {
+        let endpoints = cluster.endpoints
         let statuses = ControlClient.concurrently(cluster.islands) { island in
-            (island.id, try? ControlClient(endpoint: island.control, peer: .island(island.id), security: security, timeoutMilliseconds: 1_000).status())
+            (
+                island.id,
+                endpoints.endpoint(.islandControl(island.id)).flatMap { endpoint in
+                    try? ControlClient(endpoint: endpoint, peer: .island(island.id), security: security, timeoutMilliseconds: 1_000).status()
+                }
+            )
         }
         let ranking = IslandRanking(statuses.compactMap { id, status in status.map { (id, $0.best?.fitness ?? -.infinity) } })
         guard let survivor = ranking.survivor(for: entry.id, random: &random) else { return }
-        guard let endpoint = cluster.entry(forIsland: survivor)?.control,
+        guard let endpoint = endpoints.endpoint(.islandControl(survivor)),
             let best = try? ControlClient(endpoint: endpoint, peer: .island(survivor), security: security, timeoutMilliseconds: 2_000).best(top: 1).first,
             let migrant = Migrant(best, island: survivor)
         else {

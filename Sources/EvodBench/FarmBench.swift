@@ -58,7 +58,7 @@ final class FarmRig {
             FarmWorker(evaluator: evaluator, endpoint: endpoints[1], threads: threads, heartbeatInterval: 0.5, security: security, logger: logger)
         }
         clients = (0..<islands).map {
-            FarmClient(endpoint: endpoints[0], identity: "island-bench-\($0 + 1)", resendInterval: 600, security: security, logger: logger)
+            FarmClient(farm: .fixed(islands: endpoints[0]), identity: "island-bench-\($0 + 1)", resendInterval: 600, security: security, logger: logger)
         }
         for worker in workers { Thread { try? worker.run() }.start() }
         for client in clients { try client.start() }

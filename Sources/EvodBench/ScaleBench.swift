@@ -5,11 +5,14 @@ import Foundation
 /// thread, all on threads of this process over TCP loopback. With a no-op task the broker is the
 /// bottleneck: its throughput, the request latency from an island's call to its result (p50, p99;
 /// queueing included, two requests in flight per worker) and the share of the wall time its thread
-/// was busy. With a task sleeping 1 s: how close 256 workers come to 256 evaluations a second.
+/// was busy; with CURVE on every socket (the default), and with plain sockets at the largest size.
+/// With a task sleeping 1 s: how close 256 workers come to 256 evaluations a second.
 func benchmarkScale(workerCounts: [Int] = [64, 128, 256], islands: Int = 16) throws {
     let noop = NoOpEvaluator()
-    for workers in workerCounts {
-        let rig = try FarmRig(evaluator: noop, workers: workers, threads: 1, islands: islands)
+    // CURVE (the default) at every size, and plain sockets at the largest, for CURVE's cost.
+    let runs = workerCounts.map { ($0, true) } + [(workerCounts.max() ?? 256, false)]
+    for (workers, curve) in runs {
+        let rig = try FarmRig(evaluator: noop, workers: workers, threads: 1, islands: islands, curve: curve)
         let callers = 2 * workers
         _ = rig.run(2 * callers, callers: callers, taskHash: noop.taskHash)  // warm up
         let latencies = LatencyLog()
@@ -22,8 +25,8 @@ func benchmarkScale(workerCounts: [Int] = [64, 128, 256], islands: Int = 16) thr
         func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1e3 }
         print(
             String(
-                format: "scale_noop_%d_islands_%d_workers  %.0f evaluations/s  latency p50 %.2f ms  p99 %.2f ms  broker busy %.0f%% of %.1f s",
-                islands, workers, Double(total) / seconds, percentile(0.5), percentile(0.99), 100 * busy / seconds, seconds))
+                format: "scale_noop_%d_islands_%d_workers_%@  %.0f evaluations/s  latency p50 %.2f ms  p99 %.2f ms  broker busy %.0f%% of %.1f s",
+                islands, workers, curve ? "curve" : "plain", Double(total) / seconds, percentile(0.5), percentile(0.99), 100 * busy / seconds, seconds))
     }
     let sleeper = SleepEvaluator(seconds: 1)
     let workers = workerCounts.max() ?? 256

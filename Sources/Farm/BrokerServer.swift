@@ -15,6 +15,8 @@ public final class BrokerServer: Sendable {
     let started = Date()
     let token: String
     let security: SocketSecurity
+    /// Called with the bound endpoints (islands, workers, control) once listening: publishes them under Slurm.
+    let publish: @Sendable ([String]) throws -> Void
     let logger: Logger
     private let stopping = Atomic<Bool>(false)
     /// Nanoseconds the loop spent handling messages (not waiting): the broker's own cost.
@@ -23,9 +25,12 @@ public final class BrokerServer: Sendable {
     /// kernel for `tcp://host:*` are filled in.
     public let boundEndpoints = Mutex<[String]?>(nil)
 
-    public init(settings: FarmSettings, cache: ResultCache, token: String, security: SocketSecurity, logger: Logger) {
+    public init(
+        settings: FarmSettings, cache: ResultCache, token: String, security: SocketSecurity,
+        publish: @escaping @Sendable ([String]) throws -> Void = { _ in }, logger: Logger
+    ) {
         self.settings = settings
-        (self.token, self.security) = (token, security)
+        (self.token, self.security, self.publish) = (token, security, publish)
         self.logger = logger
         state = Mutex(BrokerState(cache: cache, heartbeatTimeout: settings.heartbeatTimeout))
     }
@@ -45,7 +50,9 @@ public final class BrokerServer: Sendable {
         try workers.bind(settings.workersEndpoint, security: security)
         let control = try ZMQSocket(context, type: ZMQSocket.reply, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try control.bind(settings.controlEndpoint, security: security)
-        boundEndpoints.withLock { $0 = [islands, workers, control].map { $0.lastEndpoint ?? "?" } }
+        let bound = [islands, workers, control].map { $0.lastEndpoint ?? "?" }
+        boundEndpoints.withLock { $0 = bound }
+        try publish(bound)
         var poller = Poller()
         poller.add(islands)
         poller.add(workers)

@@ -39,8 +39,9 @@ extension FarmClient {
             silence.lastProbe = now
             return true
         }
-        guard due, let controlEndpoint else { return }
-        if probe(controlEndpoint) {
+        guard due, let locateControl = farm.control else { return }
+        let controlEndpoint = locateControl()
+        if let controlEndpoint, probe(controlEndpoint) {
             heard()  // alive and busy: long evaluations, or a queue
             return
         }
@@ -51,7 +52,7 @@ extension FarmClient {
         if first {
             logger.warning(
                 "no farm answers: \(waiting) evaluations wait for it; start it (`evod --farm`, or `evoctl up`, which starts it), or set evaluator = \"local\" in the cluster config",
-                metadata: ["endpoint": "\(endpoint)", "control": "\(controlEndpoint)"])
+                metadata: ["endpoint": "\(endpoint)", "control": "\(controlEndpoint ?? "(not published)")"])
         }
     }
 

@@ -10,12 +10,12 @@ import Wire
 /// arrives; a request with no answer is re-sent every `resendInterval` seconds, and the broker's
 /// request ids make re-sending idempotent.
 public final class FarmClient: Sendable {
-    public let endpoint: String
+    /// Where the broker is (it may publish late, or move: the socket follows it).
+    let farm: FarmLocator
     let identity: String
     let resendInterval: Double
-    /// The broker's control endpoint, asked for its status when the broker is silent (nil: never asked).
-    let controlEndpoint: String?
     let security: SocketSecurity
+    private let connected = Mutex<String?>(nil)
     let logger: Logger
     private let outbox = Mailbox<EvaluationRequest>()
     private let pending = Mutex<[String: PendingRequest]>([:])
@@ -23,19 +23,18 @@ public final class FarmClient: Sendable {
     private let tallies = Mutex((dropped: 0, resent: 0))
     let silence = Mutex(FarmSilence())
 
-    public init(
-        endpoint: String, identity: String, resendInterval: Double, controlEndpoint: String? = nil, security: SocketSecurity, logger: Logger
-    ) {
-        (self.endpoint, self.identity, self.resendInterval, self.security, self.logger) = (endpoint, identity, resendInterval, security, logger)
-        self.controlEndpoint = controlEndpoint
+    public init(farm: FarmLocator, identity: String, resendInterval: Double, security: SocketSecurity, logger: Logger) {
+        (self.farm, self.identity, self.resendInterval, self.security, self.logger) = (farm, identity, resendInterval, security, logger)
     }
+
+    /// The broker's island endpoint as connected now.
+    public var endpoint: String { connected.withLock { $0 } ?? "(the farm has not published its endpoint yet)" }
 
     /// Starts the socket thread.
     public func start() throws {
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setRoutingID(identity)
-        try socket.connect(endpoint, security: security)
         let thread = Thread { [self] in
             do { try serve(socket, context) } catch { logger.error("farm connection failed", metadata: ["error": "\(error)"]) }
         }
@@ -80,16 +79,25 @@ public final class FarmClient: Sendable {
         poller.add(socket)
         poller.add(fileDescriptor: outbox.fileDescriptor)
         var lastSweep = Date()
+        var follower = EndpointFollower(security: security, locate: farm.islands)
         while !stopping.load(ordering: .relaxed) {
+            if try follower.follow(socket) {
+                connected.withLock { $0 = follower.current }
+                logger.info("connected to the farm", metadata: ["endpoint": "\(follower.current ?? "")"])
+                // A new (or moved) broker: everything waiting goes to it now.
+                for request in pending.withLock({ $0.values.map(\.request) }) { try socket.send(Envelope.encode(request)) }
+            }
             let ready = try poller.poll(milliseconds: 100)
             if ready.contains(1) {
-                for request in outbox.drain() { try socket.send(Envelope.encode(request)) }
+                // Until the broker is located, requests wait in `pending` and go out on connection.
+                let requests = outbox.drain()
+                if follower.current != nil { for request in requests { try socket.send(Envelope.encode(request)) } }
             }
             if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { heard(); deliver(frames) } }
             if Date().timeIntervalSince(lastSweep) >= min(1, resendInterval / 2) {
                 lastSweep = Date()
                 let late = overdue()
-                for request in late { try socket.send(Envelope.encode(request)) }
+                if follower.current != nil { for request in late { try socket.send(Envelope.encode(request)) } }
                 if !late.isEmpty { checkSilence(waiting: pending.withLock { $0.count }) }
             }
         }

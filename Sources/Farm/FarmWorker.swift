@@ -10,7 +10,8 @@ import Wire
 /// compact source and is parsed into the loss language: nothing received is ever executed.
 public final class FarmWorker: Sendable {
     let evaluator: any Evaluator
-    let endpoint: String
+    /// Where the broker's worker endpoint is now (it may publish late, or move: the socket follows).
+    let locateBroker: @Sendable () -> String?
     let threads: Int
     let heartbeatInterval: Double
     let identity: String
@@ -21,10 +22,21 @@ public final class FarmWorker: Sendable {
     private let results = Mailbox<[Data]>()
     private let counters = Mutex((done: 0, dropped: 0))
 
-    public init(evaluator: any Evaluator, endpoint: String, threads: Int, heartbeatInterval: Double, security: SocketSecurity, logger: Logger) {
+    public convenience init(
+        evaluator: any Evaluator, endpoint: String, threads: Int, heartbeatInterval: Double, security: SocketSecurity, logger: Logger
+    ) {
+        self.init(
+            evaluator: evaluator, locateBroker: { endpoint }, threads: threads, heartbeatInterval: heartbeatInterval, security: security,
+            logger: logger)
+    }
+
+    public init(
+        evaluator: any Evaluator, locateBroker: @escaping @Sendable () -> String?, threads: Int, heartbeatInterval: Double,
+        security: SocketSecurity, logger: Logger
+    ) {
         self.security = security
         self.evaluator = evaluator
-        self.endpoint = endpoint
+        self.locateBroker = locateBroker
         self.threads = max(1, threads)
         self.heartbeatInterval = heartbeatInterval
         self.logger = logger
@@ -65,22 +77,27 @@ public final class FarmWorker: Sendable {
         let context = ZMQContext()
         let socket = try ZMQSocket(context, type: ZMQSocket.dealer, maximumMessageSize: ZMQSocket.hardMessageLimit)
         try socket.setRoutingID(identity)
-        try socket.connect(endpoint, security: security)
         let announce = Envelope.encode(WorkerMessage.ready(taskHash: evaluator.taskHash, capacity: threads))
-        try socket.send(announce)
+        var follower = EndpointFollower(security: security, locate: locateBroker)
         let beat = Envelope.encode(WorkerMessage.heartbeat(taskHash: evaluator.taskHash, capacity: threads))
         var poller = Poller()
         poller.add(socket)
         poller.add(fileDescriptor: results.fileDescriptor)
-        logger.info("worker connected", metadata: ["broker": "\(endpoint)", "threads": "\(threads)", "task": "\(evaluator.taskHash)"])
         var lastBeat = Date()
         while !stopping.load(ordering: .relaxed) {
+            if try follower.follow(socket) {
+                try socket.send(announce)
+                logger.info(
+                    "worker connected", metadata: ["broker": "\(follower.current ?? "")", "threads": "\(threads)", "task": "\(evaluator.taskHash)"])
+            }
             let ready = try poller.poll(milliseconds: Int(heartbeatInterval * 500))
             if ready.contains(0) { while let frames = try socket.receive(dontWait: true) { receive(frames) } }
             if ready.contains(1) {
-                for frames in results.drain() { try socket.send(frames) }
+                // Results finished before the broker was located (never, in practice) are dropped; its re-queue redoes them.
+                let finished = results.drain()
+                if follower.current != nil { for frames in finished { try socket.send(frames) } }
             }
-            if Date().timeIntervalSince(lastBeat) >= heartbeatInterval {
+            if follower.current != nil, Date().timeIntervalSince(lastBeat) >= heartbeatInterval {
                 _ = try socket.send([beat], dontWait: true)
                 lastBeat = Date()
             }

@@ -88,6 +88,11 @@ public final class ZMQSocket: @unchecked Sendable {
         guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("connect \(endpoint)") }
     }
 
+    /// Stops connecting to `endpoint` (as given to ``connect(_:security:)``); queued messages for it are dropped.
+    public func disconnect(_ endpoint: String) throws {
+        guard zmq_disconnect(handle, endpoint) == 0 else { throw WireError.last("disconnect \(endpoint)") }
+    }
+
     /// Sends one message of one or more frames. With `dontWait`, returns false instead of blocking
     /// when the message cannot be queued (no peer, or the high-water mark is reached).
     @discardableResult

@@ -136,7 +136,12 @@ final class ClusterHarness {
         (try? String(contentsOf: directory.appendingPathComponent("\(name).log"), encoding: .utf8)) ?? ""
     }
 
-    var logs: String { processes.keys.sorted().map { "== \($0)\n" + log($0).suffix(3_000) }.joined(separator: "\n") }
+    /// The tails of the logs of the processes it started, and of those `evoctl up` started (`state/logs`).
+    var logs: String {
+        let launched = directory.appendingPathComponent("state/logs")
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: launched.path)) ?? []).sorted().map { "../state/logs/" + $0.dropLast(4) }
+        return (processes.keys.sorted() + files).map { "== \($0)\n" + log($0).suffix(3_000) }.joined(separator: "\n")
+    }
 
     func controlEndpoint(island id: Int) -> String { "tcp://127.0.0.1:\(ports[id - 1])" }
     func migrationEndpoint(island id: Int) -> String { "tcp://127.0.0.1:\(ports[islands + id - 1])" }

@@ -17,11 +17,20 @@ struct Down: ParsableCommand {
     func run() throws {
         let config = try cluster.loadCluster()
         let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
-        let daemons = launcher.recorded()
-        guard !daemons.isEmpty else {
-            print("nothing to stop (no pids under \(launcher.pidDirectory))")
+        let slurm = SlurmLauncher(config: config, workingDirectory: FileManager.default.currentDirectoryPath)
+        let daemons = launcher.recorded(), jobs = slurm.recorded()
+        guard !daemons.isEmpty || !jobs.isEmpty else {
+            print("nothing to stop (no pids under \(launcher.pidDirectory), no Slurm jobs in \(slurm.jobsFile))")
             return
         }
+        stopLocal(daemons, launcher: launcher)
+        if !jobs.isEmpty {
+            do { try stopSlurm(jobs, slurm: slurm) } catch { throw CommandFailure("\(error)") }
+        }
+    }
+
+    /// Islands, then workers, then the farm: SIGTERM, wait, SIGKILL.
+    func stopLocal(_ daemons: [ProcessLauncher.Daemon], launcher: ProcessLauncher) {
         for group in ["island", "worker", "farm"] {
             let members = daemons.filter { $0.name.hasPrefix(group) }
             let live = members.filter { ProcessLauncher.isRunning($0.pid) }

@@ -26,7 +26,16 @@ struct Status: ParsableCommand {
     /// The report as `evoctl status` prints it (and `evoctl watch` redraws it).
     static func lines(_ report: ClusterReport) -> [String] {
         islandLines(report.islands) + problemLines(report.islands) + proposerLines(report.islands) + farmLines(report.farm)
-            + securityLines(report)
+            + securityLines(report) + jobLines(report)
+    }
+
+    /// Under Slurm, one line: each answering process's job and node.
+    static func jobLines(_ report: ClusterReport) -> [String] {
+        var placed: [(name: String, placement: Placement?)] = []
+        for case let .up(island) in report.islands { placed.append(("island \(island.id)", island.placement)) }
+        if case let .up(farm) = report.farm { placed.append(("farm", farm.placement)) }
+        let jobs = placed.compactMap { name, placement in placement?.slurmJob.map { "\(name) \($0) on \(placement?.host ?? "?")" } }
+        return jobs.isEmpty ? [] : ["jobs     " + jobs.joined(separator: ", ")]
     }
 
     /// One line: how the answering processes' sockets are secured, and who refused connections.

@@ -26,6 +26,8 @@ extension Up {
         let access: ClusterAccess
         var config: ClusterConfig { access.cluster }
         let daemons: [ProcessLauncher.Daemon]
+        /// Whether a daemon's process (or Slurm job) is still there.
+        let isAlive: (ProcessLauncher.Daemon) -> Bool
 
         /// Each daemon's state, by name, once all are ready, one has exited, or `seconds` have passed.
         func wait(seconds: Double) -> [String: ProcessState] {
@@ -62,7 +64,7 @@ extension Up {
             return Dictionary(
                 uniqueKeysWithValues: daemons.map { daemon in
                     let state: ProcessState =
-                        !ProcessLauncher.isRunning(daemon.pid) ? .exited : ready[daemon.name] == true ? .ready : .notReady
+                        !isAlive(daemon) ? .exited : ready[daemon.name] == true ? .ready : .notReady
                     return (daemon.name, state)
                 })
         }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Cluster
 import Foundation
 
+extension LauncherKind: ExpressibleByArgument {}
+
 /// `evoctl up`: starts the farm, its workers and the islands of a config as separate processes.
 struct Up: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +23,9 @@ struct Up: ParsableCommand {
     @Option(help: "Only these islands (default: all of the config's).")
     var islands: [Int] = []
 
+    @Option(help: "How to run the processes: local (forked on this host) or slurm (sbatch jobs; default: the config's [launcher] kind).")
+    var launcher: LauncherKind?
+
     @Option(help: "Seconds to wait for every process to be ready: the farm and each island answering on its control endpoint, each worker registered with the farm.")
     var wait: Double = 30
 
@@ -38,11 +43,15 @@ struct Up: ParsableCommand {
             do { try ClusterKey.create(at: config.clusterKeyPath) } catch { throw CommandFailure("\(error)") }
             print("made the cluster key \(config.clusterKeyPath) (mode 0600); copy it to every host that joins this cluster")
         }
-        let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
-        let running = launcher.recorded().filter { ProcessLauncher.isRunning($0.pid) }
-        guard running.isEmpty else {
-            throw CommandFailure("already running: \(running.map { "\($0.name) (pid \($0.pid))" }.joined(separator: ", ")); run `evoctl down` first")
+        switch launcher ?? config.launcher.kind {
+        case .local: try runLocal(config, executable: executable)
+        case .slurm: try runSlurm(config, executable: executable)
         }
+    }
+
+    /// The processes to start, by name, with their evod arguments: the farm and its workers (when
+    /// the config uses a farm), then the islands asked for.
+    func plan(_ config: ClusterConfig) -> [(name: String, arguments: [String])] {
         let configArguments = ["--config", cluster.config]
         var plan: [(String, [String])] = []
         if config.evaluator == .farm {
@@ -52,11 +61,21 @@ struct Up: ParsableCommand {
         for entry in config.islands where islands.isEmpty || islands.contains(entry.id) {
             plan.append(("island-\(entry.id)", ["--island", "\(entry.id)"] + configArguments))
         }
+        return plan
+    }
+
+    /// Forks every process on this host.
+    func runLocal(_ config: ClusterConfig, executable: String) throws {
+        let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
+        let running = launcher.recorded().filter { ProcessLauncher.isRunning($0.pid) }
+        guard running.isEmpty else {
+            throw CommandFailure("already running: \(running.map { "\($0.name) (pid \($0.pid))" }.joined(separator: ", ")); run `evoctl down` first")
+        }
         var started: [ProcessLauncher.Daemon] = []
-        for (name, arguments) in plan {
+        for (name, arguments) in plan(config) {
             started.append(try launcher.start(name: name, executable: executable, arguments: arguments))
         }
-        let readiness = Readiness(access: try cluster.access(config), daemons: started)
+        let readiness = Readiness(access: try cluster.access(config), daemons: started) { ProcessLauncher.isRunning($0.pid) }
         let report = readiness.wait(seconds: wait)
         var failed = false
         for daemon in started {
