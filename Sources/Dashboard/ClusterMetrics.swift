@@ -38,6 +38,9 @@ enum ClusterMetrics {
                 counter("evod_island_migrants_total", "migrants by what became of them", count, [("event", event)])
             }
             counter("evod_island_resets_total", "FunSearch island resets", m.resets)
+            counter(
+                "evod_island_refused_connections_total", "connections refused at the handshake (no cluster key, another key)",
+                s.security.refusedConnections)
             if case let .llm(usage) = s.proposer {
                 counter("evod_island_llm_requests_total", "LLM requests", usage.requests)
                 counter("evod_island_llm_tokens_total", "LLM tokens", usage.tokens.prompt, [("kind", "prompt")])
@@ -57,6 +60,9 @@ enum ClusterMetrics {
             registry.makeCounter(name: "evod_farm_cache_hits_total", help: "requests answered from the result cache").increment(by: Int64(f.cacheHits))
             registry.makeGauge(name: "evod_farm_throughput", help: "evaluations per second since the broker started")
                 .set(f.uptimeSeconds > 0 ? Double(f.done) / f.uptimeSeconds : 0)
+            registry.makeCounter(
+                name: "evod_farm_refused_connections_total", help: "connections refused at the handshake (no cluster key, another key)"
+            ).increment(by: Int64(f.security.refusedConnections))
         }
         return registry.emitToString()
     }
