@@ -47,6 +47,8 @@ struct SlurmTests {
         let jobs = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: harness.directory.appendingPathComponent("state/slurm-jobs.json")))
         let island1 = try #require(jobs["island-1"])
         #expect(report.output.contains("island 1 \(island1) on "), "\(report.output)")
+        let worker2 = try #require(jobs["worker-2"])
+        #expect(report.output.contains("slurm    worker-2   job \(worker2)  running on "), "\(report.output)")
         #expect(status(1)?.placement?.slurmJob == island1)
 
         // Slurm ends island 1's job (as a time limit or preemption would): it stops, its state stays.

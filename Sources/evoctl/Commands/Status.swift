@@ -20,7 +20,7 @@ struct Status: ParsableCommand {
             print(ClusterOptions.json(report))
             return
         }
-        print(Self.lines(report).joined(separator: "\n"))
+        print((Self.lines(report) + Self.slurmLines(config)).joined(separator: "\n"))
     }
 
     /// The report as `evoctl status` prints it (and `evoctl watch` redraws it).
@@ -29,7 +29,21 @@ struct Status: ParsableCommand {
             + securityLines(report) + jobLines(report)
     }
 
-    /// Under Slurm, one line: each answering process's job and node.
+    /// After `evoctl up --launcher slurm`, one line per process it submitted (workers too, which
+    /// have no control endpoint): its job, and Slurm's state and node for it now.
+    static func slurmLines(_ config: ClusterConfig) -> [String] {
+        let slurm = SlurmLauncher(config: config, workingDirectory: FileManager.default.currentDirectoryPath)
+        let jobs = slurm.recorded()
+        guard !jobs.isEmpty else { return [] }
+        let queue: [String: (state: String, node: String)]
+        do { queue = try slurm.queue() } catch { return ["slurm    cannot ask Slurm: \(error)"] }
+        return jobs.sorted { $0.key < $1.key }.map { name, job in
+            let held = queue[job].map { "\($0.state.lowercased())\($0.node.isEmpty ? "" : " on \($0.node)")" } ?? "not in Slurm's queue"
+            return "slurm    \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) job \(job)  \(held)"
+        }
+    }
+
+    /// Under Slurm, one line: each answering process's job and node, as the process reports it.
     static func jobLines(_ report: ClusterReport) -> [String] {
         var placed: [(name: String, placement: Placement?)] = []
         for case let .up(island) in report.islands { placed.append(("island \(island.id)", island.placement)) }
