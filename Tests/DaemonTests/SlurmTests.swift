@@ -68,6 +68,7 @@ struct SlurmTests {
         #expect(stopped.status == 0, "\(stopped.output)")
         #expect(stopped.output.split(separator: "\n").filter { $0.contains(" cancelled (") }.count == 5, "\(stopped.output)")
         #expect(try slurm.run(["squeue", "--noheader"]).output.isEmpty, "jobs left after down")
+        #expect(!FileManager.default.fileExists(atPath: harness.directory.appendingPathComponent("state/endpoints").path))
         let log = try String(contentsOf: harness.directory.appendingPathComponent("state/logs/island-1.log"), encoding: .utf8)
         #expect(log.components(separatedBy: "island stopped").count - 1 == 2, "island 1 did not stop gracefully twice: \(log.suffix(2_000))")
     }

@@ -31,5 +31,7 @@ extension Down {
             }
         }
         try? FileManager.default.removeItem(atPath: slurm.jobsFile)
+        // Where the stopped processes listened: the next start publishes anew.
+        try? FileManager.default.removeItem(atPath: slurm.config.endpoints.directory)
     }
 }
