@@ -6,7 +6,11 @@ import Glibc
 struct Down: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Stop the processes `evoctl up` started: SIGTERM, wait, then SIGKILL what is left; report each.",
-        discussion: "Islands stop first (after storing their current state), then workers, then the farm."
+        discussion: """
+            Islands stop first (after storing their current state), then workers, then the farm. Slurm jobs that \
+            `up --launcher slurm` submitted are cancelled (scancel: SIGTERM, then Slurm's KillWait and SIGKILL), \
+            and `down` waits until Slurm holds none of them.
+            """
     )
 
     @OptionGroup var cluster: ClusterOptions

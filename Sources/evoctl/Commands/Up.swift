@@ -4,14 +4,17 @@ import Foundation
 
 extension LauncherKind: ExpressibleByArgument {}
 
-/// `evoctl up`: starts the farm, its workers and the islands of a config as separate processes.
+/// `evoctl up`: starts the farm, its workers and the islands of a config as separate processes,
+/// forked on this host or submitted to Slurm (`--launcher slurm`, which also resumes what Slurm ended).
 struct Up: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Start the cluster of a config on this host: the farm, its workers and every island, each its own process.",
+        abstract: "Start the cluster of a config: the farm, its workers and every island, each its own process (on this host, or as Slurm jobs).",
         discussion: """
-            Pids go to <state>/pids, logs to <state>/logs. Returns once every process is ready (or has exited, \
-            or --wait has passed), with a progress line while it waits when standard error is a terminal; \
-            `evoctl down` stops them.
+            Pids go to <state>/pids (Slurm job ids to <state>/slurm-jobs.json), logs to <state>/logs. Makes the \
+            cluster key when it is absent. Returns once every process is ready (or has exited, or --wait has \
+            passed), with a progress line while it waits when standard error is a terminal; `evoctl down` stops \
+            them. Under Slurm, only the processes Slurm no longer holds are submitted: run it again to resume a job \
+            that a time limit or preemption ended.
             """
     )
 
