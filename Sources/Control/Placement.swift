@@ -13,7 +13,8 @@ public struct Placement: Codable, Sendable, Hashable {
     public static func current() -> Placement {
         var buffer = [CChar](repeating: 0, count: 256)
         gethostname(&buffer, buffer.count)
-        return Placement(host: String(cString: buffer), pid: getpid(), slurmJob: slurmJob(ProcessInfo.processInfo.environment))
+        let host = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return Placement(host: host, pid: getpid(), slurmJob: slurmJob(ProcessInfo.processInfo.environment))
     }
 
     /// The Slurm job of a process with `environment`, as `squeue` and `scancel` name it.
