@@ -9,13 +9,13 @@ enum ClusterMetrics {
         let registry = PrometheusCollectorRegistry()
         for island in report.islands {
             let label = ("island", "\(island.id)")
-            registry.makeGauge(name: "evod_island_up", labels: [label], help: "1 when the island answers its control endpoint").set(island.status == nil ? 0.0 : 1.0)
+            registry.makeGauge(descriptor: metric("evod_island_up", "1 when the island answers its control endpoint"), labels: [label]).set(island.status == nil ? 0.0 : 1.0)
             guard let s = island.status else { continue }
             func gauge(_ name: String, _ help: String, _ value: Double, _ extra: [(String, String)] = []) {
-                registry.makeGauge(name: name, labels: [label] + extra, help: help).set(value)
+                registry.makeGauge(descriptor: metric(name, help), labels: [label] + extra).set(value)
             }
             func counter(_ name: String, _ help: String, _ value: Int, _ extra: [(String, String)] = []) {
-                registry.makeCounter(name: name, labels: [label] + extra, help: help).increment(by: Int64(value))
+                registry.makeCounter(descriptor: metric(name, help), labels: [label] + extra).increment(by: Int64(value))
             }
             gauge("evod_island_generation", "generations finished", Double(s.generation))
             gauge("evod_island_population", "candidates ever proposed", Double(s.population))
@@ -50,20 +50,25 @@ enum ClusterMetrics {
         }
         switch report.farm {
         case nil: break
-        case .down: registry.makeGauge(name: "evod_farm_up", help: "1 when the farm answers its control endpoint").set(0.0)
+        case .down: registry.makeGauge(descriptor: metric("evod_farm_up", "1 when the farm answers its control endpoint")).set(0.0)
         case let .up(f):
-            registry.makeGauge(name: "evod_farm_up", help: "1 when the farm answers its control endpoint").set(1.0)
-            registry.makeGauge(name: "evod_farm_workers", help: "workers connected").set(Double(f.workers))
-            registry.makeGauge(name: "evod_farm_queue", help: "requests waiting for a worker").set(Double(f.queue))
-            registry.makeGauge(name: "evod_farm_inflight", help: "jobs on workers").set(Double(f.inflight))
-            registry.makeCounter(name: "evod_farm_evaluations_total", help: "evaluations done").increment(by: Int64(f.done))
-            registry.makeCounter(name: "evod_farm_cache_hits_total", help: "requests answered from the result cache").increment(by: Int64(f.cacheHits))
-            registry.makeGauge(name: "evod_farm_throughput", help: "evaluations per second since the broker started")
+            registry.makeGauge(descriptor: metric("evod_farm_up", "1 when the farm answers its control endpoint")).set(1.0)
+            registry.makeGauge(descriptor: metric("evod_farm_workers", "workers connected")).set(Double(f.workers))
+            registry.makeGauge(descriptor: metric("evod_farm_queue", "requests waiting for a worker")).set(Double(f.queue))
+            registry.makeGauge(descriptor: metric("evod_farm_inflight", "jobs on workers")).set(Double(f.inflight))
+            registry.makeCounter(descriptor: metric("evod_farm_evaluations_total", "evaluations done")).increment(by: Int64(f.done))
+            registry.makeCounter(descriptor: metric("evod_farm_cache_hits_total", "requests answered from the result cache")).increment(by: Int64(f.cacheHits))
+            registry.makeGauge(descriptor: metric("evod_farm_throughput", "evaluations per second since the broker started"))
                 .set(f.uptimeSeconds > 0 ? Double(f.done) / f.uptimeSeconds : 0)
             registry.makeCounter(
-                name: "evod_farm_refused_connections_total", help: "connections refused at the handshake (no cluster key, another key)"
+                descriptor: metric("evod_farm_refused_connections_total", "connections refused at the handshake (no cluster key, another key)")
             ).increment(by: Int64(f.security.refusedConnections))
         }
         return registry.emitToString()
+    }
+
+    /// A metric's name (used whole: no namespace or unit parts) and its help line.
+    private static func metric(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }

@@ -10,7 +10,7 @@ public struct CurveKeyPair: Sendable, Hashable {
     public static func generate() throws -> CurveKeyPair {
         var publicKey = [CChar](repeating: 0, count: 41), secretKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_keypair(&publicKey, &secretKey) == 0 else { throw WireError.last("zmq_curve_keypair") }
-        return CurveKeyPair(publicKey: Self.text(publicKey), secretKey: Self.text(secretKey))
+        return CurveKeyPair(publicKey: String(nulTerminated: publicKey), secretKey: String(nulTerminated: secretKey))
     }
 
     /// The pair whose secret key is `secretKey`, or nil when it is not 40 Z85 characters.
@@ -18,7 +18,7 @@ public struct CurveKeyPair: Sendable, Hashable {
         guard Self.isKeyText(secretKey) else { return nil }
         var publicKey = [CChar](repeating: 0, count: 41)
         guard zmq_curve_public(&publicKey, secretKey) == 0 else { return nil }
-        self.init(publicKey: Self.text(publicKey), secretKey: secretKey)
+        self.init(publicKey: String(nulTerminated: publicKey), secretKey: secretKey)
     }
 
     private init(publicKey: String, secretKey: String) { (self.publicKey, self.secretKey) = (publicKey, secretKey) }
@@ -33,11 +33,6 @@ public struct CurveKeyPair: Sendable, Hashable {
     /// Whether `text` is 40 characters of ZeroMQ's Z85 alphabet.
     public static func isKeyText(_ text: String) -> Bool {
         text.utf8.count == 40 && text.utf8.allSatisfy { z85Alphabet.contains($0) }
-    }
-
-    /// A NUL-terminated C string in a buffer, as text.
-    static func text(_ buffer: [CChar]) -> String {
-        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Whether libzmq was built with CURVE (libsodium).
