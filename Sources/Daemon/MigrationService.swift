@@ -101,19 +101,12 @@ struct MigrationService: Service, CustomStringConvertible {
     /// all at once); when this island is in the weaker half, it re-seeds its archive with a random
     /// survivor's best.
     private func resetIfWeak(generation: Int, random: inout RandomSource) {
-        let endpoints = cluster.endpoints
-        let statuses = ControlClient.concurrently(cluster.islands) { island in
-            (
-                island.id,
-                endpoints.endpoint(.islandControl(island.id)).flatMap { endpoint in
-                    try? ControlClient(endpoint: endpoint, peer: .island(island.id), security: security, timeoutMilliseconds: 1_000).status()
-                }
-            )
-        }
+        let access = ClusterAccess(cluster: cluster, security: security, timeoutMilliseconds: 1_000)
+        let statuses = ControlClient.concurrently(cluster.islands) { island in (island.id, try? access.client(for: island).status()) }
         let ranking = IslandRanking(statuses.compactMap { id, status in status.map { (id, $0.best?.fitness ?? -.infinity) } })
         guard let survivor = ranking.survivor(for: entry.id, random: &random) else { return }
-        guard let endpoint = endpoints.endpoint(.islandControl(survivor)),
-            let best = try? ControlClient(endpoint: endpoint, peer: .island(survivor), security: security, timeoutMilliseconds: 2_000).best(top: 1).first,
+        let slower = ClusterAccess(cluster: cluster, security: security, timeoutMilliseconds: 2_000)
+        guard let island = cluster.entry(forIsland: survivor), let best = try? slower.client(for: island).best(top: 1).first,
             let migrant = Migrant(best, island: survivor)
         else {
             logger.warning("island reset skipped: no best from the survivor", metadata: ["survivor": "\(survivor)"])

@@ -39,6 +39,11 @@ struct SlurmLauncher {
         return jobs
     }
 
+    /// A held job as `up` and `status` print it: `running on node07`, `pending`.
+    static func describe(_ held: (state: String, node: String)) -> String {
+        held.state.lowercased() + (held.node.isEmpty ? "" : " on \(held.node)")
+    }
+
     /// Submits one process (or, with `array`, one task per index, named `<name>-<index>`); the job
     /// id of each name.
     func submit(name: String, executable: String, arguments: [String], cpus: Int, gpus: Int = 0, array: [Int]? = nil) throws -> [String: String] {

@@ -18,8 +18,10 @@ struct ClusterOptions: ParsableArguments {
     }
 
     /// The cluster's control endpoints with its key (unless `curve = false`) and this timeout.
-    func access(_ cluster: ClusterConfig) throws -> ClusterAccess {
-        do { return try ClusterAccess(cluster: cluster, timeoutMilliseconds: milliseconds) } catch { throw CommandFailure("\(error)") }
+    func access(_ cluster: ClusterConfig, timeoutMilliseconds: Int32? = nil) throws -> ClusterAccess {
+        do { return try ClusterAccess(cluster: cluster, timeoutMilliseconds: timeoutMilliseconds ?? milliseconds) } catch {
+            throw CommandFailure("\(error)")
+        }
     }
 
     /// A client for island `id`, with the token from its state directory when there is one.

@@ -38,7 +38,7 @@ struct Status: ParsableCommand {
         let queue: [String: (state: String, node: String)]
         do { queue = try slurm.queue() } catch { return ["slurm    cannot ask Slurm: \(error)"] }
         return jobs.sorted { $0.key < $1.key }.map { name, job in
-            let held = queue[job].map { "\($0.state.lowercased())\($0.node.isEmpty ? "" : " on \($0.node)")" } ?? "not in Slurm's queue"
+            let held = queue[job].map(SlurmLauncher.describe) ?? "not in Slurm's queue"
             return "slurm    \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) job \(job)  \(held)"
         }
     }

@@ -23,6 +23,7 @@ extension Up {
 
     /// Polls the started processes until every one is ready or one has exited, with a progress line.
     struct Readiness {
+        /// The cluster's endpoints, asked with a short timeout (every 0.2 s).
         let access: ClusterAccess
         var config: ClusterConfig { access.cluster }
         let daemons: [ProcessLauncher.Daemon]
@@ -45,7 +46,6 @@ extension Up {
 
         /// One look at every daemon: alive, and answering (islands, farm) or registered (workers).
         private func poll() -> [String: ProcessState] {
-            let access = ClusterAccess(cluster: config, security: self.access.security, timeoutMilliseconds: 500)
             let islands = daemons.compactMap { daemon -> (String, ControlClient)? in
                 guard daemon.name.hasPrefix("island-"), let id = Int(daemon.name.dropFirst("island-".count)),
                     let entry = config.entry(forIsland: id)

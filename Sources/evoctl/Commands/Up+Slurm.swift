@@ -33,7 +33,7 @@ extension Up {
         }
         queue.invalidate()
         let daemons = planned.map { ProcessLauncher.Daemon(name: $0.name, pid: 0, log: "\(slurm.logDirectory)/\($0.name).log") }
-        let readiness = Readiness(access: try cluster.access(config), daemons: daemons) { daemon in
+        let readiness = Readiness(access: try cluster.access(config, timeoutMilliseconds: 500), daemons: daemons) { daemon in
             jobs[daemon.name].map { (try? queue.current())?[$0] != nil } ?? false
         }
         let report = readiness.wait(seconds: wait)
@@ -43,7 +43,7 @@ extension Up {
             let state = report[daemon.name] ?? .exited
             let job = jobs[daemon.name] ?? "?"
             let how = missing.contains { $0.name == daemon.name } ? "submitted" : "already queued"
-            let slurmState = held[job].map { " (\($0.state.lowercased())\($0.node.isEmpty ? "" : " on \($0.node)"))" } ?? ""
+            let slurmState = held[job].map { " (\(SlurmLauncher.describe($0)))" } ?? ""
             print("\(daemon.name.padding(toLength: 10, withPad: " ", startingAt: 0)) job \(job) \(how)\(slurmState)  \(state.label)  log \(daemon.log)")
             if state == .exited {
                 failed = true

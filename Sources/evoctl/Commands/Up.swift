@@ -78,7 +78,7 @@ struct Up: ParsableCommand {
         for (name, arguments) in plan(config) {
             started.append(try launcher.start(name: name, executable: executable, arguments: arguments))
         }
-        let readiness = Readiness(access: try cluster.access(config), daemons: started) { ProcessLauncher.isRunning($0.pid) }
+        let readiness = Readiness(access: try cluster.access(config, timeoutMilliseconds: 500), daemons: started) { ProcessLauncher.isRunning($0.pid) }
         let report = readiness.wait(seconds: wait)
         var failed = false
         for daemon in started {
