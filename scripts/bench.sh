@@ -24,7 +24,7 @@ for shape in k16-d128 k8-d32 k32-d32; do
     for loss in dpo nca_pair; do
         echo "== $loss at $shape"
         $pin python3 bench/prefbandit_numpy.py "$workdir/prefbandit-$loss-$shape.json" | grep -E "speedup|numpy-reference|MISMATCH"
-        $pin "$jax_python" bench/prefbandit_jax.py "$workdir/prefbandit-$loss-$shape.json" | grep -E "per_run|compile|swift_vs_jax|jax-reference|MISMATCH"
+        $pin "$jax_python" bench/prefbandit_jax.py "$workdir/prefbandit-$loss-$shape.json" | grep -E "per_run|compile|vs_jax|jax-reference|MISMATCH"
     done
 done
 echo "== farm and migration (real sockets on loopback; both cores)"

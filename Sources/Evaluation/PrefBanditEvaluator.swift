@@ -31,32 +31,34 @@ public final class PrefBanditEvaluator: MemberEvaluator {
         return ready
     }
 
+    /// The runs of a grid: per seed, every beta and start trained in lockstep (``PolicyTrainer/train(_:)``,
+    /// bit for bit as alone), then scored in the grid's order; the first failure in that order ends
+    /// the grid, with the runs before it kept.
     public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid, progress: RunProgress?) -> MemberRuns {
         var runs: [RunRecord] = []
+        let lockstep = grid.betas.flatMap { beta in grid.starts.map { TrainingRun(beta: beta, start: $0) } }
         for seed in grid.seeds {
+            if interrupted.load(ordering: .relaxed) { return MemberRuns(runs: runs, failed: EvaluationResult.interruptedReason) }
             let ready = instance(seed: seed)
             let trainer = PolicyTrainer(graph: loss, instance: ready.instance)
-            for beta in grid.betas {
-                for startKind in grid.starts {
-                    if interrupted.load(ordering: .relaxed) { return MemberRuns(runs: runs, failed: EvaluationResult.interruptedReason) }
-                    switch trainer.train(beta: beta, start: startKind) {
-                    case let .failure(failure):
-                        return MemberRuns(runs: runs, failed: failure.reason)
-                    case let .success(theta):
-                        let metrics = ready.metrics.scores(logProbs: trainer.heldoutLogProbs(theta: theta), beta: beta).metrics
-                        if let bad = metrics.first(where: { !$0.value.isFinite }) {
-                            return MemberRuns(runs: runs, failed: "the metric \(bad.key) is not finite (beta \(beta), seed \(seed), \(startKind.rawValue) start)")
-                        }
-                        runs.append(RunRecord(beta: beta, seed: seed, start: startKind.rawValue, metrics: metrics))
-                        progress?()
+            for (run, trained) in zip(lockstep, trainer.train(lockstep)) {
+                switch trained {
+                case let .failure(failure):
+                    return MemberRuns(runs: runs, failed: failure.reason)
+                case let .success(theta):
+                    let metrics = ready.metrics.scores(logProbs: trainer.heldoutLogProbs(theta: theta), beta: run.beta).metrics
+                    if let bad = metrics.first(where: { !$0.value.isFinite }) {
+                        return MemberRuns(runs: runs, failed: "the metric \(bad.key) is not finite (beta \(run.beta), seed \(seed), \(run.start.rawValue) start)")
                     }
+                    runs.append(RunRecord(beta: run.beta, seed: seed, start: run.start.rawValue, metrics: metrics))
+                    progress?()
                 }
             }
         }
         return MemberRuns(runs: runs)
     }
 
-    /// Abandons the grids in progress at their next run (a run takes milliseconds): a shutdown does
+    /// Abandons the grids in progress at their next seed (a seed's runs take milliseconds): a shutdown does
     /// not wait for a generation's evaluations, whose candidates stay pending for the next start.
     public func interrupt() { interrupted.store(true, ordering: .relaxed) }
 }

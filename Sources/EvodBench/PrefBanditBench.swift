@@ -7,10 +7,10 @@ import PrefBandit
 /// Writes each measured instance with Swift's results for the numpy side-by-side check.
 func benchmarkPrefBandit(directory: String) throws {
     for (name, label) in [("dpo", "rho only"), ("lrml", "rho only"), ("nca_pair", "any loss")] {
-        try benchmarkTraining(name, settings: PrefBanditSettings(), directory: name == "lrml" ? nil : directory) { seconds, path, eta in
+        try benchmarkTraining(name, settings: PrefBanditSettings(), directory: name == "lrml" ? nil : directory) { seconds, lockstep, path, eta in
             String(
-                format: "train_1000_steps_%@  %.2f ms  (%@ path; target < %@ ms)  eta %.4f",
-                name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds * 1e3, path, label == "rho only" ? "5" : "20", eta)
+                format: "train_1000_steps_%@  %.2f ms alone, %.2f ms per run in lockstep  (%@ path; target < %@ ms)  eta %.4f",
+                name.padding(toLength: 9, withPad: " ", startingAt: 0), seconds * 1e3, lockstep * 1e3, path, label == "rho only" ? "5" : "20", eta)
         }
     }
     let evaluator = TaskConfig.prefbanditDefault.makeEvaluator()
@@ -29,19 +29,23 @@ func benchmarkShapes(directory: String) throws {
         var settings = PrefBanditSettings()
         (settings.responses, settings.features) = (responses, features)
         for name in ["dpo", "nca_pair"] {
-            try benchmarkTraining(name, settings: settings, directory: directory, suffix: "-" + shape) { seconds, path, eta in
-                String(format: "train_1000_steps_%@_%@  %.2f ms  (%@ path)  eta %.4f", name, shape, seconds * 1e3, path, eta)
+            try benchmarkTraining(name, settings: settings, directory: directory, suffix: "-" + shape) { seconds, lockstep, path, eta in
+                String(
+                    format: "train_1000_steps_%@_%@  %.2f ms alone, %.2f ms per run in lockstep  (%@ path)  eta %.4f", name, shape,
+                    seconds * 1e3, lockstep * 1e3, path, eta)
             }
         }
     }
 }
 
 /// Times one 1,000-step training run of a standard loss (best of 5) on the seed-1 instance of
-/// `settings`, prints `line(seconds, path, eta)`, and writes the instance with Swift's results to
-/// `directory/prefbandit-NAME-SUFFIX.json` when a directory is given.
+/// `settings`, alone and per run when the default grid's four betas train in lockstep (as an
+/// evaluation trains them), prints `line(seconds, lockstep seconds per run, path, eta)`, and writes
+/// the instance with Swift's results to `directory/prefbandit-NAME-SUFFIX.json` when a directory
+/// is given.
 func benchmarkTraining(
     _ name: String, settings: PrefBanditSettings, directory: String?, suffix: String = "",
-    line: (Double, String, Double) -> String
+    line: (Double, Double, String, Double) -> String
 ) throws {
     let instance = TaskInstance(settings: settings, seed: 1)
     let metrics = PolicyMetrics(instance: instance)
@@ -52,8 +56,10 @@ func benchmarkTraining(
     let seconds = time {
         if case let .success(t) = trainer.train(beta: beta, start: .exact) { theta = t }
     }
+    let grid = EvaluationGrid.defaultFull.betas.map { TrainingRun(beta: $0, start: .exact) }
+    let lockstep = time { _ = trainer.train(grid) } / Double(grid.count)
     let scores = metrics.scores(logProbs: trainer.heldoutLogProbs(theta: theta), beta: beta)
-    print(line(seconds, trainer.usesDifferenceFeatures ? "difference-feature" : "full", scores.frontierEfficiency))
+    print(line(seconds, lockstep, trainer.usesDifferenceFeatures ? "difference-feature" : "full", scores.frontierEfficiency))
     guard let directory else { return }
     let record: [String: Any] = [
         "K": settings.responses, "d": settings.features, "n_train": settings.pairs, "n_heldout": settings.heldoutPrompts,
@@ -62,7 +68,7 @@ func benchmarkTraining(
         "heldout_features": instance.heldoutFeatures, "heldout_rewards": instance.heldoutRewards,
         "theta_ref": instance.thetaReference, "theta_init": instance.initialTheta(.exact), "batch_order": instance.batchOrder,
         "loss": name,
-        "swift": ["reward": scores.reward, "kl": scores.kl, "eta": scores.frontierEfficiency, "train_seconds": seconds],
+        "swift": ["reward": scores.reward, "kl": scores.kl, "eta": scores.frontierEfficiency, "train_seconds": seconds, "lockstep_train_seconds_per_run": lockstep],
     ]
     try JSONSerialization.data(withJSONObject: record).write(to: URL(fileURLWithPath: "\(directory)/prefbandit-\(name)\(suffix).json"))
 }
@@ -83,16 +89,21 @@ func benchmarkDefaultSuite() {
     }
 }
 
-/// `runs` training runs of one standard loss on the default instance (for `perf record`).
-func profileTraining(loss: String, runs: Int) {
+/// `runs` training runs of one standard loss on the default instance (for `perf record`),
+/// `together` at a time in lockstep (the default grid's betas, repeated as needed).
+func profileTraining(loss: String, runs: Int, together: Int) {
     guard let graph = StandardLosses.named(loss)?.graph else {
         print("unknown standard loss \(loss)")
         exit(1)
     }
     let trainer = PolicyTrainer(graph: graph, instance: TaskInstance(settings: PrefBanditSettings(), seed: 1))
-    let seconds = time(repeats: 1) { for _ in 0..<runs { _ = trainer.train(beta: 0.1, start: .exact) } }
+    let betas = EvaluationGrid.defaultFull.betas
+    let batch = (0..<max(together, 1)).map { TrainingRun(beta: betas[$0 % betas.count], start: .exact) }
+    let rounds = max(runs / batch.count, 1)
+    let seconds = time(repeats: 1) { for _ in 0..<rounds { _ = trainer.train(batch) } }
     print(
         String(
-            format: "train_1000_steps_%@  %.2f ms per run  (%d runs, %@ path)", loss, seconds / Double(runs) * 1e3, runs,
+            format: "train_1000_steps_%@  %.2f ms per run, %d in lockstep  (%d runs, %@ path)", loss,
+            seconds / Double(rounds * batch.count) * 1e3, batch.count, rounds * batch.count,
             trainer.usesDifferenceFeatures ? "difference-feature" : "full"))
 }

@@ -50,11 +50,13 @@ if CommandLine.arguments.dropFirst().first == "suite" {
     exit(0)
 }
 
-// `EvodBench train LOSS [RUNS]`: only the 1,000-step training runs of one standard loss, for a profiler.
+// `EvodBench train LOSS [RUNS] [TOGETHER]`: only the 1,000-step training runs of one standard loss,
+// TOGETHER (default 4) in lockstep, for a profiler.
 if CommandLine.arguments.dropFirst().first == "train" {
     profileTraining(
         loss: CommandLine.arguments.dropFirst(2).first ?? "nca_pair",
-        runs: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 200)
+        runs: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) } ?? 200,
+        together: CommandLine.arguments.dropFirst(4).first.flatMap { Int($0) } ?? 4)
     exit(0)
 }
 

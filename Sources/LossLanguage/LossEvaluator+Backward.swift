@@ -1,23 +1,24 @@
 import Foundation
 
 extension LossEvaluator {
-    /// Reverse pass after ``forward(pc:pr:rc:rr:beta:)``: accumulates adjoints from the root down and
-    /// writes d(seeded output)/d pc and d pr.
+    /// Reverse pass after ``forward(pc:pr:rc:rr:betas:objectives:)``: accumulates adjoints from the
+    /// root down and writes d(seeded output)/d pc and d pr of every segment.
     func backward(seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>) {
-        let n = batchSize
+        let (n, segments) = (batchSize * self.segments, self.segments)
         adjoints.update(repeating: 0, count: total)
         gradPC.update(repeating: 0, count: n)
         gradPR.update(repeating: 0, count: n)
         let root = graph.root
         guard carries[root] else { return }
         let rootSeed = seed == .mean ? 1 / Double(counts[root]) : 1
-        (adjoints + offsets[root]).update(repeating: rootSeed, count: counts[root])
+        (adjoints + offsets[root]).update(repeating: rootSeed, count: counts[root] * segments)
 
         for id in stride(from: root, through: 0, by: -1) where carries[id] {
             let args = arguments + 3 * id
             let g = adjoints + offsets[id]
             let y = values + offsets[id]
             let count = counts[id]
+            let size = count * segments
             switch ops[id] {
             case let .input(input):
                 switch input {
@@ -27,9 +28,11 @@ extension LossEvaluator {
                 case .rc, .rr: break
                 }
             case .fill:
-                var sum = 0.0
-                for i in 0..<count { sum += g[i] }
-                adjoints[offsets[args[0]]] += sum
+                for s in 0..<segments {
+                    var sum = 0.0
+                    for i in 0..<count { sum += g[s * count + i] }
+                    adjoints[offsets[args[0]] + s] += sum
+                }
             case let .unary(f):
                 let x = values + offsets[args[0]]
                 let gx = adjoints + offsets[args[0]]
@@ -40,63 +43,82 @@ extension LossEvaluator {
                     typealias Vector = VectorMath.Vector
                     func load(_ p: UnsafePointer<Double>) -> Vector { UnsafeRawPointer(p).loadUnaligned(as: Vector.self) }
                     var i = 0
-                    while i + 4 <= count {
+                    while i + 4 <= size {
                         let d = VectorMath.sigmoid(sign * load(x + i), expMinusMagnitude: load(e + i))
                         UnsafeMutableRawPointer(gx + i).storeBytes(of: load(gx + i) + load(g + i) * d, as: Vector.self)
                         i += 4
                     }
-                    while i < count {
+                    while i < size {
                         let d = VectorMath.sigmoid(Vector(sign * x[i], 0, 0, 0), expMinusMagnitude: Vector(e[i], 0, 0, 0))[0]
                         gx[i] += g[i] * d
                         i += 1
                     }
                 default:
-                    for i in 0..<count { gx[i] += g[i] * Kernels.derivative(f, x: x[i], y: y[i]) }
+                    // The commonest derivatives as their own loops (vectorised); the same arithmetic as Kernels.derivative.
+                    @inline(__always) func each(_ d: (_ x: Double, _ y: Double) -> Double) {
+                        for i in 0..<size { gx[i] += g[i] * d(x[i], y[i]) }
+                    }
+                    switch f {
+                    case .neg: each { _, _ in -1 }
+                    case .exp: each { _, y in y }
+                    case .square: each { x, _ in 2 * x }
+                    default: each { x, y in Kernels.derivative(f, x: x, y: y) }
+                    }
                 }
             case let .binary(f):
                 binaryBackward(f, args[0], args[1], g, y, count)
             case .select:
-                let (c, sc) = operand(args[0])
-                accumulate(args[1], g, count) { i in c[i * sc] != 0 ? 1 : 0 }
-                accumulate(args[2], g, count) { i in c[i * sc] != 0 ? 0 : 1 }
+                let c = operand(args[0])
+                accumulate(args[1], g, count) { s, i in c[s, i] != 0 ? 1 : 0 }
+                accumulate(args[2], g, count) { s, i in c[s, i] != 0 ? 0 : 1 }
             case .reduce where perSampleStatistics:
                 break  // no gradient flows through per-sample statistics
             case let .reduce(r):
-                let arg = args[0]
-                let x = values + offsets[arg], gx = adjoints + offsets[arg], m = counts[arg]
-                let gy = g[0]
-                switch r {
-                case .sum: for i in 0..<m { gx[i] += gy }
-                case .mean: for i in 0..<m { gx[i] += gy / Double(m) }
-                case .variance, .std:
-                    let mean = Self.reduce(.mean, x, m)
-                    let scale = r == .variance ? 2 / Double(m - 1) : 1 / (Double(m - 1) * y[0])
-                    for i in 0..<m { gx[i] += gy * scale * (x[i] - mean) }
+                let arg = args[0], m = counts[arg]
+                for s in 0..<segments {
+                    let x = values + offsets[arg] + s * m, gx = adjoints + offsets[arg] + s * m
+                    let gy = g[s]
+                    switch r {
+                    case .sum: for i in 0..<m { gx[i] += gy }
+                    case .mean: for i in 0..<m { gx[i] += gy / Double(m) }
+                    case .variance, .std:
+                        let mean = Self.reduce(.mean, x, m)
+                        let scale = r == .variance ? 2 / Double(m - 1) : 1 / (Double(m - 1) * y[s])
+                        for i in 0..<m { gx[i] += gy * scale * (x[i] - mean) }
+                    }
                 }
             case .concat:
-                let a = args[0], b = args[1]
-                let ga = adjoints + offsets[a], gb = adjoints + offsets[b]
-                for i in 0..<counts[a] { ga[i] += g[i] }
-                for i in 0..<counts[b] { gb[i] += g[counts[a] + i] }
+                let (a, b) = (args[0], args[1])
+                let (ca, cb) = (counts[a], counts[b])
+                for s in 0..<segments {
+                    let ga = adjoints + offsets[a] + s * ca, gb = adjoints + offsets[b] + s * cb
+                    for i in 0..<ca { ga[i] += g[s * count + i] }
+                    for i in 0..<cb { gb[i] += g[s * count + ca + i] }
+                }
             case .beta, .batchSize, .index, .constant, .compare, .detach:
                 break
             }
         }
     }
 
-    /// Adds g[i] * d(i) into the adjoint of `arg`, summing over the batch when `arg` is a broadcast scalar.
+    /// Adds g * d(segment, i) into the adjoint of `arg`, summing over each segment's batch when
+    /// `arg` is a broadcast scalar.
     @inline(__always) private func accumulate(
         _ arg: NodeID, _ g: UnsafePointer<Double>, _ count: Int,
-        _ d: (Int) -> Double
+        _ d: (_ segment: Int, _ i: Int) -> Double
     ) {
         guard carries[arg] else { return }
         let ga = adjoints + offsets[arg]
         if counts[arg] == count {
-            for i in 0..<count { ga[i] += g[i] * d(i) }
+            for s in 0..<segments {
+                for i in 0..<count { ga[s * count + i] += g[s * count + i] * d(s, i) }
+            }
         } else {
-            var sum = 0.0
-            for i in 0..<count { sum += g[i] * d(i) }
-            ga[0] += sum
+            for s in 0..<segments {
+                var sum = 0.0
+                for i in 0..<count { sum += g[s * count + i] * d(s, i) }
+                ga[s] += sum
+            }
         }
     }
 
@@ -104,37 +126,37 @@ extension LossEvaluator {
         _ f: BinaryFunction, _ ia: NodeID, _ ib: NodeID, _ g: UnsafePointer<Double>,
         _ y: UnsafePointer<Double>, _ count: Int
     ) {
-        let (a, sa) = operand(ia), (b, sb) = operand(ib)
+        let (a, b) = (operand(ia), operand(ib))
         switch f {
         case .add:
-            accumulate(ia, g, count) { _ in 1 }
-            accumulate(ib, g, count) { _ in 1 }
+            accumulate(ia, g, count) { _, _ in 1 }
+            accumulate(ib, g, count) { _, _ in 1 }
         case .sub:
-            accumulate(ia, g, count) { _ in 1 }
-            accumulate(ib, g, count) { _ in -1 }
+            accumulate(ia, g, count) { _, _ in 1 }
+            accumulate(ib, g, count) { _, _ in -1 }
         case .mul:
-            accumulate(ia, g, count) { i in b[i * sb] }
-            accumulate(ib, g, count) { i in a[i * sa] }
+            accumulate(ia, g, count) { s, i in b[s, i] }
+            accumulate(ib, g, count) { s, i in a[s, i] }
         case .div:
-            accumulate(ia, g, count) { i in 1 / b[i * sb] }
-            accumulate(ib, g, count) { i in -y[i] / b[i * sb] }
+            accumulate(ia, g, count) { s, i in 1 / b[s, i] }
+            accumulate(ib, g, count) { s, i in -y[s * count + i] / b[s, i] }
         case .pow:
-            accumulate(ia, g, count) { i in
-                let e = b[i * sb]
-                return e == 0 ? 0 : e * Foundation.pow(a[i * sa], e - 1)
+            accumulate(ia, g, count) { s, i in
+                let e = b[s, i]
+                return e == 0 ? 0 : e * Foundation.pow(a[s, i], e - 1)
             }
-            accumulate(ib, g, count) { i in
-                let base = a[i * sa]
-                return base == 0 && b[i * sb] >= 0 ? 0 : y[i] * Foundation.log(base)  // torch's mask at 0
+            accumulate(ib, g, count) { s, i in
+                let base = a[s, i]
+                return base == 0 && b[s, i] >= 0 ? 0 : y[s * count + i] * Foundation.log(base)  // torch's mask at 0
             }
         case .min, .max:
             let pick: (Double, Double) -> Bool = f == .min ? { $0 < $1 } : { $0 > $1 }
-            accumulate(ia, g, count) { i in
-                let (x, z) = (a[i * sa], b[i * sb])
+            accumulate(ia, g, count) { s, i in
+                let (x, z) = (a[s, i], b[s, i])
                 return x == z ? 0.5 : (pick(x, z) ? 1 : 0)
             }
-            accumulate(ib, g, count) { i in
-                let (x, z) = (a[i * sa], b[i * sb])
+            accumulate(ib, g, count) { s, i in
+                let (x, z) = (a[s, i], b[s, i])
                 return x == z ? 0.5 : (pick(z, x) ? 1 : 0)
             }
         }

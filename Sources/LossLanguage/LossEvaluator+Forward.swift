@@ -1,72 +1,106 @@
 import Foundation
 
 extension LossEvaluator {
-    /// Computes every node's value; returns the objective (the mean of the output).
+    /// One argument of a node: its values, and how to find segment s's element i (a scalar is
+    /// broadcast: element stride 0).
+    struct Operand {
+        let base: UnsafeMutablePointer<Double>
+        let count: Int
+        /// 1, or 0 for a scalar.
+        let stride: Int
+        @inline(__always) init(_ base: UnsafeMutablePointer<Double>, count: Int) {
+            (self.base, self.count, stride) = (base, count, count == 1 ? 0 : 1)
+        }
+        @inline(__always) subscript(_ segment: Int, _ i: Int) -> Double { base[segment * count + i * stride] }
+    }
+
+    /// A node's values as an argument.
+    @inline(__always) func operand(_ id: NodeID) -> Operand { Operand(values + offsets[id], count: counts[id]) }
+
+    /// Computes every node's value of one segment; returns the objective (the mean of the output).
     @discardableResult
     public func forward(
         pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
         rr: UnsafePointer<Double>, beta: Double
     ) -> Double {
-        let n = batchSize
+        precondition(segments == 1, "an evaluator of \(segments) segments takes one beta per segment")
+        oneBeta.pointee = beta
+        forward(pc: pc, pr: pr, rc: rc, rr: rr, betas: oneBeta, objectives: objectives)
+        return objectives.pointee
+    }
+
+    /// Computes every node's value of every segment, and each segment's objective.
+    public func forward(
+        pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
+        rr: UnsafePointer<Double>, betas: UnsafePointer<Double>, objectives: UnsafeMutablePointer<Double>
+    ) {
+        let (n, segments) = (batchSize, self.segments)
+        let inputs = n * segments
         for id in 0..<graph.nodes.count {
             let out = values + offsets[id]
             let count = counts[id]
+            let size = count * segments
             let args = arguments + 3 * id
             switch ops[id] {
             case let .input(input):
                 switch input {
-                case .pc: out.update(from: pc, count: n)
-                case .pr: out.update(from: pr, count: n)
-                case .rc: out.update(from: rc, count: n)
-                case .rr: out.update(from: rr, count: n)
-                case .rho: for i in 0..<n { out[i] = (pc[i] - rc[i]) - (pr[i] - rr[i]) }
+                case .pc: out.update(from: pc, count: inputs)
+                case .pr: out.update(from: pr, count: inputs)
+                case .rc: out.update(from: rc, count: inputs)
+                case .rr: out.update(from: rr, count: inputs)
+                case .rho: for i in 0..<inputs { out[i] = (pc[i] - rc[i]) - (pr[i] - rr[i]) }
                 }
-            case .beta: out[0] = beta
-            case .batchSize: out[0] = Double(n)
-            case .index: for i in 0..<n { out[i] = Double(i) }
-            case let .constant(c): out[0] = c
-            case .fill where counts[args[0]] > 1:  // a per-sample statistic, one copy per block
+            case .beta: out.update(from: betas, count: segments)
+            case .batchSize: out.update(repeating: Double(n), count: segments)
+            case .index:
+                for s in 0..<segments { for i in 0..<n { out[s * n + i] = Double(i) } }
+            case let .constant(c): out.update(repeating: c, count: segments)
+            case .fill where perSampleStatistics && counts[args[0]] > 1:  // a per-sample statistic, one copy per block
                 for start in stride(from: 0, to: count, by: counts[args[0]]) {
                     (out + start).update(from: values + offsets[args[0]], count: counts[args[0]])
                 }
-            case .fill: out.update(repeating: values[offsets[args[0]]], count: count)
-            case .detach: out.update(from: values + offsets[args[0]], count: count)
+            case .fill:
+                let scalar = values + offsets[args[0]]
+                for s in 0..<segments { (out + s * count).update(repeating: scalar[s], count: count) }
+            case .detach: out.update(from: values + offsets[args[0]], count: size)
             case let .unary(f) where f == .softplus || f == .logsigmoid:
-                logistic(negated: f == .logsigmoid, values + offsets[args[0]], out, expMinusMagnitudes + offsets[id], count)
+                logistic(negated: f == .logsigmoid, values + offsets[args[0]], out, expMinusMagnitudes + offsets[id], size)
             case let .unary(f):
-                let x = values + offsets[args[0]]
-                unary(f, x, out, count)
+                unary(f, values + offsets[args[0]], out, size)
             case let .binary(f):
-                let (a, sa) = operand(args[0]), (b, sb) = operand(args[1])
-                binary(f, a, sa, b, sb, out, count)
+                binary(f, operand(args[0]), operand(args[1]), out, count)
             case let .compare(c):
-                let (a, sa) = operand(args[0]), (b, sb) = operand(args[1])
-                for i in 0..<count { out[i] = Kernels.compare(c, a[i * sa], b[i * sb]) }
+                let (a, b) = (operand(args[0]), operand(args[1]))
+                for s in 0..<segments {
+                    for i in 0..<count { out[s * count + i] = Kernels.compare(c, a[s, i], b[s, i]) }
+                }
             case .select:
-                let (c, sc) = operand(args[0]), (a, sa) = operand(args[1]), (b, sb) = operand(args[2])
-                for i in 0..<count { out[i] = c[i * sc] != 0 ? a[i * sa] : b[i * sb] }
+                let (c, a, b) = (operand(args[0]), operand(args[1]), operand(args[2]))
+                for s in 0..<segments {
+                    for i in 0..<count { out[s * count + i] = c[s, i] != 0 ? a[s, i] : b[s, i] }
+                }
             case let .reduce(r):
-                let x = values + offsets[args[0]]
+                let (x, m) = (values + offsets[args[0]], counts[args[0]])
                 if perSampleStatistics {
-                    statistics?(id, x, counts[args[0]], out)
+                    statistics?(id, x, m, out)
                 } else {
-                    out[0] = Self.reduce(r, x, counts[args[0]])
+                    for s in 0..<segments { out[s] = Self.reduce(r, x + s * m, m) }
                 }
             case .concat:
-                let a = args[0], b = args[1]
-                out.update(from: values + offsets[a], count: counts[a])
-                (out + counts[a]).update(from: values + offsets[b], count: counts[b])
+                let (a, b) = (operand(args[0]), operand(args[1]))
+                for s in 0..<segments {
+                    (out + s * count).update(from: a.base + s * a.count, count: a.count)
+                    (out + s * count + a.count).update(from: b.base + s * b.count, count: b.count)
+                }
             }
         }
         let root = values + offsets[graph.root]
-        var sum = 0.0
-        for i in 0..<counts[graph.root] { sum += root[i] }
-        return sum / Double(counts[graph.root])
-    }
-
-    /// A node's values with its stride: 0 for a scalar broadcast against a vector.
-    @inline(__always) func operand(_ id: NodeID) -> (UnsafeMutablePointer<Double>, Int) {
-        (values + offsets[id], counts[id] == 1 ? 0 : 1)
+        let count = counts[graph.root]
+        for s in 0..<segments {
+            var sum = 0.0
+            for i in 0..<count { sum += root[s * count + i] }
+            objectives[s] = sum / Double(count)
+        }
     }
 
     static func reduce(_ r: Reduction, _ x: UnsafePointer<Double>, _ count: Int) -> Double {
@@ -132,29 +166,28 @@ extension LossEvaluator {
         }
     }
 
+    /// out = f(a, b) elementwise over every segment; a scalar argument is broadcast within its segment.
     @inline(__always) private func zip(
-        _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
-        _ out: UnsafeMutablePointer<Double>, _ count: Int, _ f: (Double, Double) -> Double
+        _ a: Operand, _ b: Operand, _ out: UnsafeMutablePointer<Double>, _ count: Int, _ f: (Double, Double) -> Double
     ) {
-        if sa == 1, sb == 1 {
-            for i in 0..<count { out[i] = f(a[i], b[i]) }
+        if a.count == count, b.count == count {
+            for i in 0..<(count * segments) { out[i] = f(a.base[i], b.base[i]) }
         } else {
-            for i in 0..<count { out[i] = f(a[i * sa], b[i * sb]) }
+            for s in 0..<segments {
+                for i in 0..<count { out[s * count + i] = f(a[s, i], b[s, i]) }
+            }
         }
     }
 
-    private func binary(
-        _ f: BinaryFunction, _ a: UnsafePointer<Double>, _ sa: Int, _ b: UnsafePointer<Double>, _ sb: Int,
-        _ out: UnsafeMutablePointer<Double>, _ count: Int
-    ) {
+    private func binary(_ f: BinaryFunction, _ a: Operand, _ b: Operand, _ out: UnsafeMutablePointer<Double>, _ count: Int) {
         switch f {
-        case .add: zip(a, sa, b, sb, out, count) { $0 + $1 }
-        case .sub: zip(a, sa, b, sb, out, count) { $0 - $1 }
-        case .mul: zip(a, sa, b, sb, out, count) { $0 * $1 }
-        case .div: zip(a, sa, b, sb, out, count) { $0 / $1 }
-        case .pow: zip(a, sa, b, sb, out, count) { Kernels.apply(.pow, $0, $1) }
-        case .min: zip(a, sa, b, sb, out, count) { Kernels.apply(.min, $0, $1) }
-        case .max: zip(a, sa, b, sb, out, count) { Kernels.apply(.max, $0, $1) }
+        case .add: zip(a, b, out, count) { $0 + $1 }
+        case .sub: zip(a, b, out, count) { $0 - $1 }
+        case .mul: zip(a, b, out, count) { $0 * $1 }
+        case .div: zip(a, b, out, count) { $0 / $1 }
+        case .pow: zip(a, b, out, count) { Kernels.apply(.pow, $0, $1) }
+        case .min: zip(a, b, out, count) { Kernels.apply(.min, $0, $1) }
+        case .max: zip(a, b, out, count) { Kernels.apply(.max, $0, $1) }
         }
     }
 }

@@ -28,13 +28,24 @@ public struct LossGradient: Sendable {
 ///
 /// Holds preallocated buffers for every node's value and adjoint, so repeated evaluation allocates
 /// nothing. Not thread-safe: give each thread its own evaluator (they are cheap).
+///
+/// With `segments` > 1 it evaluates that many independent batches side by side (the training runs
+/// of one candidate in lockstep), each with its own beta: every node holds `segments` copies of its
+/// values, segment after segment, so each node is visited once for all of them. Every value of a
+/// segment is computed by the same operations in the same order as with one segment (the
+/// reductions and broadcasts stay within their segment), so the results are bit for bit those of
+/// evaluating each batch alone.
 public final class LossEvaluator {
     /// What to differentiate: the objective (mean of the output) or the sum of the output.
     public enum Seed: Sendable { case mean, sum }
 
     public let graph: LossGraph
     public let batchSize: Int
+    /// The number of batches evaluated side by side.
+    public let segments: Int
+    /// Where each node's values start; each node holds ``segments`` blocks of its per-batch count.
     let offsets: [Int]
+    /// Each node's number of values per batch (1 for a scalar).
     let counts: [Int]
     let carries: [Bool]
     let values: UnsafeMutablePointer<Double>
@@ -47,6 +58,9 @@ public final class LossEvaluator {
     /// op, and its arguments padded to three.
     let ops: UnsafeMutablePointer<Op>
     let arguments: UnsafeMutablePointer<NodeID>
+    /// Scratch for the one-batch entry points: the beta, and the objective.
+    let oneBeta: UnsafeMutablePointer<Double>
+    let objectives: UnsafeMutablePointer<Double>
 
     /// Whether each sample has its own value of every batch statistic (see
     /// ``init(graph:batchSize:perSampleStatistics:)``).
@@ -88,18 +102,22 @@ public final class LossEvaluator {
     /// one probe point each, the rest of its batch elsewhere): every reduction, and every scalar
     /// computed from one, holds one value per sample, given by ``statistics``; no gradient flows
     /// through them. The caller makes sure that such values meet only per-sample vectors (not
-    /// concatenations).
-    public init(graph: LossGraph, batchSize: Int, perSampleStatistics: Bool = false) {
+    /// concatenations). With `segments`, that many batches side by side (not with
+    /// `perSampleStatistics`).
+    public init(graph: LossGraph, batchSize: Int, segments: Int = 1, perSampleStatistics: Bool = false) {
         precondition(batchSize > 0, "batch size must be positive")
+        precondition(segments > 0, "the number of segments must be positive")
+        precondition(segments == 1 || !perSampleStatistics, "per-sample statistics take one segment")
         self.graph = graph
         self.batchSize = batchSize
+        self.segments = segments
         self.perSampleStatistics = perSampleStatistics
         var offsets: [Int] = [], counts: [Int] = [], total = 0
         let perSample = perSampleStatistics ? Self.statisticScalars(graph) : graph.nodes.map { _ in false }
         for (id, node) in graph.nodes.enumerated() {
             offsets.append(total)
             counts.append(perSample[id] ? batchSize : node.shape.count(batchSize: batchSize))
-            total += counts.last!
+            total += counts[id] * segments
         }
         (self.offsets, self.counts, self.total) = (offsets, counts, total)
         carries = graph.carriesGradient
@@ -115,6 +133,10 @@ public final class LossEvaluator {
         arguments.initialize(
             from: graph.nodes.flatMap { $0.args + Array(repeating: 0, count: 3 - $0.args.count) },
             count: 3 * graph.nodes.count)
+        oneBeta = .allocate(capacity: 1)
+        oneBeta.initialize(to: 0)
+        objectives = .allocate(capacity: 1)
+        objectives.initialize(to: 0)
     }
 
     deinit {
@@ -123,20 +145,17 @@ public final class LossEvaluator {
         expMinusMagnitudes.deallocate()
         ops.deallocate()
         arguments.deallocate()
+        oneBeta.deallocate()
+        objectives.deallocate()
     }
 
-    /// A node's values after the last forward pass.
+    /// A node's values after the last forward pass (every segment's, one after another).
     public func values(of node: NodeID) -> UnsafeBufferPointer<Double> {
-        UnsafeBufferPointer(start: values + offsets[node], count: counts[node])
+        UnsafeBufferPointer(start: values + offsets[node], count: counts[node] * segments)
     }
 
-    /// The number of elements of the output vector.
-    public var outputCount: Int { counts[graph.root] }
-
-    /// The output vector after the last forward pass.
-    public var output: UnsafeBufferPointer<Double> {
-        UnsafeBufferPointer(start: values + offsets[graph.root], count: counts[graph.root])
-    }
+    /// The output vector after the last forward pass (every segment's, one after another).
+    public var output: UnsafeBufferPointer<Double> { values(of: graph.root) }
 
     /// Evaluates the loss on a batch; returns the output vector.
     public func evaluate(_ batch: LossBatch, beta: Double) -> [Double] {
@@ -175,7 +194,7 @@ public final class LossEvaluator {
         return LossGradient(output: Array(output), objective: objective, pc: gpc, pr: gpr)
     }
 
-    /// The hot path: forward and reverse pass on raw buffers of `batchSize` elements.
+    /// The hot path: forward and reverse pass on raw buffers of `batchSize` elements (one segment).
     ///
     /// Writes d(seeded output)/d pc and d pr into `gradPC` and `gradPR`; returns the objective.
     @discardableResult
@@ -183,8 +202,20 @@ public final class LossEvaluator {
         pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>, rr: UnsafePointer<Double>,
         beta: Double, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>
     ) -> Double {
-        let objective = forward(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta)
+        precondition(segments == 1, "an evaluator of \(segments) segments takes one beta per segment")
+        oneBeta.pointee = beta
+        objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, betas: oneBeta, seed: seed, gradPC: gradPC, gradPR: gradPR, objectives: objectives)
+        return objectives.pointee
+    }
+
+    /// Forward and reverse pass of every segment: the inputs and gradients hold `segments` blocks
+    /// of `batchSize` elements, `betas` and `objectives` one value per segment.
+    public func objectiveAndGradient(
+        pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>, rr: UnsafePointer<Double>,
+        betas: UnsafePointer<Double>, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>,
+        objectives: UnsafeMutablePointer<Double>
+    ) {
+        forward(pc: pc, pr: pr, rc: rc, rr: rr, betas: betas, objectives: objectives)
         backward(seed: seed, gradPC: gradPC, gradPR: gradPR)
-        return objective
     }
 }

@@ -8,6 +8,14 @@ public struct TrainingFailure: Error, Sendable, Hashable, CustomStringConvertibl
     public var description: String { reason }
 }
 
+/// One training run of a candidate on an instance: its beta and start.
+public struct TrainingRun: Sendable, Hashable {
+    public var beta: Double
+    public var start: StartKind
+
+    public init(beta: Double, start: StartKind) { (self.beta, self.start) = (beta, start) }
+}
+
 /// Trains the log-linear policy with one loss on one task instance (DESIGN.md §5.1): Adam
 /// (0.9, 0.999, 1e-8) on theta, minibatches in the instance's order, the loss's autodiff gradient
 /// chained through grad log pi = phi - E_pi[phi].
@@ -19,22 +27,22 @@ public struct TrainingFailure: Error, Sendable, Hashable, CustomStringConvertibl
 /// are float32 values already); the sums over the batch, the loss, Adam and every metric stay
 /// float64. The full path agrees with float64 arithmetic to about 1e-8 (README, "Speed"). The
 /// per-prompt products (K x d) are SIMD loops (``VectorKernels``); the held-out scoring is one
-/// OpenBLAS product. Not thread-safe; one per thread.
+/// OpenBLAS product.
+///
+/// Several runs on the instance (the betas and starts of an evaluation grid) train in lockstep
+/// (``train(_:)``): they share the minibatch order, so each step reads a prompt's features once for
+/// all of them, and the loss's interpreter visits each node once for all of them
+/// (``LossEvaluator`` with one segment per run). Each run's arithmetic is the same, in the same
+/// order, as when it trains alone, so the results are bit for bit the same (a test). Not
+/// thread-safe; one per thread.
 public final class PolicyTrainer {
     public let instance: TaskInstance
     public let graph: LossGraph
     /// Whether the loss reads only rho (and beta), so the cheap path applies.
     public let usesDifferenceFeatures: Bool
-    private let evaluator: LossEvaluator
-    private let k: Int, d: Int, batch: Int
-    /// Per-step buffers, raw so that the hot loops pay no exclusivity or reference-count checks.
-    private let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
-    /// Scores, then e^(s - max), then the gradient weights c_ik, of the batch's responses, [sample][response];
-    /// and theta, both float32 (the per-prompt products).
-    private let responseValues, compactTheta: UnsafeMutablePointer<Float>
-    /// Each sample's softmax normaliser z (of the scores shifted by their maximum; within
-    /// ``scoreBatch(_:_:theta:)``, first that maximum), and log z.
-    private let normalisers, logNormalisers: UnsafeMutablePointer<Double>
+    let k: Int, d: Int, batch: Int
+    /// The buffers of the last number of runs trained together.
+    private var workspace: TrainingWorkspace?
 
     public init(graph: LossGraph, instance: TaskInstance) {
         self.graph = graph
@@ -45,29 +53,14 @@ public final class PolicyTrainer {
             if case let .input(input) = node.op { return input != .rho }
             return false
         }
-        evaluator = LossEvaluator(graph: graph, batchSize: batch)
-        func buffer<Element: BinaryFloatingPoint>(_ count: Int) -> UnsafeMutablePointer<Element> {
-            let pointer = UnsafeMutablePointer<Element>.allocate(capacity: count)
-            pointer.initialize(repeating: 0, count: count)
-            return pointer
-        }
-        (pc, pr, rc, rr, gpc, gpr) = (buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch), buffer(batch))
-        (responseValues, compactTheta) = (buffer(batch * k), buffer(d))
-        (normalisers, logNormalisers) = (buffer(batch), buffer(batch))
     }
 
     /// OpenBLAS runs single-threaded inside an evaluation (evaluations run in parallel instead);
     /// set once per process, since each call wakes OpenBLAS's thread pool.
     private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
-    deinit {
-        for pointer in [pc, pr, rc, rr, gpc, gpr, normalisers, logNormalisers] { pointer.deallocate() }
-        responseValues.deallocate()
-        compactTheta.deallocate()
-    }
-
-    /// The instance's arrays, bound to pointers for the length of one training run.
-    private struct Data {
+    /// The instance's arrays, bound to pointers for the length of one training.
+    struct Data {
         let trainFeatures: UnsafePointer<Float>
         let transposedTrainFeatures: UnsafePointer<Float>
         let differenceFeatures: UnsafePointer<Double>
@@ -78,9 +71,20 @@ public final class PolicyTrainer {
         let batchOrder: UnsafePointer<Int>
     }
 
-    /// The trained parameters, or why training failed.
+    /// The trained parameters of one run, or why training failed.
     public func train(beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
+        train([TrainingRun(beta: beta, start: start)])[0]
+    }
+
+    /// The trained parameters of each run, or why it failed, trained in lockstep: the same results
+    /// as training each alone. A run that fails stops there; the others go on.
+    public func train(_ runs: [TrainingRun]) -> [Result<[Double], TrainingFailure>] {
+        guard !runs.isEmpty else { return [] }
         _ = Self.singleThreadedBLAS
+        let workspace =
+            self.workspace.flatMap { $0.runs == runs.count ? $0 : nil }
+            ?? TrainingWorkspace(graph: graph, runs: runs.count, batch: batch, responses: k, features: d)
+        self.workspace = workspace
         let i = instance
         return i.differenceFeatures.withUnsafeBufferPointer { df in
             i.referenceChosen.withUnsafeBufferPointer { rcs in
@@ -94,7 +98,7 @@ public final class PolicyTrainer {
                                         differenceFeatures: df.baseAddress!,
                                         referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
                                         winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
-                                    beta: beta, start: start)
+                                    runs, workspace)
                             }
                         }
                     }
@@ -103,37 +107,51 @@ public final class PolicyTrainer {
         }
     }
 
-    private func train(_ data: Data, beta: Double, start: StartKind) -> Result<[Double], TrainingFailure> {
+    private func train(_ data: Data, _ runs: [TrainingRun], _ w: TrainingWorkspace) -> [Result<[Double], TrainingFailure>] {
         let s = instance.settings
-        let theta = UnsafeMutablePointer<Double>.allocate(capacity: 4 * d)
-        defer { theta.deallocate() }
-        theta.initialize(repeating: 0, count: 4 * d)
-        let (gradient, m, v) = (theta + d, theta + 2 * d, theta + 3 * d)
-        for (j, value) in instance.initialTheta(start).enumerated() { theta[j] = value }
+        let d = self.d
+        w.parameters.update(repeating: 0, count: 4 * d * runs.count)
+        for (r, run) in runs.enumerated() {
+            w.betas[r] = run.beta
+            for (j, value) in instance.initialTheta(run.start).enumerated() { w.parameters[4 * d * r + j] = value }
+        }
+        var failures = [TrainingFailure?](repeating: nil, count: runs.count)
+        var active = Array(runs.indices)
         var (b1t, b2t) = (1.0, 1.0)
-        for step in 0..<s.steps {
+        for step in 0..<s.steps where !active.isEmpty {
             let prompts = data.batchOrder + step * batch
-            let objective =
-                usesDifferenceFeatures
-                ? differenceStep(data, prompts, theta: theta, beta: beta, gradient: gradient)
-                : fullStep(data, prompts, theta: theta, beta: beta, gradient: gradient)
-            var finite = objective.isFinite
-            for j in 0..<d where !gradient[j].isFinite { finite = false }
-            guard finite else {
-                return .failure(
-                    TrainingFailure(reason: "the loss or its gradient is not finite at step \(step + 1) (beta \(beta), seed \(instance.seed), \(start.rawValue) start)"))
+            if usesDifferenceFeatures {
+                differenceStep(data, prompts, w, active)
+            } else {
+                fullStep(data, prompts, w, active)
             }
             b1t *= 0.9
             b2t *= 0.999
-            VectorKernels.adamUpdate(
-                theta: theta, m: m, v: v, gradient: gradient, count: d, learningRate: s.learningRate,
-                firstCorrection: 1 - b1t, secondCorrection: 1 - b2t)
+            var failed = false
+            for r in active {
+                let theta = w.parameters + 4 * d * r, gradient = theta + d
+                var finite = w.objectives[r].isFinite
+                for j in 0..<d where !gradient[j].isFinite { finite = false }
+                guard finite else {
+                    failures[r] = TrainingFailure(
+                        reason: "the loss or its gradient is not finite at step \(step + 1) (beta \(runs[r].beta), seed \(instance.seed), \(runs[r].start.rawValue) start)")
+                    failed = true
+                    continue
+                }
+                VectorKernels.adamUpdate(
+                    theta: theta, m: theta + 2 * d, v: theta + 3 * d, gradient: gradient, count: d, learningRate: s.learningRate,
+                    firstCorrection: 1 - b1t, secondCorrection: 1 - b2t)
+            }
+            if failed { active.removeAll { failures[$0] != nil } }
         }
-        let result = Array(UnsafeBufferPointer(start: theta, count: d))
-        guard result.allSatisfy(\.isFinite) else {
-            return .failure(TrainingFailure(reason: "the parameters diverged (beta \(beta), seed \(instance.seed), \(start.rawValue) start)"))
+        return runs.indices.map { r in
+            if let failure = failures[r] { return .failure(failure) }
+            let result = Array(UnsafeBufferPointer(start: w.parameters + 4 * d * r, count: d))
+            guard result.allSatisfy(\.isFinite) else {
+                return .failure(TrainingFailure(reason: "the parameters diverged (beta \(runs[r].beta), seed \(instance.seed), \(runs[r].start.rawValue) start)"))
+            }
+            return .success(result)
         }
-        return .success(result)
     }
 
     /// Held-out log-probs [prompt][response] of the policy with parameters theta: one batched
@@ -146,93 +164,5 @@ public final class PolicyTrainer {
         result.reserveCapacity(rows)
         for x in 0..<instance.settings.heldoutPrompts { result += Policy.logSoftmax(Array(scores[(x * k)..<((x + 1) * k)])) }
         return result
-    }
-
-    /// rho only: rho_i = D_i . theta - (rc_i - rr_i) with D_i the difference features; grad = sum_i g_i D_i.
-    private func differenceStep(
-        _ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
-        gradient: UnsafeMutablePointer<Double>
-    ) -> Double {
-        let d = self.d
-        // pc carries rho; pr = rc = rr = 0.
-        var i = 0
-        while i + 4 <= batch {
-            let four = VectorKernels.dot4(theta, d) { data.differenceFeatures + prompts[i + $0] * d }
-            for q in 0..<4 { pc[i + q] = four[q] }
-            i += 4
-        }
-        while i < batch {
-            var rho = 0.0
-            for j in 0..<d { rho += data.differenceFeatures[prompts[i] * d + j] * theta[j] }
-            pc[i] = rho
-            i += 1
-        }
-        for i in 0..<batch {
-            let p = prompts[i]
-            pc[i] -= data.referenceChosen[p] - data.referenceRejected[p]
-        }
-        let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
-        gradient.update(repeating: 0, count: d)
-        VectorKernels.addWeightedRows(gpc, count: batch, width: d, into: gradient) { data.differenceFeatures + prompts[$0] * d }
-        return objective
-    }
-
-    /// Any loss: per prompt, scores = Phi theta, log-softmax; then grad = sum_i Phi_i^T c_i with
-    /// c_ik = gpc_i [k = w] + gpr_i [k = l] - (gpc_i + gpr_i) pi_ik.
-    private func fullStep(
-        _ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>, beta: Double,
-        gradient: UnsafeMutablePointer<Double>
-    ) -> Double {
-        scoreBatch(data, prompts, theta: theta)
-        let objective = evaluator.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .mean, gradPC: gpc, gradPR: gpr)
-        accumulateGradient(data, prompts, into: gradient)
-        return objective
-    }
-
-    /// pc, pr (log-softmax of the winner's and loser's scores), rc, rr, and per prompt the shifted
-    /// exponentials e^(s - max) in `responseValues` with their sum in `normalisers`.
-    /// Not inlined (nor is ``accumulateGradient(_:_:into:)``): in one function the two loops'
-    /// accumulators competed for AVX2's 16 vector registers and spilled.
-    @inline(never) private func scoreBatch(_ data: Data, _ prompts: UnsafePointer<Int>, theta: UnsafePointer<Double>) {
-        let (k, d) = (self.k, self.d)
-        for j in 0..<d { compactTheta[j] = Float(theta[j]) }
-        // Scores first, exponentials after: each prompt's exps then depend on nothing still in
-        // flight, so those of neighbouring prompts overlap in the pipeline.
-        for i in 0..<batch {
-            let p = prompts[i]
-            let row = responseValues + i * k
-            let top = VectorKernels.transposedScores(
-                compactTheta, data.transposedTrainFeatures + p * k * d, features: d,
-                responses: k, into: row)
-            pc[i] = Double(row[data.winners[p]]) - Double(top)  // minus log z, below
-            pr[i] = Double(row[data.losers[p]]) - Double(top)
-            rc[i] = data.referenceChosen[p]
-            rr[i] = data.referenceRejected[p]
-            normalisers[i] = Double(top)
-        }
-        for i in 0..<batch {
-            normalisers[i] = VectorKernels.exponentiate(responseValues + i * k, k, shift: Float(normalisers[i]))  // e^(s - top), pi z
-        }
-        VectorMath.map(normalisers, logNormalisers, batch, VectorMath.logPositive)
-        for i in 0..<batch {
-            pc[i] -= logNormalisers[i]
-            pr[i] -= logNormalisers[i]
-        }
-    }
-
-    /// grad = sum_i Phi_i^T c_i, with c_i built in place of prompt i's exponentials.
-    @inline(never) private func accumulateGradient(_ data: Data, _ prompts: UnsafePointer<Int>, into gradient: UnsafeMutablePointer<Double>) {
-        let (k, d) = (self.k, self.d)
-        gradient.update(repeating: 0, count: d)
-        for i in 0..<batch {
-            let p = prompts[i]
-            let weights = responseValues + i * k  // become c_ik in place
-            VectorKernels.scale(weights, k, by: Float(-(gpc[i] + gpr[i]) / normalisers[i]))
-            weights[data.winners[p]] += Float(gpc[i])
-            weights[data.losers[p]] += Float(gpr[i])
-        }
-        VectorKernels.addWeightedRows(responseValues, blocks: batch, rows: k, width: d, into: gradient) {
-            data.trainFeatures + prompts[$0] * k * d
-        }
     }
 }

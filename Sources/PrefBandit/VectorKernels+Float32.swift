@@ -36,7 +36,9 @@ extension VectorKernels {
     /// The K scores x . phi_k of one prompt from its transposed block [feature][response]
     /// (`phiT[j * k + r]`), and the largest of them (k >= 1), taken from the registers before the
     /// scores are stored. For each feature j, K lanes += x[j] * phiT[j], so there are no horizontal
-    /// sums; sixteen responses at a time take four features per round into eight accumulators.
+    /// sums; sixteen responses at a time take two features per round into four accumulators, the
+    /// same arithmetic per run as ``transposedScores(_:_:_:features:responses:into:_:)``, so that a
+    /// run's scores are bit for bit the same alone or in a pair.
     @inline(__always) static func transposedScores(
         _ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int,
         responses k: Int, into scores: UnsafeMutablePointer<Float>
@@ -44,35 +46,91 @@ extension VectorKernels {
         var top = Lanes(repeating: -.infinity)
         var r = 0
         while r + 16 <= k {
-            var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
-            var b0 = Lanes(), b1 = Lanes(), b2 = Lanes(), b3 = Lanes()
+            var a0 = Lanes(), a1 = Lanes(), b0 = Lanes(), b1 = Lanes()
             var j = 0
-            while j + 4 <= d {
+            while j + 2 <= d {
                 let p = phiT + j * k + r
                 let t = Lanes(repeating: x[j]), u = Lanes(repeating: x[j + 1])
-                let v = Lanes(repeating: x[j + 2]), w = Lanes(repeating: x[j + 3])
                 a0 = a0.addingProduct(t, load(p))
                 a1 = a1.addingProduct(t, load(p + 8))
-                a2 = a2.addingProduct(u, load(p + k))
-                a3 = a3.addingProduct(u, load(p + k + 8))
-                b0 = b0.addingProduct(v, load(p + 2 * k))
-                b1 = b1.addingProduct(v, load(p + 2 * k + 8))
-                b2 = b2.addingProduct(w, load(p + 3 * k))
-                b3 = b3.addingProduct(w, load(p + 3 * k + 8))
-                j += 4
+                b0 = b0.addingProduct(u, load(p + k))
+                b1 = b1.addingProduct(u, load(p + k + 8))
+                j += 2
             }
-            while j < d {
+            if j < d {
                 let p = phiT + j * k + r, t = Lanes(repeating: x[j])
                 a0 = a0.addingProduct(t, load(p))
                 a1 = a1.addingProduct(t, load(p + 8))
-                j += 1
             }
-            let low = (a0 + a2) + (b0 + b2), high = (a1 + a3) + (b1 + b3)
+            let low = a0 + b0, high = a1 + b1
             store(low, to: scores + r)
             store(high, to: scores + r + 8)
             top = larger(top, larger(low, high))
             r += 16
         }
+        return remainingScores(x, phiT, features: d, responses: k, from: r, into: scores, top: top)
+    }
+
+    /// The scores of two runs (parameters x and y) on one prompt, each bit for bit what
+    /// ``transposedScores(_:_:features:responses:into:)`` gives it: each feature row is loaded once
+    /// for both runs, which halves the loads per multiply-add (the single run's kernel is bound by
+    /// its loads, not its multiply-adds), and the eight accumulators hide the latency.
+    @inline(__always) static func transposedScores(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int,
+        responses k: Int, into xScores: UnsafeMutablePointer<Float>, _ yScores: UnsafeMutablePointer<Float>
+    ) -> (Float, Float) {
+        var (xTop, yTop) = (Lanes(repeating: -.infinity), Lanes(repeating: -.infinity))
+        var r = 0
+        while r + 16 <= k {
+            var a0 = Lanes(), a1 = Lanes(), b0 = Lanes(), b1 = Lanes()
+            var c0 = Lanes(), c1 = Lanes(), e0 = Lanes(), e1 = Lanes()
+            var j = 0
+            while j + 2 <= d {
+                let p = phiT + j * k + r
+                let (p0, p1, q0, q1) = (load(p), load(p + 8), load(p + k), load(p + k + 8))
+                let t = Lanes(repeating: x[j]), u = Lanes(repeating: x[j + 1])
+                a0 = a0.addingProduct(t, p0)
+                a1 = a1.addingProduct(t, p1)
+                b0 = b0.addingProduct(u, q0)
+                b1 = b1.addingProduct(u, q1)
+                let v = Lanes(repeating: y[j]), w = Lanes(repeating: y[j + 1])
+                c0 = c0.addingProduct(v, p0)
+                c1 = c1.addingProduct(v, p1)
+                e0 = e0.addingProduct(w, q0)
+                e1 = e1.addingProduct(w, q1)
+                j += 2
+            }
+            if j < d {
+                let p = phiT + j * k + r
+                let (p0, p1) = (load(p), load(p + 8))
+                let t = Lanes(repeating: x[j]), v = Lanes(repeating: y[j])
+                a0 = a0.addingProduct(t, p0)
+                a1 = a1.addingProduct(t, p1)
+                c0 = c0.addingProduct(v, p0)
+                c1 = c1.addingProduct(v, p1)
+            }
+            let (xLow, xHigh, yLow, yHigh) = (a0 + b0, a1 + b1, c0 + e0, c1 + e1)
+            store(xLow, to: xScores + r)
+            store(xHigh, to: xScores + r + 8)
+            store(yLow, to: yScores + r)
+            store(yHigh, to: yScores + r + 8)
+            xTop = larger(xTop, larger(xLow, xHigh))
+            yTop = larger(yTop, larger(yLow, yHigh))
+            r += 16
+        }
+        return (
+            remainingScores(x, phiT, features: d, responses: k, from: r, into: xScores, top: xTop),
+            remainingScores(y, phiT, features: d, responses: k, from: r, into: yScores, top: yTop)
+        )
+    }
+
+    /// The scores of responses `r...` (fewer than sixteen), and the largest score of all given the
+    /// lanes' maxima so far.
+    @inline(__always) private static func remainingScores(
+        _ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int, responses k: Int, from start: Int,
+        into scores: UnsafeMutablePointer<Float>, top: Lanes
+    ) -> Float {
+        var (r, top) = (start, top)
         while r + 8 <= k {
             var sum = Lanes()
             var j = 0
