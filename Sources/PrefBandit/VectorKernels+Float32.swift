@@ -118,26 +118,79 @@ extension VectorKernels {
             yTop = larger(yTop, larger(yLow, yHigh))
             r += 16
         }
+        if r + 8 <= k {
+            let (xSum, ySum) = eightScores(x, y, phiT + r, features: d, responses: k)
+            store(xSum, to: xScores + r)
+            store(ySum, to: yScores + r)
+            (xTop, yTop) = (larger(xTop, xSum), larger(yTop, ySum))
+            r += 8
+        }
         return (
             remainingScores(x, phiT, features: d, responses: k, from: r, into: xScores, top: xTop),
             remainingScores(y, phiT, features: d, responses: k, from: r, into: yScores, top: yTop)
         )
     }
 
-    /// The scores of responses `r...` (fewer than sixteen), and the largest score of all given the
-    /// lanes' maxima so far.
+    /// Eight responses' scores (the lanes of column block `phiT`), four features a round into four
+    /// accumulators.
+    @inline(__always) private static func eightScores(
+        _ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int, responses k: Int
+    ) -> Lanes {
+        var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes()
+        var j = 0
+        while j + 4 <= d {
+            let p = phiT + j * k
+            s0 = s0.addingProduct(Lanes(repeating: x[j]), load(p))
+            s1 = s1.addingProduct(Lanes(repeating: x[j + 1]), load(p + k))
+            s2 = s2.addingProduct(Lanes(repeating: x[j + 2]), load(p + 2 * k))
+            s3 = s3.addingProduct(Lanes(repeating: x[j + 3]), load(p + 3 * k))
+            j += 4
+        }
+        while j < d {
+            s0 = s0.addingProduct(Lanes(repeating: x[j]), load(phiT + j * k))
+            j += 1
+        }
+        return (s0 + s1) + (s2 + s3)
+    }
+
+    /// ``eightScores(_:_:features:responses:)`` of two runs, each row loaded once for both.
+    @inline(__always) private static func eightScores(
+        _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int, responses k: Int
+    ) -> (Lanes, Lanes) {
+        var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes()
+        var t0 = Lanes(), t1 = Lanes(), t2 = Lanes(), t3 = Lanes()
+        var j = 0
+        while j + 4 <= d {
+            let p = phiT + j * k
+            let (p0, p1, p2, p3) = (load(p), load(p + k), load(p + 2 * k), load(p + 3 * k))
+            s0 = s0.addingProduct(Lanes(repeating: x[j]), p0)
+            s1 = s1.addingProduct(Lanes(repeating: x[j + 1]), p1)
+            s2 = s2.addingProduct(Lanes(repeating: x[j + 2]), p2)
+            s3 = s3.addingProduct(Lanes(repeating: x[j + 3]), p3)
+            t0 = t0.addingProduct(Lanes(repeating: y[j]), p0)
+            t1 = t1.addingProduct(Lanes(repeating: y[j + 1]), p1)
+            t2 = t2.addingProduct(Lanes(repeating: y[j + 2]), p2)
+            t3 = t3.addingProduct(Lanes(repeating: y[j + 3]), p3)
+            j += 4
+        }
+        while j < d {
+            let p0 = load(phiT + j * k)
+            s0 = s0.addingProduct(Lanes(repeating: x[j]), p0)
+            t0 = t0.addingProduct(Lanes(repeating: y[j]), p0)
+            j += 1
+        }
+        return ((s0 + s1) + (s2 + s3), (t0 + t1) + (t2 + t3))
+    }
+
+    /// The scores of responses `start...` (fewer than sixteen), and the largest score of all given
+    /// the lanes' maxima so far.
     @inline(__always) private static func remainingScores(
         _ x: UnsafePointer<Float>, _ phiT: UnsafePointer<Float>, features d: Int, responses k: Int, from start: Int,
         into scores: UnsafeMutablePointer<Float>, top: Lanes
     ) -> Float {
         var (r, top) = (start, top)
-        while r + 8 <= k {
-            var sum = Lanes()
-            var j = 0
-            while j < d {
-                sum = sum.addingProduct(Lanes(repeating: x[j]), load(phiT + j * k + r))
-                j += 1
-            }
+        if r + 8 <= k {
+            let sum = eightScores(x, phiT + r, features: d, responses: k)
             store(sum, to: scores + r)
             top = larger(top, sum)
             r += 8
