@@ -18,7 +18,9 @@ Usage (after `make release`):
   scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
                       [--task configs/tasks/default.toml] [--out ablation/] [--validate-only]
 Results go to --out (default ablation/): per run a directory with its state and logs and the
-exported losses, results.json, and report.md. A run already finished there is not run again.
+exported losses, results.json, and report.md. A run already finished there is not run again; one
+that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its snapshots and seconds
+kept (run.json counts the resumptions; the seconds between the last poll and the stop are lost).
 """
 import argparse
 import json
@@ -87,23 +89,46 @@ def counts(binaries, config):
 
 
 def run_arm(arm, seed, budgets, task, out, binaries):
+    """Runs one arm to its largest budget, or resumes one that was stopped (a run's islands keep
+    their state in their databases): the snapshots already taken and the seconds already spent are
+    kept in progress.json, written at every poll."""
     directory = os.path.join(out, f"{arm}-seed{seed}")
     summary_path = os.path.join(directory, "run.json")
+    progress_path = os.path.join(directory, "progress.json")
+    config = os.path.join(directory, "cluster.toml")
     if os.path.exists(summary_path):
         with open(summary_path) as handle:
             return json.load(handle)
-    shutil.rmtree(directory, ignore_errors=True)
-    os.makedirs(directory)
-    config = os.path.join(directory, "cluster.toml")
-    with open(config, "w") as handle:
-        handle.write(config_text(arm, seed, task, os.path.join(directory, "state")))
+    progress = {"snapshots": [], "seconds": 0.0, "resumed": 0}
+    if os.path.exists(config) and os.path.exists(progress_path):
+        with open(progress_path) as handle:
+            progress = json.load(handle)
+        progress["resumed"] += 1
+        print(f"{arm} seed {seed}: resuming after {progress['seconds']:.0f} s "
+              f"({len(progress['snapshots'])} budgets done)", flush=True)
+        evoctl(binaries, "down", "--config", config, check=False)  # islands left by a script that was killed
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory)
+        with open(config, "w") as handle:
+            handle.write(config_text(arm, seed, task, os.path.join(directory, "state")))
     evoctl(binaries, "up", "--config", config, "--evod", os.path.join(binaries, "evod"))
-    started = time.time()
-    snapshots = []
+    started = time.time() - progress["seconds"]
+    snapshots = progress["snapshots"]
+
+    def save(reached=None):
+        progress.update(seconds=time.time() - started, snapshots=snapshots, reached=reached)
+        with open(progress_path + ".tmp", "w") as handle:
+            json.dump(progress, handle, indent=1)
+        os.replace(progress_path + ".tmp", progress_path)
+
     try:
         for budget in sorted(budgets):
+            if any(snapshot["budget"] == budget for snapshot in snapshots):
+                continue
             while True:
                 reached = counts(binaries, config)
+                save(reached)
                 if reached and reached[0] >= budget:
                     break
                 time.sleep(2)
@@ -119,11 +144,17 @@ def run_arm(arm, seed, budgets, task, out, binaries):
                               "search_fitness": best.get("fitness"), "confirmed_fitness": best.get("confirmed_fitness"),
                               "confirmed_difference": best.get("confirmed_difference"), "confirmed_se": best.get("confirmed_se"),
                               "canonical": best["canonical"]})
+            save(reached)
             print(f"{arm} seed {seed}: {reached[0]} evaluations in {time.time() - started:.0f} s; best "
                   f"{best['canonical']} (search {best.get('fitness')}, confirmed {best.get('confirmed_fitness')})", flush=True)
     finally:
-        evoctl(binaries, "down", "--config", config, check=False)
-    summary = {"arm": arm, "seed": seed, "snapshots": snapshots}
+        # A second Ctrl-C (or timeout's signal to the whole group) must not leave the islands running.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            evoctl(binaries, "down", "--config", config, check=False)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+    summary = {"arm": arm, "seed": seed, "snapshots": snapshots, "resumed": progress["resumed"]}
     with open(summary_path, "w") as handle:
         json.dump(summary, handle, indent=1)
     return summary
