@@ -47,7 +47,9 @@ let package = Package(
         // Loss-shape descriptors (convexity, gradient at 0, beta sensitivity). No I/O.
         .target(name: "LossDescriptors", dependencies: ["LossLanguage"]),
         // The prefbandit proxy task: instances, training, exact metrics. No I/O; OpenBLAS for products.
-        .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS"]),
+        .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS", "CVectorIntrinsics"]),
+        // A vector square root (Swift's SIMD types call the C library lane by lane).
+        .target(name: "CVectorIntrinsics"),
         // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
         .target(name: "Search", dependencies: ["Control", "LossLanguage", "LossDescriptors"]),
         // The typed control protocol: requests, replies, statuses, candidates. Plain Codable types, no I/O.

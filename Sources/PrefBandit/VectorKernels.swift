@@ -1,3 +1,5 @@
+import CVectorIntrinsics
+
 /// Small dense kernels for the training loop, float64 here (the difference-feature path and Adam;
 /// the full path's float32 ones are in `VectorKernels+Float32.swift`): below the size where a BLAS
 /// call's overhead pays off, so written out with SIMD accumulators kept in registers.
@@ -95,7 +97,7 @@ enum VectorKernels {
             let g = load(gradient + j)
             let mj = 0.9 * load(m + j) + 0.1 * g
             let vj = 0.999 * load(v + j) + 0.001 * g * g
-            let update = learningRate * (mj / c1) / ((vj / c2).squareRoot() + 1e-8)
+            let update = learningRate * (mj / c1) / (evod_sqrt4(vj / c2) + 1e-8)  // SIMD4's squareRoot() is four libm calls
             UnsafeMutableRawPointer(theta + j).storeBytes(of: load(theta + j) - update, as: Vector.self)
             UnsafeMutableRawPointer(m + j).storeBytes(of: mj, as: Vector.self)
             UnsafeMutableRawPointer(v + j).storeBytes(of: vj, as: Vector.self)
