@@ -24,9 +24,9 @@ extension LossEvaluator {
         rr: UnsafePointer<Double>, beta: Double
     ) -> Double {
         precondition(segments == 1, "an evaluator of \(segments) segments takes one beta per segment")
-        oneBeta.pointee = beta
-        forward(pc: pc, pr: pr, rc: rc, rr: rr, betas: oneBeta, objectives: objectives)
-        return objectives.pointee
+        var (beta, objective) = (beta, 0.0)
+        forward(pc: pc, pr: pr, rc: rc, rr: rr, betas: &beta, objectives: &objective)
+        return objective
     }
 
     /// Computes every node's value of every segment, and each segment's objective.

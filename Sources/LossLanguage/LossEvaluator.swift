@@ -58,9 +58,6 @@ public final class LossEvaluator {
     /// op, and its arguments padded to three.
     let ops: UnsafeMutablePointer<Op>
     let arguments: UnsafeMutablePointer<NodeID>
-    /// Scratch for the one-batch entry points: the beta, and the objective.
-    let oneBeta: UnsafeMutablePointer<Double>
-    let objectives: UnsafeMutablePointer<Double>
 
     /// Whether each sample has its own value of every batch statistic (see
     /// ``init(graph:batchSize:perSampleStatistics:)``).
@@ -133,10 +130,6 @@ public final class LossEvaluator {
         arguments.initialize(
             from: graph.nodes.flatMap { $0.args + Array(repeating: 0, count: 3 - $0.args.count) },
             count: 3 * graph.nodes.count)
-        oneBeta = .allocate(capacity: 1)
-        oneBeta.initialize(to: 0)
-        objectives = .allocate(capacity: 1)
-        objectives.initialize(to: 0)
     }
 
     deinit {
@@ -145,8 +138,6 @@ public final class LossEvaluator {
         expMinusMagnitudes.deallocate()
         ops.deallocate()
         arguments.deallocate()
-        oneBeta.deallocate()
-        objectives.deallocate()
     }
 
     /// A node's values after the last forward pass (every segment's, one after another).
@@ -203,9 +194,9 @@ public final class LossEvaluator {
         beta: Double, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>
     ) -> Double {
         precondition(segments == 1, "an evaluator of \(segments) segments takes one beta per segment")
-        oneBeta.pointee = beta
-        objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, betas: oneBeta, seed: seed, gradPC: gradPC, gradPR: gradPR, objectives: objectives)
-        return objectives.pointee
+        var (beta, objective) = (beta, 0.0)
+        objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, betas: &beta, seed: seed, gradPC: gradPC, gradPR: gradPR, objectives: &objective)
+        return objective
     }
 
     /// Forward and reverse pass of every segment: the inputs and gradients hold `segments` blocks
