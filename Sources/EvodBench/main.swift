@@ -61,6 +61,18 @@ if CommandLine.arguments.dropFirst().first == "train" {
 }
 
 let directory = CommandLine.arguments.dropFirst().first ?? "."
+var isDirectory: ObjCBool = false
+guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+    FileHandle.standardError.write(
+        Data(
+            """
+            EvodBench: \(directory) is not a directory (nor a benchmark's name)
+            usage: EvodBench [DIRECTORY] | cluster | scale | shapes DIRECTORY | share CANDIDATES.json | suite
+                   | train LOSS [RUNS] [TOGETHER]
+
+            """.utf8))
+    exit(2)
+}
 let output = directory + "/batch.json"
 let lrml = StandardLosses.named("lrml")!.graph
 

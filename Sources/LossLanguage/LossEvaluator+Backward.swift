@@ -122,6 +122,17 @@ extension LossEvaluator {
         }
     }
 
+    /// ``accumulate(_:_:_:_:)`` with d = the other factor of a product, its stride known in each
+    /// loop so that LLVM vectorises it (the same arithmetic).
+    @inline(__always) private func accumulate(_ arg: NodeID, _ g: UnsafePointer<Double>, _ count: Int, times other: Operand) {
+        let (base, stride) = (other.base, other.count)
+        if other.stride == 1 {
+            accumulate(arg, g, count) { s, i in base[s * stride + i] }
+        } else {
+            accumulate(arg, g, count) { s, _ in base[s] }
+        }
+    }
+
     private func binaryBackward(
         _ f: BinaryFunction, _ ia: NodeID, _ ib: NodeID, _ g: UnsafePointer<Double>,
         _ y: UnsafePointer<Double>, _ count: Int
@@ -135,8 +146,8 @@ extension LossEvaluator {
             accumulate(ia, g, count) { _, _ in 1 }
             accumulate(ib, g, count) { _, _ in -1 }
         case .mul:
-            accumulate(ia, g, count) { s, i in b[s, i] }
-            accumulate(ib, g, count) { s, i in a[s, i] }
+            accumulate(ia, g, count, times: b)
+            accumulate(ib, g, count, times: a)
         case .div:
             accumulate(ia, g, count) { s, i in 1 / b[s, i] }
             accumulate(ib, g, count) { s, i in -y[s * count + i] / b[s, i] }

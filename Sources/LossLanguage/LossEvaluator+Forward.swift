@@ -132,6 +132,10 @@ extension LossEvaluator {
         _ e: UnsafeMutablePointer<Double>, _ count: Int
     ) {
         typealias Vector = VectorMath.Vector
+        if logisticPrecision == .single {
+            VectorMath.softplusAndExpSingle(x, sign: negated ? -1 : 1, out, e, count, scratch: singleScratch)
+            return
+        }
         let sign = Vector(repeating: negated ? -1 : 1)
         var i = 0
         while i + 4 <= count {
@@ -170,8 +174,19 @@ extension LossEvaluator {
     @inline(__always) private func zip(
         _ a: Operand, _ b: Operand, _ out: UnsafeMutablePointer<Double>, _ count: Int, _ f: (Double, Double) -> Double
     ) {
+        // The element stride known in each loop (not read from the operand), so that LLVM vectorises it.
         if a.count == count, b.count == count {
             for i in 0..<(count * segments) { out[i] = f(a.base[i], b.base[i]) }
+        } else if a.count == count, b.stride == 0 {
+            for s in 0..<segments {
+                let (x, y, o) = (a.base + s * count, b.base[s], out + s * count)
+                for i in 0..<count { o[i] = f(x[i], y) }
+            }
+        } else if b.count == count, a.stride == 0 {
+            for s in 0..<segments {
+                let (x, y, o) = (a.base[s], b.base + s * count, out + s * count)
+                for i in 0..<count { o[i] = f(x, y[i]) }
+            }
         } else {
             for s in 0..<segments {
                 for i in 0..<count { out[s * count + i] = f(a[s, i], b[s, i]) }

@@ -36,6 +36,9 @@ public struct LossGradient: Sendable {
 /// reductions and broadcasts stay within their segment), so the results are bit for bit those of
 /// evaluating each batch alone.
 public final class LossEvaluator {
+    /// The floating-point precision of a transcendental function's evaluation.
+    public enum TranscendentalPrecision: Sendable { case double, single }
+
     /// What to differentiate: the objective (mean of the output) or the sum of the output.
     public enum Seed: Sendable { case mean, sum }
 
@@ -53,11 +56,18 @@ public final class LossEvaluator {
     /// For softplus and logsigmoid nodes, e^-|x| of each element from the forward pass: the
     /// backward pass's sigmoid reuses it instead of a second exp.
     let expMinusMagnitudes: UnsafeMutablePointer<Double>
+    /// Room for three float32 copies of the largest node (the float32 logistic's passes).
+    let singleScratch: UnsafeMutablePointer<Float>
     let total: Int
     /// The graph flattened for the hot loops (no reference counting per node visit): each node's
     /// op, and its arguments padded to three.
     let ops: UnsafeMutablePointer<Op>
     let arguments: UnsafeMutablePointer<NodeID>
+
+    /// The precision of softplus's and logsigmoid's transcendental part (see
+    /// `VectorMath.softplusAndExpSingle`): float64 unless set; `.single` where the
+    /// inputs are float32 quantities already (the full training path).
+    public var logisticPrecision: TranscendentalPrecision = .double
 
     /// Whether each sample has its own value of every batch statistic (see
     /// ``init(graph:batchSize:perSampleStatistics:)``).
@@ -124,6 +134,9 @@ public final class LossEvaluator {
         adjoints.initialize(repeating: 0, count: total)
         expMinusMagnitudes = .allocate(capacity: total)
         expMinusMagnitudes.initialize(repeating: 0, count: total)
+        let largest = 3 * segments * (counts.max() ?? 1)
+        singleScratch = .allocate(capacity: largest)
+        singleScratch.initialize(repeating: 0, count: largest)
         ops = .allocate(capacity: graph.nodes.count)
         ops.initialize(from: graph.nodes.map(\.op), count: graph.nodes.count)
         arguments = .allocate(capacity: 3 * graph.nodes.count)
@@ -136,6 +149,7 @@ public final class LossEvaluator {
         values.deallocate()
         adjoints.deallocate()
         expMinusMagnitudes.deallocate()
+        singleScratch.deallocate()
         ops.deallocate()
         arguments.deallocate()
     }

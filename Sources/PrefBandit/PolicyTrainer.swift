@@ -84,6 +84,9 @@ public final class PolicyTrainer {
         let workspace =
             self.workspace.flatMap { $0.runs == runs.count ? $0 : nil }
             ?? TrainingWorkspace(graph: graph, runs: runs.count, batch: batch, responses: k, features: d)
+        // The full path's log-probabilities come from float32 scores: its softplus and logsigmoid
+        // need no float64 transcendentals (README, "Speed"). The difference path is float64 throughout.
+        workspace.evaluator.logisticPrecision = usesDifferenceFeatures ? .double : .single
         self.workspace = workspace
         let i = instance
         return i.differenceFeatures.withUnsafeBufferPointer { df in
