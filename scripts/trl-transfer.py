@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Does the proxy predict real training? Losses on the TRL tiny-LM task against their prefbandit fitness.
 
-    scripts/trl-transfer.py [--seeds 1001-1004] [--betas 0.1,0.3] [--jobs 2] [--expression NAME=EXPR ...]
+    scripts/trl-transfer.py [--seeds 1001-1004] [--betas 0.1,0.3] [--jobs 2] [--only dpo,robust,...]
+                            [--file PATH ...] [--expression NAME=EXPR ...] [--out trl-transfer/]
 
-For every loss (losses/*.loss, plus each --expression), exports the TRL trainer with evoctl, trains
+For every loss (losses/*.loss, or those --only names, plus each --file and --expression), exports the TRL trainer with evoctl, trains
 it with examples/trl/evaluate.py at every (beta, seed) (the tiny set-up, one process per run, --jobs
 at a time) and scores it with `evoctl loss eval --task configs/tasks/default.toml --stage 2` on the
 proxy. Writes trl-transfer/report.md and results.json; finished runs are kept and not run again.
@@ -67,6 +68,8 @@ def main() -> int:
     parser.add_argument("--seeds", default="1001-1004")
     parser.add_argument("--betas", default="0.1,0.3")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--only", help="NAME,NAME,...: of losses/*.loss only these (default: all)")
+    parser.add_argument("--file", action="append", default=[], help="PATH: another loss file, named by its stem")
     parser.add_argument("--expression", action="append", default=[], help="NAME=EXPR: another loss, in the compact form")
     parser.add_argument("--evoctl", default=str(ROOT / ".build/release/evoctl"))
     parser.add_argument("--python", default=str(ROOT / ".venv-trl/bin/python"))
@@ -79,6 +82,17 @@ def main() -> int:
         (out / sub).mkdir(parents=True, exist_ok=True)
 
     losses: dict[str, Path] = {p.stem: p for p in sorted((ROOT / "losses").glob("*.loss"))}
+    if arguments.only:
+        wanted = arguments.only.split(",")
+        unknown = [name for name in wanted if name not in losses]
+        if unknown:
+            parser.error(f"--only: no losses/NAME.loss for {', '.join(unknown)} (known: {', '.join(losses)})")
+        losses = {name: losses[name] for name in wanted}
+    for item in arguments.file:
+        path = Path(item).resolve()
+        if not path.is_file():
+            parser.error(f"--file: no file {item}")
+        losses[path.stem] = path
     for item in arguments.expression:
         name, _, expression = item.partition("=")
         path = out / "losses" / f"{name}.loss"
