@@ -4,10 +4,10 @@
     scripts/trl-transfer.py [--seeds 1001-1004] [--betas 0.1,0.3] [--jobs 2] [--only dpo,robust,...]
                             [--file PATH ...] [--expression NAME=EXPR ...] [--out trl-transfer/]
 
-For every loss (losses/*.loss, or those --only names, plus each --file and --expression), exports the TRL trainer with evoctl, trains
-it with examples/trl/evaluate.py at every (beta, seed) (the tiny set-up, one process per run, --jobs
-at a time) and scores it with `evoctl loss eval --task configs/tasks/default.toml --stage 2` on the
-proxy. Writes trl-transfer/report.md and results.json; finished runs are kept and not run again.
+For every loss (losses/*.loss, or those --only names, plus each --file and --expression), exports
+the TRL trainer with evoctl, trains it with examples/trl/evaluate.py at every (beta, seed) (the tiny
+set-up, one process per run, --jobs at a time) and scores it with `evoctl loss eval --task
+configs/tasks/default.toml --stage 2` on the proxy. Writes trl-transfer/report.md and results.json; finished runs are kept and not run again.
 
 The uncertainty of Spearman's rank correlation is shown two ways: a bootstrap over the tiny task's
 seeds (how much the measured ranking could move with other seeds) and one over the losses (how

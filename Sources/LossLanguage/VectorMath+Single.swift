@@ -53,26 +53,26 @@ extension VectorMath {
         _ x: UnsafePointer<Double>, sign: Double, _ out: UnsafeMutablePointer<Double>,
         _ e: UnsafeMutablePointer<Double>, _ count: Int, scratch: UnsafeMutablePointer<Float>
     ) {
-        let (t, exps, log1p) = (scratch, scratch + count, scratch + 2 * count)
+        let (t, exps, logs) = (scratch, scratch + count, scratch + 2 * count)
         for i in 0..<count { t[i] = Float(-Swift.abs(x[i])) }
-        var i = 0
-        while i < count {  // a tail is the last eight, some recomputed
-            let start = Swift.min(i, Swift.max(count - 8, 0))
-            if count < 8 {
-                var lanes = SingleVector(repeating: 0)
-                for j in 0..<count { lanes[j] = t[j] }
-                let exp = expNonPositive(lanes), part = log1pUnit(exp)
-                for j in 0..<count { (exps[j], log1p[j]) = (exp[j], part[j]) }
-                break
+        if count < 8 {
+            var lanes = SingleVector(repeating: 0)
+            for j in 0..<count { lanes[j] = t[j] }
+            let exp = expNonPositive(lanes), part = log1pUnit(exp)
+            for j in 0..<count { (exps[j], logs[j]) = (exp[j], part[j]) }
+        } else {
+            var i = 0
+            while i < count {
+                let start = Swift.min(i, count - 8)  // the tail is the last eight, some recomputed
+                let exp = expNonPositive(UnsafeRawPointer(t + start).loadUnaligned(as: SingleVector.self))
+                UnsafeMutableRawPointer(exps + start).storeBytes(of: exp, as: SingleVector.self)
+                UnsafeMutableRawPointer(logs + start).storeBytes(of: log1pUnit(exp), as: SingleVector.self)
+                i = start + 8
             }
-            let exp = expNonPositive(UnsafeRawPointer(t + start).loadUnaligned(as: SingleVector.self))
-            UnsafeMutableRawPointer(exps + start).storeBytes(of: exp, as: SingleVector.self)
-            UnsafeMutableRawPointer(log1p + start).storeBytes(of: log1pUnit(exp), as: SingleVector.self)
-            i = start + 8
         }
         for i in 0..<count {
             let v = sign * x[i]
-            let value = (v < 0 ? 0 : v) + Double(log1p[i])
+            let value = (v < 0 ? 0 : v) + Double(logs[i])
             out[i] = sign * (v.isNaN ? v : value)
             e[i] = Double(exps[i])
         }
