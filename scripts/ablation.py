@@ -16,7 +16,8 @@ held-out fitness (the winner's curse).
 
 Usage (after `make release`):
   scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
-                      [--task configs/tasks/default.toml] [--out ablation/] [--validate-only]
+                      [--task configs/tasks/default.toml] [--promotion-threshold X] [--out ablation/]
+                      [--validate-only]
 Results go to --out (default ablation/): per run a directory with its state and logs and the
 exported losses, results.json, and report.md. A run already finished there is not run again; one
 that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its snapshots and seconds
@@ -48,7 +49,7 @@ def free_ports(count):
     return ports
 
 
-def config_text(arm, seed, task, state):
+def config_text(arm, seed, task, state, promotion_threshold=None):
     islands = 4 if arm == "cluster" else 1
     ports = free_ports(2 * islands + 3)
     lines = [f'state_directory = "{state}"', f'task = "{task}"',
@@ -61,6 +62,8 @@ def config_text(arm, seed, task, state):
     else:
         lines += ['migration = ""', 'evaluator = "local"']
     lines += ["[island]", f"seed = {seed}", "evaluations_in_flight = 2"]
+    if promotion_threshold is not None:
+        lines.append(f"promotion_threshold = {promotion_threshold}")
     if arm == "independent":
         lines.append('parent_pool = "seeds"')
     if arm == "single-cell":
@@ -88,7 +91,7 @@ def counts(binaries, config):
     return done, confirmed
 
 
-def run_arm(arm, seed, budgets, task, out, binaries):
+def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None):
     """Runs one arm to its largest budget, or resumes one that was stopped (a run's islands keep
     their state in their databases): the snapshots already taken and the seconds already spent are
     kept in progress.json, written at every poll."""
@@ -111,7 +114,7 @@ def run_arm(arm, seed, budgets, task, out, binaries):
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)
         with open(config, "w") as handle:
-            handle.write(config_text(arm, seed, task, os.path.join(directory, "state")))
+            handle.write(config_text(arm, seed, task, os.path.join(directory, "state"), promotion_threshold))
     evoctl(binaries, "up", "--config", config, "--evod", os.path.join(binaries, "evod"))
     started = time.time() - progress["seconds"]
     snapshots = progress["snapshots"]
@@ -238,6 +241,8 @@ def main():
     parser.add_argument("--task", default=os.path.join(ROOT, "configs/tasks/default.toml"))
     parser.add_argument("--out", default=os.path.join(ROOT, "ablation"))
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
+    parser.add_argument("--promotion-threshold", type=float, help="the islands' stage-1 fitness for stage 2 "
+                        "(default: the island's, 0.5; a task on a lower scale, such as configs/tasks/lm-like.toml, needs less)")
     parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
     args = parser.parse_args()
     arms = args.arms.split(",")
@@ -254,7 +259,7 @@ def main():
                     with open(summary_path) as handle:
                         runs.append(json.load(handle))
                 continue
-            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin))
+            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin, args.promotion_threshold))
     files = [s["file"] for run in runs for s in run["snapshots"]]
     if not files:
         print("no finished runs to validate")

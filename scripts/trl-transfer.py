@@ -24,6 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rank_statistics import percentile, spearman
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -33,34 +35,6 @@ def seed_list(text: str) -> list[int]:
         low, _, high = part.partition("-")
         seeds += list(range(int(low), int(high or low) + 1))
     return seeds
-
-
-def ranks(values: list[float]) -> list[float]:
-    order = sorted(range(len(values)), key=lambda i: values[i])
-    result = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            result[order[k]] = (i + j) / 2
-        i = j + 1
-    return result
-
-
-def spearman(x: list[float], y: list[float]) -> float:
-    rx, ry = ranks(x), ranks(y)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    sxy = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
-    sxx = sum((a - mx) ** 2 for a in rx)
-    syy = sum((b - my) ** 2 for b in ry)
-    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float("nan")
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(v for v in values if math.isfinite(v))
-    return values[min(len(values) - 1, max(0, int(q * len(values))))] if values else float("nan")
 
 
 def main() -> int:

@@ -31,6 +31,31 @@ struct SuiteTests {
         #expect(task.members.allSatisfy { $0.seedOverlap == nil })
     }
 
+    @Test func everyShippedTaskFileLoadsWithDisjointSeedSets() throws {
+        let directory = URL(fileURLWithPath: Self.shipped).deletingLastPathComponent()
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".toml") }
+        #expect(Set(files).isSuperset(of: ["default.toml", "lm-like.toml", "prefbandit.toml", "trl-tiny.toml"]))
+        for file in files {
+            let task = try TaskConfig.load(path: directory.appendingPathComponent(file).path)
+            #expect(task.members.allSatisfy { $0.seedOverlap == nil }, "\(file)")
+        }
+    }
+
+    @Test func theLMLikeSuiteTrainsTheCalibratedRegime() throws {
+        let path = URL(fileURLWithPath: Self.shipped).deletingLastPathComponent().appendingPathComponent("lm-like.toml").path
+        let task = try TaskConfig.load(path: path)
+        #expect(task.members.map(\.name) == ["lm-like", "lm-like-noisy"])
+        let settings = task.members.compactMap { member -> PrefBanditSettings? in
+            if case let .prefbandit(settings) = member.kind { return settings }
+            return nil
+        }
+        // The regime README's calibration chose: many more features than pairs, a quarter of the steps.
+        #expect(settings.map(\.features) == [512, 512] && settings.map(\.steps) == [250, 250])
+        #expect(settings.map(\.pairs) == [512, 256] && settings.map(\.labelNoise) == [0, 0.1])
+        #expect(task.members.allSatisfy { $0.stageTwo.betas == [0.1, 0.3] && $0.stageTwo.seeds == Array(1...8) })
+        #expect(task.validation.map(\.name) == ["lm-like-short", "lm-like-d1024"])
+    }
+
     @Test func aSuitesFitnessIsTheWeightedMeanOfItsMembers() throws {
         let dpo = try Small.loss("-logsigmoid(beta * rho)")
         let clean = Self.member("clean", weight: 1, noise: 0), noisy = Self.member("noisy", weight: 3, noise: 0.2)
