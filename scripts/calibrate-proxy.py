@@ -9,8 +9,9 @@ any proxy separates), with a 95% bootstrap interval over the losses. With --task
 suite file instead, at --stage. The seeds should be ones no suite uses for search, confirmation or
 validation (default 501-516): choosing a regime on them chooses on nothing a search or validate sees.
 
-Usage: scripts/calibrate-proxy.py [--regimes default,lm-like,...] [--seeds 501-516] [--betas 0.1,0.3]
-                                  [--task FILE [--stage 2]] [--reference FILE] [--jobs 2] [--json FILE]
+Usage: scripts/calibrate-proxy.py [--regimes default,d512-pairs512-steps250,...] [--seeds 501-516]
+                                  [--betas 0.1,0.3] [--task FILE [--stage 2]] [--reference FILE]
+                                  [--jobs 2] [--json FILE]
 """
 import argparse
 import concurrent.futures
@@ -48,6 +49,7 @@ REGIMES = {
 
 
 def numbers(text, kind):
+    """"501-516" or "1,3,5" as integers (ranges allowed), or "0.1,0.3" as floats."""
     values = []
     for part in text.split(","):
         low, _, high = part.partition("-")
@@ -56,11 +58,11 @@ def numbers(text, kind):
 
 
 def interval(proxy, real, names, draws=2000):
+    """A 95% bootstrap interval of Spearman over the losses (drawn with replacement)."""
     rng, values = random.Random(0), []
     for _ in range(draws):
         picked = [rng.choice(names) for _ in names]
-        value = spearman([proxy[n] for n in picked], [real[n] for n in picked])
-        values.append(value)
+        values.append(spearman([proxy[n] for n in picked], [real[n] for n in picked]))
     return percentile(values, 0.025), percentile(values, 0.975)
 
 
