@@ -24,6 +24,14 @@ struct IslandService: Service, CustomStringConvertible {
                 interrupt()
             }
         ) {
+            // A threshold no better than the baseline's would keep the search on stage 1: said once, at start.
+            do {
+                if let warning = try engine.promotionThresholdWarning() { logger.warning("\(warning)") }
+            } catch IslandError.interrupted {
+                return
+            } catch {
+                logger.error("could not check promotion_threshold against the baseline", metadata: ["error": "\(error)"])
+            }
             var backoff = 1.0
             while controls.current != .stopping {
                 if controls.current == .paused {

@@ -27,18 +27,17 @@ extension IslandEngine {
         confirmed.withLock { $0[id] = fitness }
     }
 
-    /// The baseline's stage-3 result, trained on first need and kept in the database's meta table;
-    /// nil (and counted) when the baseline itself cannot be trained.
+    /// The baseline's stage-3 result, trained on first need and kept in the database's meta table
+    /// under the baseline's name; nil (and counted) when the baseline itself cannot be trained.
     func baselineConfirmation() throws -> EvaluationResult? {
         // One evaluation thread trains it; the others wait for it rather than train it again.
         try baselineLock.withLock { _ in try trainedBaseline() }
     }
 
     private func trainedBaseline() throws -> EvaluationResult? {
-        let key = "baseline.stage3"
+        let key = "baseline.stage3 \(settings.baseline)"  // another baseline is trained for itself
         if let stored = try store.metaJSON(key, as: EvaluationResult.self) { return stored }
-        let source = StandardLosses.named(settings.baseline)?.source ?? settings.baseline
-        guard let graph = try? LossParser.parse(source).graph else { return nil }
+        guard let graph = baselineGraph else { return nil }
         let result = evaluator.evaluate(graph, name: "baseline-\(settings.baseline)", stage: .three)
         if result.isInterrupted { throw IslandError.interrupted }
         guard result.failed == nil else {
@@ -48,6 +47,11 @@ extension IslandEngine {
         let encoded = String(decoding: (try? JSONEncoder().encode(result)) ?? Data(), as: UTF8.self)
         try store.setMeta(key, encoded)
         return result
+    }
+
+    /// The baseline loss (a standard loss's name or a compact source, checked when the settings were read).
+    var baselineGraph: LossGraph? {
+        try? LossParser.parse(StandardLosses.named(settings.baseline)?.source ?? settings.baseline).graph
     }
 
     /// How an elite ranks: confirmed ones first by confirmed fitness, then the others by search fitness.

@@ -172,7 +172,7 @@ struct FarmProcessTests {
         try harness.waitUntil("three generations with confirmations", seconds: 60) { harness.generation(island: 1) >= 3 }
         #expect(try harness.counter("evaluations.stage3", island: 1) >= 3)
         let baseline = try harness.database(island: 1).read { db in
-            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'baseline.stage3'")
+            try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'baseline.stage3 dpo'")
         }
         #expect(baseline?.contains("\"stage\":3") == true)
         let best = try #require(harness.status(island: 1)?.best)

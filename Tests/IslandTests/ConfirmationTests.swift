@@ -30,6 +30,31 @@ final class ConfirmationTests {
         return TaskConfig(members: [member("clean", s, weight: 1), member("noisy", noisy, weight: 2)])
     }
 
+    @Test func aPromotionThresholdNotClearlyBelowTheBaselinesStageOneFitnessIsSaid() throws {
+        let dpo = Self.suite.makeEvaluator().evaluate(try LossParser.parse("-logsigmoid(beta * rho)").graph, name: "dpo", stage: .one)
+        let fitness = try #require(dpo.fitness)
+        #expect(fitness > 0)
+        let store = try IslandStore(path: directory.appendingPathComponent("island.sqlite").path)
+        var settings = IslandSettings(id: 1, seed: 3)
+        settings.promotionThreshold = fitness * 0.95
+        let close = try IslandEngine(settings: settings, store: store, evaluator: Self.suite.makeEvaluator())
+        let warning = try #require(try close.promotionThresholdWarning())
+        #expect(warning.contains("promotion_threshold \(fitness * 0.95)") && warning.contains(String(format: "%.4f", fitness)))
+        #expect(warning.contains("baseline dpo"))
+        // A tenth below the baseline's fitness or more, nothing is said (from the result the first engine stored).
+        settings.promotionThreshold = fitness * 0.89
+        let clear = try IslandEngine(settings: settings, store: store, evaluator: Self.suite.makeEvaluator())
+        #expect(try clear.promotionThresholdWarning() == nil)
+        // Another baseline is trained for itself, not read from the first one's result: with the
+        // threshold at 0.9 of the middle of the two losses' fitness, only the lower one is said.
+        let ipoSource = try #require(StandardLosses.named("ipo")).source
+        let ipo = try #require(Self.suite.makeEvaluator().evaluate(try LossParser.parse(ipoSource).graph, name: "ipo", stage: .one).fitness)
+        #expect(ipo > 0 && ipo != fitness)
+        (settings.baseline, settings.promotionThreshold) = ("ipo", 0.9 * (ipo + fitness) / 2)
+        let other = try IslandEngine(settings: settings, store: store, evaluator: Self.suite.makeEvaluator())
+        #expect((try other.promotionThresholdWarning() != nil) == (ipo < fitness))
+    }
+
     @Test func aCandidateEnteringTheTopKIsConfirmedAndNoOther() throws {
         var settings = IslandSettings(id: 1, seed: 3)
         settings.childrenPerGeneration = 6
