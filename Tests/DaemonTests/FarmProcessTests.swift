@@ -151,6 +151,7 @@ struct FarmProcessTests {
                     ?? 0
             }
             cached += try harness.counter("evaluations.cached", island: id)
+            requests += 1  // the baseline's stage-1 run, which each island checks its promotion threshold against at start
         }
         harness.stopAll()
         let hits = farm.cacheHits
