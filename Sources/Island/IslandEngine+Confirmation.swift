@@ -35,23 +35,29 @@ extension IslandEngine {
     }
 
     private func trainedBaseline() throws -> EvaluationResult? {
-        let key = "baseline.stage3 \(settings.baseline)"  // another baseline is trained for itself
-        if let stored = try store.metaJSON(key, as: EvaluationResult.self) { return stored }
-        guard let graph = baselineGraph else { return nil }
-        let result = evaluator.evaluate(graph, name: "baseline-\(settings.baseline)", stage: .three)
-        if result.isInterrupted { throw IslandError.interrupted }
+        guard let result = try baselineResult(at: .three) else { return nil }
         guard result.failed == nil else {
             try store.countFailedConfirmation()
             return nil
         }
-        let encoded = String(decoding: (try? JSONEncoder().encode(result)) ?? Data(), as: UTF8.self)
-        try store.setMeta(key, encoded)
         return result
     }
 
-    /// The baseline loss (a standard loss's name or a compact source, checked when the settings were read).
-    var baselineGraph: LossGraph? {
-        try? LossParser.parse(StandardLosses.named(settings.baseline)?.source ?? settings.baseline).graph
+    /// The baseline's result at `stage`: read from the database's meta table, where it is kept under
+    /// the stage and the baseline's name (another baseline is trained for itself), or else trained and,
+    /// when it succeeded, stored. A failed result is returned, not stored; nil when the baseline (a
+    /// standard loss's name or a compact source, checked when the settings were read) does not parse.
+    func baselineResult(at stage: Stage) throws -> EvaluationResult? {
+        let key = "baseline.stage\(stage.rawValue) \(settings.baseline)"
+        if let stored = try store.metaJSON(key, as: EvaluationResult.self) { return stored }
+        let source = StandardLosses.named(settings.baseline)?.source ?? settings.baseline
+        guard let graph = try? LossParser.parse(source).graph else { return nil }
+        let result = evaluator.evaluate(graph, name: "baseline-\(settings.baseline)", stage: stage)
+        if result.isInterrupted { throw IslandError.interrupted }
+        if result.failed == nil, let encoded = try? JSONEncoder().encode(result) {
+            try store.setMeta(key, String(decoding: encoded, as: UTF8.self))
+        }
+        return result
     }
 
     /// How an elite ranks: confirmed ones first by confirmed fitness, then the others by search fitness.

@@ -1,4 +1,3 @@
-import Evaluation
 import Foundation
 
 extension IslandEngine {
@@ -11,16 +10,9 @@ extension IslandEngine {
     /// the baseline cannot be trained. The baseline's stage-1 result is kept in the database under the
     /// baseline's name, so a restarted island does not train it again.
     public func promotionThresholdWarning() throws -> String? {
-        let key = "baseline.stage1 \(settings.baseline)"
-        var result = try store.metaJSON(key, as: EvaluationResult.self)
-        if result == nil, let graph = baselineGraph {
-            let trained = evaluator.evaluate(graph, name: "baseline-\(settings.baseline)", stage: .one)
-            if trained.isInterrupted { throw IslandError.interrupted }
-            guard trained.failed == nil, trained.fitness != nil else { return nil }
-            try store.setMeta(key, String(decoding: try JSONEncoder().encode(trained), as: UTF8.self))
-            result = trained
-        }
-        guard let fitness = result?.fitness, settings.promotionThreshold > fitness - 0.1 * abs(fitness) else { return nil }
+        guard let result = try baselineResult(at: .one), result.failed == nil, let fitness = result.fitness,
+            settings.promotionThreshold > fitness - 0.1 * abs(fitness)
+        else { return nil }
         return "promotion_threshold \(settings.promotionThreshold) is not a tenth below the stage-1 fitness of the baseline "
             + "\(settings.baseline) on this task (\(String(format: "%.4f", fitness))): candidates about as good as it may "
             + "never reach stage 2; lower promotion_threshold in [island]"
