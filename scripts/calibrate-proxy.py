@@ -21,7 +21,7 @@ import random
 import subprocess
 import tempfile
 
-from rank_statistics import percentile, spearman
+from measurements import percentile, seed_list, spearman
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEPARATED_BY_ANY_PROXY = {"lrml", "discopop"}
@@ -46,15 +46,6 @@ REGIMES = {
     "d512-steps250-nonlinear0.9": {"features": 512, "steps": 250, "reward_nonlinearity": 0.9},
     "d512-steps250-perturbed": {"features": 512, "steps": 250, "start": "perturbed"},
 }
-
-
-def numbers(text, kind):
-    """"501-516" or "1,3,5" as integers (ranges allowed), or "0.1,0.3" as floats."""
-    values = []
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        values += list(range(int(low), int(high or low) + 1)) if kind is int else [float(part)]
-    return values
 
 
 def interval(proxy, real, names, draws=2000):
@@ -105,7 +96,7 @@ def main():
     unknown = [name for name in args.regimes.split(",") if name not in REGIMES]
     if unknown and not args.task:
         parser.error(f"unknown regime(s) {', '.join(unknown)}; known: {', '.join(REGIMES)}")
-    seeds, betas = numbers(args.seeds, int), numbers(args.betas, float)
+    seeds, betas = seed_list(args.seeds), [float(beta) for beta in args.betas.split(",")]
     print("| proxy | Spearman, all losses (95% interval over losses) | sane losses | best | proxy's order, best first |")
     print("|---|---|---|---|---|")
     everything = {}

@@ -20,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 
+from measurements import seed_list
+
 REGIMES = {
     "default": {},
     "noise0.2-d128": {"features": 128, "label_noise": 0.2},
@@ -36,11 +38,6 @@ REGIMES = {
 
 LOSSES = ["dpo", "slic", "ipo", "exponential", "lrml", "cell", "padll", "exo_pair", "nca_pair", "robust",
           "bco_pair", "sppo_hard", "apo_zero", "apo_down", "discopop", "cdpo"]
-
-
-def seed_list(text):
-    first, _, last = text.partition("-")
-    return list(range(int(first), int(last or first) + 1))
 
 
 def task_file(directory, name, settings, seeds):

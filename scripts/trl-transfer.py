@@ -7,7 +7,8 @@
 For every loss (losses/*.loss, or those --only names, plus each --file and --expression), exports
 the TRL trainer with evoctl, trains it with examples/trl/evaluate.py at every (beta, seed) (the tiny
 set-up, one process per run, --jobs at a time) and scores it with `evoctl loss eval --task
-configs/tasks/default.toml --stage 2` on the proxy. Writes trl-transfer/report.md and results.json; finished runs are kept and not run again.
+configs/tasks/default.toml --stage 2` on the proxy. Writes trl-transfer/report.md and results.json;
+finished runs are kept and not run again.
 
 The uncertainty of Spearman's rank correlation is shown two ways: a bootstrap over the tiny task's
 seeds (how much the measured ranking could move with other seeds) and one over the losses (how
@@ -24,17 +25,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from rank_statistics import percentile, spearman
+from measurements import percentile, seed_list, spearman
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def seed_list(text: str) -> list[int]:
-    seeds = []
-    for part in text.split(","):
-        low, _, high = part.partition("-")
-        seeds += list(range(int(low), int(high or low) + 1))
-    return seeds
 
 
 def main() -> int:
