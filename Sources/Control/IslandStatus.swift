@@ -16,6 +16,9 @@ public struct IslandStatus: Codable, Sendable, Hashable {
     public var evaluator: EvaluatorStatus
     /// What keeps the island from running its generations, while it lasts.
     public var fault: Fault?
+    /// Warnings about its configuration that do not stop it (a promotion threshold that would
+    /// starve stage 2); nil when there are none.
+    public var warnings: [String]?
     public var uptimeSeconds: Double
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int
@@ -28,17 +31,18 @@ public struct IslandStatus: Codable, Sendable, Hashable {
         id: Int, state: IslandState, generation: Int, population: Int, archive: ArchiveSummary, best: BestSummary?,
         evaluations: EvaluationCounts, proposals: ProposalCounts, migration: MigrationCounts, proposer: ProposerStatus,
         evaluator: EvaluatorStatus, fault: Fault?, uptimeSeconds: Double, droppedMessages: Int,
-        security: SecurityStatus = SecurityStatus(mode: .plain, refusedConnections: 0)
+        security: SecurityStatus = SecurityStatus(mode: .plain, refusedConnections: 0), warnings: [String] = []
     ) {
         (self.id, self.state, self.generation, self.population, self.archive, self.best) = (id, state, generation, population, archive, best)
         (self.evaluations, self.proposals, self.migration, self.proposer) = (evaluations, proposals, migration, proposer)
         (self.evaluator, self.fault, self.uptimeSeconds, self.droppedMessages) = (evaluator, fault, uptimeSeconds, droppedMessages)
         self.security = security
+        self.warnings = warnings.isEmpty ? nil : warnings
         placement = .current()
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault, security, placement
+        case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault, warnings, security, placement
         case uptimeSeconds = "uptime_s", droppedMessages = "dropped_messages"
     }
 }

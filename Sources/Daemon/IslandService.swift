@@ -26,7 +26,10 @@ struct IslandService: Service, CustomStringConvertible {
         ) {
             // A threshold no better than the baseline's would keep the search on stage 1: said once, at start.
             do {
-                if let warning = try engine.promotionThresholdWarning() { logger.warning("\(warning)") }
+                if let warning = try engine.promotionThresholdWarning() {
+                    logger.warning("\(warning)")
+                    controls.warn(warning)
+                }
             } catch IslandError.interrupted {
                 return
             } catch {

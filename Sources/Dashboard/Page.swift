@@ -43,7 +43,7 @@ enum Page {
         table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 13px; }
         th, td { border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
         th { background: #f4f4f4; } pre { background: #f7f7f7; padding: 0.6em; overflow-x: auto; white-space: pre-wrap; }
-        .down { color: #b00; } .fault { color: #b00; font-weight: bold; } .muted { color: #777; }
+        .down { color: #b00; } .fault { color: #b00; font-weight: bold; } .warning { color: #a60; } .muted { color: #777; }
         del { background: #fdd; } ins { background: #dfd; text-decoration: none; }
         ul.lineage { list-style: none; padding-left: 1.2em; border-left: 1px solid #ccc; }
         svg a rect.cell:hover { stroke: #000; stroke-width: 2; }

@@ -15,10 +15,11 @@ enum Pages {
             let best = s.best.map { candidateLink(island: s.id, id: $0.id, text: $0.name) + " \(HTML.number($0.fitness)) \($0.confirmed ? "confirmed" : "search")" } ?? "-"
             let fault = s.fault.map { "<span class=\"fault\">\(HTML.escape($0.error)) (\(Int($0.seconds)) s)</span>" } ?? ""
             let farm = s.evaluator.state == .unreachable ? "<span class=\"fault\">no farm answers</span>" : ""
+            let warned = s.warnings == nil ? "" : " <span class=\"warning\">" + HTML.link("/islands/\(s.id)", "warning") + "</span>"
             return [
                 HTML.link("/islands/\(s.id)", "\(s.id)"), HTML.escape(s.state.rawValue), "\(s.generation)", "\(s.population)",
                 "\(s.evaluations.done) / \(s.evaluations.confirmed)", "\(s.archive.filled) / \(s.archive.cells)", HTML.number(s.archive.qdScore, digits: 3),
-                "\(s.migration.sent) / \(s.migration.received) / \(s.migration.accepted)", best + " " + fault + farm,
+                "\(s.migration.sent) / \(s.migration.received) / \(s.migration.accepted)", best + " " + fault + farm + warned,
             ]
         }
         var html = HTML.table(
@@ -48,6 +49,7 @@ enum Pages {
         var html =
             "<p>\(HTML.escape(s.state.rawValue)), generation \(s.generation), \(s.population) candidates, \(s.evaluations.done) evaluations, \(s.evaluations.confirmed) confirmed; archive \(s.archive.filled) of \(s.archive.cells) cells</p>"
         if let fault = s.fault { html += "<p class=\"fault\">\(HTML.escape(fault.error)) (\(Int(fault.seconds)) s)</p>" }
+        for warning in s.warnings ?? [] { html += "<p class=\"warning\">warning: \(HTML.escape(warning))</p>" }
         html += "<h2>archive</h2><p class=\"muted\">a cell opens its elite</p>"
         html += "<div class=\"scroll\">" + ArchiveMap(archive).svg(island: s.id) { "/islands/\(s.id)/candidates/\($0)" } + "</div>"
         html += "<h2>over time</h2>" + History.charts(history)

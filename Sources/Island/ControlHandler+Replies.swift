@@ -30,7 +30,7 @@ extension ControlHandler {
             proposer: try engine.proposerStatus(), evaluator: evaluatorStatus(),
             fault: controls.fault.map { Fault(error: $0.message, seconds: Date().timeIntervalSince($0.since)) },
             uptimeSeconds: Date().timeIntervalSince(controls.started), droppedMessages: controls.droppedMessages,
-            security: controls.securityStatus)
+            security: controls.securityStatus, warnings: controls.warnings)
     }
 
     /// Where evaluations run, and whether the farm answers.

@@ -43,6 +43,14 @@ public final class IslandControls: Sendable {
         }
     }
 
+    /// Warnings about the island's configuration, said once at start and kept for status (a
+    /// promotion threshold that would starve stage 2, say).
+    public var warnings: [String] { warningList.withLock { $0 } }
+    private let warningList = Mutex<[String]>([])
+
+    /// Keeps a warning for status.
+    public func warn(_ message: String) { warningList.withLock { $0.append(message) } }
+
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int { dropped.withLock { $0 } }
     func countDropped() { dropped.withLock { $0 += 1 } }

@@ -102,7 +102,7 @@ final class ZAPAuthenticator: @unchecked Sendable {
             switch event {
             case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH: "the peer's key is not the cluster's"
             case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL: "the handshake broke the protocol"
-            default: "the peer has no key (or speaks another security mechanism)"
+            default: "the handshake did not finish (a peer without the key, another security mechanism, or a client that left mid-handshake)"
             }
         security.recordRefusal(endpoint: String(decoding: frames[1], as: UTF8.self), reason: reason)
     }

@@ -14,7 +14,8 @@ struct ControlReplyTests {
             best: BestSummary(id: 88, name: "anchored_dpo", fitness: 0.71, searchFitness: 0.72, confirmed: true),
             evaluations: evaluations, proposals: ProposalCounts(), migration: migration, proposer: proposer,
             evaluator: EvaluatorStatus(kind: .farm, state: .unreachable, unreachableSeconds: 12, endpoint: "tcp://127.0.0.1:7201"),
-            fault: Fault(error: "generation 17 failed: disk full", seconds: 3), uptimeSeconds: 99, droppedMessages: 2)
+            fault: Fault(error: "generation 17 failed: disk full", seconds: 3), uptimeSeconds: 99, droppedMessages: 2,
+            warnings: ["promotion_threshold 0.5 is not a tenth below ..."])
     }
 
     static var usage: LLMUsage {
@@ -47,6 +48,7 @@ struct ControlReplyTests {
         #expect((status["archive"] as? [String: Any])?["qd_score"] as? Double == 20.5)
         #expect((status["best"] as? [String: Any])?["search_fitness"] as? Double == 0.72)
         #expect((status["evaluator"] as? [String: Any])?["unreachable_s"] as? Double == 12)
+        #expect(status["warnings"] as? [String] == ["promotion_threshold 0.5 is not a tenth below ..."])
         // The proposer is one flat object: its kind beside the LLM's usage.
         let proposer = try #require(status["proposer"] as? [String: Any])
         #expect(proposer["kind"] as? String == "llm" && proposer["state"] as? String == "budget spent")

@@ -3,6 +3,7 @@ import Control
 import Foundation
 import GRDB
 import Island
+import TestSupport
 import Testing
 import Wire
 
@@ -149,5 +150,20 @@ struct IslandProcessTests {
         #expect(harness.process?.terminationStatus != 0)
         #expect(harness.log.contains("cluster.toml: key 'colour': unknown key"), "\(harness.log)")
         #expect(!harness.log.contains("USAGE"), "a bad file is not a bad argument: \(harness.log)")
+    }
+
+    /// A promotion threshold at or above the baseline's stage-1 fitness would keep the search on
+    /// stage 1: a running island says so in its log, in its status and in `evoctl status`, and
+    /// runs on.
+    @Test func aPromotionThresholdThatWouldStarveStageTwoIsShownInStatus() throws {
+        let harness = try ClusterHarness(islands: 1, island: "promotion_threshold = 0.99")
+        try harness.startIsland(1)
+        defer { harness.stopAll() }
+        try harness.waitUntil("the island's first generation") { harness.generation(island: 1) >= 1 }
+        let warnings = try #require(harness.status(island: 1)?.warnings)
+        #expect(warnings.count == 1 && warnings[0].contains("promotion_threshold 0.99 is not a tenth below"), "\(warnings)")
+        #expect(harness.log("island-1").contains("promotion_threshold 0.99 is not a tenth below"))
+        let status = try ProcessOutput.run(UpCommandTests.evoctl, ["status", "--config", "cluster.toml"], in: harness.directory)
+        #expect(status.status == 0 && status.text.contains("island 1: warning: promotion_threshold 0.99"), "\(status.text)")
     }
 }

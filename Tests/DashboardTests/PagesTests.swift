@@ -13,7 +13,7 @@ struct PagesTests {
             id: id, state: .running, generation: 3, population: 20, archive: ArchiveSummary(filled: 2, cells: 320, coverage: 0.006, qdScore: 3.1),
             best: BestSummary(id: 7, name: best, fitness: 0.9, searchFitness: 0.91, confirmed: true), evaluations: EvaluationCounts(),
             proposals: ProposalCounts(), migration: MigrationCounts(), proposer: .mutation, evaluator: .local,
-            fault: Fault(error: "disk <full>", seconds: 2), uptimeSeconds: 5, droppedMessages: 0)
+            fault: Fault(error: "disk <full>", seconds: 2), uptimeSeconds: 5, droppedMessages: 0, warnings: ["threshold <high>"])
     }
 
     static func candidate() -> CandidateSummary {
@@ -34,6 +34,7 @@ struct PagesTests {
         let report = ClusterReport(islands: [.up(Self.status(id: 1, best: Self.attack)), .down(id: 2, error: "no answer <b>")], farm: .down(error: "<i>x</i>"))
         let html = Page.render(title: Self.attack, live: Pages.cluster(report, best: [BestRow(island: 1, candidate: Self.candidate())]))
         Self.expectEscaped(html, [Self.attack, "disk <full>", "no answer <b>", "<i>x</i>"])
+        #expect(html.contains("<span class=\"warning\"><a href=\"/islands/1\">warning</a></span>"), "the island's warning is flagged")
         #expect(html.contains("<script>\n(function () {"), "the page's own refresh script is there")
     }
 
@@ -66,6 +67,16 @@ struct PagesTests {
         ).svg()
         #expect(!svg.contains("nan") && !svg.contains("inf"))
         #expect(svg.contains("points=\"") && svg.components(separatedBy: ",").count > 2)
+    }
+
+    @Test func theIslandPageShowsItsFaultAndWarningsEscaped() {
+        let archive = ArchiveSnapshot(
+            island: 1,
+            bins: .init(convexity: .init(lower: -1, upper: 1, count: 2), grad0: .init(lower: -1, upper: 1, count: 2), betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)),
+            cells: [])
+        let html = Pages.island(Self.status(id: 1, best: "dpo"), archive: archive, history: [])
+        #expect(html.contains("<p class=\"fault\">disk &lt;full&gt; (2 s)</p>"), "\(html)")
+        #expect(html.contains("<p class=\"warning\">warning: threshold &lt;high&gt;</p>"), "\(html)")
     }
 
     @Test func theHeatmapLinksEveryFilledCellToItsCandidate() {

@@ -34,6 +34,7 @@ final class ControlHandlerTests {
         }
         #expect(status.id == 1 && status.state == .running && status.generation == 1 && status.evaluations.done == 4)
         #expect(status.proposer == .mutation && status.evaluator == .local && status.fault == nil)
+        #expect(status.warnings == nil)
         guard case let .success(best) = try reply(handler, #"{"command": "best", "top": 2}"#, as: [CandidateSummary].self) else {
             Issue.record("best failed")
             return

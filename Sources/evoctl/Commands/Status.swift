@@ -68,10 +68,12 @@ struct Status: ParsableCommand {
         return ["sockets  \(mode)" + (refused.isEmpty ? "" : "  refused connections: \(refused.joined(separator: ", "))")]
     }
 
-    /// A line per island whose generations fail (a fault) or whose evaluations wait for a farm that does not answer.
+    /// A line per island whose generations fail (a fault) or whose evaluations wait for a farm that
+    /// does not answer, and one per warning about an island's configuration.
     static func problemLines(_ islands: [ClusterReport.Island]) -> [String] {
         var lines: [String] = []
         for case let .up(island) in islands {
+            lines += (island.warnings ?? []).map { "island \(island.id): warning: \($0)" }
             if let fault = island.fault {
                 lines.append(String(format: "island %d: generations stopped for %.0f s, retrying: %@", island.id, fault.seconds, fault.error))
             }
