@@ -27,6 +27,7 @@ enum ClusterMetrics {
             }
             gauge("evod_island_evaluations_inflight", "pending evaluations", Double(s.evaluations.inflight))
             gauge("evod_island_fault", "1 while generations fail (a full disk, say)", s.fault == nil ? 0 : 1)
+            gauge("evod_island_warnings", "warnings about the island's configuration (evoctl status shows them)", Double(s.warnings?.count ?? 0))
             counter("evod_island_evaluations_total", "evaluations done", s.evaluations.done)
             counter("evod_island_evaluations_failed_total", "evaluations failed", s.evaluations.failed)
             counter("evod_island_confirmations_total", "stage-3 confirmations", s.evaluations.confirmed)

@@ -13,7 +13,7 @@ struct MetricsTests {
         for line in [
             "evod_island_up{island=\"1\"} 1.0", "evod_island_up{island=\"2\"} 0.0", "evod_island_generation{island=\"1\"} 3.0",
             "evod_island_qd_score{island=\"1\"} 3.1", "evod_island_best_fitness{island=\"1\",confirmed=\"true\"} 0.9",
-            "evod_island_fault{island=\"1\"} 1.0", "evod_farm_workers 3.0", "evod_farm_evaluations_total 40", "evod_farm_throughput 2.0",
+            "evod_island_fault{island=\"1\"} 1.0", "evod_island_warnings{island=\"1\"} 1.0", "evod_farm_workers 3.0", "evod_farm_evaluations_total 40", "evod_farm_throughput 2.0",
             "evod_farm_refused_connections_total 7", "evod_island_refused_connections_total{island=\"1\"} 0",
         ] {
             #expect(lines.contains(line), "missing: \(line)")
