@@ -22,6 +22,9 @@ Results go to --out (default ablation/): per run a directory with its state and 
 exported losses, results.json, and report.md. A run already finished there is not run again; one
 that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its snapshots and seconds
 kept (run.json counts the resumptions; the seconds between the last poll and the stop are lost).
+results.json and report.md cover the runs this call names (--arms, --first-seed, --repeats) and are
+rewritten by each call: after repeats run one call each, `--validate-only --first-seed 1 --repeats 3`
+validates and reports them together.
 """
 import argparse
 import json
