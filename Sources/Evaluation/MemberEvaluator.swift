@@ -10,10 +10,15 @@ public protocol MemberEvaluator: Sendable {
     func runs(of loss: LossGraph, name: String, grid: EvaluationGrid, progress: RunProgress?) -> MemberRuns
     /// Abandons the runs in progress and any later ones, for a shutdown (see ``Evaluator/interrupt()``).
     func interrupt()
+    /// Builds what the runs on `seeds` share (the proxy task's instances) before the first run
+    /// needs it, so that a caller can time the set-up apart from the training.
+    func prepare(seeds: [UInt64])
 }
 
 extension MemberEvaluator {
     public func interrupt() {}
+    /// Nothing to build ahead by default (a command task trains from scratch every run).
+    public func prepare(seeds: [UInt64]) {}
 
     /// Every run of the grid, without progress reports.
     public func runs(of loss: LossGraph, name: String, grid: EvaluationGrid) -> MemberRuns {

@@ -22,6 +22,12 @@ public final class PrefBanditEvaluator: MemberEvaluator {
 
     public var fitnessKey: String { "frontier_efficiency" }
 
+    /// Builds the instances of `seeds` that are not built yet.
+    public func prepare(seeds: [UInt64]) { for seed in seeds { _ = instance(seed: seed) } }
+
+    /// The seeds whose instances are built, in order.
+    public var preparedSeeds: [UInt64] { prepared.withLock { $0.keys.sorted() } }
+
     /// The instance of a seed, built on first use.
     public func instance(seed: UInt64) -> PreparedInstance {
         if let ready = prepared.withLock({ $0[seed] }) { return ready }

@@ -29,6 +29,15 @@ public final class SuiteEvaluator: Evaluator {
         task.members.reduce(0) { $0 + $1.grid(for: stage).runs.count }
     }
 
+    /// Builds every member's task instances for `stage` (once per evaluator: islands and workers
+    /// keep theirs, so only the first evaluation pays); returns the seconds it took.
+    @discardableResult
+    public func prepare(stage: Stage) -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for (member, evaluator) in zip(task.members, memberEvaluators) { evaluator.prepare(seeds: member.grid(for: stage).seeds) }
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
     /// Evaluates as ``evaluate(_:name:stage:)`` does and calls `progress` after each training run,
     /// for a progress line.
     public func evaluate(_ loss: LossGraph, name: String, stage: Stage, progress: RunProgress?) -> EvaluationResult {

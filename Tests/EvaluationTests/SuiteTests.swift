@@ -70,6 +70,21 @@ struct SuiteTests {
         #expect(abs((suite.metrics["kl"] ?? 0) - ((alone[0].metrics["kl"] ?? 0) + 3 * (alone[1].metrics["kl"] ?? 0)) / 4) < 1e-12)
     }
 
+    /// `loss eval` builds a stage's task instances first, to time them apart: the evaluation after
+    /// it trains on those very instances, so every run is what it is without the preparation.
+    @Test func preparingAStagesInstancesChangesNoResult() throws {
+        let task = TaskConfig(members: [Self.member("clean", weight: 1, noise: 0), Self.member("noisy", weight: 3, noise: 0.2)])
+        let dpo = try Small.loss("-logsigmoid(beta * rho)")
+        let member = PrefBanditEvaluator(settings: Small.settings)
+        member.prepare(seeds: [2, 1])
+        #expect(member.preparedSeeds == [1, 2])
+        let prepared = task.makeEvaluator()
+        #expect(prepared.prepare(stage: .two) > 0)
+        let after = prepared.evaluate(dpo, name: "dpo", stage: .two)
+        let without = task.makeEvaluator().evaluate(dpo, name: "dpo", stage: .two)
+        #expect(after.runs.count == 8 && after.runs == without.runs && after.fitness == without.fitness)
+    }
+
     @Test func stageThreeTrainsOnTheConfirmationSeedsOnly() throws {
         let task = TaskConfig(members: [Self.member("clean", weight: 1, noise: 0)])
         let result = task.makeEvaluator().evaluate(try Small.loss("-logsigmoid(beta * rho)"), name: "dpo", stage: .three)

@@ -86,7 +86,8 @@ struct LossCommandTests {
         let (status, output) = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--json"])
         #expect(status == 0)
         let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
-        #expect(Set(json.keys) == ["fitness", "stage", "failed", "metrics", "members", "runs", "seconds"])
+        #expect(Set(json.keys) == ["fitness", "stage", "failed", "metrics", "members", "runs", "seconds", "setup_seconds"])
+        #expect((json["setup_seconds"] as? Double ?? -1) > 0, "the task instances' set-up is timed apart")
         #expect(json["stage"] as? Int == 2)
         #expect(json["failed"] is NSNull)
         let metricKeys: Set<String> = ["frontier_efficiency", "reward", "kl", "win_rate", "ranking_accuracy", "ideal_ranking_accuracy"]
@@ -96,6 +97,7 @@ struct LossCommandTests {
         #expect(runs.allSatisfy { Set($0.keys) == metricKeys.union(["member", "beta", "seed", "start"]) })
         let text = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path]).output
         #expect(text.contains("  perturbed  ") && text.contains("  exact      "), "the start column is cut:\n\(text)")
+        #expect(text.contains("(training and scoring; building the task instances before took "), "\(text)")
         let stageOne = try Self.run(["loss", "eval", "losses/dpo.loss", "--task", task.path, "--stage", "1", "--json"])
         #expect(stageOne.output.contains("\"stage\":1"))
         #expect(try Self.run(["loss", "eval", "losses/dpo.loss", "--task", "/nonexistent.toml"]).status != 0)

@@ -17,7 +17,7 @@ struct LossEval: ParsableCommand {
     @OptionGroup var loss: LossFileOptions
     @OptionGroup var taskOptions: TaskOptions
 
-    @Flag(help: "Print one JSON object: fitness, stage, failed, metrics, runs, seconds.")
+    @Flag(help: "Print one JSON object: fitness, stage, failed, metrics, runs, seconds, setup_seconds.")
     var json = false
 
     func run() throws {
@@ -31,20 +31,24 @@ struct LossEval: ParsableCommand {
         }
         let evaluator = task.makeEvaluator()
         let stage = taskOptions.resolvedStage
+        // The task instances first, timed apart: an island or a worker builds them once, so the
+        // seconds of the evaluation itself are what a candidate costs in a search.
+        let setup = evaluator.prepare(stage: stage)
         let progress = ProgressLine("eval", total: evaluator.runCount(stage: stage), unit: "training runs")
         let result = SignalInterruption.during(evaluator) {
             evaluator.evaluate(parsed.graph, name: parsed.name ?? loss.defaultName, stage: stage, progress: { progress.advance() })
         }
         progress.finish()
-        print(json ? result.json : result.text)
+        print(json ? result.json(setupSeconds: setup) : result.text(setupSeconds: setup))
         if result.isInterrupted { throw ExitCode(130) }
         if result.failed != nil { throw ExitCode(1) }
     }
 }
 
 extension EvaluationResult {
-    /// The JSON of `evoctl loss eval --json`: run objects carry their metrics flat beside beta, seed, start.
-    var json: String {
+    /// The JSON of `evoctl loss eval --json`: run objects carry their metrics flat beside beta, seed,
+    /// start; `seconds` is the evaluation, `setup_seconds` the task instances built before it.
+    func json(setupSeconds: Double) -> String {
         let runObjects: [[String: Any]] = runs.map { run in
             var object: [String: Any] = run.metrics
             object["member"] = run.member ?? TaskMember.singleName
@@ -59,17 +63,18 @@ extension EvaluationResult {
         let object: [String: Any] = [
             "fitness": fitness ?? NSNull(), "stage": stage.rawValue, "failed": failed ?? NSNull(),
             "metrics": metrics, "members": memberObjects, "runs": runObjects, "seconds": seconds,
+            "setup_seconds": setupSeconds,
         ]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
-    var text: String {
+    func text(setupSeconds: Double) -> String {
         var lines: [String] = []
         if let failed { lines.append("failed:  \(failed)") }
         if let fitness { lines.append("fitness: \(ReportFormat.fixed(fitness))" + ((members?.count ?? 0) > 1 ? " (weighted mean of the members')" : "")) }
         lines.append("stage:   \(stage.rawValue)")
-        lines.append(String(format: "seconds: %.3f", seconds))
+        lines.append(String(format: "seconds: %.3f (training and scoring; building the task instances before took %.3f)", seconds, setupSeconds))
         if let members, members.count > 1 {
             for member in members {
                 lines.append("member \(member.name) (weight \(ReportFormat.number(member.weight))): fitness \(ReportFormat.fixed(member.fitness))")
