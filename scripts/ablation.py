@@ -12,7 +12,8 @@ extra and reported) reach a budget, its best loss (best confirmed) is exported. 
 exported best is validated on the held-out seeds with `evoctl validate` (one call, every core), and
 the table shows per arm and budget the held-out suite fitness of the reported best, mean and SE
 across repeats, its difference to the best standard loss, and the gap between its confirmed and
-held-out fitness (the winner's curse).
+held-out fitness (the winner's curse). While an arm runs, it prints every 10 minutes its
+evaluations, its pace over those minutes and, at that pace, the time left to the budget.
 
 Usage (after `make release`):
   scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
@@ -94,6 +95,32 @@ def counts(binaries, config):
     return done, confirmed
 
 
+class Pace:
+    """Prints a run's progress every `interval` seconds: evaluations, confirmations, the pace over
+    that interval and, at that pace, the time left to the budget (a run's pace falls as its losses
+    grow, so the estimate is the recent pace, not the mean)."""
+
+    def __init__(self, label, interval=600):
+        self.label, self.interval, self.last = label, interval, None
+
+    def report(self, reached, budget):
+        if not reached:
+            return
+        now = time.time()
+        if self.last is None:
+            self.last = (now, reached[0])
+            return
+        then, evaluations = self.last
+        if now - then < self.interval:
+            return
+        per_minute = (reached[0] - evaluations) * 60 / (now - then)
+        left = (f"at that pace {(budget - reached[0]) / per_minute / 60:.1f} h to {budget}" if per_minute > 0
+                else "none since the last line")
+        print(f"{self.label}: {reached[0]} evaluations ({reached[1]} confirmations), {per_minute:.1f} a minute "
+              f"over the last {(now - then) / 60:.0f} min; {left}", flush=True)
+        self.last = (now, reached[0])
+
+
 def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None):
     """Runs one arm to its largest budget, or resumes one that was stopped (a run's islands keep
     their state in their databases): the snapshots already taken and the seconds already spent are
@@ -128,6 +155,7 @@ def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None):
             json.dump(progress, handle, indent=1)
         os.replace(progress_path + ".tmp", progress_path)
 
+    pace = Pace(f"{arm} seed {seed}")
     try:
         for budget in sorted(budgets):
             if any(snapshot["budget"] == budget for snapshot in snapshots):
@@ -137,6 +165,7 @@ def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None):
                 save(reached)
                 if reached and reached[0] >= budget:
                     break
+                pace.report(reached, budget)
                 time.sleep(2)
             best = json.loads(evoctl(binaries, "best", "--config", config, "--top", "1", "--json"))[0]
             name = f"{arm.replace('-', '_')}_s{seed}_{budget}"
