@@ -17,7 +17,8 @@ evaluations, its pace over those minutes and, at that pace, the time left to the
 
 Usage (after `make release`):
   scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
-                      [--task configs/tasks/default.toml] [--promotion-threshold X] [--out ablation/]
+                      [--task configs/tasks/default.toml] [--promotion-threshold X] [--replacement-margin X]
+                      [--out ablation/]
                       [--validate-only]
 Results go to --out (default ablation/): per run a directory with its state and logs and the
 exported losses, results.json, and report.md. A run already finished there is not run again; one
@@ -53,7 +54,7 @@ def free_ports(count):
     return ports
 
 
-def config_text(arm, seed, task, state, promotion_threshold=None):
+def config_text(arm, seed, task, state, promotion_threshold=None, replacement_margin=None):
     islands = 4 if arm == "cluster" else 1
     ports = free_ports(2 * islands + 3)
     lines = [f'state_directory = "{state}"', f'task = "{task}"',
@@ -70,8 +71,11 @@ def config_text(arm, seed, task, state, promotion_threshold=None):
         lines.append(f"promotion_threshold = {promotion_threshold}")
     if arm == "independent":
         lines.append('parent_pool = "seeds"')
-    if arm == "single-cell":
-        lines += ["[island.archive]", "convexity_bins = 1", "grad0_bins = 1", "beta_sensitivity_bins = 1"]
+    archive = ["convexity_bins = 1", "grad0_bins = 1", "beta_sensitivity_bins = 1"] if arm == "single-cell" else []
+    if replacement_margin is not None:
+        archive.append(f"replacement_margin = {replacement_margin}")
+    if archive:
+        lines += ["[island.archive]", *archive]
     return "\n".join(lines) + "\n"
 
 
@@ -121,7 +125,7 @@ class Pace:
         self.last = (now, reached[0])
 
 
-def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None):
+def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, replacement_margin=None):
     """Runs one arm to its largest budget, or resumes one that was stopped (a run's islands keep
     their state in their databases): the snapshots already taken and the seconds already spent are
     kept in progress.json, written at every poll."""
@@ -144,7 +148,7 @@ def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None):
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)
         with open(config, "w") as handle:
-            handle.write(config_text(arm, seed, task, os.path.join(directory, "state"), promotion_threshold))
+            handle.write(config_text(arm, seed, task, os.path.join(directory, "state"), promotion_threshold, replacement_margin))
     evoctl(binaries, "up", "--config", config, "--evod", os.path.join(binaries, "evod"))
     started = time.time() - progress["seconds"]
     snapshots = progress["snapshots"]
@@ -275,6 +279,8 @@ def main():
     parser.add_argument("--bin", default=os.path.join(ROOT, ".build/release"))
     parser.add_argument("--promotion-threshold", type=float, help="the islands' stage-1 fitness for stage 2 "
                         "(default: the island's, 0.5; a task on a lower scale, such as configs/tasks/lm-like.toml, needs less)")
+    parser.add_argument("--replacement-margin", type=float, help="the islands' archive replacement margin "
+                        "(default: the island's, 0: a child replaces its cell's elite on any gain in search fitness)")
     parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
     args = parser.parse_args()
     arms = args.arms.split(",")
@@ -291,7 +297,7 @@ def main():
                     with open(summary_path) as handle:
                         runs.append(json.load(handle))
                 continue
-            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin, args.promotion_threshold))
+            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin, args.promotion_threshold, args.replacement_margin))
     files = [s["file"] for run in runs for s in run["snapshots"]]
     if not files:
         print("no finished runs to validate")

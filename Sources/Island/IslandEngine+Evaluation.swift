@@ -80,7 +80,7 @@ extension IslandEngine {
         }
         // Insert and persist under the lock, so the stored archive follows the same order as memory.
         let added = try withArchiveLock { archive in
-            let outcome = archive.insert(candidate: id, fitness: fitness, descriptors: descriptors)
+            let outcome = archive.insert(candidate: id, fitness: fitness, descriptors: descriptors, margin: settings.replacementMargin)
             try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells)
             return outcome.isAdded
         }

@@ -15,9 +15,10 @@ public struct Elite: Sendable, Hashable, Codable {
 public enum InsertOutcome: Sendable, Hashable, Codable {
     /// The cell was empty.
     case new(cell: Int)
-    /// The candidate beat the cell's elite (strictly), which it replaced.
+    /// The candidate beat the cell's elite (strictly, by more than the insertion's margin), which it
+    /// replaced.
     case improved(cell: Int, previous: Elite)
-    /// The cell's elite is at least as good.
+    /// The cell's elite is at least as good (or worse by no more than the insertion's margin).
     case notAdded(cell: Int, incumbent: Elite)
 
     public var cell: Int {
@@ -49,16 +50,20 @@ public struct Archive: Sendable, Hashable, Codable {
 
     public init(bins: DescriptorBins = .default) { self.bins = bins }
 
-    /// Offers a candidate to its cell; it stays only if the cell is empty or it is strictly better.
+    /// Offers a candidate to its cell; it stays only if the cell is empty or it beats the elite by
+    /// more than `margin` (0: strictly better). A margin keeps a cell from following children whose
+    /// gains are far below the noise of their fitness: in a single cell those were ever larger
+    /// near-copies of the elite, and the losses bloated to the language's size limit (README,
+    /// "Ablations").
     @discardableResult
-    public mutating func insert(candidate: Int64, fitness: Double, descriptors: Descriptors) -> InsertOutcome {
+    public mutating func insert(candidate: Int64, fitness: Double, descriptors: Descriptors, margin: Double = 0) -> InsertOutcome {
         let cell = bins.cell(of: descriptors)
         let elite = Elite(candidate: candidate, fitness: fitness, descriptors: descriptors)
         guard let incumbent = elites[cell] else {
             elites[cell] = elite
             return .new(cell: cell)
         }
-        guard fitness > incumbent.fitness else { return .notAdded(cell: cell, incumbent: incumbent) }
+        guard fitness > incumbent.fitness + margin else { return .notAdded(cell: cell, incumbent: incumbent) }
         elites[cell] = elite
         return .improved(cell: cell, previous: incumbent)
     }

@@ -70,6 +70,26 @@ final class IslandEngineTests {
         }
     }
 
+    /// A single cell with a replacement margin larger than any gain keeps its first elite: every
+    /// later child, better or not, is "not added", where without the margin better ones replace it.
+    @Test func aReplacementMarginKeepsACellsEliteAgainstSmallerGains() throws {
+        func run(margin: Double) throws -> [CandidateRecord] {
+            var settings = Self.settings()
+            settings.bins = DescriptorBins(
+                convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
+                betaSensitivity: .init(lower: 0, upper: 0.25, count: 1))
+            settings.replacementMargin = margin
+            let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
+            for _ in 0..<3 { try engine.runGeneration() }
+            let evaluated = try engine.store.candidates(status: .evaluated)
+            #expect(engine.archive.filled == 1 && evaluated.count >= 10)
+            return evaluated
+        }
+        let kept = try run(margin: 1)
+        #expect(kept.filter { $0.outcome == .new }.count == 1 && kept.filter { $0.outcome == .improved }.isEmpty)
+        #expect(try run(margin: 0).contains { $0.outcome == .improved })
+    }
+
     @Test func withTheSeedPoolEveryParentIsASeedLoss() throws {
         var settings = Self.settings()
         settings.parentPool = .seeds

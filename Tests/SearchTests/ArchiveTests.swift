@@ -52,6 +52,24 @@ struct ArchiveTests {
         }
     }
 
+    /// With a margin, a child replaces an occupied cell's elite only by beating it by more than the
+    /// margin; an empty cell takes any child.
+    @Test func aMarginKeepsTheElitesAgainstGainsNoLargerThanIt() {
+        var archive = Archive(
+            bins: DescriptorBins(
+                convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
+                betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)))
+        let d = Descriptors(convexity: 0, grad0: 0, betaSensitivity: 0.1)
+        #expect(archive.insert(candidate: 1, fitness: 0.68, descriptors: d, margin: 1e-4) == .new(cell: 0))
+        let first = Elite(candidate: 1, fitness: 0.68, descriptors: d)
+        #expect(archive.insert(candidate: 2, fitness: 0.68005, descriptors: d, margin: 1e-4) == .notAdded(cell: 0, incumbent: first))
+        #expect(archive.insert(candidate: 3, fitness: 0.68009, descriptors: d, margin: 1e-4) == .notAdded(cell: 0, incumbent: first))
+        #expect(archive.insert(candidate: 4, fitness: 0.6802, descriptors: d, margin: 1e-4) == .improved(cell: 0, previous: first))
+        // Without one, the smallest gain replaces.
+        #expect(archive.insert(candidate: 5, fitness: 0.680_200_1, descriptors: d).isAdded)
+        #expect(archive.elites[0]?.candidate == 5)
+    }
+
     @Test func defaultBinsAreThoseOfTheDesign() {
         let bins = DescriptorBins.default
         #expect(bins.cellCount == 320)
