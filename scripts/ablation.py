@@ -118,8 +118,9 @@ class Pace:
         if now - then < self.interval:
             return
         per_minute = (reached[0] - evaluations) * 60 / (now - then)
-        left = (f"at that pace {(budget - reached[0]) / per_minute / 60:.1f} h to {budget}" if per_minute > 0
-                else "none since the last line")
+        minutes = (budget - reached[0]) / per_minute if per_minute > 0 else None
+        left = ("none since the last line" if minutes is None
+                else f"at that pace {minutes:.0f} min to {budget}" if minutes < 90 else f"at that pace {minutes / 60:.1f} h to {budget}")
         print(f"{self.label}: {reached[0]} evaluations ({reached[1]} confirmations), {per_minute:.1f} a minute "
               f"over the last {(now - then) / 60:.0f} min; {left}", flush=True)
         self.last = (now, reached[0])

@@ -36,6 +36,7 @@ struct IslandService: Service, CustomStringConvertible {
                 logger.error("could not check promotion_threshold against the baseline", metadata: ["error": "\(error)"])
             }
             var backoff = 1.0
+            var stall = StallWatch()
             while controls.current != .stopping {
                 if controls.current == .paused {
                     Thread.sleep(forTimeInterval: 0.05)
@@ -67,6 +68,21 @@ struct IslandService: Service, CustomStringConvertible {
                     Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
                     continue
                 }
+                switch stall.record(evaluated: report.evaluated) {
+                case let .began(generations):
+                    let message = StallWatch.message(limit: generations, pause: stall.pause)
+                    logger.warning("\(message)", metadata: ["generation": "\(report.generation)"])
+                    controls.setStall(message)
+                case let .ended(generations):
+                    logger.notice("the search moves again", metadata: ["stalled_generations": "\(generations)"])
+                    controls.setStall(nil)
+                case .none: break
+                }
+                onGeneration(report.generation + 1)
+                if stall.isStalled {
+                    sleep(seconds: stall.delay)  // not logged: one line a second says nothing the warning did not
+                    continue
+                }
                 logger.info(
                     "generation done",
                     metadata: [
@@ -74,7 +90,6 @@ struct IslandService: Service, CustomStringConvertible {
                         "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
                         "added": "\(report.added)", "filled": "\(engine.archive.filled)",
                     ])
-                onGeneration(report.generation + 1)
             }
         }
     }

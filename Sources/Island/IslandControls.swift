@@ -43,10 +43,14 @@ public final class IslandControls: Sendable {
         }
     }
 
-    /// Warnings about the island's configuration, said once at start and kept for status (a
-    /// promotion threshold that would starve stage 2, say).
-    public var warnings: [String] { warningList.withLock { $0 } }
+    /// Warnings for status: the island's configuration's, said once at start (a promotion
+    /// threshold that would starve stage 2, say), then a stalled search's while it lasts.
+    public var warnings: [String] { warningList.withLock { $0 } + stallWarning.withLock { $0.map { [$0] } ?? [] } }
     private let warningList = Mutex<[String]>([])
+    private let stallWarning = Mutex<String?>(nil)
+
+    /// Shows a stalled search in status (nil: it moves again).
+    public func setStall(_ message: String?) { stallWarning.withLock { $0 = message } }
 
     /// Keeps a warning for status.
     public func warn(_ message: String) { warningList.withLock { $0.append(message) } }

@@ -80,6 +80,21 @@ final class ControlHandlerTests {
         #expect(tail == [last])
     }
 
+    @Test func aStalledSearchIsAWarningInStatusWhileItLasts() throws {
+        let engine = try engine()
+        let controls = IslandControls()
+        let handler = ControlHandler(engine: engine, controls: controls, token: "secret")
+        func warnings() throws -> [String]? {
+            guard case let .success(status) = try reply(handler, #"{"command": "status"}"#, as: IslandStatus.self) else { return ["status failed"] }
+            return status.warnings
+        }
+        controls.warn("a configuration warning")
+        controls.setStall(StallWatch.message(limit: 50, pause: 1))
+        #expect(try warnings() == ["a configuration warning", StallWatch.message(limit: 50, pause: 1)])
+        controls.setStall(nil)
+        #expect(try warnings() == ["a configuration warning"])
+    }
+
     @Test func stateChangesNeedTheTokenAndMalformedRequestsAreCounted() throws {
         let engine = try engine()
         let controls = IslandControls()

@@ -1,0 +1,45 @@
+/// Watches for a search that has stalled: generations that evaluate nothing, every child a
+/// duplicate or invalid (an elite whose every mutation overflows, or that the archive keeps while
+/// its children repeat). Such generations cost almost nothing, so a stalled island would spin
+/// through thousands a minute, each written to its database and log: after ``limit`` in a row
+/// it is stalled, says so, and runs one generation every ``pause`` seconds until a child is
+/// evaluated again.
+public struct StallWatch: Sendable, Hashable {
+    /// What a generation changed.
+    public enum Change: Sendable, Hashable {
+        case none
+        /// The island has just stalled, after this many generations that evaluated nothing.
+        case began(generations: Int)
+        /// A child was evaluated after this many generations that evaluated nothing.
+        case ended(generations: Int)
+    }
+
+    public let limit: Int
+    public let pause: Double
+    /// Generations in a row that evaluated nothing.
+    public private(set) var idleGenerations = 0
+
+    public init(limit: Int = 50, pause: Double = 1) { (self.limit, self.pause) = (max(1, limit), pause) }
+
+    public var isStalled: Bool { idleGenerations >= limit }
+
+    /// Seconds to wait before the next generation.
+    public var delay: Double { isStalled ? pause : 0 }
+
+    /// Counts a finished generation by the children it evaluated (not an idle one: the LLM budget
+    /// spent is said elsewhere).
+    public mutating func record(evaluated: Int) -> Change {
+        guard evaluated == 0 else {
+            defer { idleGenerations = 0 }
+            return isStalled ? .ended(generations: idleGenerations) : .none
+        }
+        idleGenerations += 1
+        return idleGenerations == limit ? .began(generations: limit) : .none
+    }
+
+    /// What status says while the island is stalled.
+    public static func message(limit: Int, pause: Double) -> String {
+        "the search has stalled: \(limit) generations in a row evaluated nothing (every child a duplicate or invalid); "
+            + "running one generation every \(pause) s until a child is evaluated"
+    }
+}
