@@ -68,7 +68,7 @@ struct IslandService: Service, CustomStringConvertible {
                     Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
                     continue
                 }
-                switch stall.record(evaluated: report.evaluated) {
+                switch stall.record(evaluated: report.evaluated + report.failed) {  // a failed evaluation took its time
                 case let .began(generations):
                     let message = StallWatch.message(limit: generations, pause: stall.pause)
                     logger.warning("\(message)", metadata: ["generation": "\(report.generation)"])

@@ -26,8 +26,8 @@ public struct StallWatch: Sendable, Hashable {
     /// Seconds to wait before the next generation.
     public var delay: Double { isStalled ? pause : 0 }
 
-    /// Counts a finished generation by the children it evaluated (not an idle one: the LLM budget
-    /// spent is said elsewhere).
+    /// Counts a finished generation by the children it evaluated, failures included (they take
+    /// their time: no spin); not an idle one (the LLM budget spent is said elsewhere).
     public mutating func record(evaluated: Int) -> Change {
         guard evaluated == 0 else {
             defer { idleGenerations = 0 }
