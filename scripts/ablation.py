@@ -23,7 +23,9 @@ Usage (after `make release`):
 Results go to --out (default ablation/): per run a directory with its state and logs and the
 exported losses, results.json, and report.md. A run already finished there is not run again; one
 that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its snapshots and seconds
-kept (run.json counts the resumptions; the seconds between the last poll and the stop are lost).
+kept (run.json counts the resumptions; the seconds between the last poll and the stop are lost),
+and with the cluster.toml it started with (a later call's --task, --promotion-threshold and
+--replacement-margin apply to new runs only).
 results.json and report.md cover the runs this call names (--arms, --first-seed, --repeats) and are
 rewritten by each call: after repeats run one call each, `--validate-only --first-seed 1 --repeats 3`
 validates and reports them together.
