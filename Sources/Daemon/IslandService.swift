@@ -69,10 +69,9 @@ struct IslandService: Service, CustomStringConvertible {
                     continue
                 }
                 switch stall.record(evaluated: report.evaluated + report.failed) {  // a failed evaluation took its time
-                case let .began(generations):
-                    let message = StallWatch.message(limit: generations, pause: stall.pause)
-                    logger.warning("\(message)", metadata: ["generation": "\(report.generation)"])
-                    controls.setStall(message)
+                case .began:
+                    logger.warning("\(stall.message)", metadata: ["generation": "\(report.generation)"])
+                    controls.setStall(stall.message)
                 case let .ended(generations):
                     logger.notice("the search moves again", metadata: ["stalled_generations": "\(generations)"])
                     controls.setStall(nil)

@@ -37,8 +37,8 @@ public struct StallWatch: Sendable, Hashable {
         return idleGenerations == limit ? .began(generations: limit) : .none
     }
 
-    /// What status says while the island is stalled.
-    public static func message(limit: Int, pause: Double) -> String {
+    /// What the log and status say while the island is stalled.
+    public var message: String {
         "the search has stalled: \(limit) generations in a row evaluated nothing (every child a duplicate or invalid); "
             + "running one generation every \(pause) s until a child is evaluated"
     }

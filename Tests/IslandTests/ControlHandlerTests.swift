@@ -89,8 +89,8 @@ final class ControlHandlerTests {
             return status.warnings
         }
         controls.warn("a configuration warning")
-        controls.setStall(StallWatch.message(limit: 50, pause: 1))
-        #expect(try warnings() == ["a configuration warning", StallWatch.message(limit: 50, pause: 1)])
+        controls.setStall(StallWatch().message)
+        #expect(try warnings() == ["a configuration warning", StallWatch().message])
         controls.setStall(nil)
         #expect(try warnings() == ["a configuration warning"])
     }

@@ -22,7 +22,7 @@ struct StallWatchTests {
     }
 
     @Test func theMessageSaysWhatStalledAndWhatTheIslandDoes() {
-        let message = StallWatch.message(limit: 50, pause: 1)
+        let message = StallWatch(limit: 50, pause: 1).message
         #expect(message.contains("50 generations in a row evaluated nothing") && message.contains("one generation every 1.0 s"))
     }
 }
