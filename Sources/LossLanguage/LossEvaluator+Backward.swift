@@ -110,8 +110,11 @@ extension LossEvaluator {
         guard carries[arg] else { return }
         let ga = adjoints + offsets[arg]
         if counts[arg] == count {
+            // Each segment's rows as their own pointers, so that the loop has no checked index
+            // arithmetic and LLVM vectorises it (the same arithmetic).
             for s in 0..<segments {
-                for i in 0..<count { ga[s * count + i] += g[s * count + i] * d(s, i) }
+                let (gs, gas) = (g + s * count, ga + s * count)
+                for i in 0..<count { gas[i] += gs[i] * d(s, i) }
             }
         } else {
             for s in 0..<segments {
@@ -127,7 +130,7 @@ extension LossEvaluator {
     @inline(__always) private func accumulate(_ arg: NodeID, _ g: UnsafePointer<Double>, _ count: Int, times other: Operand) {
         let (base, stride) = (other.base, other.count)
         if other.stride == 1 {
-            accumulate(arg, g, count) { s, i in base[s * stride + i] }
+            accumulate(arg, g, count) { s, i in base[s &* stride &+ i] }
         } else {
             accumulate(arg, g, count) { s, _ in base[s] }
         }

@@ -11,7 +11,8 @@ extension LossEvaluator {
         @inline(__always) init(_ base: UnsafeMutablePointer<Double>, count: Int) {
             (self.base, self.count, stride) = (base, count, count == 1 ? 0 : 1)
         }
-        @inline(__always) subscript(_ segment: Int, _ i: Int) -> Double { base[segment * count + i * stride] }
+        /// Unchecked index arithmetic (an index is within the node's buffer), so that loops over it vectorise.
+        @inline(__always) subscript(_ segment: Int, _ i: Int) -> Double { base[segment &* count &+ i &* stride] }
     }
 
     /// A node's values as an argument.
