@@ -81,7 +81,7 @@ struct FarmProcessTests {
         try harness.waitUntil("the training command to start") { FileManager.default.fileExists(atPath: record) }
         let files = try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(FileManager.default.fileExists(atPath: files + "/candidate.py"))
-        #expect(try ProcessProbe.running("sleep 987652"))
+        #expect(try ProcessProbe.startsRunning("sleep 987652"))
         harness.terminate("worker")  // SIGTERM, and waits for the worker to exit
         #expect(try !ProcessProbe.running("sleep 987652"), "the training command outlived its worker")
         #expect(!FileManager.default.fileExists(atPath: files), "the worker left the command's files behind")

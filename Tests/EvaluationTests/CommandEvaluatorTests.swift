@@ -99,7 +99,7 @@ struct CommandEvaluatorTests {
         let fields = try String(contentsOfFile: record, encoding: .utf8).split(separator: " ")
         let directory = String(fields[1]).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(FileManager.default.fileExists(atPath: directory + "/candidate.py"))
-        #expect(try ProcessProbe.running("sleep 987653"))
+        #expect(try ProcessProbe.startsRunning("sleep 987653"))
 
         evaluator.interrupt()
         while outcome.withLock({ $0 }) == nil, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }

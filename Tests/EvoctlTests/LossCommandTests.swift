@@ -135,7 +135,7 @@ struct LossCommandTests {
         let deadline = Date().addingTimeInterval(30)
         while !FileManager.default.fileExists(atPath: record), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         let files = try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try ProcessProbe.running("sleep 987651"))
+        #expect(try ProcessProbe.startsRunning("sleep 987651"))
 
         kill(process.processIdentifier, SIGINT)  // as the terminal's Ctrl-C does to evoctl (not to the command's group)
         let stopBy = Date().addingTimeInterval(15)

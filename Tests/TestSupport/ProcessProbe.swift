@@ -12,4 +12,15 @@ public enum ProcessProbe {
         pgrep.waitUntilExit()
         return pgrep.terminationStatus == 0
     }
+
+    /// Whether a process matching `pattern` is running within `seconds`: a script that has just
+    /// said it started a background command may not have exec'd it yet, on a busy machine.
+    public static func startsRunning(_ pattern: String, within seconds: TimeInterval = 10) throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try running(pattern) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return try running(pattern)
+    }
 }
