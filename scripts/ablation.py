@@ -18,14 +18,15 @@ evaluations, its pace over those minutes and, at that pace, the time left to the
 Usage (after `make release`):
   scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
                       [--task configs/tasks/default.toml] [--promotion-threshold X] [--replacement-margin X]
+                      [--growth-margin X]
                       [--out ablation/]
                       [--validate-only]
 Results go to --out (default ablation/): per run a directory with its state and logs and the
 exported losses, results.json, and report.md. A run already finished there is not run again; one
 that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its snapshots and seconds
 kept (run.json counts the resumptions; the seconds between the last poll and the stop are lost),
-and with the cluster.toml it started with (a later call's --task, --promotion-threshold and
---replacement-margin apply to new runs only).
+and with the cluster.toml it started with (a later call's --task, --promotion-threshold,
+--replacement-margin and --growth-margin apply to new runs only).
 results.json and report.md cover the runs this call names (--arms, --first-seed, --repeats) and are
 rewritten by each call: after repeats run one call each, `--validate-only --first-seed 1 --repeats 3`
 validates and reports them together.
@@ -56,7 +57,7 @@ def free_ports(count):
     return ports
 
 
-def config_text(arm, seed, task, state, promotion_threshold=None, replacement_margin=None):
+def config_text(arm, seed, task, state, promotion_threshold=None, archive_keys=None):
     islands = 4 if arm == "cluster" else 1
     ports = free_ports(2 * islands + 3)
     lines = [f'state_directory = "{state}"', f'task = "{task}"',
@@ -74,8 +75,7 @@ def config_text(arm, seed, task, state, promotion_threshold=None, replacement_ma
     if arm == "independent":
         lines.append('parent_pool = "seeds"')
     archive = ["convexity_bins = 1", "grad0_bins = 1", "beta_sensitivity_bins = 1"] if arm == "single-cell" else []
-    if replacement_margin is not None:
-        archive.append(f"replacement_margin = {replacement_margin}")
+    archive += [f"{key} = {value}" for key, value in (archive_keys or {}).items() if value is not None]
     if archive:
         lines += ["[island.archive]", *archive]
     return "\n".join(lines) + "\n"
@@ -128,7 +128,7 @@ class Pace:
         self.last = (now, reached[0])
 
 
-def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, replacement_margin=None):
+def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, archive_keys=None):
     """Runs one arm to its largest budget, or resumes one that was stopped (a run's islands keep
     their state in their databases): the snapshots already taken and the seconds already spent are
     kept in progress.json, written at every poll."""
@@ -151,7 +151,7 @@ def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, r
         shutil.rmtree(directory, ignore_errors=True)
         os.makedirs(directory)
         with open(config, "w") as handle:
-            handle.write(config_text(arm, seed, task, os.path.join(directory, "state"), promotion_threshold, replacement_margin))
+            handle.write(config_text(arm, seed, task, os.path.join(directory, "state"), promotion_threshold, archive_keys))
     evoctl(binaries, "up", "--config", config, "--evod", os.path.join(binaries, "evod"))
     started = time.time() - progress["seconds"]
     snapshots = progress["snapshots"]
@@ -284,6 +284,8 @@ def main():
                         "(default: the island's, 0.5; a task on a lower scale, such as configs/tasks/lm-like.toml, needs less)")
     parser.add_argument("--replacement-margin", type=float, help="the islands' archive replacement margin "
                         "(default: the island's, 0: a child replaces its cell's elite on any gain in search fitness)")
+    parser.add_argument("--growth-margin", type=float, help="the further gain a child longer than its cell's elite "
+                        "needs to replace it (default: the island's, 0)")
     parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
     args = parser.parse_args()
     arms = args.arms.split(",")
@@ -300,7 +302,8 @@ def main():
                     with open(summary_path) as handle:
                         runs.append(json.load(handle))
                 continue
-            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin, args.promotion_threshold, args.replacement_margin))
+            archive_keys = {"replacement_margin": args.replacement_margin, "growth_margin": args.growth_margin}
+            runs.append(run_arm(arm, seed, budgets, task, args.out, args.bin, args.promotion_threshold, archive_keys))
     files = [s["file"] for run in runs for s in run["snapshots"]]
     if not files:
         print("no finished runs to validate")

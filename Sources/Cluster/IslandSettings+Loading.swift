@@ -44,7 +44,8 @@ extension IslandSettings {
             bins.grad0.count = try archive.int("grad0_bins", default: bins.grad0.count, in: 1...1_000)
             bins.betaSensitivity.count = try archive.int("beta_sensitivity_bins", default: bins.betaSensitivity.count, in: 1...1_000)
             bins.betaSensitivity.upper = try archive.double("beta_sensitivity_max", default: bins.betaSensitivity.upper, in: 1e-6...1)
-            replacementMargin = try archive.double("replacement_margin", default: replacementMargin, in: 0...1)
+            replacement.margin = try archive.double("replacement_margin", default: replacement.margin, in: 0...1)
+            replacement.growthMargin = try archive.double("growth_margin", default: replacement.growthMargin, in: 0...1)
         }
     }
 }

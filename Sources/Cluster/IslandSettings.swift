@@ -14,9 +14,9 @@ public struct IslandSettings: Sendable, Hashable {
     /// Standard loss names or compact sources evaluated first.
     public var seedLosses = StandardLosses.distinct.map(\.name)
     public var bins = DescriptorBins.default
-    /// How much a child's search fitness must beat an occupied cell's elite by to replace it
-    /// (0: any gain).
-    public var replacementMargin = 0.0
+    /// When a child's search fitness replaces an occupied cell's elite (`replacement_margin`,
+    /// `growth_margin`; strict by default: any gain).
+    public var replacement = ReplacementRule.strict
     /// Stage-1 fitness a candidate needs to be evaluated at stage 2.
     public var promotionThreshold = 0.5
     /// `mutation` (the built-in proposer) or the path of an LLM proposer config (`configs/proposers/*.toml`).

@@ -101,7 +101,7 @@ extension IslandEngine {
         let generation = try store.generation()
         try withArchiveLock { archive in
             var entries: [IslandStore.ImmigrationEntry] = []
-            var placed: [(index: Int, cell: Int, descriptors: Descriptors)] = []
+            var placed: [(index: Int, cell: Int, descriptors: Descriptors, size: Int)] = []
             var seen = Set<String>()
             for (index, migrant) in message.candidates.enumerated() {
                 report.received += 1
@@ -125,7 +125,7 @@ extension IslandEngine {
                             Self.immigrantRecord(
                                 migrant, graph: graph, descriptors: descriptors, from: message.source,
                                 generation: generation, outcome: outcome), cell: cell))
-                    placed.append((index, cell, descriptors))
+                    placed.append((index, cell, descriptors, graph.canonicalForm.utf8.count))
                     report.accepted += 1
                 } catch let rejection as MigrantRejection {
                     entries.append(.rejected(fingerprint: migrant.fingerprint, reason: rejection.reason))
@@ -140,7 +140,10 @@ extension IslandEngine {
                     report.reasons.append("already on this island")
                     continue
                 }
-                archive.place(Elite(candidate: id, fitness: message.candidates[placement.index].fitness, descriptors: placement.descriptors))
+                archive.place(
+                    Elite(
+                        candidate: id, fitness: message.candidates[placement.index].fitness, descriptors: placement.descriptors,
+                        size: placement.size))
             }
         }
         return report

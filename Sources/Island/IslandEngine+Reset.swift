@@ -12,24 +12,24 @@ extension IslandEngine {
     public func reset(with survivor: MigrantMessage) throws -> Bool {
         guard survivor.taskHash == evaluator.taskHash, let migrant = survivor.candidates.first else { return false }
         let seed: IslandStore.ResetSeed
-        let elite: (fitness: Double, descriptors: Descriptors)
+        let elite: (fitness: Double, descriptors: Descriptors, size: Int?)
         if let local = try store.liveCandidate(fingerprint: migrant.fingerprint), let record = try store.candidate(local),
             let fitness = record.fitness, let c = record.convexity, let g = record.grad0, let s = record.betaSensitivity
         {
             seed = .existing(candidate: local, fitness: fitness)
-            elite = (fitness, Descriptors(convexity: c, grad0: g, betaSensitivity: s))
+            elite = (fitness, Descriptors(convexity: c, grad0: g, betaSensitivity: s), record.canonical?.utf8.count)
         } else {
             guard let (graph, descriptors) = try? verify(migrant) else { return false }
             let record = Self.immigrantRecord(
                 migrant, graph: graph, descriptors: descriptors, from: survivor.source, generation: try store.generation(), outcome: .new)
             seed = .immigrant(record, peer: survivor.source)
-            elite = (migrant.fitness, descriptors)
+            elite = (migrant.fitness, descriptors, graph.canonicalForm.utf8.count)
         }
         return try withArchiveLock { archive in
             let cell = archive.bins.cell(of: elite.descriptors)
             guard let id = try store.resetArchive(seed: seed, cell: cell) else { return false }
             archive = Archive(bins: archive.bins)
-            archive.place(Elite(candidate: id, fitness: elite.fitness, descriptors: elite.descriptors))
+            archive.place(Elite(candidate: id, fitness: elite.fitness, descriptors: elite.descriptors, size: elite.size))
             return true
         }
     }

@@ -69,7 +69,7 @@ extension IslandStore {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity
+                    SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity, length(c.canonical) AS size
                     FROM archive a JOIN candidates c ON c.id = a.candidate ORDER BY a.cell
                     """)
             {
@@ -78,7 +78,8 @@ extension IslandStore {
                         candidate: row["candidate"], fitness: row["fitness"],
                         descriptors: Descriptors(
                             convexity: row["convexity"], grad0: row["grad0"],
-                            betaSensitivity: row["beta_sensitivity"])))
+                            betaSensitivity: row["beta_sensitivity"]),
+                        size: row["size"]))
             }
             return archive
         }

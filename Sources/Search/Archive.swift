@@ -5,9 +5,11 @@ public struct Elite: Sendable, Hashable, Codable {
     public var candidate: Int64
     public var fitness: Double
     public var descriptors: Descriptors
+    /// The length of its canonical form in characters, where known (``ReplacementRule``).
+    public var size: Int?
 
-    public init(candidate: Int64, fitness: Double, descriptors: Descriptors) {
-        (self.candidate, self.fitness, self.descriptors) = (candidate, fitness, descriptors)
+    public init(candidate: Int64, fitness: Double, descriptors: Descriptors, size: Int? = nil) {
+        (self.candidate, self.fitness, self.descriptors, self.size) = (candidate, fitness, descriptors, size)
     }
 }
 
@@ -15,10 +17,10 @@ public struct Elite: Sendable, Hashable, Codable {
 public enum InsertOutcome: Sendable, Hashable, Codable {
     /// The cell was empty.
     case new(cell: Int)
-    /// The candidate beat the cell's elite (strictly, by more than the insertion's margin), which it
-    /// replaced.
+    /// The candidate beat the cell's elite (strictly, or by more than the rule's required gain),
+    /// which it replaced.
     case improved(cell: Int, previous: Elite)
-    /// The cell's elite is at least as good (or worse by no more than the insertion's margin).
+    /// The cell's elite is at least as good (or worse by no more than the rule's required gain).
     case notAdded(cell: Int, incumbent: Elite)
 
     public var cell: Int {
@@ -51,19 +53,19 @@ public struct Archive: Sendable, Hashable, Codable {
     public init(bins: DescriptorBins = .default) { self.bins = bins }
 
     /// Offers a candidate to its cell; it stays only if the cell is empty or it beats the elite by
-    /// more than `margin` (0: strictly better). A margin keeps a cell from following children whose
-    /// gains are far below the noise of their fitness: in a single cell those were ever larger
-    /// near-copies of the elite, and the losses bloated to the language's size limit (README,
-    /// "Ablations").
+    /// more than the rule's required gain (``ReplacementRule/strict``: strictly better).
     @discardableResult
-    public mutating func insert(candidate: Int64, fitness: Double, descriptors: Descriptors, margin: Double = 0) -> InsertOutcome {
+    public mutating func insert(
+        candidate: Int64, fitness: Double, descriptors: Descriptors, size: Int? = nil, rule: ReplacementRule = .strict
+    ) -> InsertOutcome {
         let cell = bins.cell(of: descriptors)
-        let elite = Elite(candidate: candidate, fitness: fitness, descriptors: descriptors)
+        let elite = Elite(candidate: candidate, fitness: fitness, descriptors: descriptors, size: size)
         guard let incumbent = elites[cell] else {
             elites[cell] = elite
             return .new(cell: cell)
         }
-        guard fitness > incumbent.fitness + margin else { return .notAdded(cell: cell, incumbent: incumbent) }
+        let gain = rule.requiredGain(childSize: size, eliteSize: incumbent.size)
+        guard fitness > incumbent.fitness + gain else { return .notAdded(cell: cell, incumbent: incumbent) }
         elites[cell] = elite
         return .improved(cell: cell, previous: incumbent)
     }

@@ -64,6 +64,7 @@ final class ClusterConfigTests {
         ("[island]\nseed_losses = [\"dpo\", \"dop\"]", nil, "cluster.toml: key 'island.seed_losses': expected standard loss names"),
         ("[island]\npromotion_threshold = nan", nil, "cluster.toml: key 'island.promotion_threshold': expected a number, got nan"),
         ("[island.archive]\nreplacement_margin = -0.001", nil, "cluster.toml: key 'island.archive.replacement_margin': expected a number in [0.0, 1.0], got -0.001"),
+        ("[island.archive]\ngrowth_margin = 2", nil, "cluster.toml: key 'island.archive.growth_margin': expected a number in [0.0, 1.0], got 2.0"),
         ("island_hosts = [\"a\"]\nisland_control_ports = [1, 2]", nil, "cluster.toml: key 'island_hosts': expected one host per island (2), got 1"),
     ])
     func badClusterFileIsAnErrorNamingFileAndKey(text: String, island: String?, message: String) throws {
@@ -87,10 +88,11 @@ final class ClusterConfigTests {
         for file in files { _ = try ConfigSection.load(path: file) }
     }
 
-    @Test func anArchiveReplacementMarginIsReadAndDefaultsToAnyGain() throws {
-        let config = try ClusterConfig.load(path: try write("[island.archive]\nconvexity_bins = 1\nreplacement_margin = 0.0001"))
-        #expect(try config.settings(forIsland: 1).replacementMargin == 0.0001)
-        #expect(try ClusterConfig.load(path: try write("")).settings(forIsland: 1).replacementMargin == 0)
+    @Test func anArchiveReplacementRuleIsReadAndDefaultsToAnyGain() throws {
+        let config = try ClusterConfig.load(
+            path: try write("[island.archive]\nconvexity_bins = 1\nreplacement_margin = 0.0001\ngrowth_margin = 0.0002"))
+        #expect(try config.settings(forIsland: 1).replacement == ReplacementRule(margin: 0.0001, growthMargin: 0.0002))
+        #expect(try ClusterConfig.load(path: try write("")).settings(forIsland: 1).replacement == .strict)
     }
 
     @Test func badIslandFileIsAnErrorNamingItsFile() throws {

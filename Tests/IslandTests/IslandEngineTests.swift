@@ -72,22 +72,34 @@ final class IslandEngineTests {
 
     /// A single cell with a replacement margin larger than any gain keeps its first elite: every
     /// later child, better or not, is "not added", where without the margin better ones replace it.
-    @Test func aReplacementMarginKeepsACellsEliteAgainstSmallerGains() throws {
-        func run(margin: Double) throws -> [CandidateRecord] {
+    /// With such a growth margin instead, the cell still moves, but its elite never grows.
+    @Test func replacementMarginsKeepACellsEliteAgainstSmallerGains() throws {
+        func run(_ rule: ReplacementRule) throws -> [CandidateRecord] {
             var settings = Self.settings()
             settings.bins = DescriptorBins(
                 convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
                 betaSensitivity: .init(lower: 0, upper: 0.25, count: 1))
-            settings.replacementMargin = margin
+            settings.replacement = rule
             let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
             for _ in 0..<3 { try engine.runGeneration() }
             let evaluated = try engine.store.candidates(status: .evaluated)
             #expect(engine.archive.filled == 1 && evaluated.count >= 10)
+            #expect(try engine.store.loadArchive(bins: settings.bins) == engine.archive)
             return evaluated
         }
-        let kept = try run(margin: 1)
+        let kept = try run(ReplacementRule(margin: 1))
         #expect(kept.filter { $0.outcome == .new }.count == 1 && kept.filter { $0.outcome == .improved }.isEmpty)
-        #expect(try run(margin: 0).contains { $0.outcome == .improved })
+        let plain = try run(.strict)
+        #expect(plain.contains { $0.outcome == .improved })
+        func elites(_ records: [CandidateRecord]) -> [Int] {
+            records.filter { $0.outcome == .new || $0.outcome == .improved }
+                .sorted { ($0.evaluatedAt ?? 0, $0.id ?? 0) < ($1.evaluatedAt ?? 0, $1.id ?? 0) }.map { $0.canonical?.utf8.count ?? 0 }
+        }
+        let sizes = elites(try run(ReplacementRule(growthMargin: 1)))
+        #expect(sizes.count >= 2 && zip(sizes, sizes.dropFirst()).allSatisfy { $1 <= $0 }, "\(sizes)")
+        // Without it, this search's elite grows at least once (so the check above can fail).
+        let plainSizes = elites(plain)
+        #expect(zip(plainSizes, plainSizes.dropFirst()).contains { $1 > $0 }, "\(plainSizes)")
     }
 
     @Test func withTheSeedPoolEveryParentIsASeedLoss() throws {

@@ -60,14 +60,41 @@ struct ArchiveTests {
                 convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
                 betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)))
         let d = Descriptors(convexity: 0, grad0: 0, betaSensitivity: 0.1)
-        #expect(archive.insert(candidate: 1, fitness: 0.68, descriptors: d, margin: 1e-4) == .new(cell: 0))
+        let rule = ReplacementRule(margin: 1e-4)
+        #expect(archive.insert(candidate: 1, fitness: 0.68, descriptors: d, rule: rule) == .new(cell: 0))
         let first = Elite(candidate: 1, fitness: 0.68, descriptors: d)
-        #expect(archive.insert(candidate: 2, fitness: 0.68005, descriptors: d, margin: 1e-4) == .notAdded(cell: 0, incumbent: first))
-        #expect(archive.insert(candidate: 3, fitness: 0.68009, descriptors: d, margin: 1e-4) == .notAdded(cell: 0, incumbent: first))
-        #expect(archive.insert(candidate: 4, fitness: 0.6802, descriptors: d, margin: 1e-4) == .improved(cell: 0, previous: first))
+        #expect(archive.insert(candidate: 2, fitness: 0.68005, descriptors: d, rule: rule) == .notAdded(cell: 0, incumbent: first))
+        #expect(archive.insert(candidate: 3, fitness: 0.68009, descriptors: d, rule: rule) == .notAdded(cell: 0, incumbent: first))
+        #expect(archive.insert(candidate: 4, fitness: 0.6802, descriptors: d, rule: rule) == .improved(cell: 0, previous: first))
         // Without one, the smallest gain replaces.
         #expect(archive.insert(candidate: 5, fitness: 0.680_200_1, descriptors: d).isAdded)
         #expect(archive.elites[0]?.candidate == 5)
+    }
+
+    /// With a growth margin, a child longer than the elite needs the margin's gain; one no longer
+    /// replaces it on any gain; a size not known is not growth.
+    @Test func aGrowthMarginTaxesOnlyChildrenLargerThanTheElite() {
+        var archive = Archive(
+            bins: DescriptorBins(
+                convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
+                betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)))
+        let d = Descriptors(convexity: 0, grad0: 0, betaSensitivity: 0.1)
+        let rule = ReplacementRule(growthMargin: 1e-4)
+        #expect(archive.insert(candidate: 1, fitness: 0.68, descriptors: d, size: 300, rule: rule) == .new(cell: 0))
+        let first = Elite(candidate: 1, fitness: 0.68, descriptors: d, size: 300)
+        // Longer, a gain within the margin: kept out; beyond it: in.
+        #expect(archive.insert(candidate: 2, fitness: 0.68009, descriptors: d, size: 301, rule: rule) == .notAdded(cell: 0, incumbent: first))
+        // As long or shorter: any gain replaces, and a tie does not.
+        #expect(archive.insert(candidate: 3, fitness: 0.68, descriptors: d, size: 300, rule: rule) == .notAdded(cell: 0, incumbent: first))
+        #expect(archive.insert(candidate: 4, fitness: 0.680_000_1, descriptors: d, size: 300, rule: rule) == .improved(cell: 0, previous: first))
+        let shorter = Elite(candidate: 5, fitness: 0.680_000_2, descriptors: d, size: 120)
+        #expect(archive.insert(candidate: 5, fitness: 0.680_000_2, descriptors: d, size: 120, rule: rule).isAdded)
+        #expect(archive.elites[0] == shorter)
+        #expect(archive.insert(candidate: 6, fitness: 0.6801, descriptors: d, size: 121, rule: rule) == .notAdded(cell: 0, incumbent: shorter))
+        #expect(archive.insert(candidate: 7, fitness: 0.6802, descriptors: d, size: 4_000, rule: rule) == .improved(cell: 0, previous: shorter))
+        // An elite of unknown size (placed by a reset of an older store) takes any better child.
+        archive.place(Elite(candidate: 8, fitness: 0.69, descriptors: d))
+        #expect(archive.insert(candidate: 9, fitness: 0.690_000_1, descriptors: d, size: 9_000, rule: rule).isAdded)
     }
 
     @Test func defaultBinsAreThoseOfTheDesign() {
