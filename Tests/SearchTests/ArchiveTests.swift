@@ -52,13 +52,16 @@ struct ArchiveTests {
         }
     }
 
+    /// An archive of one cell, as the single-cell ablation arm runs.
+    static let singleCell = Archive(
+        bins: DescriptorBins(
+            convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
+            betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)))
+
     /// With a margin, a child replaces an occupied cell's elite only by beating it by more than the
     /// margin; an empty cell takes any child.
     @Test func aMarginKeepsTheElitesAgainstGainsNoLargerThanIt() {
-        var archive = Archive(
-            bins: DescriptorBins(
-                convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
-                betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)))
+        var archive = Self.singleCell
         let d = Descriptors(convexity: 0, grad0: 0, betaSensitivity: 0.1)
         let rule = ReplacementRule(margin: 1e-4)
         #expect(archive.insert(candidate: 1, fitness: 0.68, descriptors: d, rule: rule) == .new(cell: 0))
@@ -74,10 +77,7 @@ struct ArchiveTests {
     /// With a growth margin, a child longer than the elite needs the margin's gain; one no longer
     /// replaces it on any gain; a size not known is not growth.
     @Test func aGrowthMarginTaxesOnlyChildrenLargerThanTheElite() {
-        var archive = Archive(
-            bins: DescriptorBins(
-                convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
-                betaSensitivity: .init(lower: 0, upper: 0.25, count: 1)))
+        var archive = Self.singleCell
         let d = Descriptors(convexity: 0, grad0: 0, betaSensitivity: 0.1)
         let rule = ReplacementRule(growthMargin: 1e-4)
         #expect(archive.insert(candidate: 1, fitness: 0.68, descriptors: d, size: 300, rule: rule) == .new(cell: 0))
