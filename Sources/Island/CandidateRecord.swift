@@ -56,6 +56,10 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var createdAt: Double
     public var evaluatedAt: Double?
 
+    /// Its size as an archive elite (``ReplacementRule``): the canonical form's length in characters,
+    /// as the store's `length(canonical)` counts it (the form is ASCII); nil when it did not parse.
+    public var size: Int? { canonical?.utf8.count }
+
     public init(generation: Int, name: String, source: String, parents: [Int64], proposer: String, status: CandidateStatus) {
         self.generation = generation
         self.name = name

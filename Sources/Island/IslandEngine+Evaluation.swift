@@ -81,7 +81,7 @@ extension IslandEngine {
         // Insert and persist under the lock, so the stored archive follows the same order as memory.
         let added = try withArchiveLock { archive in
             let outcome = archive.insert(
-                candidate: id, fitness: fitness, descriptors: descriptors, size: canonical.utf8.count, rule: settings.replacement)
+                candidate: id, fitness: fitness, descriptors: descriptors, size: candidate.size, rule: settings.replacement)
             try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells)
             return outcome.isAdded
         }

@@ -101,7 +101,7 @@ extension IslandEngine {
         let generation = try store.generation()
         try withArchiveLock { archive in
             var entries: [IslandStore.ImmigrationEntry] = []
-            var placed: [(index: Int, cell: Int, descriptors: Descriptors, size: Int)] = []
+            var placed: [(index: Int, cell: Int, descriptors: Descriptors, size: Int?)] = []
             var seen = Set<String>()
             for (index, migrant) in message.candidates.enumerated() {
                 report.received += 1
@@ -120,12 +120,10 @@ extension IslandEngine {
                         } ?? true
                     guard place else { throw MigrantRejection("its cell holds a fitter elite") }
                     let outcome: ArchiveOutcome = incumbent == nil ? .new : migrant.fitness > (incumbent ?? 0) ? .improved : .replaced
-                    entries.append(
-                        .accepted(
-                            Self.immigrantRecord(
-                                migrant, graph: graph, descriptors: descriptors, from: message.source,
-                                generation: generation, outcome: outcome), cell: cell))
-                    placed.append((index, cell, descriptors, graph.canonicalForm.utf8.count))
+                    let record = Self.immigrantRecord(
+                        migrant, graph: graph, descriptors: descriptors, from: message.source, generation: generation, outcome: outcome)
+                    entries.append(.accepted(record, cell: cell))
+                    placed.append((index, cell, descriptors, record.size))
                     report.accepted += 1
                 } catch let rejection as MigrantRejection {
                     entries.append(.rejected(fingerprint: migrant.fingerprint, reason: rejection.reason))

@@ -17,13 +17,13 @@ extension IslandEngine {
             let fitness = record.fitness, let c = record.convexity, let g = record.grad0, let s = record.betaSensitivity
         {
             seed = .existing(candidate: local, fitness: fitness)
-            elite = (fitness, Descriptors(convexity: c, grad0: g, betaSensitivity: s), record.canonical?.utf8.count)
+            elite = (fitness, Descriptors(convexity: c, grad0: g, betaSensitivity: s), record.size)
         } else {
             guard let (graph, descriptors) = try? verify(migrant) else { return false }
             let record = Self.immigrantRecord(
                 migrant, graph: graph, descriptors: descriptors, from: survivor.source, generation: try store.generation(), outcome: .new)
             seed = .immigrant(record, peer: survivor.source)
-            elite = (migrant.fitness, descriptors, graph.canonicalForm.utf8.count)
+            elite = (migrant.fitness, descriptors, record.size)
         }
         return try withArchiveLock { archive in
             let cell = archive.bins.cell(of: elite.descriptors)

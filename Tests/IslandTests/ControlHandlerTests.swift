@@ -151,17 +151,21 @@ final class ControlHandlerTests {
         #expect(try store.counters()["migration.rejected"] == 15)
     }
 
+    /// Island 2's best, an IPO-like loss, as `best` returns it over the control plane.
+    func ipoLikeMigrant() throws -> Migrant {
+        let graph = try LossParser.parse("0.5 * (beta * rho - 1) ** 2").graph
+        let descriptors = try Descriptors(of: graph)
+        var summary = CandidateSummary(id: 5, name: "ipo_like", generation: 1, source: "ipo", parents: [], proposer: "seed", status: .evaluated)
+        (summary.canonical, summary.fingerprint, summary.fitness, summary.stage) = (graph.canonicalForm, graph.fingerprint.hex, 0.9, 2)
+        summary.descriptors = DescriptorValues(convexity: descriptors.convexity, grad0: descriptors.grad0, betaSensitivity: descriptors.betaSensitivity)
+        return try #require(Migrant(summary, island: 2))
+    }
+
     @Test func aResetIsOneTransactionAndASurvivorThatFailsVerificationChangesNothing() throws {
         let engine = try engine()
         try engine.runGeneration()
         let filled = engine.archive.filled
-        let graph = try LossParser.parse("0.5 * (beta * rho - 1) ** 2").graph
-        let descriptors = try Descriptors(of: graph)
-        // The survivor's best as `best` returns it over the control plane.
-        var summary = CandidateSummary(id: 5, name: "ipo_like", generation: 1, source: "ipo", parents: [], proposer: "seed", status: .evaluated)
-        (summary.canonical, summary.fingerprint, summary.fitness, summary.stage) = (graph.canonicalForm, graph.fingerprint.hex, 0.9, 2)
-        summary.descriptors = DescriptorValues(convexity: descriptors.convexity, grad0: descriptors.grad0, betaSensitivity: descriptors.betaSensitivity)
-        let good = try #require(Migrant(summary, island: 2))
+        let good = try ipoLikeMigrant()
         #expect(Migrant(CandidateSummary(id: 6, name: "x", generation: 1, source: "rho", parents: [], proposer: "seed", status: .pending), island: 2) == nil)
         var forged = good
         forged.fingerprint = String(repeating: "0", count: 64)
@@ -174,6 +178,19 @@ final class ControlHandlerTests {
         #expect(engine.archive.filled == 1 && engine.archive.elites.values.first?.fitness == 0.9)
         #expect(try engine.store.counters()["migration.resets"] == 1)
         // What the database holds is what memory holds: a restart finds the same archive.
+        let reopened = try IslandEngine(settings: IslandEngineTests.settings(), store: engine.store, evaluator: IslandEngineTests.task.makeEvaluator())
+        #expect(reopened.archive.elites == engine.archive.elites)
+    }
+
+    /// An immigrant placed in the archive is the elite a restart loads: fitness, descriptors and size.
+    @Test func anImmigrantsPlaceIsWhatARestartLoads() throws {
+        let engine = try engine()
+        try engine.runGeneration()
+        let migrant = try ipoLikeMigrant()
+        let message = MigrantMessage(source: 2, sequence: 0, taskHash: engine.evaluatorTaskHash, sentAt: 0, candidates: [migrant])
+        #expect(try engine.receive(message, policy: MigrationPolicy()).accepted == 1)
+        let placed = try #require(engine.archive.elites.values.first { $0.fitness == 0.9 })
+        #expect(placed.size == migrant.source.utf8.count)
         let reopened = try IslandEngine(settings: IslandEngineTests.settings(), store: engine.store, evaluator: IslandEngineTests.task.makeEvaluator())
         #expect(reopened.archive.elites == engine.archive.elites)
     }
