@@ -93,9 +93,11 @@ def counts(binaries, config):
         status = json.loads(evoctl(binaries, "status", "--config", config, "--json"))
     except (RuntimeError, json.JSONDecodeError):
         return None
+    if not status["islands"] or any("evaluations" not in island for island in status["islands"]):
+        return None  # an island that does not answer (starting, stopping): no count rather than a short one
     done = confirmed = 0
     for island in status["islands"]:
-        evaluations = island.get("evaluations", {})
+        evaluations = island["evaluations"]
         done += evaluations.get("done", 0) + evaluations.get("failed", 0)
         confirmed += evaluations.get("confirmed", 0)
     return done, confirmed
