@@ -79,7 +79,7 @@ public final class IslandEngine: Sendable {
         let generation = try store.generation()
         let population = IslandPopulation(engine: self, generation: generation)
         if try store.candidateCount() == 0 {
-            try population.record(ProposalBatch(proposals: seedProposals()))
+            _ = try population.record(ProposalBatch(proposals: seedProposals()))  // each seed's outcome is in the store
         } else if try proposer.isExhausted(population) {
             var report = population.report
             try evaluatePending(&report)  // left by an earlier run
