@@ -128,6 +128,25 @@ public final class ConfigSection {
         return try ints(key, default: fallback)
     }
 
+    /// Every key of this section with its scalar value (a string, number or boolean), each marked as
+    /// read; another kind of value is an error naming the key.
+    public func scalars() throws(ConfigError) -> [String: ConfigScalar] {
+        var result: [String: ConfigScalar] = [:]
+        for key in table.keys.sorted() {
+            guard let found = value(key) else { continue }
+            if let v = found.bool {
+                result[key] = .bool(v)
+            } else if let v = found.double ?? found.int.map(Double.init) {
+                result[key] = .number(v)
+            } else if let v = found.string {
+                result[key] = .string(v)
+            } else {
+                throw mismatch(key, "a string, a number or true/false", found)
+            }
+        }
+        return result
+    }
+
     /// An array of tables (`[[key]]` blocks), in file order; empty when absent. Errors inside the
     /// Nth table name the key `key[N]`.
     public func tables(_ key: String) throws(ConfigError) -> [ConfigSection] {

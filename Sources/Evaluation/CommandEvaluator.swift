@@ -2,18 +2,22 @@ import Foundation
 import LossLanguage
 
 /// An external evaluator (DESIGN.md §5.3) of one member: writes the candidate as PyTorch code (or
-/// the configured export: the TRL trainer module for `examples/trl/`),
-/// runs the configured command once per (beta, seed) with `{file}`, `{beta}`, `{seed}` and
-/// `{output}` filled in, and reads `{"fitness": ..., "metrics": {...}}` from the output file. This
-/// is how real training (TRL on GPUs) plugs in. Every problem is a failed outcome with a clear reason.
-/// ``interrupt()`` kills the running commands' process groups; their files go with the evaluation,
-/// as always.
+/// the configured export: the TRL trainer module for `examples/trl/`), then, per (beta, seed),
+/// either runs the configured command once with `{file}`, `{beta}`, `{seed}` and `{output}` filled
+/// in and reads `{"fitness": ..., "metrics": {...}}` from the output file, or, for a resident
+/// command, sends the run as a job to one of its running instances (``ResidentPool``). This is how
+/// real training (TRL on GPUs) plugs in. Every problem is a failed outcome with a clear reason.
+/// ``interrupt()`` kills the running commands' process groups (a resident command's idle instances
+/// too); their files go with the evaluation, as always.
 public struct CommandEvaluator: MemberEvaluator {
     public let settings: CommandTaskSettings
     private let interruption = CommandInterruption()
+    /// A resident command's instances; nil for a one-shot command.
+    private let pool: ResidentPool?
 
     public init(settings: CommandTaskSettings) {
         self.settings = settings
+        pool = settings.resident ? ResidentPool(settings: settings, interruption: interruption) : nil
         Self.removeStaleDirectories()
     }
 
@@ -50,7 +54,13 @@ public struct CommandEvaluator: MemberEvaluator {
             var runs: [RunRecord] = []
             for seed in grid.seeds {
                 for beta in grid.betas {
-                    switch run(file: file, beta: beta, seed: seed, directory: directory) {
+                    let outcome =
+                        if let pool {
+                            pool.run(file: file, beta: beta, seed: seed).map { RunRecord(beta: beta, seed: seed, start: "command", metrics: $0) }
+                        } else {
+                            run(file: file, beta: beta, seed: seed, directory: directory)
+                        }
+                    switch outcome {
                     case let .success(record):
                         runs.append(record)
                         progress?()
@@ -64,7 +74,10 @@ public struct CommandEvaluator: MemberEvaluator {
         }
     }
 
-    public func interrupt() { interruption.interrupt() }
+    public func interrupt() {
+        interruption.interrupt()
+        pool?.shutDown()
+    }
 
     struct RunFailure: Error { let message: String }
 
@@ -98,22 +111,55 @@ public struct CommandEvaluator: MemberEvaluator {
             return fail("the command wrote no output file")
         }
         if truncated { return fail("the output file is larger than \(settings.maxOutputBytes) bytes") }
-        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            return fail("the output file is not a JSON object")
+        switch Self.metrics(of: data) {
+        case let .success(metrics): return .success(RunRecord(beta: beta, seed: seed, start: "command", metrics: metrics))
+        case let .failure(problem): return fail(problem.message)
         }
-        guard let fitness = (object["fitness"] as? NSNumber)?.doubleValue, fitness.isFinite else {
-            return fail("the output has no finite number under \"fitness\"")
+    }
+
+    /// A run's metrics from a command's result object: a finite `fitness` and, under `metrics`, more
+    /// finite numbers. Decoded with `JSONDecoder`, which reads every double exactly (Foundation's
+    /// `JSONSerialization` on Linux can be one unit in the last place off).
+    static func metrics(of json: Data) -> Result<[String: Double], RunFailure> {
+        guard let output = try? JSONDecoder().decode(CommandOutput.self, from: json) else {
+            return .failure(RunFailure(message: "the output file is not a JSON object"))
         }
-        var metrics = ["fitness": fitness]
-        if let extra = object["metrics"] {
-            guard let table = extra as? [String: Any] else { return fail("\"metrics\" in the output is not an object") }
-            for (key, value) in table {
-                guard let number = (value as? NSNumber)?.doubleValue, number.isFinite else {
-                    return fail("the metric \"\(key)\" in the output is not a finite number")
-                }
-                metrics[key] = number
+        if let problem = output.problem { return .failure(RunFailure(message: problem)) }
+        guard let fitness = output.fitness, fitness.isFinite else {
+            return .failure(RunFailure(message: "the output has no finite number under \"fitness\""))
+        }
+        return .success(output.metrics.merging(["fitness": fitness]) { _, fitness in fitness })
+    }
+}
+
+/// What a command writes: `{"fitness": F, "metrics": {"name": number, ...}}` (more keys are ignored).
+struct CommandOutput: Decodable {
+    var fitness: Double?
+    var metrics: [String: Double] = [:]
+    /// What is wrong with `metrics`, if anything.
+    var problem: String?
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: Key.self)
+        fitness = try? container.decode(Double.self, forKey: Key(stringValue: "fitness"))
+        guard container.contains(Key(stringValue: "metrics")) else { return }
+        guard let table = try? container.nestedContainer(keyedBy: Key.self, forKey: Key(stringValue: "metrics")) else {
+            problem = "\"metrics\" in the output is not an object"
+            return
+        }
+        for key in table.allKeys.sorted(by: { $0.stringValue < $1.stringValue }) {
+            guard let number = try? table.decode(Double.self, forKey: key), number.isFinite else {
+                problem = "the metric \"\(key.stringValue)\" in the output is not a finite number"
+                return
             }
+            metrics[key.stringValue] = number
         }
-        return .success(RunRecord(beta: beta, seed: seed, start: "command", metrics: metrics))
     }
 }

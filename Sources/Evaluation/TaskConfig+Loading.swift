@@ -173,14 +173,24 @@ struct TaskDefaults {
         guard let section else { return inherited }
         let argv = try section.strings("argv", default: inherited?.argv ?? [])
         guard !argv.isEmpty else { throw section.error("argv", "expected the command as a non-empty array of strings") }
-        guard argv.joined().contains("{file}") else {
+        let resident = try section.bool("resident", default: inherited?.resident ?? false)
+        if resident {
+            if let placeholder = ["{file}", "{beta}", "{seed}", "{output}"].first(where: { argv.joined().contains($0) }) {
+                throw section.error(
+                    "argv", "a resident command gets the file, beta and seed in each job line, not in its arguments: remove \(placeholder)")
+            }
+        } else if !argv.joined().contains("{file}") {
             throw section.error("argv", "expected the placeholder {file} (the candidate's exported code) in an argument")
+        }
+        let jobSettings = try section.section("settings").map { s throws(ConfigError) in try s.scalars() } ?? inherited?.jobSettings ?? [:]
+        if !jobSettings.isEmpty, !resident {
+            throw section.error("settings", "job settings go to a resident command's jobs: set resident = true, or pass them in argv")
         }
         return CommandTaskSettings(
             argv: argv,
             timeoutSeconds: try section.double("timeout_seconds", default: inherited?.timeoutSeconds ?? 3_600, in: 0.001...1e7),
             maxOutputBytes: try section.int("max_output_bytes", default: inherited?.maxOutputBytes ?? 1 << 20, in: 1...(1 << 30)),
-            export: try exportFormat(section, default: inherited?.export ?? .pytorch))
+            export: try exportFormat(section, default: inherited?.export ?? .pytorch), resident: resident, jobSettings: jobSettings)
     }
 
     static func exportFormat(_ section: ConfigSection, default fallback: ExportFormat) throws(ConfigError) -> ExportFormat {

@@ -1,42 +1,6 @@
 import LossLanguage
 import PrefBandit
 
-/// An external evaluator (DESIGN.md §5.3): a command run once per (beta, seed).
-public struct CommandTaskSettings: Sendable, Hashable, Codable {
-    /// The command and its arguments; `{file}`, `{beta}`, `{seed}` and `{output}` are replaced.
-    public var argv: [String]
-    /// Wall-clock limit of one run; the whole process group is killed past it.
-    public var timeoutSeconds: Double
-    /// The largest output file (and captured log) read back.
-    public var maxOutputBytes: Int
-    /// How the candidate is written to `{file}`: the PyTorch function (default), or the TRL trainer
-    /// module that `examples/trl/evaluate.py` trains with, or another export format.
-    public var export: ExportFormat
-
-    public init(argv: [String], timeoutSeconds: Double = 3_600, maxOutputBytes: Int = 1 << 20, export: ExportFormat = .pytorch) {
-        (self.argv, self.timeoutSeconds, self.maxOutputBytes, self.export) = (argv, timeoutSeconds, maxOutputBytes, export)
-    }
-
-    enum CodingKeys: String, CodingKey { case argv, timeoutSeconds, maxOutputBytes, export }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        argv = try container.decode([String].self, forKey: .argv)
-        timeoutSeconds = try container.decode(Double.self, forKey: .timeoutSeconds)
-        maxOutputBytes = try container.decode(Int.self, forKey: .maxOutputBytes)
-        export = try container.decodeIfPresent(ExportFormat.self, forKey: .export) ?? .pytorch
-    }
-
-    /// The PyTorch default is left out, so that task hashes from before `export` existed still hold.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(argv, forKey: .argv)
-        try container.encode(timeoutSeconds, forKey: .timeoutSeconds)
-        try container.encode(maxOutputBytes, forKey: .maxOutputBytes)
-        if export != .pytorch { try container.encode(export, forKey: .export) }
-    }
-}
-
 /// One task of a suite (DESIGN.md §5.4): what trains and scores a candidate, its weight in the
 /// suite's fitness, and its three disjoint seed sets: search (the grids of cascade stages 1 and 2),
 /// confirmation (stage 3) and held-out (validation only; no island ever evaluates them).

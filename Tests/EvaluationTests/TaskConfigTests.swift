@@ -37,6 +37,18 @@ struct TaskConfigTests {
         ("[command]\nargv = [\"x\", \"{file}\"]", "t.toml: key 'command': unknown key"),
         ("[prefbandit]\npairs = 10\nbatch_size = 64", "t.toml: key 'prefbandit.batch_size': batch_size must not exceed pairs"),
         (
+            "type = \"command\"\n[command]\nargv = [\"serve.py\", \"{file}\"]\nresident = true",
+            "t.toml: key 'command.argv': a resident command gets the file, beta and seed in each job line, not in its arguments: remove {file}"
+        ),
+        (
+            "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\n[command.settings]\nsteps = 3",
+            "t.toml: key 'command.settings': job settings go to a resident command's jobs: set resident = true"
+        ),
+        (
+            "type = \"command\"\n[command]\nargv = [\"serve.py\"]\nresident = true\n[command.settings]\nsteps = [3]",
+            "t.toml: key 'command.settings.steps': expected a string, a number or true/false, got array"
+        ),
+        (
             "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\nexport = \"onnx\"",
             "t.toml: key 'command.export': expected one of \"pytorch\", \"trl\", \"loss\", \"latex\", got \"onnx\""
         ),
@@ -62,9 +74,23 @@ struct TaskConfigTests {
         guard case let .command(settings) = task.members[0].kind else { Issue.record("not a command task"); return }
         #expect(settings.export == .trl)
         #expect(settings.argv.contains("examples/trl/evaluate.py"))
+        #expect(settings.resident && settings.argv.contains("--serve"))
         let plain = "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\n"
         let implicit = try TaskConfig.parse(plain, file: "t.toml")
         #expect(try TaskConfig.parse(plain + "export = \"pytorch\"\n", file: "t.toml").hash == implicit.hash)
         #expect(try TaskConfig.parse(plain + "export = \"trl\"\n", file: "t.toml").hash != implicit.hash)
+        #expect(try TaskConfig.parse(plain + "resident = false\n", file: "t.toml").hash == implicit.hash)
+    }
+
+    @Test func aResidentCommandReadsItsJobSettingsAndTheyChangeTheHash() throws {
+        let text = "type = \"command\"\n[command]\nargv = [\"serve.py\", \"--gpu\"]\nresident = true\n"
+        let bare = try TaskConfig.parse(text, file: "t.toml")
+        let task = try TaskConfig.parse(text + "[command.settings]\nsteps = 32\nmodel = \"/m\"\nbf16 = true\n", file: "t.toml")
+        guard case let .command(settings) = task.members[0].kind else { Issue.record("not a command task"); return }
+        #expect(settings.resident)
+        #expect(settings.jobSettings == ["steps": .number(32), "model": .string("/m"), "bf16": .bool(true)])
+        #expect(task.hash != bare.hash)
+        let oneShot = try TaskConfig.parse("type = \"command\"\n[command]\nargv = [\"serve.py\", \"--gpu\", \"{file}\"]\n", file: "t.toml")
+        #expect(bare.hash != oneShot.hash)
     }
 }

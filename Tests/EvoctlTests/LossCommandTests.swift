@@ -152,4 +152,42 @@ struct LossCommandTests {
         #expect(try !ProcessProbe.running("sleep 987651"), "the command outlived evoctl")
         #expect(!FileManager.default.fileExists(atPath: files), "evoctl left the command's files behind")
     }
+
+    @Test func sigtermDuringAResidentCommandsJobLeavesNoChild() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-evoctl-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let marker = "evod-resident-sigterm-\(UUID().uuidString)"
+        let script = Self.root.appendingPathComponent("Tests/EvaluationTests/Scripts/resident.py").path
+        let task = directory.appendingPathComponent("task.toml").path
+        // Seed 14: the scripted command hangs in the job.
+        try """
+        type = "command"
+        [command]
+        argv = ["\(script)", "\(marker)"]
+        resident = true
+        timeout_seconds = 600
+        [stage1]
+        seeds = [14]
+        """.write(toFile: task, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = Self.evoctl
+        process.arguments = ["loss", "eval", "losses/dpo.loss", "--task", task, "--stage", "1"]
+        process.currentDirectoryURL = Self.root
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        #expect(try ProcessProbe.startsRunning(marker, within: 30))
+        Thread.sleep(forTimeInterval: 0.5)  // into its job, most likely; before it is as good
+        kill(process.processIdentifier, SIGTERM)
+        let stopBy = Date().addingTimeInterval(15)
+        while process.isRunning, Date() < stopBy { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("evoctl was still running 15 s after SIGTERM")
+        }
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(try !ProcessProbe.running(marker), "the resident command outlived evoctl")
+    }
 }

@@ -1,26 +1,38 @@
 #!/usr/bin/env python3
 """evod's command evaluator for real training under TRL (DESIGN.md section 5.3).
 
-    evaluate.py [--setup tiny|gpu] [options] FILE BETA SEED OUTPUT
+    evaluate.py [--setup tiny|gpu] [options] FILE BETA SEED OUTPUT     one run, then exit
+    evaluate.py --serve [--setup tiny|gpu] [options]                   resident: many runs, one job a line
 
 FILE is a candidate exported with `--format trl` (a task's `[command]` with `export = "trl"`
 writes it): the script trains with its trainer class, so the trainer it tests is the one users get.
-It writes {"fitness": ..., "metrics": {...}} to OUTPUT.
+A run writes {"fitness": ..., "metrics": {...}} to OUTPUT.
 
-- `tiny` (default): the synthetic preference language task of tiny_task.py on CPU, about ten
-  seconds a run on 2 cores once the seed's SFT model is cached.
+- `tiny` (default): the synthetic preference language task of tiny_task.py on CPU.
 - `gpu`: a local causal LM directory (--model, also the reference) and a preference dataset file
   (--data: JSON lines with prompt / chosen / rejected), trained with TRL on whatever devices
   accelerate finds; fitness is the held-out reward accuracy of the implicit reward (or --metric).
+
+With --serve (a task's `[command]` with `resident = true`) the process imports torch and TRL once,
+writes {"ready": true, "protocol": 1} on standard output, then reads one job a line on standard input,
+{"id": N, "file": PATH, "beta": B, "seed": S, "settings": {...}}, and answers each with one line,
+{"id": N, "fitness": F, "metrics": {...}} or {"id": N, "error": "..."}, until standard input ends.
+What every candidate at a seed shares is built once and kept (--cache-seeds seeds, least recently
+used first out): tiny keeps the SFT model, the training pairs and the reference's evaluation samples;
+gpu keeps the models and the data. Results are the one-shot runs' to the last bit (test_trl checks
+it). Anything else the libraries print goes to standard error.
 """
 from __future__ import annotations
 
 import argparse
+import collections
+import copy
 import importlib.util
 import json
 import math
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,17 +41,21 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
+PROTOCOL = 1
+# The options a job's "settings" may override (a task's [command.settings] table).
+JOB_SETTINGS = ("steps", "batch_size", "learning_rate")
+
 
 def load_trainer(path: str):
     """The trainer class of a `--format trl` export."""
     spec = importlib.util.spec_from_file_location("evod_candidate", path)
     if spec is None or spec.loader is None:
-        raise SystemExit(f"{path}: cannot be loaded as a Python module")
+        raise ValueError(f"{path}: cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     trainer = getattr(module, "EvodDPOTrainer", None)
     if trainer is None:
-        raise SystemExit(f"{path}: no EvodDPOTrainer; export the loss with `--format trl`")
+        raise ValueError(f"{path}: no EvodDPOTrainer; export the loss with `--format trl`")
     return trainer
 
 
@@ -59,64 +75,160 @@ def _has_accelerator() -> bool:
     return torch.cuda.is_available()
 
 
-def run_tiny(trainer_class, beta: float, seed: int, arguments) -> dict:
-    import copy
-    import tempfile
+class LeastRecentlyUsed:
+    """At most `capacity` values by key, built on first use; the least recently used goes first."""
 
-    import torch
-    import tiny_task
+    def __init__(self, capacity: int, build):
+        self.capacity, self.build = max(1, capacity), build
+        self.values: collections.OrderedDict = collections.OrderedDict()
 
-    torch.set_num_threads(arguments.threads)
-    settings = tiny_task.TinySettings()
-    world = tiny_task.World(seed)
-    reference = tiny_task.sft_model(seed, settings, world)
-    pairs = tiny_task.preference_pairs(seed, settings, world, reference)
-    policy = copy.deepcopy(reference)
-    with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
-        config = dpo_config(beta, seed, scratch, learning_rate=arguments.learning_rate, max_steps=arguments.steps,
-                            per_device_train_batch_size=arguments.batch_size, lr_scheduler_type="constant",
-                            warmup_steps=0, max_length=None)
-        trainer = trainer_class(model=policy, ref_model=reference, args=config, train_dataset=pairs,
-                                processing_class=tiny_task.tokenizer())
-        trainer.train()
-        calls = trainer.evod_loss_calls
-    metrics = tiny_task.evaluate(policy, reference, seed, beta, settings, world)
-    metrics["loss_calls"] = calls
-    return metrics
+    def __getitem__(self, key):
+        value = self.values.pop(key) if key in self.values else self.build(key)
+        self.values[key] = value
+        while len(self.values) > self.capacity:
+            self.values.popitem(last=False)
+        return value
 
 
-def run_gpu(trainer_class, beta: float, seed: int, arguments) -> dict:
-    import tempfile
+class TinySeed:
+    """What every candidate trained at one seed of the tiny set-up shares."""
 
-    from datasets import load_dataset
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    def __init__(self, seed: int, settings):
+        import tiny_task
 
-    if not arguments.model or not arguments.data:
-        raise SystemExit("--setup gpu needs --model DIR and --data FILE")
-    data = load_dataset("json", data_files=arguments.data, split="train").train_test_split(test_size=arguments.eval_fraction, seed=seed)
-    tokenizer = AutoTokenizer.from_pretrained(arguments.model)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    policy = AutoModelForCausalLM.from_pretrained(arguments.model, dtype="auto")
-    reference = AutoModelForCausalLM.from_pretrained(arguments.model, dtype="auto")
-    with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
-        config = dpo_config(beta, seed, scratch, learning_rate=arguments.learning_rate, max_steps=arguments.steps,
-                            per_device_train_batch_size=arguments.batch_size, per_device_eval_batch_size=arguments.batch_size)
-        trainer = trainer_class(model=policy, ref_model=reference, args=config, train_dataset=data["train"],
-                                eval_dataset=data["test"], processing_class=tokenizer)
-        trainer.train()
-        metrics = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
-        metrics["loss_calls"] = trainer.evod_loss_calls
-    metrics["efficiency"] = metrics.get(arguments.metric, math.nan)
-    return metrics
+        self.world = tiny_task.World(seed)
+        self.reference = tiny_task.sft_model(seed, settings, self.world)
+        # Each policy starts from a copy of this one, which no trainer ever sees: a trainer marks its
+        # reference's parameters as frozen, and a copy of the reference would then train nothing.
+        self.template = copy.deepcopy(self.reference)
+        self.pairs = tiny_task.preference_pairs(seed, settings, self.world, self.reference)
+        self.samples = tiny_task.reference_samples(self.reference, seed, settings, self.world)
+
+
+class TinySetup:
+    """The `tiny` set-up: tiny_task.py's language on CPU, its seeds' shared parts kept."""
+
+    def __init__(self, arguments):
+        import torch
+        import tiny_task
+
+        torch.set_num_threads(arguments.threads)
+        self.settings = tiny_task.TinySettings()
+        self.seeds = LeastRecentlyUsed(arguments.cache_seeds, lambda seed: TinySeed(seed, self.settings))
+
+    def run(self, trainer_class, beta: float, seed: int, options) -> dict:
+        import tiny_task
+
+        shared = self.seeds[seed]
+        policy = copy.deepcopy(shared.template)
+        with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
+            config = dpo_config(beta, seed, scratch, learning_rate=options.learning_rate, max_steps=options.steps,
+                                per_device_train_batch_size=options.batch_size, lr_scheduler_type="constant",
+                                warmup_steps=0, max_length=None)
+            trainer = trainer_class(model=policy, ref_model=shared.reference, args=config, train_dataset=shared.pairs,
+                                    processing_class=tiny_task.tokenizer())
+            trainer.train()
+            calls = trainer.evod_loss_calls
+        metrics = tiny_task.evaluate(policy, shared.reference, beta, self.settings, shared.samples)
+        metrics["loss_calls"] = calls
+        return metrics
+
+
+class GpuSetup:
+    """The `gpu` set-up: a local model (policy and reference) and a preference dataset, loaded once."""
+
+    def __init__(self, arguments):
+        from datasets import load_dataset
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        if not arguments.model or not arguments.data:
+            raise SystemExit("--setup gpu needs --model DIR and --data FILE")
+        self.arguments = arguments
+        self.tokenizer = AutoTokenizer.from_pretrained(arguments.model)
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.reference = AutoModelForCausalLM.from_pretrained(arguments.model, dtype="auto")
+        # The policy's starting point, kept apart from the reference (see TinySeed).
+        self.template = AutoModelForCausalLM.from_pretrained(arguments.model, dtype="auto")
+        data = load_dataset("json", data_files=arguments.data, split="train")
+        self.splits = LeastRecentlyUsed(arguments.cache_seeds,
+                                        lambda seed: data.train_test_split(test_size=arguments.eval_fraction, seed=seed))
+
+    def run(self, trainer_class, beta: float, seed: int, options) -> dict:
+        split = self.splits[seed]
+        policy = copy.deepcopy(self.template)
+        with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
+            config = dpo_config(beta, seed, scratch, learning_rate=options.learning_rate, max_steps=options.steps,
+                                per_device_train_batch_size=options.batch_size, per_device_eval_batch_size=options.batch_size)
+            trainer = trainer_class(model=policy, ref_model=self.reference, args=config, train_dataset=split["train"],
+                                    eval_dataset=split["test"], processing_class=self.tokenizer)
+            trainer.train()
+            metrics = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
+            metrics["loss_calls"] = trainer.evod_loss_calls
+        metrics["efficiency"] = metrics.get(self.arguments.metric, math.nan)
+        return metrics
+
+
+def job_options(arguments, settings: dict):
+    """The run's options: the command line's, with a job's settings over them."""
+    unknown = sorted(set(settings) - set(JOB_SETTINGS))
+    if unknown:
+        raise ValueError(f"unknown job settings {unknown}; known: {list(JOB_SETTINGS)}")
+    options = argparse.Namespace(**{name: getattr(arguments, name) for name in JOB_SETTINGS})
+    for name, value in settings.items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
+            raise ValueError(f"job setting {name} must be a positive number, got {value!r}")
+        setattr(options, name, int(value) if name != "learning_rate" else float(value))
+    return options
+
+
+def train_one(setup, file: str, beta: float, seed: int, options) -> tuple[float, dict]:
+    """One run: the candidate's trainer at (beta, seed); its fitness and its other metrics."""
+    started = time.monotonic()
+    metrics = setup.run(load_trainer(file), beta, seed, options)
+    metrics["seconds"] = time.monotonic() - started
+    fitness = metrics.pop("efficiency")
+    if not math.isfinite(fitness):
+        raise ValueError(f"the run gave a non-finite fitness ({fitness}); metrics: {metrics}")
+    return fitness, metrics
+
+
+def finite_or_none(metrics: dict) -> dict:
+    """JSON has no NaN: a non-finite metric is written as null (evod then names it)."""
+    return {k: (v if isinstance(v, (int, float)) and math.isfinite(v) else None) for k, v in metrics.items()}
+
+
+def serve(setup, arguments, jobs, replies) -> int:
+    """Answers one job a line from `jobs` on `replies` until `jobs` ends."""
+    replies.write(json.dumps({"ready": True, "protocol": PROTOCOL, "setup": arguments.setup}) + "\n")
+    replies.flush()
+    while line := jobs.readline():
+        if not line.strip():
+            continue
+        job_id = None
+        try:
+            job = json.loads(line)
+            if not isinstance(job, dict):
+                raise ValueError("a job must be a JSON object")
+            job_id = job.get("id")
+            options = job_options(arguments, job.get("settings") or {})
+            fitness, metrics = train_one(setup, str(job["file"]), float(job["beta"]), int(job["seed"]), options)
+            reply = {"id": job_id, "fitness": fitness, "metrics": finite_or_none(metrics)}
+        except Exception as error:  # one job's failure, reported; the next job is served
+            reply = {"id": job_id, "error": f"{type(error).__name__}: {error}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+    return 0
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("file")
-    parser.add_argument("beta", type=float)
-    parser.add_argument("seed", type=int)
-    parser.add_argument("output")
+    parser.add_argument("file", nargs="?")
+    parser.add_argument("beta", type=float, nargs="?")
+    parser.add_argument("seed", type=int, nargs="?")
+    parser.add_argument("output", nargs="?")
+    parser.add_argument("--serve", action="store_true", help="serve jobs on standard input, one a line (see above)")
+    parser.add_argument("--cache-seeds", type=int, default=16, help="with --serve: the seeds whose shared parts are kept")
     parser.add_argument("--setup", choices=["tiny", "gpu"], default="tiny")
     parser.add_argument("--steps", type=int, default=None, help="optimizer steps (tiny: 64; gpu: 200)")
     parser.add_argument("--batch-size", type=int, default=None, help="pairs per step (tiny: 32; gpu: 8)")
@@ -127,19 +239,26 @@ def main() -> int:
     parser.add_argument("--eval-fraction", type=float, default=0.1, help="gpu: held-out share of --data")
     parser.add_argument("--metric", default="rewards/accuracies", help="gpu: the evaluation metric reported as fitness")
     arguments = parser.parse_args()
+    one_shot = (arguments.file, arguments.beta, arguments.seed, arguments.output)
+    if arguments.serve and any(value is not None for value in one_shot):
+        parser.error("--serve takes its jobs on standard input: no FILE BETA SEED OUTPUT")
+    if not arguments.serve and any(value is None for value in one_shot):
+        parser.error("FILE BETA SEED OUTPUT are required (or --serve)")
     tiny = arguments.setup == "tiny"
     arguments.steps = arguments.steps or (64 if tiny else 200)
     arguments.batch_size = arguments.batch_size or (32 if tiny else 8)
     arguments.learning_rate = arguments.learning_rate or (3e-4 if tiny else 5e-7)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    started = time.monotonic()
-    trainer_class = load_trainer(arguments.file)
-    run = run_tiny if tiny else run_gpu
-    metrics = run(trainer_class, arguments.beta, arguments.seed, arguments)
-    metrics["seconds"] = time.monotonic() - started
-    fitness = metrics.pop("efficiency")
-    if not math.isfinite(fitness):
-        print(f"the run gave a non-finite fitness ({fitness}); metrics: {metrics}", file=sys.stderr)
+    if arguments.serve:
+        replies = os.fdopen(os.dup(1), "w")
+        os.dup2(2, 1)  # whatever the libraries print (TRL prints its training summary) goes to the log
+        setup = (TinySetup if tiny else GpuSetup)(arguments)
+        return serve(setup, arguments, sys.stdin, replies)
+    setup = (TinySetup if tiny else GpuSetup)(argparse.Namespace(**{**vars(arguments), "cache_seeds": 1}))
+    try:
+        fitness, metrics = train_one(setup, arguments.file, arguments.beta, arguments.seed, job_options(arguments, {}))
+    except ValueError as error:
+        print(error, file=sys.stderr)
         return 1
     Path(arguments.output).write_text(json.dumps({"fitness": fitness, "metrics": metrics}))
     return 0

@@ -199,14 +199,16 @@ class TinyTaskTests(unittest.TestCase):
 
 class CommandEvaluatorTests(unittest.TestCase):
     def test_evoctl_loss_eval_runs_the_tiny_task_through_trl(self):
+        """The shipped form: a resident evaluate.py that serves both runs of the stage."""
         task = Path(SCRATCH) / "trl-short.toml"
         python = sys.executable
         task.write_text(f'''type = "command"
 [command]
-argv = ["{python}", "{HERE / 'evaluate.py'}", "--steps", "3", "{{file}}", "{{beta}}", "{{seed}}", "{{output}}"]
+argv = ["{python}", "{HERE / 'evaluate.py'}", "--serve", "--steps", "3"]
+resident = true
 export = "trl"
 [stage1]
-betas = [0.1]
+betas = [0.1, 0.3]
 seeds = [1]
 ''')
         result = subprocess.run([EVOCTL, "loss", "eval", str(ROOT / "losses/dpo.loss"), "--task", str(task), "--stage", "1", "--json"],
@@ -214,11 +216,60 @@ seeds = [1]
         self.assertEqual(result.returncode, 0, result.stderr + result.stdout)
         report = json.loads(result.stdout)
         self.assertIsNone(report["failed"], report)
-        run = report["runs"][0]
-        self.assertEqual((run["beta"], run["seed"], run["start"]), (0.1, 1, "command"))
-        self.assertEqual(run["loss_calls"], 3.0)
-        self.assertGreater(run["kl"], 0.0)
+        self.assertEqual([(run["beta"], run["seed"], run["start"]) for run in report["runs"]], [(0.1, 1, "command"), (0.3, 1, "command")])
+        self.assertTrue(all(run["loss_calls"] == 3.0 and run["kl"] > 0.0 for run in report["runs"]), report["runs"])
         self.assertTrue(-1.0 < report["fitness"] < 1.5, report["fitness"])
+
+
+class ResidentTests(unittest.TestCase):
+    def test_resident_runs_equal_one_shot_runs(self):
+        """Three losses, then the first again, served by one process: each run is the one-shot run's to the last bit."""
+        environment = {**os.environ, "EVOD_TRL_CACHE": str(Path(SCRATCH) / "cache")}
+        files = []
+        for name, expression in [("dpo", "-logsigmoid(beta * rho)"), ("ipo", "(rho - 1 / (2 * beta)) ** 2"), ("slic", "relu(1 - beta * rho)")]:
+            export(expression, name)
+            files.append(str(Path(SCRATCH) / f"{name}_trl.py"))
+        command = [sys.executable, str(HERE / "evaluate.py"), "--steps", "8"]
+        one_shot = []
+        for index, file in enumerate(files):
+            output = Path(SCRATCH) / f"one-shot-{index}.json"
+            run = subprocess.run(command + [file, "0.1", "1", str(output)], capture_output=True, text=True, env=environment)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            one_shot.append(json.loads(output.read_text()))
+        jobs = "".join(json.dumps({"id": i, "file": file, "beta": 0.1, "seed": 1}) + "\n" for i, file in enumerate(files + files[:1]))
+        served = subprocess.run(command + ["--serve"], input=jobs, capture_output=True, text=True, env=environment)
+        self.assertEqual(served.returncode, 0, served.stderr)
+        replies = [json.loads(line) for line in served.stdout.splitlines()]
+        self.assertEqual(replies[0], {"ready": True, "protocol": 1, "setup": "tiny"}, "the first line is not the ready line")
+        self.assertEqual(len(replies), 5, served.stdout)
+        for index, (expected, reply) in enumerate(zip(one_shot + one_shot[:1], replies[1:])):
+            self.assertEqual(reply["id"], index)
+            self.assertNotIn("error", reply)
+            timeless = [{k: v for k, v in result["metrics"].items() if k != "seconds"} for result in (expected, reply)]
+            self.assertEqual((reply["fitness"], timeless[1]), (expected["fitness"], timeless[0]), f"job {index}")
+        self.assertNotEqual(one_shot[0]["fitness"], one_shot[1]["fitness"], "the losses must train differently")
+
+    def test_a_bad_job_is_answered_with_an_error_and_the_next_job_is_served(self):
+        jobs = "not json\n" + json.dumps({"id": 7, "file": "/nonexistent.py", "beta": 0.1, "seed": 1}) + "\n" \
+            + json.dumps({"id": 8, "file": "/nonexistent.py", "beta": 0.1, "seed": 1, "settings": {"stepz": 3}}) + "\n"
+        served = subprocess.run([sys.executable, str(HERE / "evaluate.py"), "--serve"], input=jobs, capture_output=True, text=True)
+        replies = [json.loads(line) for line in served.stdout.splitlines()]
+        self.assertEqual(served.returncode, 0, served.stderr)
+        self.assertEqual([reply.get("id") for reply in replies[1:]], [None, 7, 8])
+        self.assertIn("JSONDecodeError", replies[1]["error"])
+        self.assertIn("No such file or directory: '/nonexistent.py'", replies[2]["error"])
+        self.assertIn("unknown job settings ['stepz']", replies[3]["error"])
+
+    def test_chunked_forward_passes_equal_one_pass(self):
+        """The evaluation's forward passes go 1,024 rows at a time; each row's result must not depend on it."""
+        world = tiny_task.World(3)
+        model = tiny_task.new_model(3)
+        prompts = world.sequences(40, 4, tiny_task.World.HELDOUT_PROMPTS)
+        one = tiny_task.sample(model, prompts, 6, torch.Generator().manual_seed(1), rows=1000)
+        chunked = tiny_task.sample(model, prompts, 6, torch.Generator().manual_seed(1), rows=7)
+        self.assertTrue(torch.equal(one, chunked))
+        self.assertTrue(torch.equal(tiny_task.completion_logps(model, prompts, one, rows=1000),
+                                    tiny_task.completion_logps(model, prompts, one, rows=7)))
 
 
 if __name__ == "__main__":

@@ -137,28 +137,38 @@ def sft_model(seed: int, settings: TinySettings, world: World):
     return model
 
 
+# Forward passes over many sequences go this many rows at a time: the activations of 8,192 rows at
+# once overflow the CPU's caches (twice as slow on one core). Each row's result is the same bit for
+# bit whatever the chunk (test_trl checks it), and sampling draws from the whole batch's
+# probabilities at once, so the samples are those of one pass.
+ROWS_PER_PASS = 1024
+
+
 @torch.no_grad()
-def sample(model, prompts: torch.Tensor, length: int, generator: torch.Generator) -> torch.Tensor:
+def sample(model, prompts: torch.Tensor, length: int, generator: torch.Generator, rows: int = ROWS_PER_PASS) -> torch.Tensor:
     """Completions of `length` words (never <eos> or specials) sampled at temperature 1."""
-    sequence = prompts
-    past = None
-    inputs = prompts
+    inputs = list(prompts.split(rows))
+    caches = [None] * len(inputs)
+    tokens = []
     for _ in range(length):
-        out = model(input_ids=inputs, past_key_values=past, use_cache=True)
-        past = out.past_key_values
-        logits = out.logits[:, -1, :].float()
+        logits = []
+        for i, chunk in enumerate(inputs):
+            out = model(input_ids=chunk, past_key_values=caches[i], use_cache=True)
+            caches[i] = out.past_key_values
+            logits.append(out.logits[:, -1, :].float())
+        logits = torch.cat(logits)
         logits[:, :WORD_OFFSET] = -math.inf
         token = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
-        sequence = torch.cat([sequence, token], dim=1)
-        inputs = token
-    return sequence[:, prompts.size(1):]
+        tokens.append(token)
+        inputs = list(token.split(rows))
+    return torch.cat(tokens, dim=1)
 
 
 @torch.no_grad()
-def completion_logps(model, prompts: torch.Tensor, completions: torch.Tensor) -> torch.Tensor:
+def completion_logps(model, prompts: torch.Tensor, completions: torch.Tensor, rows: int = ROWS_PER_PASS) -> torch.Tensor:
     """log pi(completion | prompt) under `model` restricted to words, summed over the completion."""
     ids = torch.cat([prompts, completions], dim=1)
-    logits = model(input_ids=ids).logits[:, prompts.size(1) - 1:-1, :].float()
+    logits = torch.cat([model(input_ids=chunk).logits[:, prompts.size(1) - 1:-1, :].float() for chunk in ids.split(rows)])
     logits[:, :, :WORD_OFFSET] = -math.inf
     logps = torch.log_softmax(logits, dim=-1).gather(-1, completions.unsqueeze(-1)).squeeze(-1)
     return logps.sum(dim=1)
@@ -223,26 +233,54 @@ def frontier(rewards: torch.Tensor, ref_logps: torch.Tensor, proposal_logps: tor
     return point(math.exp(high))[0]
 
 
-def evaluate(policy, reference, seed: int, beta: float, settings: TinySettings, world: World) -> dict:
+@dataclass
+class ReferenceSamples:
+    """What the evaluation at a seed draws from the reference, the same for every candidate.
+
+    The held-out prompts (each repeated `samples_per_prompt` times), the reference's completions,
+    their rewards and log pi_ref, shaped (prompts, samples), and the state of the seed's sampling
+    generator after them, so that the policy's samples are the ones one uninterrupted stream gives.
+    """
+    prompts: torch.Tensor
+    completions: torch.Tensor
+    rewards: torch.Tensor
+    logps: torch.Tensor
+    generator_state: torch.Tensor
+
+
+def reference_samples(reference, seed: int, settings: TinySettings, world: World) -> ReferenceSamples:
+    """The reference's side of the evaluation at `seed` (a resident evaluator keeps it per seed)."""
+    generator = torch.Generator().manual_seed(30_000 + seed)
+    prompts = world.sequences(settings.eval_prompts, settings.prompt_length, World.HELDOUT_PROMPTS)
+    repeated = prompts.repeat_interleave(settings.samples_per_prompt, dim=0)
+    reference.eval()
+    completions = sample(reference, repeated, settings.completion_length, generator)
+    shape = (settings.eval_prompts, settings.samples_per_prompt)
+    return ReferenceSamples(prompts=repeated, completions=completions, rewards=reward(completions).view(shape),
+                            logps=completion_logps(reference, repeated, completions).view(shape),
+                            generator_state=generator.get_state())
+
+
+def evaluate(policy, reference, beta: float, settings: TinySettings, samples: ReferenceSamples) -> dict:
     """Reward gained at the KL spent, from samples on held-out prompts.
 
     efficiency = (R - R_ref) / (R_front(KL) - R_ref): the policy's reward gain over the reference
     against the most any policy could gain at the same KL(policy || reference), as the proxy task's
     frontier efficiency (R_front by importance sampling from both models' samples, see `frontier`). Also:
     reward, KL, win rate against the reference, and the KL-regularised objective R - beta * KL.
+    `samples` are the reference's (`reference_samples`); the policy's continue their stream.
     """
-    generator = torch.Generator().manual_seed(30_000 + seed)
-    prompts = world.sequences(settings.eval_prompts, settings.prompt_length, World.HELDOUT_PROMPTS)
-    repeated = prompts.repeat_interleave(settings.samples_per_prompt, dim=0)
+    generator = torch.Generator()
+    generator.set_state(samples.generator_state)
     policy.eval()
     reference.eval()
-    ref_completions = sample(reference, repeated, settings.completion_length, generator)
+    repeated = samples.prompts
     completions = sample(policy, repeated, settings.completion_length, generator)
     shape = (settings.eval_prompts, settings.samples_per_prompt)
-    ref_rewards, rewards = reward(ref_completions).view(shape), reward(completions).view(shape)
+    ref_rewards, rewards = samples.rewards, reward(completions).view(shape)
     # log pi_ref and log pi of both sets of samples: the policy's KL, and the frontier's proposal.
-    ref_on_ref = completion_logps(reference, repeated, ref_completions).view(shape)
-    policy_on_ref = completion_logps(policy, repeated, ref_completions).view(shape)
+    ref_on_ref = samples.logps
+    policy_on_ref = completion_logps(policy, repeated, samples.completions).view(shape)
     ref_on_policy = completion_logps(reference, repeated, completions).view(shape)
     policy_on_policy = completion_logps(policy, repeated, completions).view(shape)
     r_ref = ref_rewards.mean().item()
