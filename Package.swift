@@ -166,7 +166,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "IslandTests", dependencies: ["Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage"]),
+        .testTarget(
+            name: "IslandTests",
+            dependencies: ["Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "SearchTests",
             dependencies: ["Search", "LossLanguage", "LossDescriptors", .product(name: "PropertyBased", package: "swift-property-based")]

@@ -39,6 +39,11 @@ extension IslandSettings {
                 throw operators.error(MutationOperator.allCases[0].rawValue, "expected at least one operator with a positive weight")
             }
         }
+        if let audit = try section.section("audit") {
+            self.audit.share = try audit.optionalDouble("share", in: 0...1) ?? self.audit.share
+            self.audit.warnBelow = try audit.double("warn_below", default: self.audit.warnBelow, in: -1...1)
+            self.audit.minimum = try audit.int("minimum", default: self.audit.minimum, in: 4...1_000_000)
+        }
         if let archive = try section.section("archive") {
             bins.convexity.count = try archive.int("convexity_bins", default: bins.convexity.count, in: 1...1_000)
             bins.grad0.count = try archive.int("grad0_bins", default: bins.grad0.count, in: 1...1_000)

@@ -31,6 +31,8 @@ public struct IslandSettings: Sendable, Hashable {
     public var parentPool: ParentPool = .archive
     /// The loss confirmed candidates are compared with (a standard loss name or a compact source).
     public var baseline = "dpo"
+    /// The live proxy audit (`[island.audit]`): random stage-2 candidates also trained at stage 3.
+    public var audit = AuditSettings()
 
     public init(id: Int, seed: UInt64? = nil) {
         self.id = id
@@ -45,4 +47,24 @@ extension IslandSettings {
         (proposer.childrenPerGeneration, proposer.selection, proposer.parentPool, proposer.seed) = (childrenPerGeneration, selection, parentPool, seed)
         return proposer
     }
+}
+
+/// The live proxy audit: a share of the candidates that reach stage 2 but not the island's top k
+/// are trained at stage 3 too, drawn at random, so that the island measures how well its stage-2
+/// fitness (a proxy's) ranks candidates as stage 3 (real training's, in a cascade) does.
+public struct AuditSettings: Sendable, Hashable {
+    /// The share drawn; nil for the default: ``cascadeShare`` when stage 3 trains on its own task, else none.
+    public var share: Double?
+    /// The island warns when the rank correlation falls below this...
+    public var warnBelow = 0.3
+    /// ...once it rests on this many audited candidates.
+    public var minimum = 10
+
+    public init() {}
+
+    /// The default share of a cascade whose stage 3 is its own task.
+    public static let cascadeShare = 0.1
+
+    /// The share in force, given whether stage 3 trains on another task than stage 2.
+    public func share(stageThreeOwnTask: Bool) -> Double { share ?? (stageThreeOwnTask ? Self.cascadeShare : 0) }
 }

@@ -70,6 +70,12 @@ public final class ConfigSection {
         return v
     }
 
+    /// A number, or nil when the key is absent (for settings whose default depends on others).
+    public func optionalDouble(_ key: String, in range: ClosedRange<Double>? = nil) throws(ConfigError) -> Double? {
+        guard value(key) != nil else { return nil }
+        return try double(key, default: 0, in: range)
+    }
+
     public func bool(_ key: String, default fallback: Bool) throws(ConfigError) -> Bool {
         guard let found = value(key) else { return fallback }
         guard let v = found.bool else { throw mismatch(key, "true or false", found) }

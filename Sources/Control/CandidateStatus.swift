@@ -22,6 +22,13 @@ public enum ArchiveOutcome: String, Sendable, Codable, CaseIterable {
     public var isAdded: Bool { self != .notAdded }
 }
 
+/// Why a candidate was trained at stage 3: its stage-2 fitness entered the island's top k, or the
+/// live proxy audit drew it at random from the others.
+public enum ConfirmationOrigin: String, Sendable, Codable, CaseIterable {
+    case topK = "top-k"
+    case audit
+}
+
 /// Confirmed before unconfirmed, then by fitness: how "best" ranks candidates everywhere (best,
 /// status, emigrants, the LLM's examples).
 public struct RankingKey: Comparable, Sendable, Hashable {

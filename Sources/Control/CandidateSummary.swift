@@ -25,6 +25,8 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
     public var confirmedDifference: Double?
     public var confirmedStandardError: Double?
     public var confirmedMembers: [MemberSummary]?
+    /// Why it was trained at stage 3: in the top k, or drawn by the live audit.
+    public var confirmedBy: ConfirmationOrigin?
     public var descriptors: DescriptorValues?
 
     public init(id: Int64, name: String, generation: Int, source: String, parents: [Int64], proposer: String, status: CandidateStatus) {
@@ -42,7 +44,7 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
         case id, name, generation, source, canonical, fingerprint, parents, proposer, status, error
         case duplicateOf = "duplicate_of", fitness, stage, outcome, metrics, members
         case confirmedFitness = "confirmed_fitness", confirmedDifference = "confirmed_difference"
-        case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members", descriptors
+        case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members", confirmedBy = "confirmed_by", descriptors
         case rankingFitness = "ranking_fitness"
     }
 
@@ -64,6 +66,7 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
         confirmedDifference = try c.decodeIfPresent(Double.self, forKey: .confirmedDifference)
         confirmedStandardError = try c.decodeIfPresent(Double.self, forKey: .confirmedStandardError)
         confirmedMembers = try c.decodeIfPresent([MemberSummary].self, forKey: .confirmedMembers)
+        confirmedBy = try c.decodeIfPresent(ConfirmationOrigin.self, forKey: .confirmedBy)
         descriptors = try c.decodeIfPresent(DescriptorValues.self, forKey: .descriptors)
     }
 
@@ -91,6 +94,7 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
         try c.encode(confirmedDifference, forKey: .confirmedDifference)
         try c.encode(confirmedStandardError, forKey: .confirmedStandardError)
         try c.encode(confirmedMembers, forKey: .confirmedMembers)
+        try c.encode(confirmedBy, forKey: .confirmedBy)
         try c.encode(descriptors, forKey: .descriptors)
         try c.encode(rankingFitness, forKey: .rankingFitness)
     }

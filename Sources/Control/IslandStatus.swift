@@ -19,6 +19,11 @@ public struct IslandStatus: Codable, Sendable, Hashable {
     /// Warnings about its configuration that do not stop it (a promotion threshold that would
     /// starve stage 2); nil when there are none.
     public var warnings: [String]?
+    /// The live proxy audit; nil when the island audits nothing.
+    public var audit: AuditStatus?
+    /// Stage 3's task when it is another task than stage 2's (a cascade: real training, say); its
+    /// fitness is what a confirmed best's is.
+    public var confirmationTask: String?
     public var uptimeSeconds: Double
     /// Malformed control messages received (counted and dropped).
     public var droppedMessages: Int
@@ -31,18 +36,20 @@ public struct IslandStatus: Codable, Sendable, Hashable {
         id: Int, state: IslandState, generation: Int, population: Int, archive: ArchiveSummary, best: BestSummary?,
         evaluations: EvaluationCounts, proposals: ProposalCounts, migration: MigrationCounts, proposer: ProposerStatus,
         evaluator: EvaluatorStatus, fault: Fault?, uptimeSeconds: Double, droppedMessages: Int,
-        security: SecurityStatus = SecurityStatus(mode: .plain, refusedConnections: 0), warnings: [String] = []
+        security: SecurityStatus = SecurityStatus(mode: .plain, refusedConnections: 0), warnings: [String] = [], audit: AuditStatus? = nil
     ) {
         (self.id, self.state, self.generation, self.population, self.archive, self.best) = (id, state, generation, population, archive, best)
         (self.evaluations, self.proposals, self.migration, self.proposer) = (evaluations, proposals, migration, proposer)
         (self.evaluator, self.fault, self.uptimeSeconds, self.droppedMessages) = (evaluator, fault, uptimeSeconds, droppedMessages)
         self.security = security
         self.warnings = warnings.isEmpty ? nil : warnings
+        self.audit = audit
         placement = .current()
     }
 
     enum CodingKeys: String, CodingKey {
         case id, state, generation, population, archive, best, evaluations, proposals, migration, proposer, evaluator, fault, warnings, security, placement
+        case audit, confirmationTask = "confirmation_task"
         case uptimeSeconds = "uptime_s", droppedMessages = "dropped_messages"
     }
 }
@@ -85,12 +92,23 @@ public struct BestSummary: Codable, Sendable, Hashable {
 /// Evaluations by how they ended; `inflight` are the pending candidates.
 public struct EvaluationCounts: Codable, Sendable, Hashable {
     public var done = 0, inflight = 0, failed = 0, cached = 0
-    /// Stage-3 confirmations, and those that failed.
+    /// Stage-3 confirmations of the top k, and those that failed (audits' failures too).
     public var confirmed = 0, confirmationFailed = 0
+    /// Stage-3 evaluations the live audit drew.
+    public var audited = 0
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case done, inflight, failed, cached, confirmed, confirmationFailed = "confirmation_failed" }
+    enum CodingKeys: String, CodingKey { case done, inflight, failed, cached, confirmed, confirmationFailed = "confirmation_failed", audited }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        (done, inflight, failed) = (try c.decode(Int.self, forKey: .done), try c.decode(Int.self, forKey: .inflight), try c.decode(Int.self, forKey: .failed))
+        cached = try c.decode(Int.self, forKey: .cached)
+        confirmed = try c.decodeIfPresent(Int.self, forKey: .confirmed) ?? 0
+        confirmationFailed = try c.decodeIfPresent(Int.self, forKey: .confirmationFailed) ?? 0
+        audited = try c.decodeIfPresent(Int.self, forKey: .audited) ?? 0
+    }
 }
 
 /// Proposals by stage-0 outcome.

@@ -67,7 +67,9 @@ public struct IslandDaemon: Sendable {
             evaluator = FarmEvaluator(taskHash: task.hash, island: island, client: client)
         }
         defer { farmClient?.stop() }
-        let engine = try IslandEngine(settings: settings, store: store, evaluator: evaluator, proposer: proposer)
+        let engine = try IslandEngine(
+            settings: settings, store: store, evaluator: evaluator, proposer: proposer,
+            confirmationTask: task.isOwnTask(.three) ? task.stageTasks[.three]?.name : nil)
         let controls = IslandControls(security: security)
         let token = try ControlToken.create(in: directory)
         let generation = try store.generation()
@@ -76,6 +78,7 @@ public struct IslandDaemon: Sendable {
             metadata: [
                 "state": "\(directory)", "control": "\(entry.control)", "security": "\(security)", "evaluator": "\(cluster.evaluator.rawValue)",
                 "migration": "\(policy?.file ?? "off")", "proposer": "\(proposerDescription)", "generation": "\(generation)", "task": "\(task.hash)",
+                "stages": "\(Stage.allCases.map { task.stageTasks[$0]?.name ?? "task" }.joined(separator: ","))", "audit_share": "\(engine.auditShare)",
             ])
 
         let generations = Mailbox<Int>()

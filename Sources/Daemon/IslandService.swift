@@ -37,6 +37,7 @@ struct IslandService: Service, CustomStringConvertible {
             }
             var backoff = 1.0
             var stall = StallWatch()
+            var auditWarned = false
             while controls.current != .stopping {
                 if controls.current == .paused {
                     Thread.sleep(forTimeInterval: 0.05)
@@ -77,6 +78,7 @@ struct IslandService: Service, CustomStringConvertible {
                     controls.setStall(nil)
                 case .none: break
                 }
+                auditWarned = noteAudit(warned: auditWarned)
                 onGeneration(report.generation + 1)
                 if stall.isStalled {
                     sleep(seconds: stall.delay)  // not logged: one line a second says nothing the warning did not
@@ -91,6 +93,18 @@ struct IslandService: Service, CustomStringConvertible {
                     ])
             }
         }
+    }
+
+    /// Logs the audit's warning when its rank correlation falls below the level, and a notice when it
+    /// is back above (status shows the warning while it lasts); returns whether it is below.
+    private func noteAudit(warned: Bool) -> Bool {
+        guard let audit = try? engine.auditStatus() else { return warned }
+        let warning = IslandEngine.auditWarning(audit)
+        if let warning, !warned { logger.warning("\(warning)") }
+        if warning == nil, warned {
+            logger.notice("the proxy predicts stage 3 again", metadata: ["rank_correlation": "\(audit.rankCorrelation ?? .nan)", "audited": "\(audit.audited)"])
+        }
+        return warning != nil
     }
 
     /// Sleeps up to `seconds`, returning early once the island is stopping.

@@ -31,6 +31,12 @@ enum ClusterMetrics {
             counter("evod_island_evaluations_total", "evaluations done", s.evaluations.done)
             counter("evod_island_evaluations_failed_total", "evaluations failed", s.evaluations.failed)
             counter("evod_island_confirmations_total", "stage-3 confirmations", s.evaluations.confirmed)
+            if let audit = s.audit {
+                counter("evod_island_audits_total", "stage-2 candidates the live proxy audit trained at stage 3", audit.audited)
+                if let rho = audit.rankCorrelation {
+                    gauge("evod_island_audit_rank_correlation", "Spearman's rank correlation of audited candidates' stage-2 and stage-3 fitness", rho)
+                }
+            }
             for (outcome, count) in [("valid", s.proposals.valid), ("invalid", s.proposals.invalid), ("duplicate", s.proposals.duplicate)] {
                 counter("evod_island_proposals_total", "proposals by stage-0 outcome", count, [("outcome", outcome)])
             }

@@ -1,13 +1,16 @@
 import Foundation
 
 /// A line chart as SVG, made in Swift like the archive heatmap: a few series over one x axis, with
-/// axes, ticks and a legend. Non-finite points are left out.
+/// axes, ticks and a legend. Non-finite points are left out. A series of markers is a scatter plot.
 struct LineChart {
     struct Series {
         var name: String
         var colour: String
         var points: [(x: Double, y: Double)]
         var dashed = false
+        /// Circles at the points instead of a line through them, each with its label as a tooltip.
+        var markers = false
+        var labels: [String] = []
     }
 
     var title: String
@@ -50,8 +53,16 @@ struct LineChart {
         let clip = "clip-" + String(title.unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
         out.append(String(format: "<clipPath id=\"%@\"><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/></clipPath>", clip, left, top, plotWidth, plotHeight))
         for (index, line) in series.enumerated() {
+            if line.markers {
+                for (i, point) in line.points.enumerated() where point.x.isFinite && point.y.isFinite {
+                    let label = i < line.labels.count ? "<title>\(HTML.escape(line.labels[i]))</title>" : ""
+                    out.append(
+                        String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\" fill-opacity=\"0.7\">", px(point.x), py(point.y), line.colour)
+                            + label + "</circle>")
+                }
+            }
             let path = line.points.filter { $0.x.isFinite && $0.y.isFinite }.map { String(format: "%.1f,%.1f", px($0.x), py($0.y)) }
-            if !path.isEmpty {
+            if !path.isEmpty, !line.markers {
                 out.append(
                     "<polyline clip-path=\"url(#\(clip))\" fill=\"none\" stroke=\"\(line.colour)\" stroke-width=\"1.6\"\(line.dashed ? " stroke-dasharray=\"5,3\"" : "") points=\"\(path.joined(separator: " "))\"/>"
                 )

@@ -53,7 +53,26 @@ enum Pages {
         html += "<h2>archive</h2><p class=\"muted\">a cell opens its elite</p>"
         html += "<div class=\"scroll\">" + ArchiveMap(archive).svg(island: s.id) { "/islands/\(s.id)/candidates/\($0)" } + "</div>"
         html += "<h2>over time</h2>" + History.charts(history)
+        if let audit = s.audit { html += auditSection(audit) }
         return html
+    }
+
+    /// The live proxy audit: the rank correlation so far and each audited candidate's stage-2
+    /// fitness against its stage-3 fitness.
+    static func auditSection(_ audit: AuditStatus) -> String {
+        let stage3 = audit.task.map { "stage 3 (\(HTML.escape($0)))" } ?? "stage 3"
+        var correlation = audit.rankCorrelation.map { HTML.number($0, digits: 2) } ?? "not yet (3 candidates needed)"
+        if let lower = audit.lower, let upper = audit.upper { correlation += " (95% interval \(HTML.number(lower, digits: 2)) to \(HTML.number(upper, digits: 2)))" }
+        let chart = LineChart(
+            title: "audited candidates", xLabel: "stage-2 fitness (search)", yLabel: "\(audit.task ?? "stage-3") fitness",
+            series: [
+                .init(
+                    name: "candidate", colour: LineChart.palette[0], points: audit.points.map { (x: $0.search, y: $0.confirmed) }, markers: true,
+                    labels: audit.points.map { "#\($0.candidate): \(HTML.number($0.search)) / \(HTML.number($0.confirmed))" })
+            ])
+        return "<h2>proxy audit</h2><p id=\"audit\">\(audit.audited) candidates drawn at random from those reaching stage 2 "
+            + "(share \(HTML.number(audit.share, digits: 2))) were trained at \(stage3) too; rank correlation of the two fitnesses: "
+            + "\(correlation)</p>" + chart.svg()
     }
 
     /// Migration: who sends to whom, accepted and rejected.

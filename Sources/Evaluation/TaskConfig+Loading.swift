@@ -16,7 +16,8 @@ extension TaskConfig {
     }
 
     private static func read(_ root: ConfigSection) throws(ConfigError) -> TaskConfig {
-        let type = try root.string("type", default: "prefbandit", oneOf: ["prefbandit", "command", "suite"])
+        let type = try root.string("type", default: "prefbandit", oneOf: ["prefbandit", "command", "suite", "cascade"])
+        if type == "cascade" { return try readCascade(root) }
         let memberSections = try root.tables("member")
         let transferSections = try root.tables("validation")
         guard type == "suite" || (memberSections.isEmpty && transferSections.isEmpty) else {

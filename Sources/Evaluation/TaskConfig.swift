@@ -6,13 +6,31 @@ import PrefBandit
 /// candidate's fitness, and transfer tasks that only validation uses. A single-task file is a suite
 /// of one member.
 public struct TaskConfig: Sendable, Hashable {
-    /// The tasks the search trains on (at least one).
+    /// The tasks the search trains on (at least one); in a cascade, stage 2's.
     public var members: [TaskMember]
     /// Transfer tasks for `evoctl validate` only: variants no member uses, on their held-out seeds.
     public var validation: [TaskMember]
+    /// A multi-fidelity cascade (`type = "cascade"`): the task of each stage, named; empty for a task
+    /// whose every stage trains on its own members. Stage 3 on another task confirms on that task's
+    /// confirmation seeds, and `evoctl validate` adds its held-out seeds.
+    public var stageTasks: [Stage: StageTask]
 
-    public init(members: [TaskMember], validation: [TaskMember] = []) {
-        (self.members, self.validation) = (members, validation)
+    public init(members: [TaskMember], validation: [TaskMember] = [], stageTasks: [Stage: StageTask] = [:]) {
+        (self.members, self.validation, self.stageTasks) = (members, validation, stageTasks)
+    }
+
+    /// Whether its stages train on different tasks.
+    public var isCascade: Bool { !stageTasks.isEmpty }
+
+    /// The task stage `stage` trains on (this one, but for a cascade's stage on another task).
+    public func task(for stage: Stage) -> TaskConfig {
+        stageTasks[stage]?.task ?? TaskConfig(members: members, validation: validation)
+    }
+
+    /// Whether stage `stage` trains on another task than stage 2's (the search's).
+    public func isOwnTask(_ stage: Stage) -> Bool {
+        guard let own = stageTasks[stage], let search = stageTasks[.two] else { return false }
+        return own.task != search.task
     }
 
     /// A single-task suite.
@@ -31,6 +49,14 @@ public struct TaskConfig: Sendable, Hashable {
     /// hash. Held-out seeds and transfer tasks are not part of it: validation never feeds the search,
     /// so they can change without invalidating a search's state.
     public var hash: String {
+        guard isCascade else { return suiteHash }
+        // A cascade: each stage's task hash, so that changing any stage's task changes it.
+        let description = Stage.allCases.map { "stage\($0.rawValue):\(task(for: $0).suiteHash)" }.joined(separator: ",")
+        return SHA256.hash(data: Data(("cascade;" + description).utf8)).prefix(16).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The hash of the members and their grids (a task that is not a cascade).
+    private var suiteHash: String {
         struct Member: Encodable {
             var name: String
             var weight: Double
@@ -56,4 +82,12 @@ public struct TaskConfig: Sendable, Hashable {
         let data = (try? encoder.encode(description)) ?? Data()
         return SHA256.hash(data: data).prefix(16).map { String(format: "%02x", $0) }.joined()
     }
+}
+
+/// One stage's task in a cascade: the task file's name (its stem) and what it trains.
+public struct StageTask: Sendable, Hashable {
+    public var name: String
+    public var task: TaskConfig
+
+    public init(name: String, task: TaskConfig) { (self.name, self.task) = (name, task) }
 }

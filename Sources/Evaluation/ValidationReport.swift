@@ -11,6 +11,8 @@ public struct ValidationReport: Sendable, Codable {
         case member
         /// A transfer task (`[[validation]]`), on its held-out seeds.
         case transfer
+        /// A member of a cascade's stage-3 task (real training, say), on its held-out seeds.
+        case confirmation
         /// The members' weighted mean.
         case suite
     }
@@ -37,15 +39,24 @@ public struct ValidationReport: Sendable, Codable {
 
     /// What one loss's validation says: discovered only if it beats the best standard loss on the
     /// suite's held-out seeds by more than 3 paired SE with a Holm-adjusted p below 0.05, and beats
-    /// DPO (Holm-adjusted p below 0.05) on every transfer task.
+    /// DPO (Holm-adjusted p below 0.05) on every transfer task and every stage-3 task of a cascade.
     public struct Verdict: Sendable, Codable {
         public var loss: String
         public var discovered: Bool
         public var reasons: [String]
     }
 
+    /// How the suite's held-out fitness ranks the validated losses against each stage-3 task's: the
+    /// figure an island's live audit measures on its own candidates.
+    public struct Agreement: Sendable, Codable {
+        public var task: String
+        public var correlation: RankCorrelation
+    }
+
     public var rows: [Row]
     public var verdicts: [Verdict]
+    /// One per stage-3 task of a cascade; empty otherwise.
+    public var agreements: [Agreement]
     /// The baseline of the first difference column.
     public static let baseline = "dpo"
 
@@ -104,6 +115,14 @@ public struct ValidationReport: Sendable, Codable {
         }
         self.rows = rows
         verdicts = losses.filter { !$0.standard }.map { Self.verdict(for: $0.name, rows: rows) }
+        let searchTask = members.count > 1 ? "suite" : members.first
+        agreements = tasks.filter { $0.kind == .confirmation }.map { task in
+            let pairs = losses.compactMap { loss -> (x: Double, y: Double)? in
+                guard let searchTask, let x = allScores[searchTask]?[loss.name]?.mean.value, let y = allScores[task.name]?[loss.name]?.mean.value else { return nil }
+                return (x, y)
+            }
+            return Agreement(task: task.name, correlation: RankCorrelation(pairs))
+        }
     }
 
     static func verdict(for loss: String, rows: [Row]) -> Verdict {
@@ -125,11 +144,12 @@ public struct ValidationReport: Sendable, Codable {
                 }
             }
         }
-        for row in mine where row.kind == .transfer {
+        for row in mine where row.kind == .transfer || row.kind == .confirmation {
+            let what = row.kind == .transfer ? "transfer task" : "stage-3 task"
             if let failed = row.failed {
-                reasons.append("failed on transfer task \(row.task): \(failed)")
+                reasons.append("failed on \(what) \(row.task): \(failed)")
             } else if let d = row.versusDPO, let p = row.pDPO, !(d.value > 0 && p < 0.05) {
-                reasons.append(String(format: "does not beat dpo on transfer task %@ (%+.4f, %@, Holm p %.3g)", row.task, d.value, Self.inPairedSE(d), p))
+                reasons.append(String(format: "does not beat dpo on %@ %@ (%+.4f, %@, Holm p %.3g)", what, row.task, d.value, Self.inPairedSE(d), p))
             }
         }
         return Verdict(loss: loss, discovered: reasons.isEmpty && suite != nil, reasons: reasons)

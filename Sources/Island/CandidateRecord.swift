@@ -5,6 +5,8 @@ import Search
 
 extension CandidateStatus: DatabaseValueConvertible {}
 
+extension ConfirmationOrigin: DatabaseValueConvertible {}
+
 extension ArchiveOutcome: DatabaseValueConvertible {
     /// The outcome of an insertion into the archive.
     init(_ insertion: InsertOutcome) {
@@ -53,6 +55,8 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var confirmedStandardError: Double?
     /// Each member's stage-3 fitness and metrics, as JSON.
     public var confirmedMembers: String?
+    /// Why it was trained at stage 3 (nil: not confirmed).
+    public var confirmedBy: ConfirmationOrigin?
     public var createdAt: Double
     public var evaluatedAt: Double?
 
@@ -88,6 +92,6 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
         case duplicateOf = "duplicate_of", fitness, stage, metrics, convexity, grad0
         case betaSensitivity = "beta_sensitivity", outcome, createdAt = "created_at", evaluatedAt = "evaluated_at"
         case members, confirmedFitness = "confirmed_fitness", confirmedDifference = "confirmed_difference"
-        case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members"
+        case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members", confirmedBy = "confirmed_by"
     }
 }

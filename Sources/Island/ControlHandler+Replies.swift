@@ -15,6 +15,8 @@ extension ControlHandler {
         (evaluations.done, evaluations.failed) = (counters["evaluations.done", default: 0], counters["evaluations.failed", default: 0])
         (evaluations.cached, evaluations.inflight) = (counters["evaluations.cached", default: 0], try store.candidates(status: .pending).count)
         (evaluations.confirmed, evaluations.confirmationFailed) = (counters["evaluations.stage3", default: 0], counters["evaluations.stage3_failed", default: 0])
+        evaluations.audited = counters["evaluations.audits", default: 0]
+        let audit = try engine.auditStatus()
         var proposals = ProposalCounts()
         (proposals.valid, proposals.invalid) = (counters["proposals.pending", default: 0], counters["proposals.invalid", default: 0])
         proposals.duplicate = counters["proposals.duplicate", default: 0]
@@ -22,7 +24,7 @@ extension ControlHandler {
         (migration.sent, migration.received) = (counters["migration.sent", default: 0], counters["migration.received", default: 0])
         (migration.accepted, migration.rejected) = (counters["migration.accepted", default: 0], counters["migration.rejected", default: 0])
         (migration.dropped, migration.resets) = (counters["migration.dropped", default: 0], counters["migration.resets", default: 0])
-        return IslandStatus(
+        var status = IslandStatus(
             id: engine.settings.id, state: controls.current, generation: try store.generation(), population: try store.candidateCount(),
             archive: ArchiveSummary(
                 filled: archive.filled, cells: archive.bins.cellCount, coverage: archive.coverage, qdScore: archive.qdScore(floor: engine.settings.qdFloor)),
@@ -30,7 +32,9 @@ extension ControlHandler {
             proposer: try engine.proposerStatus(), evaluator: evaluatorStatus(),
             fault: controls.fault.map { Fault(error: $0.message, seconds: Date().timeIntervalSince($0.since)) },
             uptimeSeconds: Date().timeIntervalSince(controls.started), droppedMessages: controls.droppedMessages,
-            security: controls.securityStatus, warnings: controls.warnings)
+            security: controls.securityStatus, warnings: controls.warnings + (audit.flatMap(IslandEngine.auditWarning).map { [$0] } ?? []), audit: audit)
+        status.confirmationTask = engine.confirmationTask
+        return status
     }
 
     /// Where evaluations run, and whether the farm answers.
@@ -88,7 +92,7 @@ extension ControlHandler {
         (summary.canonical, summary.fingerprint, summary.error, summary.duplicateOf) = (c.canonical, c.fingerprint, c.error, c.duplicateOf)
         (summary.fitness, summary.stage, summary.outcome) = (c.fitness, c.stage, c.outcome)
         (summary.confirmedFitness, summary.confirmedDifference) = (c.confirmedFitness, c.confirmedDifference)
-        summary.confirmedStandardError = c.confirmedStandardError
+        (summary.confirmedStandardError, summary.confirmedBy) = (c.confirmedStandardError, c.confirmedBy)
         let decoder = JSONDecoder()
         summary.metrics = c.metrics.flatMap { try? decoder.decode([String: Double].self, from: Data($0.utf8)) }
         summary.members = c.members.flatMap { try? decoder.decode([MemberSummary].self, from: Data($0.utf8)) }

@@ -10,11 +10,20 @@ extension IslandEngine {
     /// recorded. Only the ranking uses it: the archive's cells compete on search fitness, which every
     /// candidate has on the same seeds; best, emigrants and the LLM's examples rank confirmed
     /// candidates first, by confirmed fitness.
-    func confirmIfTopK(_ id: Int64, graph: LossGraph, name: String, searchFitness: Double) throws {
+    /// Returns whether the candidate was in the top k (whether or not its confirmation succeeded).
+    @discardableResult
+    func confirmIfTopK(_ id: Int64, graph: LossGraph, name: String, searchFitness: Double) throws -> Bool {
         let k = settings.confirmTopK
-        guard k > 0 else { return }
+        guard k > 0 else { return false }
         // This candidate is stored already: it is in the top k when the k-th best is not above it.
-        if let kth = try store.kthBestSearchFitness(k), searchFitness < kth { return }
+        if let kth = try store.kthBestSearchFitness(k), searchFitness < kth { return false }
+        try trainAtStageThree(id, graph: graph, name: name, origin: .topK)
+        return true
+    }
+
+    /// Trains a stored candidate at stage 3 and records the result with its paired difference to the
+    /// baseline (a failure is counted; the candidate keeps its search result).
+    func trainAtStageThree(_ id: Int64, graph: LossGraph, name: String, origin: ConfirmationOrigin) throws {
         guard let baseline = try baselineConfirmation() else { return }
         let result = evaluator.evaluate(graph, name: name, stage: .three)
         if result.isInterrupted { throw IslandError.interrupted }
@@ -23,7 +32,7 @@ extension IslandEngine {
             return
         }
         let difference = SeedScores(result).difference(to: SeedScores(baseline))
-        try store.confirm(candidate: id, result: result, difference: difference)
+        try store.confirm(candidate: id, result: result, difference: difference, by: origin)
         confirmed.withLock { $0[id] = fitness }
     }
 

@@ -85,7 +85,9 @@ extension IslandEngine {
             try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells)
             return outcome.isAdded
         }
-        if result.stage == .two { try confirmIfTopK(id, graph: graph, name: candidate.name, searchFitness: fitness) }
+        if result.stage == .two, try !confirmIfTopK(id, graph: graph, name: candidate.name, searchFitness: fitness) {
+            try auditIfDrawn(id, graph: graph, name: candidate.name)
+        }
         return added
     }
 }

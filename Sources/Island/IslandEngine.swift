@@ -39,12 +39,18 @@ public final class IslandEngine: Sendable {
     let confirmed: Mutex<[Int64: Double]>
     /// Held while the baseline's stage-3 result is trained, so that it is trained once.
     let baselineLock = Mutex(())
+    /// The name of stage 3's task when it is another task than stage 2's (a cascade's real training).
+    public let confirmationTask: String?
 
     /// An island over `store`; `proposer` defaults to the mutation proposer the settings describe.
-    public init(settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, proposer: (any Proposer)? = nil) throws {
+    /// `confirmationTask` names stage 3's task when the evaluator trains stage 3 on its own task.
+    public init(
+        settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, proposer: (any Proposer)? = nil, confirmationTask: String? = nil
+    ) throws {
         self.settings = settings
         self.store = store
         self.evaluator = evaluator
+        self.confirmationTask = confirmationTask
         self.proposer = proposer ?? settings.mutationProposer
         if let hash = try store.meta("task_hash"), hash != evaluator.taskHash {
             throw IslandError.taskChanged(stored: hash, configured: evaluator.taskHash)

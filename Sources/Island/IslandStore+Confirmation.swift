@@ -1,3 +1,4 @@
+import Control
 import Evaluation
 import Foundation
 import GRDB
@@ -18,6 +19,18 @@ extension IslandStore {
         }
     }
 
+    /// Why each confirmed candidate was trained at stage 3; confirmations from before the audit were all the top k's.
+    static func registerAuditColumn(_ migrator: inout DatabaseMigrator) {
+        migrator.registerMigration("v6-audit") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE candidates ADD COLUMN confirmed_by TEXT;  -- 'top-k' or 'audit'
+                    UPDATE candidates SET confirmed_by = 'top-k' WHERE confirmed_fitness IS NOT NULL;
+                    CREATE INDEX candidates_audited ON candidates(id) WHERE confirmed_by = 'audit';
+                    """)
+        }
+    }
+
     /// The search fitness of the k-th best candidate evaluated at stage 2 (nil when fewer than k are).
     public func kthBestSearchFitness(_ k: Int) throws -> Double? {
         try pool.read { db in
@@ -29,26 +42,37 @@ extension IslandStore {
         }
     }
 
-    /// Records a candidate's stage-3 result with its paired difference to the baseline (one transaction).
-    public func confirm(candidate id: Int64, result: EvaluationResult, difference: Estimate) throws {
+    /// Records a candidate's stage-3 result with its paired difference to the baseline and why it
+    /// was trained there (one transaction).
+    public func confirm(candidate id: Int64, result: EvaluationResult, difference: Estimate, by origin: ConfirmationOrigin = .topK) throws {
         let members = String(decoding: (try? JSONEncoder().encode(result.members ?? [])) ?? Data("[]".utf8), as: UTF8.self)
         try pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE candidates SET confirmed_fitness = ?, confirmed_difference = ?, confirmed_se = ?, confirmed_members = ?
+                    UPDATE candidates SET confirmed_fitness = ?, confirmed_difference = ?, confirmed_se = ?, confirmed_members = ?,
+                        confirmed_by = ?
                     WHERE id = ? AND confirmed_fitness IS NULL
                     """,
                 arguments: [
                     result.fitness, difference.value.isFinite ? difference.value : nil,
-                    difference.standardError.isFinite ? difference.standardError : nil, members, id,
+                    difference.standardError.isFinite ? difference.standardError : nil, members, origin, id,
                 ])
-            if db.changesCount == 1 { try Self.bump(db, "evaluations.stage3") }
+            if db.changesCount == 1 { try Self.bump(db, origin == .audit ? "evaluations.audits" : "evaluations.stage3") }
         }
     }
 
     /// Records a failed confirmation: the candidate keeps its search result, and the failure is counted.
     public func countFailedConfirmation() throws {
         try pool.write { db in try Self.bump(db, "evaluations.stage3_failed") }
+    }
+
+    /// The audited candidates' search (stage-2) and stage-3 fitness, in the order they were proposed.
+    public func auditPairs() throws -> [AuditPoint] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, fitness, confirmed_fitness FROM candidates WHERE confirmed_by = 'audit' AND fitness IS NOT NULL ORDER BY id"
+            ).map { AuditPoint(candidate: $0["id"], search: $0["fitness"], confirmed: $0["confirmed_fitness"]) }
+        }
     }
 
     /// Confirmed fitness by candidate, for every confirmed candidate.

@@ -61,6 +61,7 @@ public final class IslandStore: Sendable {
         registerConversationTables(&migrator)
         registerConfirmationColumns(&migrator)
         registerHistoryTable(&migrator)
+        registerAuditColumn(&migrator)
         return migrator
     }
 

@@ -15,6 +15,7 @@ enum ValidationText {
                 case .suite: "suite: the members' weighted mean on their held-out seeds"
                 case .member: "member \(task), held-out seeds"
                 case .transfer: "transfer task \(task), held-out seeds"
+                case .confirmation: "stage-3 task \(task) (the cascade's confirmation), held-out seeds"
                 }
             lines += [
                 "", "### \(title)", "",
@@ -35,6 +36,16 @@ enum ValidationText {
                 let all = [name, fitnessCell] + cells(row.versusDPO, row.pDPO) + cells(row.versusBestStandard, row.pBestStandard)
                 lines.append("| " + all.joined(separator: " | ") + " |")
             }
+        }
+        for agreement in report.agreements {
+            let c = agreement.correlation
+            let interval = c.lower.flatMap { l in c.upper.map { String(format: " (95%% interval %+.2f to %+.2f)", l, $0) } } ?? ""
+            let rho = c.rho.map { String(format: "%+.2f", $0) } ?? "undefined"
+            lines += [
+                "", "### the search's fitness against \(agreement.task)", "",
+                "Spearman's rank correlation over the \(c.count) losses validated on both: \(rho)\(interval). An island's "
+                    + "live audit (`evoctl status`) measures the same on its own candidates.",
+            ]
         }
         if !report.verdicts.isEmpty {
             lines += ["", "### verdicts", ""]

@@ -21,4 +21,14 @@ struct MetricsTests {
         #expect(!lines.contains { $0.contains("island=\"2\"") && !$0.hasPrefix("evod_island_up") }, "a down island has only its up series")
         #expect(lines.filter { $0.hasPrefix("# TYPE evod_island_proposals_total counter") }.count == 1)
     }
+
+    @Test func anAuditingIslandHasItsAuditSeries() {
+        var status = PagesTests.status(id: 1, best: "dpo")
+        status.audit = PagesTests.audit
+        let lines = ClusterMetrics.exposition(ClusterReport(islands: [.up(status)], farm: nil)).split(separator: "\n").map(String.init)
+        #expect(lines.contains("evod_island_audits_total{island=\"1\"} 3"), "\(lines.filter { $0.contains("audit") })")
+        #expect(lines.contains("evod_island_audit_rank_correlation{island=\"1\"} 0.5"))
+        let silent = ClusterMetrics.exposition(ClusterReport(islands: [.up(PagesTests.status(id: 1, best: "dpo"))], farm: nil))
+        #expect(!silent.contains("audit"), "an island that audits nothing has no audit series")
+    }
 }

@@ -79,6 +79,29 @@ struct PagesTests {
         #expect(html.contains("<p class=\"warning\">warning: threshold &lt;high&gt;</p>"), "\(html)")
     }
 
+    static let audit = AuditStatus(
+        task: "trl-tiny", share: 0.1, rankCorrelation: 0.5, lower: -0.2, upper: 0.9, warnBelow: 0.3, minimum: 10,
+        points: [
+            AuditPoint(candidate: 7, search: 0.61, confirmed: 0.55), AuditPoint(candidate: 9, search: 0.66, confirmed: 0.70),
+            AuditPoint(candidate: 12, search: 0.64, confirmed: 0.52),
+        ],
+        audited: 3)
+
+    @Test func theIslandPageShowsTheAuditAndPlotsItsCandidates() {
+        var status = Self.status(id: 1, best: "dpo")
+        status.audit = Self.audit
+        let archive = ArchiveSnapshot(
+            island: 1,
+            bins: .init(convexity: .init(lower: 0, upper: 1, count: 1), grad0: .init(lower: 0, upper: 1, count: 1), betaSensitivity: .init(lower: 0, upper: 1, count: 1)), cells: []
+        )
+        let html = Pages.island(status, archive: archive, history: [])
+        #expect(html.contains("<h2>proxy audit</h2>") && html.contains("were trained at stage 3 (trl-tiny) too"))
+        #expect(html.contains("rank correlation of the two fitnesses: 0.50 (95% interval -0.20 to 0.90)"))
+        #expect(html.components(separatedBy: "<circle ").count - 1 == 3, "one marker per audited candidate")
+        #expect(html.contains("<title>#9: 0.6600 / 0.7000</title>"))
+        #expect(!Pages.island(Self.status(id: 1, best: "dpo"), archive: archive, history: []).contains("proxy audit"))
+    }
+
     @Test func theHeatmapLinksEveryFilledCellToItsCandidate() {
         let archive = ArchiveSnapshot(
             island: 1,

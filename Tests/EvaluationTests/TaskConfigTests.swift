@@ -24,7 +24,7 @@ struct TaskConfigTests {
         ("[prefbandit]\npair = 3", "t.toml: key 'prefbandit.pair': unknown key"),
         ("[prefbandit]\npairs = \"many\"", "t.toml: key 'prefbandit.pairs': expected an integer, got string"),
         ("[prefbandit]\nlabel_noise = 0.7", "t.toml: key 'prefbandit.label_noise': expected a number in [0.0, 0.49], got 0.7"),
-        ("type = \"gpu\"", "t.toml: key 'type': expected one of \"prefbandit\", \"command\", \"suite\", got \"gpu\""),
+        ("type = \"gpu\"", "t.toml: key 'type': expected one of \"prefbandit\", \"command\", \"suite\", \"cascade\", got \"gpu\""),
         ("[stage2]\nstarts = [\"warm\"]", "t.toml: key 'stage2.starts': expected \"exact\" or \"perturbed\", got \"warm\""),
         ("[stage1]\nbetas = []", "t.toml: key 'stage1.betas': expected a non-empty array of numbers"),
         ("type = \"command\"", "t.toml: key 'command': a command task needs a [command] table with argv"),
@@ -92,5 +92,53 @@ struct TaskConfigTests {
         #expect(task.hash != bare.hash)
         let oneShot = try TaskConfig.parse("type = \"command\"\n[command]\nargv = [\"serve.py\", \"--gpu\", \"{file}\"]\n", file: "t.toml")
         #expect(bare.hash != oneShot.hash)
+    }
+
+    @Test func aCascadeTrainsEachStageOnItsTaskAndValidatesOnStageThreesHeldOutSeeds() throws {
+        let directory = URL(fileURLWithPath: Self.shipped).deletingLastPathComponent()
+        let cascade = try TaskConfig.load(path: directory.appendingPathComponent("lm-like-trl.toml").path)
+        let proxy = try TaskConfig.load(path: directory.appendingPathComponent("lm-like.toml").path)
+        var real = try TaskConfig.load(path: directory.appendingPathComponent("trl-tiny.toml").path)
+        real.members[0].name = "trl-tiny"
+        #expect(cascade.isCascade)
+        #expect(cascade.members == proxy.members && cascade.validation == proxy.validation)
+        #expect(cascade.task(for: .one) == proxy && cascade.task(for: .two) == proxy && cascade.task(for: .three) == real)
+        #expect(cascade.stageTasks.mapValues(\.name) == [.one: "lm-like", .two: "lm-like", .three: "trl-tiny"])
+        #expect(!cascade.isOwnTask(.one) && cascade.isOwnTask(.three))
+        #expect(cascade.hash != proxy.hash && cascade.hash != real.hash)
+
+        let evaluator = cascade.makeEvaluator()
+        #expect(evaluator.runCount(stage: .two) == proxy.makeEvaluator().runCount(stage: .two))
+        #expect(evaluator.runCount(stage: .three) == real.members[0].grid(for: .three).runs.count)
+        let targets = evaluator.validationTasks
+        #expect(targets.filter { if case .confirmation = $0 { true } else { false } }.count == 1)
+        let last = try #require(targets.last)
+        #expect(evaluator.member(last).name == "trl-tiny" && evaluator.member(last).heldoutSeeds == real.members[0].heldoutSeeds)
+    }
+
+    @Test(arguments: [
+        ("type = \"cascade\"", "c.toml: key 'cascade': a cascade needs a [cascade] table"),
+        ("type = \"cascade\"\n[cascade]\nstage3 = \"trl-tiny.toml\"", "c.toml: key 'cascade.stage2': expected the path of a task file"),
+        ("type = \"cascade\"\n[cascade]\nstage2 = \"lm-like-trl.toml\"", "c.toml: key 'cascade.stage2': lm-like-trl.toml is a cascade itself"),
+        ("type = \"cascade\"\n[cascade]\nstage2 = \"lm-like.toml\"\nstage4 = \"x.toml\"", "c.toml: key 'cascade.stage4': unknown key"),
+        ("type = \"cascade\"\n[cascade]\nstage2 = \"lm-like.toml\"\nstage3 = \"lm-like-copy.toml\"", "c.toml: key 'cascade.stage3': the name \"lm-like\""),
+    ])
+    func aBadCascadeIsAnErrorNamingTheKey(text: String, message: String) throws {
+        // In a copy of the shipped tasks' directory, where a second file holds lm-like's members under another name.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-cascade-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shipped = URL(fileURLWithPath: Self.shipped).deletingLastPathComponent()
+        for name in ["lm-like.toml", "trl-tiny.toml", "lm-like-trl.toml"] {
+            try FileManager.default.copyItem(at: shipped.appendingPathComponent(name), to: directory.appendingPathComponent(name))
+        }
+        let copy = try String(contentsOf: shipped.appendingPathComponent("lm-like.toml"), encoding: .utf8).replacingOccurrences(of: "steps = 250", with: "steps = 251")
+        try copy.write(to: directory.appendingPathComponent("lm-like-copy.toml"), atomically: true, encoding: .utf8)
+        do {
+            _ = try TaskConfig.parse(text, file: directory.appendingPathComponent("c.toml").path)
+            Issue.record("accepted: \(text)")
+        } catch {
+            #expect(error.description.hasPrefix(directory.appendingPathComponent(message).path), "\(error)")
+        }
     }
 }

@@ -65,6 +65,9 @@ final class ClusterConfigTests {
         ("[island]\npromotion_threshold = nan", nil, "cluster.toml: key 'island.promotion_threshold': expected a number, got nan"),
         ("[island.archive]\nreplacement_margin = -0.001", nil, "cluster.toml: key 'island.archive.replacement_margin': expected a number in [0.0, 1.0], got -0.001"),
         ("[island.archive]\ngrowth_margin = 2", nil, "cluster.toml: key 'island.archive.growth_margin': expected a number in [0.0, 1.0], got 2.0"),
+        ("[island.audit]\nshare = 1.5", nil, "cluster.toml: key 'island.audit.share': expected a number in [0.0, 1.0], got 1.5"),
+        ("[island.audit]\nminimum = 2", nil, "cluster.toml: key 'island.audit.minimum': expected an integer in 4...1000000, got 2"),
+        ("[island.audit]\nwarn_below = \"low\"", nil, "cluster.toml: key 'island.audit.warn_below': expected a number, got string"),
         ("island_hosts = [\"a\"]\nisland_control_ports = [1, 2]", nil, "cluster.toml: key 'island_hosts': expected one host per island (2), got 1"),
     ])
     func badClusterFileIsAnErrorNamingFileAndKey(text: String, island: String?, message: String) throws {
@@ -93,6 +96,17 @@ final class ClusterConfigTests {
             path: try write("[island.archive]\nconvexity_bins = 1\nreplacement_margin = 0.0001\ngrowth_margin = 0.0002"))
         #expect(try config.settings(forIsland: 1).replacement == ReplacementRule(margin: 0.0001, growthMargin: 0.0002))
         #expect(try ClusterConfig.load(path: try write("")).settings(forIsland: 1).replacement == .strict)
+    }
+
+    @Test func theAuditIsReadAndItsShareDefaultsByTheTask() throws {
+        let unset = try ClusterConfig.load(path: try write("")).settings(forIsland: 1).audit
+        #expect(unset.share == nil && unset.share(stageThreeOwnTask: true) == AuditSettings.cascadeShare && unset.share(stageThreeOwnTask: false) == 0)
+        let path = try write("islands_directory = \"ISLANDS\"\n[island.audit]\nshare = 0.25\nwarn_below = 0.5\nminimum = 8", islands: [2: "[audit]\nshare = 0"])
+        let config = try ClusterConfig.load(path: path)
+        let audit = try config.settings(forIsland: 1).audit
+        #expect(audit.share == 0.25 && audit.warnBelow == 0.5 && audit.minimum == 8 && audit.share(stageThreeOwnTask: false) == 0.25)
+        let off = try config.settings(forIsland: 2).audit
+        #expect(off.share == 0 && off.share(stageThreeOwnTask: true) == 0 && off.warnBelow == 0.5)
     }
 
     @Test func badIslandFileIsAnErrorNamingItsFile() throws {

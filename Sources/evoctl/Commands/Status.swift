@@ -25,7 +25,7 @@ struct Status: ParsableCommand {
 
     /// The report as `evoctl status` prints it (and `evoctl watch` redraws it).
     static func lines(_ report: ClusterReport) -> [String] {
-        islandLines(report.islands) + problemLines(report.islands) + proposerLines(report.islands) + farmLines(report.farm)
+        islandLines(report.islands) + problemLines(report.islands) + auditLines(report.islands) + proposerLines(report.islands) + farmLines(report.farm)
             + securityLines(report) + jobLines(report)
     }
 
@@ -86,6 +86,23 @@ struct Status: ParsableCommand {
         return lines
     }
 
+    /// One line per island that audits its proxy: how many candidates it drew, and how well their
+    /// stage-2 fitness ranks them as their stage-3 fitness does.
+    static func auditLines(_ islands: [ClusterReport.Island]) -> [String] {
+        var lines: [String] = []
+        for case let .up(island) in islands {
+            guard let audit = island.audit else { continue }
+            let against = audit.task.map { "stage 3 (\($0))" } ?? "stage 3"
+            var correlation = audit.rankCorrelation.map { String(format: "%+.2f", $0) } ?? "not yet (3 needed)"
+            if let lower = audit.lower, let upper = audit.upper { correlation += String(format: " (95%% %+.2f to %+.2f)", lower, upper) }
+            lines.append(
+                String(
+                    format: "audit %2d  %d drawn (share %.2f); rank correlation of stage 2 with %@: %@", island.id, audit.audited, audit.share, against,
+                    correlation))
+        }
+        return lines
+    }
+
     /// One line per island whose proposer is an LLM: state, requests, tokens, cost, outcomes, failures.
     static func proposerLines(_ islands: [ClusterReport.Island]) -> [String] {
         var lines: [String] = []
@@ -113,8 +130,9 @@ struct Status: ParsableCommand {
             }
             let migration = island.migration
             let flows = "\(migration.sent)/\(migration.received)/\(migration.accepted)"
+            let confirmedOn = island.confirmationTask.map { " confirmed on \($0)" } ?? " confirmed"
             let bestText =
-                island.best.map { "\($0.name) (#\($0.id)) \(ReportFormat.fixed($0.fitness))" + ($0.confirmed ? " confirmed" : " search") } ?? "-"
+                island.best.map { "\($0.name) (#\($0.id)) \(ReportFormat.fixed($0.fitness))" + ($0.confirmed ? confirmedOn : " search") } ?? "-"
             let counts = "\(island.evaluations.done)/\(island.evaluations.confirmed)"
             lines.append(
                 String(

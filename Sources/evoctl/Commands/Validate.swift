@@ -43,8 +43,11 @@ struct Validate: ParsableCommand {
         let evaluator = suite.makeEvaluator()
         let (scores, failures) = try ValidationRunner(evaluator: evaluator, losses: all.map { ($0.0, $0.1) }).run()
         let tasks = evaluator.validationTasks.map { target -> (name: String, kind: ValidationReport.TaskKind) in
-            if case .member = target { return (evaluator.member(target).name, .member) }
-            return (evaluator.member(target).name, .transfer)
+            switch target {
+            case .member: (evaluator.member(target).name, .member)
+            case .transfer: (evaluator.member(target).name, .transfer)
+            case .confirmation: (evaluator.member(target).name, .confirmation)
+            }
         }
         let report = ValidationReport(tasks: tasks, losses: all.map { (name: $0.0, standard: $0.2) }, scores: scores, failures: failures)
         if let svg { try ForestPlot.svg(report).write(toFile: svg, atomically: true, encoding: .utf8) }
