@@ -21,7 +21,7 @@ release: deps
 	$(SWIFT) build -c release --product evod $(RELEASE_FLAGS)
 
 ## The main job: the 4-island cluster with its farm on loopback, for DEMO_SECONDS.
-demo: release
+demo: release trl
 	@scripts/demo.sh $(RELEASE_BIN)/evod $(RELEASE_BIN)/evoctl
 
 ## The LLM proposer against a real local LLM (llama.cpp + Gemma 3 270M, installed once into .venv-llm/).
@@ -90,7 +90,7 @@ fuzz-check: deps
 	@FUZZ_RUNS=3000 scripts/fuzz.sh .build/fuzz/debug/EvodFuzz
 
 ## Speed targets, release build: one core for the evaluator (numpy side by side), both for the farm.
-bench: deps
+bench: deps release
 	$(SWIFT) build -c release --product EvodBench $(RELEASE_FLAGS)
 	@scripts/bench.sh $(RELEASE_BIN)/EvodBench
 

@@ -95,12 +95,13 @@ def counts(binaries, config):
         return None
     if not status["islands"] or any("evaluations" not in island for island in status["islands"]):
         return None  # an island that does not answer (starting, stopping): no count rather than a short one
-    done = confirmed = 0
+    done = confirmed = audited = 0
     for island in status["islands"]:
         evaluations = island["evaluations"]
         done += evaluations.get("done", 0) + evaluations.get("failed", 0)
         confirmed += evaluations.get("confirmed", 0)
-    return done, confirmed
+        audited += evaluations.get("audited", 0)
+    return done, confirmed, audited
 
 
 class Pace:
@@ -184,6 +185,7 @@ def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, a
                              f"{time.time() - started:.0f} s; island {best['island']} candidate {best['id']} {best['name']}\n")
                 handle.write(best["canonical"] + "\n")
             snapshots.append({"budget": budget, "evaluations": reached[0], "confirmations": reached[1],
+                              "audits": reached[2] if len(reached) > 2 else 0,
                               "seconds": time.time() - started, "file": path, "name": name,
                               "search_fitness": best.get("fitness"), "confirmed_fitness": best.get("confirmed_fitness"),
                               "confirmed_difference": best.get("confirmed_difference"), "confirmed_se": best.get("confirmed_se"),
@@ -222,10 +224,13 @@ def number(value, form):
 def report(runs, validation, arms, budgets):
     rows = {(r["task"], r["loss"]): r for r in validation["rows"]}
     suite = "suite" if any(r["task"] == "suite" for r in validation["rows"]) else validation["rows"][0]["task"]
-    lines = ["| arm | budget | held-out suite fitness (mean ± SE over repeats) | vs best standard | confirmed - held-out fitness | repeats |",
+    # A cascade's stage 3 trains on its own task: confirmations are compared with that task's held-out seeds.
+    real = sorted({r["task"] for r in validation["rows"] if r.get("kind") == "confirmation"})
+    confirming = real[0] if real else suite
+    lines = [f"| arm | budget | held-out {suite} fitness (mean ± SE over repeats) | vs best standard | confirmed - held-out {confirming} fitness | repeats |",
              "|---|---|---|---|---|---|"]
     curse = ["", "Winner's curse, per reported best: its paired difference to DPO on the confirmation seeds against the same",
-             "on the held-out seeds, and that gap in SE of the gap (sqrt of the two SEs squared); within 1 SE is the target.", "",
+             f"on {confirming}'s held-out seeds, and that gap in SE of the gap (sqrt of the two SEs squared); within 1 SE is the target.", "",
              "| run | budget | confirmed vs dpo | held-out vs dpo | gap (SE) |", "|---|---|---|---|---|"]
     table = {}
     for arm in arms:
@@ -244,9 +249,10 @@ def report(runs, validation, arms, budgets):
                     best = row.get("versusBestStandard") or row.get("versusDPO")
                     if best:
                         versus.append(best["value"])
-                    if snapshot.get("confirmed_fitness") is not None:
-                        gaps.append(snapshot["confirmed_fitness"] - row["fitness"]["value"])
-                    held = row.get("versusDPO")
+                    confirmed_row = rows.get((confirming, snapshot["name"])) or {}
+                    if snapshot.get("confirmed_fitness") is not None and confirmed_row.get("fitness"):
+                        gaps.append(snapshot["confirmed_fitness"] - confirmed_row["fitness"]["value"])
+                    held = confirmed_row.get("versusDPO")
                     if snapshot.get("confirmed_difference") is not None and snapshot.get("confirmed_se") and held:
                         gap = snapshot["confirmed_difference"] - held["value"]
                         se = math.sqrt(snapshot["confirmed_se"] ** 2 + held["standardError"] ** 2)
@@ -270,6 +276,24 @@ def report(runs, validation, arms, budgets):
                 verdict = "one repeat per arm has no SE across repeats: not decided"
             lines.append(f"\nAt {budget} evaluations, cluster - independent = {number(ma - mc, '+.4f')} ± {number(se, '.4f')} "
                          f"({number(z, '+.1f')} SE): {verdict}.")
+    # A cascade's stage-3 task (real training): each reported best there, on its held-out seeds.
+    for task in real:
+        curse += ["", f"On {task} (the cascade's stage 3), held-out seeds: each reported best against DPO.", "",
+                  "| run | budget | evaluations / confirmations / audits | fitness | vs dpo (paired SE) |", "|---|---|---|---|---|"]
+        for run in runs:
+            for snapshot in run["snapshots"]:
+                row = rows.get((task, snapshot["name"]))
+                if not row or not row.get("fitness"):
+                    continue
+                versus = row.get("versusDPO")
+                against = (f"{versus['value']:+.4f} ± {versus['standardError']:.4f} ({versus['value'] / versus['standardError']:+.1f})"
+                           if versus and versus["standardError"] else "n/a")
+                curse.append(f"| {run['arm']} seed {run['seed']} | {snapshot['budget']} | {snapshot['evaluations']} / "
+                             f"{snapshot['confirmations']} / {snapshot.get('audits', 0)} | {row['fitness']['value']:.4f} | {against} |")
+    for agreement in validation.get("agreements", []):
+        c = agreement["correlation"]
+        curse.append(f"\nOver the {c['count']} losses validated, the rank correlation of the search's held-out fitness with "
+                     f"{agreement['task']}'s is {number(c.get('rho') if c.get('rho') is not None else float('nan'), '+.2f')}.")
     return "\n".join(lines + curse)
 
 
@@ -289,12 +313,21 @@ def main():
     parser.add_argument("--growth-margin", type=float, help="the further gain a child longer than its cell's elite "
                         "needs to replace it (default: the island's, 0)")
     parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
+    parser.add_argument("--report-only", action="store_true", help="write report.md again from --out's results.json (no training)")
     args = parser.parse_args()
     arms = args.arms.split(",")
     budgets = [int(b) for b in args.budgets.split(",")]
     task = os.path.abspath(args.task)
     os.makedirs(args.out, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.report_only:
+        with open(os.path.join(args.out, "results.json")) as handle:
+            results = json.load(handle)
+        text = report(results["runs"], results["validation"], arms, budgets)
+        with open(os.path.join(args.out, "report.md"), "w") as handle:
+            handle.write(text + "\n")
+        print(text)
+        return
     runs = []
     for seed in range(args.first_seed, args.first_seed + args.repeats):
         for arm in arms:

@@ -31,3 +31,6 @@ echo "== farm and migration (real sockets on loopback; both cores)"
 "$bench" cluster
 echo "== the broker at scale: 16 islands, 64 to 256 workers (threads of one process on loopback)"
 "$bench" scale
+echo "== real training (TRL tiny-LM task, one core): a fresh process per run against the resident evaluator"
+trl_python=$(scripts/trl-setup.sh)
+$pin "$trl_python" bench/trl_bench.py "$(dirname "$bench")/evoctl"

@@ -3,7 +3,11 @@
 # proposer, ring migration every 5 generations with 2 emigrants, a farm broker with 2 workers, all
 # on loopback, each its own process) for DEMO_SECONDS (default 90); then show the status, the
 # migration log summary, the best losses, the best one as PyTorch code and an SVG of island 1's
-# archive; then stop everything. State persists in state/: running the demo again resumes the search.
+# archive; stop everything; and last, what real training says of the proxy's best: it and DPO
+# trained with TRL on the tiny-LM task's held-out seeds (`evoctl validate state/best.loss --task
+# configs/tasks/trl-tiny.toml --standard dpo`, about two minutes on 2 cores), so that the demo never
+# shows a proxy's winner as "the best loss" without it. State persists in state/: running the demo
+# again resumes the search.
 # Usage: scripts/demo.sh PATH/TO/evod PATH/TO/evoctl
 set -euo pipefail
 evod=${1:-.build/release/evod}
@@ -31,7 +35,18 @@ echo; echo "== evoctl best --top 5"
 echo; echo "== the best loss as PyTorch (evoctl export best --format pytorch)"
 "$evoctl" export best --config "$config" --format pytorch
 echo; "$evoctl" archive --config "$config" --island 1 --svg state/island-1/archive.svg
+"$evoctl" export best --config "$config" --format loss > state/best.loss
 
 echo; echo "== evoctl down"
 trap - EXIT
 "$evoctl" down --config "$config"
+
+echo; echo "== what real training says of the proxy's best: it and DPO under TRL (the tiny-LM task, held-out seeds)"
+echo "   evoctl validate state/best.loss --task configs/tasks/trl-tiny.toml --standard dpo"
+if [ -x .venv-trl/bin/python ]; then
+    "$evoctl" validate state/best.loss --task configs/tasks/trl-tiny.toml --standard dpo
+    echo "(The search above ranks by a proxy task. configs/tasks/lm-like-trl.toml makes real training confirm each"
+    echo " island's best instead: README, \"Real training decides\".)"
+else
+    echo "skipped: no TRL environment (.venv-trl); \`make trl\` installs it. Until then, the best above is the proxy's only."
+fi

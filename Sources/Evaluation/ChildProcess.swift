@@ -25,32 +25,11 @@ enum ChildProcess {
     }
 
     static func run(_ argv: [String], logPath: String, timeout: Double, interruption: CommandInterruption) throws -> Outcome {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        // Nothing else of ours: a command that outlived us (or ran long) would otherwise hold our
-        // sockets, databases and pipes open (a port could not be bound again, a reader never sees EOF).
-        actions.addCloseFrom(3)
-
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, environ)
-        guard status == 0 else { throw Failure.cannotStart(argv[0], status) }
+        let pid = try spawn(argv) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         var waitStatus: Int32 = 0
         guard interruption.register(pid) else {
             waitpid(pid, &waitStatus, 0)
@@ -76,6 +55,28 @@ enum ChildProcess {
         if interruption.isInterrupted { return .interrupted }
         let signal = waitStatus & 0x7F
         return signal == 0 ? .exited((waitStatus >> 8) & 0xFF) : .signalled(signal)
+    }
+
+    /// Starts `argv` (found on the PATH, in the caller's working directory) in a process group of its
+    /// own, with the standard descriptors `standard` sets up and no other descriptor of ours: a
+    /// command that outlived us (or ran long) would otherwise hold our sockets, databases and pipes
+    /// open (a port could not be bound again, a reader never sees EOF). Returns its pid.
+    static func spawn(_ argv: [String], standard: (inout posix_spawn_file_actions_t) -> Void) throws(Failure) -> pid_t {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        attributes.setOwnProcessGroup()
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        standard(&actions)
+        actions.addCloseFrom(3)
+        var cArguments = argv.map { strdup($0) } + [nil]
+        defer { for pointer in cArguments { free(pointer) } }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, environ)
+        guard status == 0 else { throw .cannotStart(argv[0], status) }
+        return pid
     }
 
     /// At most `limit` bytes of a file, and whether it was longer.

@@ -36,32 +36,16 @@ final class ResidentServer: @unchecked Sendable {
         }
         defer { close(ends[1]) }  // the command's end: ours to close once it has its copy
 
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        posix_spawnattr_setpgroup(&attributes, 0)
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, ends[1], 0)
-        posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
-        posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        actions.addCloseFrom(3)
-
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, environ)
-        guard status == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ChildProcess.spawn(argv) { actions in
+                posix_spawn_file_actions_adddup2(&actions, ends[1], 0)
+                posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
+                posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            }
+        } catch {
             close(ends[0])
-            throw .cannotStart("cannot start '\(argv[0])': \(String(cString: strerror(status)))")
+            throw .cannotStart(error.description)
         }
         (self.pid, self.socket, self.logPath, self.interruption) = (pid, ends[0], logPath, interruption)
         guard interruption.register(pid) else {

@@ -21,3 +21,18 @@ extension posix_spawn_file_actions_t {
         return unsafeBitCast(symbol, to: CloseFrom.self)
     }()
 }
+
+extension posix_spawnattr_t {
+    /// Sets the attributes of a command that runs in a process group of its own (so that its whole
+    /// group can be killed), with no signal blocked and every signal at its default disposition
+    /// (whatever the spawning thread had). The attributes must have been initialised.
+    mutating func setOwnProcessGroup() {
+        posix_spawnattr_setflags(&self, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        posix_spawnattr_setpgroup(&self, 0)
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&self, &noSignals)
+        posix_spawnattr_setsigdefault(&self, &allSignals)
+    }
+}

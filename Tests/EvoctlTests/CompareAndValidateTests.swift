@@ -120,4 +120,63 @@ struct CompareAndValidateTests {
             #expect(clash != 0, "the same transfer task twice must be refused")
         }
     }
+
+    @Test func aCascadeValidatesOnStageThreesHeldOutSeedsAndSaysHowTheRankingsAgree() throws {
+        try Self.withSuite { task, directory in
+            // Stage 3: a scripted "real" task scoring a loss by how short its export is, with seeds of its own.
+            let real = directory.appendingPathComponent("real.toml")
+            try """
+            type = "command"
+            [command]
+            argv = ["/bin/sh", "-c", "n=$(wc -c < \\"$0\\"); awk -v n=\\"$n\\" -v s=\\"$2\\" 'BEGIN { printf \\"{\\\\\\"fitness\\\\\\": %.9f}\\", 100 / n + s / 1000 }' > \\"$3\\"", "{file}", "{beta}", "{seed}", "{output}"]
+            [stage2]
+            betas = [0.1]
+            seeds = [1]
+            [seeds]
+            confirmation = [31]
+            heldout = [41, 42, 43]
+            """.write(to: real, atomically: true, encoding: .utf8)
+            let cascade = directory.appendingPathComponent("cascade.toml")
+            try "type = \"cascade\"\n[cascade]\nstage2 = \"\(URL(fileURLWithPath: task).lastPathComponent)\"\nstage3 = \"real.toml\"\n"
+                .write(to: cascade, atomically: true, encoding: .utf8)
+            let candidate = directory.appendingPathComponent("mine.loss")
+            try "-logsigmoid(beta * rho) + 0.01 * rho ** 2\n".write(to: candidate, atomically: true, encoding: .utf8)
+            let (status, output) = try LossCommandTests.run(["validate", candidate.path, "--task", cascade.path, "--json", "--config", "/nonexistent.toml"])
+            #expect(status == 0, "\(output)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+            let rows = try #require(json["rows"] as? [[String: Any]])
+            #expect(Set(rows.compactMap { $0["task"] as? String }) == ["clean", "noisy", "few", "real", "suite"])
+            let realRows = rows.filter { $0["task"] as? String == "real" }
+            #expect(realRows.allSatisfy { $0["kind"] as? String == "confirmation" && ($0["fitness"] as? [String: Any])?["count"] as? Int == 3 })
+            let agreements = try #require(json["agreements"] as? [[String: Any]])
+            let correlation = try #require(agreements.first?["correlation"] as? [String: Any])
+            #expect(agreements.count == 1 && agreements.first?["task"] as? String == "real")
+            #expect(correlation["count"] as? Int == realRows.count && correlation["rho"] is Double)
+            // The candidate's export is longer than DPO's: the scripted real task ranks it below, so it is not discovered.
+            let verdicts = try #require(json["verdicts"] as? [[String: Any]])
+            let reasons = try #require(verdicts.first?["reasons"] as? [String])
+            #expect(reasons.contains { $0.hasPrefix("does not beat dpo on stage-3 task real") }, "\(reasons)")
+            let text = try LossCommandTests.run(["validate", candidate.path, "--task", cascade.path, "--config", "/nonexistent.toml"]).output
+            #expect(text.contains("### stage-3 task real (the cascade's confirmation), held-out seeds"))
+            #expect(text.contains("### the search's fitness against real") && text.contains("Spearman's rank correlation over the"), "\(text)")
+        }
+    }
+
+    @Test func validateAgainstSomeStandardLossesOnlyTrainsThoseAndDPO() throws {
+        try Self.withSuite { task, directory in
+            let candidate = directory.appendingPathComponent("mine.loss")
+            try "-logsigmoid(beta * rho) + 0.01 * rho ** 2\n".write(to: candidate, atomically: true, encoding: .utf8)
+            let (status, output) = try LossCommandTests.run([
+                "validate", candidate.path, "--task", task, "--standard", "ipo", "--json", "--config", "/nonexistent.toml",
+            ])
+            #expect(status == 0, "\(output)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+            let rows = try #require(json["rows"] as? [[String: Any]])
+            #expect(Set(rows.compactMap { $0["loss"] as? String }) == ["dpo", "ipo", "mine"])
+            let unknown = try ProcessOutput.run(
+                LossCommandTests.evoctl.path, ["validate", candidate.path, "--task", task, "--standard", "dpo,nope", "--config", "/nonexistent.toml"],
+                in: LossCommandTests.root, keeping: .error)
+            #expect(unknown.status != 0 && unknown.text.contains("--standard: no standard loss 'nope'"), "\(unknown.text)")
+        }
+    }
 }

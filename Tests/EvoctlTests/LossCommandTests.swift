@@ -137,14 +137,7 @@ struct LossCommandTests {
         let files = try String(contentsOfFile: record, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try ProcessProbe.startsRunning("sleep 987651"))
 
-        kill(process.processIdentifier, SIGINT)  // as the terminal's Ctrl-C does to evoctl (not to the command's group)
-        let stopBy = Date().addingTimeInterval(15)
-        while process.isRunning, Date() < stopBy { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            Issue.record("evoctl was still running 15 s after Ctrl-C")
-        }
-        process.waitUntilExit()
+        Self.signal(process, SIGINT, "Ctrl-C")  // as the terminal's Ctrl-C does to evoctl (not to the command's group)
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         #expect(process.terminationStatus == 130)
         let json = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
@@ -179,15 +172,20 @@ struct LossCommandTests {
         try process.run()
         #expect(try ProcessProbe.startsRunning(marker, within: 30))
         Thread.sleep(forTimeInterval: 0.5)  // into its job, most likely; before it is as good
-        kill(process.processIdentifier, SIGTERM)
+        Self.signal(process, SIGTERM, "SIGTERM")
+        #expect(process.terminationStatus == 130)
+        #expect(try !ProcessProbe.running(marker), "the resident command outlived evoctl")
+    }
+
+    /// Sends `signal` to a running evoctl and waits up to 15 s for it to exit (then kills it, and the test fails).
+    static func signal(_ process: Process, _ signal: Int32, _ name: String) {
+        kill(process.processIdentifier, signal)
         let stopBy = Date().addingTimeInterval(15)
         while process.isRunning, Date() < stopBy { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
-            Issue.record("evoctl was still running 15 s after SIGTERM")
+            Issue.record("evoctl was still running 15 s after \(name)")
         }
         process.waitUntilExit()
-        #expect(process.terminationStatus == 130)
-        #expect(try !ProcessProbe.running(marker), "the resident command outlived evoctl")
     }
 }

@@ -120,6 +120,7 @@ class TinySetup:
         import tiny_task
 
         shared = self.seeds[seed]
+        started = time.monotonic()
         policy = copy.deepcopy(shared.template)
         with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
             config = dpo_config(beta, seed, scratch, learning_rate=options.learning_rate, max_steps=options.steps,
@@ -129,8 +130,10 @@ class TinySetup:
                                     processing_class=tiny_task.tokenizer())
             trainer.train()
             calls = trainer.evod_loss_calls
+        trained = time.monotonic() - started
         metrics = tiny_task.evaluate(policy, shared.reference, beta, self.settings, shared.samples)
         metrics["loss_calls"] = calls
+        metrics["seconds_train"] = trained
         return metrics
 
 

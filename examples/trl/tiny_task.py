@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -270,12 +271,14 @@ def evaluate(policy, reference, beta: float, settings: TinySettings, samples: Re
     reward, KL, win rate against the reference, and the KL-regularised objective R - beta * KL.
     `samples` are the reference's (`reference_samples`); the policy's continue their stream.
     """
+    started = time.monotonic()
     generator = torch.Generator()
     generator.set_state(samples.generator_state)
     policy.eval()
     reference.eval()
     repeated = samples.prompts
     completions = sample(policy, repeated, settings.completion_length, generator)
+    sampled = time.monotonic()
     shape = (settings.eval_prompts, settings.samples_per_prompt)
     ref_rewards, rewards = samples.rewards, reward(completions).view(shape)
     # log pi_ref and log pi of both sets of samples: the policy's KL, and the frontier's proposal.
@@ -283,6 +286,7 @@ def evaluate(policy, reference, beta: float, settings: TinySettings, samples: Re
     policy_on_ref = completion_logps(policy, repeated, samples.completions).view(shape)
     ref_on_policy = completion_logps(reference, repeated, completions).view(shape)
     policy_on_policy = completion_logps(policy, repeated, completions).view(shape)
+    scored = time.monotonic()
     r_ref = ref_rewards.mean().item()
     r_pol = rewards.mean().item()
     kl = max((policy_on_policy - ref_on_policy).mean().item(), 0.0)
@@ -292,5 +296,7 @@ def evaluate(policy, reference, beta: float, settings: TinySettings, samples: Re
     r_front = frontier(torch.cat([ref_rewards, rewards], dim=1), both_ref, mixture, kl)
     efficiency = (r_pol - r_ref) / (r_front - r_ref) if r_front - r_ref > 1e-6 else 0.0
     win = (rewards > ref_rewards).float().mean().item()
+    # Where the time went (not part of the result: runs compare equal without them).
+    timing = {"seconds_sample": sampled - started, "seconds_score": scored - sampled, "seconds_frontier": time.monotonic() - scored}
     return {"efficiency": efficiency, "reward": r_pol, "reward_gain": r_pol - r_ref, "kl": kl, "frontier_reward": r_front,
-            "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win}
+            "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win, **timing}

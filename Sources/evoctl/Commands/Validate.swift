@@ -26,6 +26,11 @@ struct Validate: ParsableCommand {
             "A task file whose tasks join the suite's transfer tasks, on their held-out seeds (repeatable).",
             discussion: "For example configs/tasks/trl-tiny.toml, real training under TRL.", valueName: "task"))
     var transfer: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "Only these standard losses, comma-separated (dpo always; default: every one).",
+            discussion: "For a quick check on a slow task: `--standard dpo` trains the candidates and DPO only.", valueName: "names"))
+    var standard: String?
     @Option(help: "The island of candidate ids.") var island = 1
     @OptionGroup var cluster: ClusterOptions
     @Flag(help: "Print the table as JSON.") var json = false
@@ -35,7 +40,7 @@ struct Validate: ParsableCommand {
         let suite = try loadTask()
         var candidates: [(name: String, graph: LossGraph)] = []
         for argument in losses { candidates.append(try resolve(argument)) }
-        let standard = StandardLosses.distinct.map { (name: $0.name, graph: $0.graph) }
+        let standard = try standardLosses()
         let all = standard.map { ($0.name, $0.graph, true) } + candidates.map { ($0.name, $0.graph, false) }
         if let clash = candidates.first(where: { c in standard.contains { $0.name == c.name } }) {
             throw CommandFailure("the candidate '\(clash.name)' has a standard loss's name; rename its file")
@@ -54,10 +59,25 @@ struct Validate: ParsableCommand {
         print(json ? ValidationText.json(report) : ValidationText.markdown(report))
     }
 
+    /// The standard losses to validate against: `--standard`'s (with DPO, the baseline), or every one.
+    private func standardLosses() throws -> [(name: String, graph: LossGraph)] {
+        let all = StandardLosses.distinct.map { (name: $0.name, graph: $0.graph) }
+        guard let standard else { return all }
+        let names = Set(standard.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }).union([ValidationReport.baseline])
+        if let unknown = names.sorted().first(where: { name in !all.contains { $0.name == name } }) {
+            throw ValidationError("--standard: no standard loss '\(unknown)' (known: \(all.map(\.name).joined(separator: ", ")))")
+        }
+        return all.filter { names.contains($0.name) }
+    }
+
     private func loadTask() throws -> TaskConfig {
         var suite: TaskConfig
         if let task {
             do { suite = try TaskConfig.load(path: task) } catch { throw CommandFailure("\(error)") }
+            // A single task's member is "main" inside the file; the report names it by the file.
+            if suite.members.count == 1, suite.members[0].name == TaskMember.singleName, !suite.isCascade {
+                suite.members[0].name = URL(fileURLWithPath: task).deletingPathExtension().lastPathComponent
+            }
         } else if FileManager.default.fileExists(atPath: cluster.config) {
             do { suite = try cluster.loadCluster().task() } catch { throw CommandFailure("\(error)") }
         } else {
@@ -69,7 +89,7 @@ struct Validate: ParsableCommand {
             let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
             for var member in extra.members {
                 member.name = extra.members.count == 1 ? stem : "\(stem)/\(member.name)"
-                let taken = (suite.members + suite.validation).map(\.name)
+                let taken = (suite.members + suite.validation + suite.task(for: .three).members).map(\.name)
                 guard !taken.contains(member.name) else {
                     throw ValidationError("--transfer \(path): the suite already has a task named '\(member.name)'")
                 }
