@@ -47,7 +47,9 @@ enum Pages {
     /// An island: status, the archive as an interactive heatmap, fitness over time.
     static func island(_ s: IslandStatus, archive: ArchiveSnapshot, history: [HistoryPoint]) -> String {
         var html =
-            "<p>\(HTML.escape(s.state.rawValue)), generation \(s.generation), \(s.population) candidates, \(s.evaluations.done) evaluations, \(s.evaluations.confirmed) confirmed; archive \(s.archive.filled) of \(s.archive.cells) cells</p>"
+            "<p>\(HTML.escape(s.state.rawValue)), generation \(s.generation), \(s.population) candidates, \(s.evaluations.done) evaluations, "
+            + "\(s.evaluations.confirmed) confirmed\(s.evaluations.audited > 0 ? ", \(s.evaluations.audited) audited" : ""); "
+            + "archive \(s.archive.filled) of \(s.archive.cells) cells</p>"
         if let fault = s.fault { html += "<p class=\"fault\">\(HTML.escape(fault.error)) (\(Int(fault.seconds)) s)</p>" }
         for warning in s.warnings ?? [] { html += "<p class=\"warning\">warning: \(HTML.escape(warning))</p>" }
         html += "<h2>archive</h2><p class=\"muted\">a cell opens its elite</p>"

@@ -90,12 +90,14 @@ struct PagesTests {
     @Test func theIslandPageShowsTheAuditAndPlotsItsCandidates() {
         var status = Self.status(id: 1, best: "dpo")
         status.audit = Self.audit
+        status.evaluations.audited = 3
         let archive = ArchiveSnapshot(
             island: 1,
             bins: .init(convexity: .init(lower: 0, upper: 1, count: 1), grad0: .init(lower: 0, upper: 1, count: 1), betaSensitivity: .init(lower: 0, upper: 1, count: 1)), cells: []
         )
         let html = Pages.island(status, archive: archive, history: [])
         #expect(html.contains("<h2>proxy audit</h2>") && html.contains("were trained at stage 3 (trl-tiny) too"))
+        #expect(html.contains(" confirmed, 3 audited; archive "))
         #expect(html.contains("rank correlation of the two fitnesses: 0.50 (95% interval -0.20 to 0.90)"))
         #expect(html.components(separatedBy: "<circle ").count - 1 == 3, "one marker per audited candidate")
         #expect(html.contains("<title>#9: 0.6600 / 0.7000</title>"))
