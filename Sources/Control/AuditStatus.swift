@@ -29,6 +29,9 @@ public struct AuditStatus: Codable, Sendable, Hashable {
     /// The most points a status carries.
     public static let pointLimit = 500
 
+    /// "stage 3 (TASK)", or "stage 3" when stage 3 trains on stage 2's task: what the proxy is audited against.
+    public var stageThree: String { task.map { "stage 3 (\($0))" } ?? "stage 3" }
+
     /// Whether the correlation is below the warning level, on enough candidates to say so.
     public var isBelowWarning: Bool { audited >= minimum && (rankCorrelation ?? -.infinity) < warnBelow }
 

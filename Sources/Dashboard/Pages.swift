@@ -62,7 +62,6 @@ enum Pages {
     /// The live proxy audit: the rank correlation so far and each audited candidate's stage-2
     /// fitness against its stage-3 fitness.
     static func auditSection(_ audit: AuditStatus) -> String {
-        let stage3 = audit.task.map { "stage 3 (\(HTML.escape($0)))" } ?? "stage 3"
         var correlation = audit.rankCorrelation.map { HTML.number($0, digits: 2) } ?? "not yet (3 candidates needed)"
         if let lower = audit.lower, let upper = audit.upper { correlation += " (95% interval \(HTML.number(lower, digits: 2)) to \(HTML.number(upper, digits: 2)))" }
         let chart = LineChart(
@@ -73,7 +72,7 @@ enum Pages {
                     labels: audit.points.map { "#\($0.candidate): \(HTML.number($0.search)) / \(HTML.number($0.confirmed))" })
             ])
         return "<h2>proxy audit</h2><p id=\"audit\">\(audit.audited) candidates drawn at random from those reaching stage 2 "
-            + "(share \(HTML.number(audit.share, digits: 2))) were trained at \(stage3) too; rank correlation of the two fitnesses: "
+            + "(share \(HTML.number(audit.share, digits: 2))) were trained at \(HTML.escape(audit.stageThree)) too; rank correlation of the two fitnesses: "
             + "\(correlation)</p>" + chart.svg()
     }
 

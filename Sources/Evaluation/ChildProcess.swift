@@ -79,6 +79,14 @@ enum ChildProcess {
         return pid
     }
 
+    /// "; its output ends: ..." with the last 300 bytes a command wrote to its log (of the first
+    /// `limit` read), newlines as " | "; nothing when it wrote nothing.
+    static func logTail(_ path: String, limit: Int) -> String {
+        let tail = read(path, limit: limit).map { String(decoding: $0.data.suffix(300), as: UTF8.self) } ?? ""
+        let trimmed = tail.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " | ")
+        return trimmed.isEmpty ? "" : "; its output ends: \(trimmed)"
+    }
+
     /// At most `limit` bytes of a file, and whether it was longer.
     static func read(_ path: String, limit: Int) -> (data: Data, truncated: Bool)? {
         guard let handle = FileHandle(forReadingAtPath: path) else { return nil }

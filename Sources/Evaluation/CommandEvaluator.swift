@@ -90,9 +90,7 @@ public struct CommandEvaluator: MemberEvaluator {
         }
         let at = "(beta \(beta), seed \(seed))"
         func fail(_ message: String) -> Result<RunRecord, RunFailure> {
-            let tail = ChildProcess.read(log, limit: settings.maxOutputBytes).map { String(decoding: $0.data.suffix(300), as: UTF8.self) } ?? ""
-            let trimmed = tail.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " | ")
-            return .failure(RunFailure(message: "\(message) \(at)" + (trimmed.isEmpty ? "" : "; its output ends: \(trimmed)")))
+            .failure(RunFailure(message: "\(message) \(at)" + ChildProcess.logTail(log, limit: settings.maxOutputBytes)))
         }
         let outcome: ChildProcess.Outcome
         do {

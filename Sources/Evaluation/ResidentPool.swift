@@ -66,7 +66,7 @@ final class ResidentPool: Sendable {
             }
             let description = message.contains("{exit}") ? message.replacingOccurrences(of: "{exit}", with: server.exitDescription()) : message
             if keep { give(back: server) } else { server.stop() }
-            return .failure(.init(message: "\(description) \(at)" + Self.logTail(server.logPath, limit: settings.maxOutputBytes)))
+            return .failure(.init(message: "\(description) \(at)" + ChildProcess.logTail(server.logPath, limit: settings.maxOutputBytes)))
         }
         guard server.send(Array(job.line.utf8)) else { return fail("the resident command {exit} before it was sent the job") }
         while true {
@@ -130,7 +130,7 @@ final class ResidentPool: Sendable {
             }
             server.stop()
             if interruption.isInterrupted { return .failure(StartFailure(problem: EvaluationResult.interruptedReason)) }
-            return .failure(StartFailure(problem: problem, logTail: Self.logTail(server.logPath, limit: settings.maxOutputBytes)))
+            return .failure(StartFailure(problem: problem, logTail: ChildProcess.logTail(server.logPath, limit: settings.maxOutputBytes)))
         }
     }
 
@@ -145,13 +145,6 @@ final class ResidentPool: Sendable {
 
     private static func object(_ bytes: [UInt8]) -> [String: Any]? {
         try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
-    }
-
-    /// "; its output ends: ..." with the last 300 bytes of a log, or nothing.
-    static func logTail(_ path: String, limit: Int) -> String {
-        let tail = ChildProcess.read(path, limit: limit).map { String(decoding: $0.data.suffix(300), as: UTF8.self) } ?? ""
-        let trimmed = tail.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\n", with: " | ")
-        return trimmed.isEmpty ? "" : "; its output ends: \(trimmed)"
     }
 }
 

@@ -40,8 +40,7 @@ extension IslandEngine {
     /// What the island says while the audit's rank correlation is below the warning level.
     public static func auditWarning(_ audit: AuditStatus) -> String? {
         guard audit.isBelowWarning, let rho = audit.rankCorrelation else { return nil }
-        let stage3 = audit.task.map { "stage 3 (\($0))" } ?? "stage 3"
-        return "the proxy no longer predicts \(stage3): over the \(audit.audited) audited candidates, the rank correlation of their "
+        return "the proxy no longer predicts \(audit.stageThree): over the \(audit.audited) audited candidates, the rank correlation of their "
             + "stage-2 and stage-3 fitness is \(String(format: "%+.2f", rho)), below warn_below \(String(format: "%+.2f", audit.warnBelow)); "
             + "the search's gains on stage 2 may not hold at stage 3"
     }

@@ -11,7 +11,6 @@ extension IslandEngine {
     /// candidate has on the same seeds; best, emigrants and the LLM's examples rank confirmed
     /// candidates first, by confirmed fitness.
     /// Returns whether the candidate was in the top k (whether or not its confirmation succeeded).
-    @discardableResult
     func confirmIfTopK(_ id: Int64, graph: LossGraph, name: String, searchFitness: Double) throws -> Bool {
         let k = settings.confirmTopK
         guard k > 0 else { return false }

@@ -92,12 +92,11 @@ struct Status: ParsableCommand {
         var lines: [String] = []
         for case let .up(island) in islands {
             guard let audit = island.audit else { continue }
-            let against = audit.task.map { "stage 3 (\($0))" } ?? "stage 3"
             var correlation = audit.rankCorrelation.map { String(format: "%+.2f", $0) } ?? "not yet (3 needed)"
             if let lower = audit.lower, let upper = audit.upper { correlation += String(format: " (95%% %+.2f to %+.2f)", lower, upper) }
             lines.append(
                 String(
-                    format: "audit %2d  %d drawn (share %.2f); rank correlation of stage 2 with %@: %@", island.id, audit.audited, audit.share, against,
+                    format: "audit %2d  %d drawn (share %.2f); rank correlation of stage 2 with %@: %@", island.id, audit.audited, audit.share, audit.stageThree,
                     correlation))
         }
         return lines
