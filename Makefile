@@ -4,7 +4,7 @@ RELEASE_BIN = .build/release
 export OPENBLAS_NUM_THREADS ?= 1
 # Release builds use AVX2 and FMA where this machine has them (x86-64). The evaluator's kernels are
 # built on fused multiply-adds (bit-identical on every machine); on the x86-64 baseline each one is a
-# libm call per lane: the full-path training run took 210 ms instead of 9.4 (README, "Speed").
+# libm call per lane: the full-path training run took 210 ms instead of 9.4 (docs/results/2026-12-05-speed.md).
 # Such binaries need such a CPU: build on each kind of host, or `make RELEASE_FLAGS= release`.
 RELEASE_FLAGS ?= $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 
@@ -48,6 +48,7 @@ format:
 
 lint:
 	$(SWIFT) format lint --strict --configuration .swift-format -r Sources Tests Package.swift
+	python3 scripts/check-docs.py
 
 ## The quick loop (a minute or two once built): lint, then every test but the ones that start
 ## daemons (DaemonTests: real processes, the real LLM); no llama.cpp, no TRL.
@@ -56,24 +57,26 @@ check: deps lint
 	$(SWIFT) test --skip-build --skip DaemonTests
 
 ## Every test, debug build; the real-LLM test uses the server and model of `make llm`; then the TRL
-## export and the tiny-LM evaluator (examples/trl/test_trl.py) against the real TRL of `make trl`.
+## export and the tiny-LM evaluator (evaluators/trl/test_trl.py) against the real TRL of `make trl`.
 test: deps lint llm trl dashboard-deps
 	$(SWIFT) build --build-tests
 	EVOD_LLM_SERVER="$$(sed -n 1p .build/llm-paths)" EVOD_LLM_MODEL="$$(sed -n 2p .build/llm-paths)" $(SWIFT) test --skip-build --skip InProcessDaemonTests
 	# Alone: its islands run on Swift's cooperative pool (as wide as the cores), which the blocking
 	# process tests beside it would hold for minutes on a 2-core machine.
 	$(SWIFT) test --skip-build --filter InProcessDaemonTests
-	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s examples/trl -t examples/trl -v
+	EVOCTL=.build/debug/evoctl .venv-trl/bin/python -m unittest discover -s evaluators/trl -t evaluators/trl -v
 	EVOD=.build/debug/evod EVOCTL=.build/debug/evoctl .venv-dash/bin/python -m unittest discover -s Tests/DashboardE2E -v
 	$(MAKE) fuzz-check
 
 
 ## The chaos soak for as long as asked (SOAK_SECONDS, default 1800): random kill -9 and restart of
 ## every process of a running cluster, then the databases' invariants (make test runs it for 180 s).
+## It prints its seed; SOAK_SEED=N replays that schedule of kills.
 SOAK_SECONDS ?= 1800
+SOAK_SEED ?=
 soak: deps
 	$(SWIFT) build --build-tests
-	EVOD_SOAK_SECONDS=$(SOAK_SECONDS) $(SWIFT) test --skip-build --filter ChaosSoakTests
+	EVOD_SOAK_SECONDS=$(SOAK_SECONDS) EVOD_SOAK_SEED=$(SOAK_SEED) $(SWIFT) test --skip-build --filter ChaosSoakTests
 
 ## libFuzzer on the decoders (Sources/FuzzTargets: envelopes, control requests, both loss forms, config
 ## files), FUZZ_SECONDS each (default 60), built apart in .build/fuzz with -sanitize=fuzzer,address.

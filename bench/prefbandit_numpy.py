@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The numpy side of `make bench` for the embedded proxy task prefbandit (DESIGN.md 5.1): trains the
+"""The numpy side of `make bench` for the embedded proxy task prefbandit (docs/architecture.md §5.1): trains the
 policy on the task instance the Swift benchmark dumps (same features, pairs, batch order, initial
 theta), computes the exact held-out metrics (reward, KL to pi_ref, frontier efficiency eta), checks
 them against the Swift values, and times the training (best of 3).

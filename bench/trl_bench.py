@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-EVALUATE = str(ROOT / "examples/trl/evaluate.py")
+EVALUATE = str(ROOT / "evaluators/trl/evaluate.py")
 
 
 def timed(command, **options) -> float:

@@ -4,7 +4,7 @@
     trl_plain.py BETA SEED
 
 TRL's own DPOTrainer (its sigmoid loss), the same SFT model, pairs, training settings and
-evaluation as examples/trl/evaluate.py, in a fresh process: imports, the SFT model from its disk
+evaluation as evaluators/trl/evaluate.py, in a fresh process: imports, the SFT model from its disk
 cache, the pairs and the reference's samples all paid for again. Prints the metrics as JSON.
 `make bench` times it beside evod's resident evaluator (bench/trl_bench.py).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("TQDM_DISABLE", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/trl"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "evaluators/trl"))
 
 import torch  # noqa: E402
 from trl import DPOConfig, DPOTrainer  # noqa: E402

@@ -84,7 +84,7 @@ wait "$server_pid" 2>/dev/null || true
 # The built-in proposer at the same budget: the same 2-island cluster with proposer = "mutation",
 # in its own state directory, until each island has made as many proposals as the LLM islands;
 # then both are compared over each island's first N proposals.
-if [ "${DEMO_LLM_MUTATION:-1}" = 0 ]; then   # scripts/llm-sweep.sh: the LLM's proposals only
+if [ "${DEMO_LLM_MUTATION:-1}" = 0 ]; then   # research/llm-sweep.sh: the LLM's proposals only
     echo; echo "== the LLM's proposals (scripts/proposer-report.py)"
     python3 scripts/proposer-report.py state-llm --label "llm"
     exit 0

@@ -46,7 +46,7 @@ echo "   evoctl validate state/best.loss --task configs/tasks/trl-tiny.toml --st
 if [ -x .venv-trl/bin/python ]; then
     "$evoctl" validate state/best.loss --task configs/tasks/trl-tiny.toml --standard dpo
     echo "(The search above ranks by a proxy task. configs/tasks/lm-like-trl.toml makes real training confirm each"
-    echo " island's best instead: README, \"Real training decides\".)"
+    echo " island's best instead: docs/tasks-and-evaluators.md, \"Real training decides\".)"
 else
     echo "skipped: no TRL environment (.venv-trl); \`make trl\` installs it. Until then, the best above is the proxy's only."
 fi

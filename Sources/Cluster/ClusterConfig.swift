@@ -20,7 +20,7 @@ public enum EvaluatorPlacement: String, Sendable, CaseIterable {
     case farm
 }
 
-/// `configs/cluster.toml` (DESIGN.md §10): where state lives, the task, island defaults and the
+/// `configs/cluster.toml` (docs/architecture.md §10): where state lives, the task, island defaults and the
 /// islands. Paths are relative to the working directory. Every key has a default.
 public struct ClusterConfig: Sendable {
     public var file: String

@@ -1,6 +1,6 @@
 import ConfigFiles
 
-/// The `[farm]` section of the cluster config (DESIGN.md §8, §10).
+/// The `[farm]` section of the cluster config (docs/architecture.md §8, §10).
 public struct FarmSettings: Sendable, Hashable {
     /// Where the broker binds its island ROUTER and islands connect.
     public var islandsEndpoint = "tcp://127.0.0.1:7201"

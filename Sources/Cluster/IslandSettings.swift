@@ -1,7 +1,7 @@
 import LossLanguage
 import Search
 
-/// How one island searches (DESIGN.md §6, §10): from `configs/cluster.toml` and `islands/island-N.toml`.
+/// How one island searches (docs/architecture.md §6, §10): from `configs/cluster.toml` and `islands/island-N.toml`.
 public struct IslandSettings: Sendable, Hashable {
     public var id: Int
     /// Seeds the island's random choices; a generation's choices depend only on it and the generation.

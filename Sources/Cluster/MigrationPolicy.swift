@@ -1,7 +1,7 @@
 import ConfigFiles
 import LossLanguage
 
-/// How islands exchange elites (DESIGN.md §7): a policy file under `configs/migration/`.
+/// How islands exchange elites (docs/architecture.md §7): a policy file under `configs/migration/`.
 public struct MigrationPolicy: Sendable, Hashable {
     public enum Topology: String, Sendable, CaseIterable {
         case ring, bidirectionalRing = "bidirectional-ring", torus, star, allToAll = "all-to-all", randomK = "random-k"

@@ -112,7 +112,7 @@ public struct MemberSummary: Codable, Sendable, Hashable {
     }
 }
 
-/// The three loss-shape descriptors (DESIGN.md §4).
+/// The three loss-shape descriptors (docs/architecture.md §4).
 public struct DescriptorValues: Codable, Sendable, Hashable {
     public var convexity: Double
     public var grad0: Double

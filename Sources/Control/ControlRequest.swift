@@ -1,6 +1,6 @@
 import Foundation
 
-/// A request to a control endpoint (DESIGN.md §9), as islands, the farm, `evoctl`, the reset
+/// A request to a control endpoint (docs/architecture.md §9), as islands, the farm, `evoctl`, the reset
 /// logic and the dashboard send it. On the wire it is one JSON object with a `command` and the
 /// command's arguments: `{"command": "best", "top": 5}`, `{"command": "pause", "token": "..."}`.
 public enum ControlRequest: Sendable, Hashable {

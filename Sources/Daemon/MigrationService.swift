@@ -8,7 +8,7 @@ import LossLanguage
 import ServiceLifecycle
 import Wire
 
-/// The island's side of migration (DESIGN.md §7): binds a PULL endpoint for immigrants and
+/// The island's side of migration (docs/architecture.md §7): binds a PULL endpoint for immigrants and
 /// PUSH-connects to the peers of the policy's topology. After each generation (and every
 /// `every_seconds`) it sends emigrants when the policy says so; every message received is verified,
 /// counted and logged, and whatever cannot be verified is dropped.

@@ -44,7 +44,7 @@ struct DashboardRoutes: Sendable {
         }
     }
 
-    /// The JSON API (README, "The dashboard"): the same typed replies the control protocol carries.
+    /// The JSON API (docs/dashboard.md): the same typed replies the control protocol carries.
     func addAPI(to router: Router<BasicRequestContext>) {
         let reader = self.reader
         router.get("/api/status") { _, _ in Self.json(try await offload { reader.report() }) }

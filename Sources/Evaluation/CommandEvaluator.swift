@@ -1,8 +1,8 @@
 import Foundation
 import LossLanguage
 
-/// An external evaluator (DESIGN.md §5.3) of one member: writes the candidate as PyTorch code (or
-/// the configured export: the TRL trainer module for `examples/trl/`), then, per (beta, seed),
+/// An external evaluator (docs/architecture.md §5.3) of one member: writes the candidate as PyTorch code (or
+/// the configured export: the TRL trainer module for `evaluators/trl/`), then, per (beta, seed),
 /// either runs the configured command once with `{file}`, `{beta}`, `{seed}` and `{output}` filled
 /// in and reads `{"fitness": ..., "metrics": {...}}` from the output file, or, for a resident
 /// command, sends the run as a job to one of its running instances (``ResidentPool``). This is how

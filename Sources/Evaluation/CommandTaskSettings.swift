@@ -1,7 +1,7 @@
 import ConfigFiles
 import LossLanguage
 
-/// An external evaluator (DESIGN.md §5.3): a command run once per (beta, seed), or a resident one
+/// An external evaluator (docs/architecture.md §5.3): a command run once per (beta, seed), or a resident one
 /// that serves many runs, one job a line.
 public struct CommandTaskSettings: Sendable, Hashable, Codable {
     /// The command and its arguments. A one-shot command's `{file}`, `{beta}`, `{seed}` and
@@ -12,7 +12,7 @@ public struct CommandTaskSettings: Sendable, Hashable, Codable {
     /// The largest output file (and captured log, and reply line) read back.
     public var maxOutputBytes: Int
     /// How the candidate is written to `{file}`: the PyTorch function (default), or the TRL trainer
-    /// module that `examples/trl/evaluate.py` trains with, or another export format.
+    /// module that `evaluators/trl/evaluate.py` trains with, or another export format.
     public var export: ExportFormat
     /// Whether the command is started once and serves many jobs (``ResidentPool``): it keeps what
     /// every run shares (a model, a dataset, imported libraries) between runs.

@@ -1,6 +1,6 @@
 import PrefBandit
 
-/// The cascade stages (DESIGN.md §5.2, §5.4). Stage 0, validation, happens on the island.
+/// The cascade stages (docs/architecture.md §5.2, §5.4). Stage 0, validation, happens on the island.
 public enum Stage: Int, Sendable, Hashable, Codable, CaseIterable {
     /// A cheap subset of the search grid.
     case one = 1
@@ -21,7 +21,7 @@ public struct EvaluationGrid: Sendable, Hashable, Codable {
         (self.betas, self.seeds, self.starts) = (betas, seeds, starts)
     }
 
-    /// The full default grid: the betas of DESIGN.md §5.1, 8 task seeds, the exact start.
+    /// The full default grid: the betas of docs/architecture.md §5.1, 8 task seeds, the exact start.
     public static let defaultFull = EvaluationGrid(betas: [0.03, 0.1, 0.3, 1.0], seeds: Array(1...8), starts: [.exact])
     /// The default stage 1: one seed, two betas.
     public static let defaultCheap = EvaluationGrid(betas: [0.1, 1.0], seeds: [1], starts: [.exact])

@@ -1,6 +1,6 @@
 import LossLanguage
 
-/// Trains and scores a loss on one member task (DESIGN.md §5.4) over a grid of runs. Implemented by
+/// Trains and scores a loss on one member task (docs/architecture.md §5.4) over a grid of runs. Implemented by
 /// the embedded proxy task and by external commands; ``SuiteEvaluator`` combines the members.
 public protocol MemberEvaluator: Sendable {
     /// The metric whose mean over the runs is the member's fitness.

@@ -4,7 +4,7 @@ import Foundation
     import Glibc
 #endif
 
-/// Keeps OpenBLAS single-threaded in processes that evaluate (DESIGN.md §5.1: evaluations run in
+/// Keeps OpenBLAS single-threaded in processes that evaluate (docs/architecture.md §5.1: evaluations run in
 /// parallel, so a BLAS thread pool would only oversubscribe the cores; an idle pool even spins).
 public enum OpenBLASEnvironment {
     /// OpenBLAS sizes its pool when the library loads, before `main`; so when

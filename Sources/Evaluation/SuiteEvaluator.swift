@@ -2,7 +2,7 @@ import Dispatch
 import LossDescriptors
 import LossLanguage
 
-/// Evaluates a candidate on every member of a suite (DESIGN.md §5.4) at a cascade stage: each
+/// Evaluates a candidate on every member of a suite (docs/architecture.md §5.4) at a cascade stage: each
 /// member on its own grid for the stage, the fitness the weighted mean of the members'. It also
 /// evaluates one task on any grid, for validation (held-out seeds and transfer tasks), which no
 /// island can ask for. Safe to call from several threads at once.

@@ -2,7 +2,7 @@ import PrefBandit
 
 extension TaskConfig {
     /// The built-in default task, identical to `configs/tasks/default.toml` (a test checks): the
-    /// suite of README's "The default suite", with its seed sets and transfer tasks.
+    /// suite of docs/tasks-and-evaluators.md, "The default suite" (why: docs/results/2026-12-02-default-suite.md), with its seed sets and transfer tasks.
     public static let defaultSuite: TaskConfig = {
         func settings(_ change: (inout PrefBanditSettings) -> Void) -> PrefBanditSettings {
             var s = PrefBanditSettings()

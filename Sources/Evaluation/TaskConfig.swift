@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import PrefBandit
 
-/// A task suite (DESIGN.md §5.4): member tasks with weights, whose weighted mean fitness is the
+/// A task suite (docs/architecture.md §5.4): member tasks with weights, whose weighted mean fitness is the
 /// candidate's fitness, and transfer tasks that only validation uses. A single-task file is a suite
 /// of one member.
 public struct TaskConfig: Sendable, Hashable {

@@ -1,7 +1,7 @@
 import LossLanguage
 import PrefBandit
 
-/// One task of a suite (DESIGN.md §5.4): what trains and scores a candidate, its weight in the
+/// One task of a suite (docs/architecture.md §5.4): what trains and scores a candidate, its weight in the
 /// suite's fitness, and its three disjoint seed sets: search (the grids of cascade stages 1 and 2),
 /// confirmation (stage 3) and held-out (validation only; no island ever evaluates them).
 public struct TaskMember: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `evoctl validate`'s table (DESIGN.md §5.4): every loss on every validation task (each member's
+/// `evoctl validate`'s table (docs/architecture.md §5.4): every loss on every validation task (each member's
 /// held-out seeds, each transfer task, and the suite's weighted members), with its paired
 /// difference to DPO and to that task's best standard loss, and p-values Holm-corrected over every
 /// comparison in the table. No I/O: built from the per-seed scores the caller trained.

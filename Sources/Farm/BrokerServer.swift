@@ -6,7 +6,7 @@ import Logging
 import Synchronization
 import Wire
 
-/// The farm broker's sockets (DESIGN.md §8): a ROUTER for islands, a ROUTER for workers and a REP
+/// The farm broker's sockets (docs/architecture.md §8): a ROUTER for islands, a ROUTER for workers and a REP
 /// control endpoint, served by one thread around a ``BrokerState``. Frames that are not a message
 /// of this protocol are counted and dropped; nothing a peer sends stops the loop.
 public final class BrokerServer: Sendable {

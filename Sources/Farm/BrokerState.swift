@@ -1,7 +1,7 @@
 import Evaluation
 import Foundation
 
-/// The broker's bookkeeping (DESIGN.md §8), with no sockets: jobs, the queue, workers and their
+/// The broker's bookkeeping (docs/architecture.md §8), with no sockets: jobs, the queue, workers and their
 /// liveness, and where each result goes. ``BrokerServer`` feeds it messages and sends what it returns.
 ///
 /// One job per distinct (fingerprint, task, stage) in flight: a request that repeats one (a re-send,

@@ -45,7 +45,7 @@ extension ControlHandler {
     }
 
     /// The best candidates: the confirmed ones by confirmed fitness, then the archive's other elites
-    /// by search fitness (DESIGN.md §5.4: "best" means best confirmed).
+    /// by search fitness (docs/architecture.md §5.4: "best" means best confirmed).
     func best(top: Int) throws -> [CandidateRecord] {
         let top = max(top, 0)
         var pool: [Int64: CandidateRecord] = [:]

@@ -2,7 +2,7 @@ import Control
 import Farm
 import Foundation
 
-/// Answers an island's control requests (DESIGN.md §9): a ``ControlRequest`` in, a
+/// Answers an island's control requests (docs/architecture.md §9): a ``ControlRequest`` in, a
 /// ``ControlReply`` out. Never throws, never crashes on input: malformed requests are counted and
 /// answered with the reason.
 public struct ControlHandler: Sendable, CustomStringConvertible {

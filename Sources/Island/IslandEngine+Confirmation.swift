@@ -4,7 +4,7 @@ import Foundation
 import LossLanguage
 
 extension IslandEngine {
-    /// Stage 3 (DESIGN.md §5.4): a candidate whose stage-2 fitness puts it in the island's top
+    /// Stage 3 (docs/architecture.md §5.4): a candidate whose stage-2 fitness puts it in the island's top
     /// `confirmTopK` (by search fitness, itself included) is trained on the confirmation seeds, and
     /// its paired difference to the baseline (trained once per task and kept in the database) is
     /// recorded. Only the ranking uses it: the archive's cells compete on search fitness, which every

@@ -21,7 +21,7 @@ public struct GenerationReport: Sendable, Hashable {
     public var idle = false
 }
 
-/// One island's search loop (DESIGN.md §6): pick parents from the archive, propose children,
+/// One island's search loop (docs/architecture.md §6): pick parents from the archive, propose children,
 /// validate and deduplicate them, evaluate them with the cascade, insert them into the archive.
 /// Every state change goes to the ``IslandStore`` in its own transaction before it is acknowledged.
 public final class IslandEngine: Sendable {

@@ -4,7 +4,7 @@ import Foundation
 import GRDB
 
 extension IslandStore {
-    /// Columns for stage 3 (DESIGN.md §5.4) and for each member's share of a suite's result.
+    /// Columns for stage 3 (docs/architecture.md §5.4) and for each member's share of a suite's result.
     static func registerConfirmationColumns(_ migrator: inout DatabaseMigrator) {
         migrator.registerMigration("v4-confirmation") { db in
             try db.execute(

@@ -2,7 +2,7 @@ import Foundation
 import LossDescriptors
 import Wire
 
-/// Elites sent from one island to another (DESIGN.md §7): a versioned envelope with the source
+/// Elites sent from one island to another (docs/architecture.md §7): a versioned envelope with the source
 /// island, its sequence number and task hash, and each candidate with its evidence and lineage.
 public struct MigrantMessage: Codable, Sendable, EnvelopeMessage {
     public static let types: Set<String> = ["migrants"]

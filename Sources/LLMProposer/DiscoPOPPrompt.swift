@@ -1,7 +1,7 @@
 import Foundation
 import LossLanguage
 
-/// The conversation of the DiscoPOP protocol (DESIGN.md §6): the system prompt, the first user
+/// The conversation of the DiscoPOP protocol (docs/architecture.md §6): the system prompt, the first user
 /// message with the island's examples, and the feedback after each proposal.
 public enum DiscoPOPPrompt {
     public static let system = """

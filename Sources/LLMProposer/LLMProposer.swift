@@ -35,7 +35,7 @@ public struct LLMProposal: Sendable {
     public var graph: LossGraph
 }
 
-/// The `llm` proposer (DESIGN.md §6): asks an OpenAI-compatible endpoint for the next loss in a
+/// The `llm` proposer (docs/architecture.md §6): asks an OpenAI-compatible endpoint for the next loss in a
 /// DiscoPOP conversation; sends every unusable reply back as its exact error and re-samples, up to
 /// `resamples` times. The reply's code is parsed into the loss language, never executed.
 public struct LLMProposer: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import LossLanguage
 
-/// Evaluates l'_beta(x), the slope of the probe loss in x = beta * rho (DESIGN.md §4).
+/// Evaluates l'_beta(x), the slope of the probe loss in x = beta * rho (docs/architecture.md §4).
 ///
 /// The probe batch: 63 reference samples at x_j = 0.5 * Phi^-1((j + 0.5) / 63) and the probe at x,
 /// all on the slice pc = rc + rho/2, pr = rr - rho/2 with rc = -20, rr = -25; l_beta(x) is the sum

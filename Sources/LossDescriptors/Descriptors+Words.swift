@@ -1,6 +1,6 @@
 extension Descriptors {
     /// The shape in words, for an LLM: "convex, pushes rho up at rho = 0, its shape does not change
-    /// with beta". The thresholds follow the known values of DESIGN.md §4 (DPO: convex, g0 -0.57).
+    /// with beta". The thresholds follow the known values of docs/architecture.md §4 (DPO: convex, g0 -0.57).
     public var words: String {
         [Self.convexityWords(convexity), Self.slopeWords(grad0), Self.betaWords(betaSensitivity)].joined(separator: ", ")
     }

@@ -1,6 +1,6 @@
 import LossLanguage
 
-/// The three loss-shape descriptors of DESIGN.md §4, the axes of the quality-diversity archive.
+/// The three loss-shape descriptors of docs/architecture.md §4, the axes of the quality-diversity archive.
 public struct Descriptors: Sendable, Hashable, Codable {
     /// C in [-1, 1]: positive minus negative curvature mass of l_0.05 over their sum; 1 = convex.
     public var convexity: Double

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 
-/// The numerical identity of a loss (DESIGN.md §3): the objective and its gradient on fixed probe
+/// The numerical identity of a loss (docs/architecture.md §3): the objective and its gradient on fixed probe
 /// batches and betas, rounded, hashed. Two sources that compute the same function share it.
 public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible {
     /// 32 lowercase hex digits.

@@ -4,7 +4,7 @@
 /// Parsers, the canonical printer's inverse and the proposer's mutation operators all build through
 /// it, so every graph in the system is canonical by construction.
 public struct GraphBuilder: Sendable {
-    /// The most nodes a finished graph may have (DESIGN.md §3).
+    /// The most nodes a finished graph may have (docs/architecture.md §3).
     public static let nodeLimit = 2_000
     /// The most nodes built along the way (dead and folded ones included), a bound on parsing work.
     public static let workLimit = 50_000

@@ -1,4 +1,4 @@
-/// The compact loss language as a grammar (DESIGN.md §3), derived from the parser's own tables:
+/// The compact loss language as a grammar (docs/architecture.md §3), derived from the parser's own tables:
 /// its inputs, functions with their arities, and operators with Python's precedence. A sentence is
 /// at most `maxBindings` bindings `t1 = expr; t2 = ...;` and one expression, nested at most `maxDepth`
 /// parentheses or calls deep, with at most `maxTerms` terms per sum or product, so that a model

@@ -2,7 +2,7 @@
 ///
 /// TRL 1.x applies its losses inline (`dpo_loss` is gone since 0.29), so the trainer overrides the
 /// public `compute_loss`, computes the four sequence log-probs itself and refuses loudly every set-up
-/// in which TRL's own loss could be trained instead (DESIGN.md section 5.3). `examples/trl/` trains
+/// in which TRL's own loss could be trained instead (docs/architecture.md §5.3). `evaluators/trl/` trains
 /// with exactly this text, and its tests check it against TRL's own losses.
 extension LossGraph {
     /// The TRL 1.x releases the exported trainer accepts: major versions from `lowerBound` up to, not including, `upperBound`.
@@ -158,7 +158,7 @@ extension LossGraph {
                     metrics["logps/rejected"].append(gather(rejected_logps.detach()).mean().item())
 
 
-            # The same class under a fixed name, for scripts (examples/trl/evaluate.py).
+            # The same class under a fixed name, for scripts (evaluators/trl/evaluate.py).
             EvodDPOTrainer = \#(className)
 
             """#

@@ -1,4 +1,4 @@
-/// The two source forms of a loss (DESIGN.md §3).
+/// The two source forms of a loss (docs/architecture.md §3).
 public enum SourceForm: String, Sendable, CaseIterable {
     /// Statements separated by newlines or `;`, the last expression is the loss (`.loss` files).
     case compact
@@ -16,7 +16,7 @@ public struct ParsedLoss: Sendable, Hashable {
 
 /// Entry point of the loss language: source text to canonical IR.
 public enum LossParser {
-    /// The largest accepted source, in bytes (DESIGN.md §3).
+    /// The largest accepted source, in bytes (docs/architecture.md §3).
     public static let sourceLimit = 16 * 1024
 
     /// Parses raw bytes, rejecting invalid UTF-8 with its offset.

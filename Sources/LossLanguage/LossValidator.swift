@@ -1,4 +1,4 @@
-/// Stage-0 validation (DESIGN.md §3): on random batches the loss has per-sample shape, is finite,
+/// Stage-0 validation (docs/architecture.md §3): on random batches the loss has per-sample shape, is finite,
 /// has finite gradients, and depends on the policy log-probs. Milliseconds; deterministic.
 public enum LossValidator {
     public static let beta = 0.05

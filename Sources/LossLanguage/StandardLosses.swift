@@ -13,7 +13,7 @@ public struct StandardLoss: Sendable, Hashable {
     }
 }
 
-/// The standard losses: DESIGN.md's, and every TRL `DPOTrainer` loss type that is a function of one pair.
+/// The standard losses: DPO, SLiC, IPO, the exponential loss, LRML, CELL and PADLL (docs/architecture.md §4's table), and every TRL `DPOTrainer` loss type that is a function of one pair.
 public enum StandardLosses {
     public static let all: [StandardLoss] = [
         StandardLoss(name: "dpo", summary: "DPO (Rafailov et al. 2023)", source: "-logsigmoid(beta * rho)"),

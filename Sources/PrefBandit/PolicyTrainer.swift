@@ -16,7 +16,7 @@ public struct TrainingRun: Sendable, Hashable {
     public init(beta: Double, start: StartKind) { (self.beta, self.start) = (beta, start) }
 }
 
-/// Trains the log-linear policy with one loss on one task instance (DESIGN.md §5.1): Adam
+/// Trains the log-linear policy with one loss on one task instance (docs/architecture.md §5.1): Adam
 /// (0.9, 0.999, 1e-8) on theta, minibatches in the instance's order, the loss's autodiff gradient
 /// chained through grad log pi = phi - E_pi[phi].
 ///
@@ -25,7 +25,7 @@ public struct TrainingRun: Sendable, Hashable {
 /// other loss takes the full path: per prompt, K scores from the transposed features, a softmax,
 /// and a weighted sum of the K feature rows, all in float32 with eight lanes a vector (the features
 /// are float32 values already); the sums over the batch, the loss, Adam and every metric stay
-/// float64. The full path agrees with float64 arithmetic to about 1e-8 (README, "Speed"). The
+/// float64. The full path agrees with float64 arithmetic to about 1e-8 (docs/results/2026-12-05-speed.md). The
 /// per-prompt products (K x d) are SIMD loops (``VectorKernels``); the held-out scoring is one
 /// OpenBLAS product.
 ///
@@ -85,7 +85,7 @@ public final class PolicyTrainer {
             self.workspace.flatMap { $0.runs == runs.count ? $0 : nil }
             ?? TrainingWorkspace(graph: graph, runs: runs.count, batch: batch, responses: k, features: d)
         // The full path's log-probabilities come from float32 scores: its softplus and logsigmoid
-        // need no float64 transcendentals (README, "Speed"). The difference path is float64 throughout.
+        // need no float64 transcendentals (docs/results/2026-12-05-speed.md). The difference path is float64 throughout.
         workspace.evaluator.logisticPrecision = usesDifferenceFeatures ? .double : .single
         self.workspace = workspace
         let i = instance

@@ -1,4 +1,4 @@
-/// Every size and knob of the prefbandit proxy task (DESIGN.md §5.1), with the defaults of
+/// Every size and knob of the prefbandit proxy task (docs/architecture.md §5.1), with the defaults of
 /// `configs/tasks/prefbandit.toml`.
 public struct PrefBanditSettings: Sendable, Hashable, Codable {
     /// Training prompts, one preference pair each.

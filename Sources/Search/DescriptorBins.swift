@@ -22,7 +22,7 @@ public struct BinAxis: Sendable, Hashable, Codable {
     public func centre(of bin: Int) -> Double { lower + (Double(bin) + 0.5) * (upper - lower) / Double(count) }
 }
 
-/// The archive grid over the three descriptors (DESIGN.md §4): by default C in 8 bins over [-1, 1],
+/// The archive grid over the three descriptors (docs/architecture.md §4): by default C in 8 bins over [-1, 1],
 /// g0 in 8 over [-1, 1], S in 5 over [0, 0.25], 320 cells. Fixed for a run and recorded with it.
 public struct DescriptorBins: Sendable, Hashable, Codable {
     public var convexity: BinAxis

@@ -1,7 +1,7 @@
 import Foundation
 import LossLanguage
 
-/// The operators of the built-in proposer (DESIGN.md §6), all on the loss IR.
+/// The operators of the built-in proposer (docs/architecture.md §6), all on the loss IR.
 public enum MutationOperator: String, Sendable, Hashable, Codable, CaseIterable {
     /// Multiply one constant by exp(N(0, 0.3)).
     case constant

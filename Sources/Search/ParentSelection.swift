@@ -1,6 +1,6 @@
 import LossLanguage
 
-/// How parents and in-context examples are picked from the archive (DESIGN.md §6).
+/// How parents and in-context examples are picked from the archive (docs/architecture.md §6).
 public enum SelectionStrategy: String, Sendable, Hashable, Codable, CaseIterable {
     /// Uniformly over filled cells.
     case uniform

@@ -2,7 +2,7 @@
 ///
 /// A cell follows its best child. Gains far below the noise of the fitness let it follow ever
 /// larger near-copies of its elite: in a single cell the losses bloated to the language's size
-/// limit and an evaluation took 7 times as long (README, "Ablations"). A plain margin stops that
+/// limit and an evaluation took 7 times as long (docs/results/2026-12-05-ablations.md). A plain margin stops that
 /// but freezes the cell; a growth margin taxes only the growth, so a child no larger than its
 /// elite still replaces it on any gain.
 public struct ReplacementRule: Sendable, Hashable {

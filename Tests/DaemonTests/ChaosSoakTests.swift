@@ -1,15 +1,20 @@
 import Foundation
 import GRDB
 import LossDescriptors
+import LossLanguage
 import Search
 import Testing
 
 /// The chaos soak: a farm, two workers and two islands on loopback, and every 1 to 4 s a random one
 /// of them killed with SIGKILL and started again, for `EVOD_SOAK_SECONDS` (default 180; `make soak`
 /// asks for longer). Then the cluster runs undisturbed for two more generations per island, stops
-/// gracefully, and every invariant is checked in the databases.
+/// gracefully, and every invariant is checked in the databases, which must show that work was done.
+/// The schedule of kills (which process, the pauses) comes from `EVOD_SOAK_SEED`, or from a fresh
+/// seed that the test prints, so that a failing schedule can be replayed (`make soak SOAK_SEED=N`);
+/// the processes' own timing still varies from run to run.
 struct ChaosSoakTests {
     static var seconds: Double { Double(ProcessInfo.processInfo.environment["EVOD_SOAK_SECONDS"] ?? "") ?? 180 }
+    static var seed: UInt64 { UInt64(ProcessInfo.processInfo.environment["EVOD_SOAK_SEED"] ?? "") ?? UInt64.random(in: 1...UInt64(UInt32.max)) }
 
     @Test(.timeLimit(.minutes(120)))
     func randomKillNineForMinutesBreaksNoInvariant() throws {
@@ -23,7 +28,9 @@ struct ChaosSoakTests {
             }
         }
         for name in processes { try start(name) }
-        var random = SystemRandomNumberGenerator()
+        let seed = Self.seed
+        print("chaos soak: seed \(seed) (replay with EVOD_SOAK_SEED=\(seed))")
+        var random = RandomSource(seed: seed)
         var kills: [String: Int] = [:]
         let end = Date().addingTimeInterval(Self.seconds)
         while Date() < end {
@@ -41,7 +48,7 @@ struct ChaosSoakTests {
         }
         let settled = (1...2).map { harness.generation(island: $0) - 1 }
         harness.stopAll()
-        print("chaos soak: \(Int(Self.seconds)) s, kills \(kills.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
+        print("chaos soak: seed \(seed), \(Int(Self.seconds)) s, kills \(kills.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))")
         #expect(kills.values.reduce(0, +) >= Int(Self.seconds / 4))
         var islandFingerprints = Set<String>()
         for island in 1...2 {
@@ -50,6 +57,7 @@ struct ChaosSoakTests {
         // The farm trained only what islands asked for, and cached every result it served.
         let cache = try DatabaseQueue(path: harness.directory.appendingPathComponent("state/farm/cache.sqlite").path)
         let cached = Set(try cache.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT fingerprint FROM results") })
+        #expect(!cached.isEmpty, "the farm cached no result: nothing was evaluated, so the invariants checked nothing")
         #expect(cached.isSubset(of: islandFingerprints.union(try Self.allFingerprints(harness))), "the farm cache holds a loss no island proposed")
         #expect(islandFingerprints.isSubset(of: cached), "an island holds a result the farm never cached")
     }
@@ -67,6 +75,9 @@ struct ChaosSoakTests {
                 try Row.fetchAll(db, sql: "SELECT id, fingerprint, fitness, convexity, grad0, beta_sensitivity FROM candidates WHERE status = 'evaluated'")
             )
         }
+        // Work happened: invariants over an empty database would hold vacuously.
+        #expect(evaluated >= 10, "island \(island) evaluated only \(evaluated) candidates")
+        #expect(!archive.isEmpty, "island \(island) has an empty archive")
         #expect(repeated.isEmpty, "island \(island) evaluated the same loss twice: \(repeated)")
         #expect(done == evaluated, "island \(island): evaluations.done \(done), evaluated candidates \(evaluated)")
         #expect(pending == 0, "island \(island): \(pending) candidates from before generation \(generation) still pending")

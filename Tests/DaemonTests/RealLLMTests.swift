@@ -119,7 +119,7 @@ struct RealLLMTests {
 
     /// Constrained decoding against the real model: every reply generated under the GBNF grammar
     /// (llama.cpp's `grammar` field) is the reply object with compact code that parses, unless it
-    /// runs on until `max_tokens` cuts it off (the grammar bounds form, not length: README, 7 in 288).
+    /// runs on until `max_tokens` cuts it off (the grammar bounds form, not length: docs/results/2026-12-02-llm-proposer.md, 7 in 288).
     @Test func everyReplyUnderTheGrammarParses() throws {
         let (serverPath, model) = try #require(RealLLM.paths)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-grammar-\(UUID().uuidString)")
@@ -134,7 +134,7 @@ struct RealLLMTests {
         #expect(config.constrained == .gbnf)
         let proposer = LLMProposer(config: config)
         let examples = DiscoPOPPrompt.examples([(code: "-logsigmoid(beta * rho)", fitness: 0.91), (code: "relu(1 - beta * rho)", fitness: 0.89)])
-        // Every reply that ends must parse; at least one must be a valid loss. About 64% of replies are (README), so
+        // Every reply that ends must parse; at least one must be a valid loss. About 64% of replies are (docs/results/2026-12-02-llm-proposer.md), so
         // three replies all refused for what a grammar cannot see happen one run in twenty: up to six
         // replies are asked for until one is valid (all six refused: one run in 400).
         var parsed = 0

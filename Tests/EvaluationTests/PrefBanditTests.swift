@@ -3,7 +3,7 @@ import LossLanguage
 import PrefBandit
 import Testing
 
-/// Known behaviour of the proxy task (DESIGN.md §5.1) at small sizes.
+/// Known behaviour of the proxy task (docs/architecture.md §5.1) at small sizes.
 struct PrefBanditTests {
     @Test func dpoReachesHighFrontierEfficiency() throws {
         let result = Small.task(betas: [0.1, 1.0]).makeEvaluator().evaluate(try Small.loss("-logsigmoid(beta * rho)"), name: "dpo", stage: .two)

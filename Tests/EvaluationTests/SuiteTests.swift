@@ -4,7 +4,7 @@ import Foundation
 import PrefBandit
 import Testing
 
-/// Task suites (DESIGN.md §5.4): members with weights, seed sets, transfer tasks.
+/// Task suites (docs/architecture.md §5.4): members with weights, seed sets, transfer tasks.
 struct SuiteTests {
     static let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("configs/tasks/default.toml").path
@@ -49,7 +49,7 @@ struct SuiteTests {
             if case let .prefbandit(settings) = member.kind { return settings }
             return nil
         }
-        // The regime README's calibration chose: many more features than pairs, a quarter of the steps.
+        // The regime the calibration chose (docs/results/2026-12-05-lm-like-proxy.md): many more features than pairs, a quarter of the steps.
         #expect(settings.map(\.features) == [512, 512] && settings.map(\.steps) == [250, 250])
         #expect(settings.map(\.pairs) == [512, 256] && settings.map(\.labelNoise) == [0, 0.1])
         #expect(task.members.allSatisfy { $0.stageTwo.betas == [0.1, 0.3] && $0.stageTwo.seeds == Array(1...8) })

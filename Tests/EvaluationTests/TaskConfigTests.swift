@@ -73,7 +73,7 @@ struct TaskConfigTests {
         let task = try TaskConfig.load(path: path)
         guard case let .command(settings) = task.members[0].kind else { Issue.record("not a command task"); return }
         #expect(settings.export == .trl)
-        #expect(settings.argv.contains("examples/trl/evaluate.py"))
+        #expect(settings.argv.contains("evaluators/trl/evaluate.py"))
         #expect(settings.resident && settings.argv.contains("--serve"))
         let plain = "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\n"
         let implicit = try TaskConfig.parse(plain, file: "t.toml")

@@ -63,11 +63,15 @@ struct LossCommandTests {
         #expect(fingerprint(original) == fingerprint(roundTrip))
     }
 
+    /// Every file in `losses/` is the library's loss of its name, and every distinct standard loss has its file.
     @Test func shippedLossFilesAreTheLibrarysStandardLosses() throws {
-        for name in ["dpo", "slic", "ipo", "exponential", "lrml", "cell", "padll"] {
-            let text = try String(contentsOf: Self.root.appendingPathComponent("losses/\(name).loss"), encoding: .utf8)
-            #expect(try LossParser.parse(text).graph == StandardLosses.named(name)?.graph, "\(name)")
+        let folder = Self.root.appendingPathComponent("losses")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".loss") }.map { String($0.dropLast(5)) }
+        for name in names {
+            let text = try String(contentsOf: folder.appendingPathComponent("\(name).loss"), encoding: .utf8)
+            #expect(try LossParser.parse(text).graph == StandardLosses.named(name)?.graph, "losses/\(name).loss")
         }
+        #expect(Set(names) == Set(StandardLosses.distinct.map(\.name)), "losses/ against StandardLosses.distinct")
     }
 
     @Test func evalJSONHasTheDocumentedKeysPerRunAndOverall() throws {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import LossDescriptors
 
-/// DESIGN.md §4's table of known values, and values from `shared/oracles/descriptors.py` for losses
+/// docs/architecture.md §4's table of known values, and values from `shared/oracles/descriptors.py` for losses
 /// with batch statistics (tolerance 2e-3).
 struct DescriptorTableTests {
     static let table: [(String, Double, Double, Double)] = [

@@ -1,5 +1,6 @@
 import LossLanguage
 import PropertyBased
+import Synchronization
 import Testing
 
 /// Properties over random losses: printing then parsing is the identity on the IR, and the
@@ -65,23 +66,42 @@ struct PropertyTests {
         return ("\(tree.source(variant: false)) + pc", "pc + \(tree.source(variant: true))")
     }
 
+    /// How many of a property's cases were checked (the rest did not parse and were skipped).
+    final class CheckedCases: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    /// Every one of 300 random trees parsed when this was written (300 of 300, twice, with random
+    /// seeds); fewer than 250 means the generator or the parser changed and the properties check little.
+    static let casesFloor = 250
+
     @Test func printThenParseIsTheIdentity() async {
+        let checked = CheckedCases()
         await propertyCheck(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
             let (source, _) = Self.randomLoss(seed: seed)
             guard let graph = try? LossParser.parse(source).graph else { return }
+            checked.add()
             let reparsed = try? LossParser.parse(graph.canonicalForm).graph
             #expect(reparsed == graph, "\(source)\n canonical: \(graph.canonicalForm)")
         }
+        print("printThenParseIsTheIdentity: \(checked.value) of 300 cases checked")
+        #expect(checked.value >= Self.casesFloor, "only \(checked.value) of 300 random losses parsed")
     }
 
     @Test func fingerprintIgnoresOperandOrderAndConstantArithmetic() async {
+        let checked = CheckedCases()
         await propertyCheck(count: 300, input: Gen.int(in: 0...Int.max)) { seed in
             let (plain, variant) = Self.randomLoss(seed: seed)
             guard let a = try? LossParser.parse(plain).graph else { return }
+            checked.add()
             let b = try? LossParser.parse(variant).graph
             #expect(b?.canonicalForm == a.canonicalForm, "\(plain)\nvs \(variant)")
             #expect(b?.fingerprint == a.fingerprint)
         }
+        print("fingerprintIgnoresOperandOrderAndConstantArithmetic: \(checked.value) of 300 cases checked")
+        #expect(checked.value >= Self.casesFloor, "only \(checked.value) of 300 random losses parsed")
     }
 
     /// Found by `fingerprintIgnoresOperandOrderAndConstantArithmetic` with a random seed: values so

@@ -4,7 +4,7 @@ import Testing
 
 /// softplus and logsigmoid with their transcendental part in float32 (the full training path's
 /// precision), against the float64 evaluator: the absolute error of the value and of the
-/// derivative stays below the bound the README states, at every batch size (every tail).
+/// derivative stays below the bound docs/results/2026-12-05-speed.md states, at every batch size (every tail).
 struct SinglePrecisionLogisticTests {
     /// Each source with its bound: 1.2e-7 for each softplus or logsigmoid it sums.
     static let sources: [(String, Double)] = [

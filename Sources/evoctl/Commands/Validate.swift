@@ -6,7 +6,7 @@ import Synchronization
 
 /// `evoctl validate [ID|best|FILE ...] [--task SUITE] [--transfer TASK ...] [--json] [--svg FILE]`: the candidates and
 /// every standard loss on the held-out seeds of every member and on the suite's transfer tasks, with
-/// paired differences to DPO and to each task's best standard loss, Holm-corrected (DESIGN.md §5.4).
+/// paired differences to DPO and to each task's best standard loss, Holm-corrected (docs/architecture.md §5.4).
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Validate losses on held-out seeds and transfer tasks against every standard loss.",

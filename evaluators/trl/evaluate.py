@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""evod's command evaluator for real training under TRL (DESIGN.md section 5.3).
+"""evod's command evaluator for real training under TRL (docs/architecture.md §5.3).
 
     evaluate.py [--setup tiny|gpu] [options] FILE BETA SEED OUTPUT     one run, then exit
     evaluate.py --serve [--setup tiny|gpu] [options]                   resident: many runs, one job a line

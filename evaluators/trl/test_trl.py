@@ -1,6 +1,6 @@
 """Tests of the TRL export and the tiny-LM command evaluator, against the real TRL of .venv-trl.
 
-Run by `make test` (after the Swift tests): `.venv-trl/bin/python -m unittest discover -s examples/trl`.
+Run by `make test` (after the Swift tests): `.venv-trl/bin/python -m unittest discover -s evaluators/trl`.
 The exports come from evoctl ($EVOCTL, default .build/debug/evoctl), so these test what users get.
 """
 from __future__ import annotations

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Ablations (issue 14, DESIGN.md §5.4): is the search worth running?
+"""Ablations (issue 14, docs/architecture.md §5.4): is the search worth running?
 
 Arms, each at equal evaluation budgets, each repeated with several island seeds:
   cluster      the default cluster: 4 islands, ring migration, MAP-Elites, a farm with 2 workers
@@ -16,7 +16,7 @@ held-out fitness (the winner's curse). While an arm runs, it prints every 10 min
 evaluations, its pace over those minutes and, at that pace, the time left to the budget.
 
 Usage (after `make release`):
-  scripts/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
+  research/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
                       [--task configs/tasks/default.toml] [--promotion-threshold X] [--replacement-margin X]
                       [--growth-margin X]
                       [--out ablation/]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Which proxy ranks losses as real training does? Spearman's rank correlation between the proxy's
-fitness of each loss and its fitness under TRL (examples/trl/reference-fitness.json).
+fitness of each loss and its fitness under TRL (evaluators/trl/reference-fitness.json).
 
 For every regime (a prefbandit variant: keys changed from configs/tasks/prefbandit.toml) it writes a
 task file on the given seeds and betas, scores each reference loss with `evoctl loss eval --json`,
@@ -9,7 +9,7 @@ any proxy separates), with a 95% bootstrap interval over the losses. With --task
 suite file instead, at --stage. The seeds should be ones no suite uses for search, confirmation or
 validation (default 501-516): choosing a regime on them chooses on nothing a search or validate sees.
 
-Usage: scripts/calibrate-proxy.py [--regimes default,d512-pairs512-steps250,...] [--seeds 501-516]
+Usage: research/calibrate-proxy.py [--regimes default,d512-pairs512-steps250,...] [--seeds 501-516]
                                   [--betas 0.1,0.3] [--task FILE [--stage 2]] [--reference FILE]
                                   [--jobs 2] [--json FILE]
 """
@@ -26,7 +26,7 @@ from measurements import percentile, seed_list, spearman
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEPARATED_BY_ANY_PROXY = {"lrml", "discopop"}
 
-# The regimes measured for README "A proxy that predicts real training", in the order measured.
+# The regimes measured for docs/results/2026-12-05-lm-like-proxy.md, in the order measured.
 REGIMES = {
     "default": {}, "noisy-wide": {"features": 128, "label_noise": 0.2}, "wide": {"features": 128},
     "pairs512": {"pairs": 512}, "steps64": {"steps": 64}, "steps250": {"steps": 250}, "lr0.001": {"learning_rate": 0.001},
@@ -86,7 +86,7 @@ def main():
     parser.add_argument("--stage", type=int, default=2)
     parser.add_argument("--seeds", default="501-516")
     parser.add_argument("--betas", default="0.1,0.3", help="the tiny-LM task's betas")
-    parser.add_argument("--reference", default=os.path.join(ROOT, "examples/trl/reference-fitness.json"))
+    parser.add_argument("--reference", default=os.path.join(ROOT, "evaluators/trl/reference-fitness.json"))
     parser.add_argument("--evoctl", default=os.path.join(ROOT, ".build/release/evoctl"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", help="write every score here")

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# The measurements of the README's "LLM proposals under the grammar": `make demo-llm` from empty
+# The measurements of docs/results/2026-12-02-llm-proposer.md: `make demo-llm` from empty
 # state, 2 islands x N LLM proposals (default 50), once per variant of the proposer's decoding:
 # the GBNF grammar at temperatures 0.7, 1.0 and 1.3 and no constraint at 1.3, and
 # the built-in mutation proposer at the same budget (with the last variant). Each run's output goes
 # to llm-sweep/<variant>.txt and its proposer-report lines to llm-sweep/summary.txt.
-# Usage: scripts/llm-sweep.sh PATH/TO/evod PATH/TO/evoctl [N]
+# Usage: research/llm-sweep.sh PATH/TO/evod PATH/TO/evoctl [N]
 set -euo pipefail
 evod=${1:-.build/release/evod}
 evoctl=${2:-.build/release/evoctl}

@@ -2,7 +2,7 @@
 # Search quality (issue 4): one island with the built-in proposer on the default task until it has
 # done EVALUATIONS evaluations (default 2000), then its best loss against DPO, both re-evaluated on
 # task seeds the search never saw (9-16), with paired standard errors.
-# Usage: scripts/search-quality.sh [EVALUATIONS]   (after `make release`)
+# Usage: research/search-quality.sh [EVALUATIONS]   (after `make release`)
 set -euo pipefail
 evaluations=${1:-2000}
 bin=.build/release

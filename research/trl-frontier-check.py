@@ -2,7 +2,7 @@
 """Does the tiny-LM task's sampled frontier flatter a policy? Trains a TRL export once at (beta, seed)
 and scores the policy with several numbers of samples per prompt (the task uses 64).
 
-    .venv-trl/bin/python scripts/trl-frontier-check.py EXPORT.py BETA SEED [--samples 64,512]
+    .venv-trl/bin/python research/trl-frontier-check.py EXPORT.py BETA SEED [--samples 64,512]
 
 EXPORT.py is a `--format trl` export. Prints one JSON line per sample count: efficiency, reward, KL,
 frontier reward, objective.
@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples/trl"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "evaluators/trl"))
 
 import evaluate  # noqa: E402
 import tiny_task  # noqa: E402

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Does the proxy predict real training? Losses on the TRL tiny-LM task against their prefbandit fitness.
 
-    scripts/trl-transfer.py [--seeds 1001-1004] [--betas 0.1,0.3] [--jobs 2] [--only dpo,robust,...]
+    research/trl-transfer.py [--seeds 1001-1004] [--betas 0.1,0.3] [--jobs 2] [--only dpo,robust,...]
                             [--file PATH ...] [--expression NAME=EXPR ...] [--out trl-transfer/]
 
 For every loss (losses/*.loss, or those --only names, plus each --file and --expression), exports
-the TRL trainer with evoctl, trains it with examples/trl/evaluate.py at every (beta, seed) (the tiny
+the TRL trainer with evoctl, trains it with evaluators/trl/evaluate.py at every (beta, seed) (the tiny
 set-up, one process per run, --jobs at a time) and scores it with `evoctl loss eval --task
 configs/tasks/default.toml --stage 2` on the proxy. Writes trl-transfer/report.md and results.json;
 finished runs are kept and not run again.
@@ -75,7 +75,7 @@ def main() -> int:
         if not result.exists():
             log = out / "runs" / f"{name}-{beta}-{seed}.log"
             with open(log, "w") as handle:
-                code = subprocess.run([arguments.python, str(ROOT / "examples/trl/evaluate.py"), str(out / "exports" / f"{name}.py"),
+                code = subprocess.run([arguments.python, str(ROOT / "evaluators/trl/evaluate.py"), str(out / "exports" / f"{name}.py"),
                                        str(beta), str(seed), str(result)], stdout=handle, stderr=subprocess.STDOUT).returncode
             if code != 0:
                 return job, None
@@ -125,7 +125,7 @@ def main() -> int:
 
     lines = [f"# The proxy against real training (TRL tiny-LM task)", "",
              f"Seeds {arguments.seeds}, betas {arguments.betas}; tiny-LM fitness = frontier efficiency from samples "
-             f"(examples/trl/tiny_task.py); proxy = `evoctl loss eval --task {Path(arguments.proxy_task).name} --stage 2`.", "",
+             f"(evaluators/trl/tiny_task.py); proxy = `evoctl loss eval --task {Path(arguments.proxy_task).name} --stage 2`.", "",
              "| loss | proxy fitness | tiny-LM fitness | vs DPO (paired SE) |", "|---|---|---|---|"]
     for n in sorted(names, key=lambda n: -mean[n]):
         d, se = paired(n) if "dpo" in names and n != "dpo" else (0.0, float("nan"))

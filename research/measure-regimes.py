@@ -8,7 +8,7 @@ of the sane losses (those within 0.1 of DPO) in paired SEs. The seeds should be 
 search, nor confirmation, nor validation uses (default 501-532), so that choosing the suite is not
 choosing on any of them.
 
-Usage: scripts/measure-regimes.py [--evoctl .build/release/evoctl] [--seeds 501-532] [--jobs 2]
+Usage: research/measure-regimes.py [--evoctl .build/release/evoctl] [--seeds 501-532] [--jobs 2]
                                   [--only NAME,NAME] [--json FILE]
 """
 import argparse
