@@ -1,3 +1,5 @@
+import Foundation
+
 extension GraphBuilder {
     /// The constant (or simpler node) that `op` on `args` folds to, or nil to build the node as is.
     ///
@@ -27,7 +29,17 @@ extension GraphBuilder {
         default: return nil
         }
         guard result.isFinite else { return nil }
-        return try constant(result)
+        return try constant(Self.snappedToShortDecimal(result))
+    }
+
+    /// `value`, or the short decimal it is floating-point noise away from: `1 - 0.786` folds to
+    /// 0.21399999999999997, which is 1 ulp from 0.214, and a reader should see `0.214`. A value whose
+    /// 15-significant-digit rounding lies within 2 ulps is replaced by that rounding; any other value
+    /// (1 / 3, say) is kept as computed. Literals are never changed, so the language can still write
+    /// every double; folds move by at most 2 ulps, far below the fingerprint's 9 digits.
+    static func snappedToShortDecimal(_ value: Double) -> Double {
+        guard value.isFinite, value != 0, let short = Double(String(format: "%.15g", value)) else { return value }
+        return Swift.abs(short - value) <= 2 * value.ulp ? short : value
     }
 
     /// `(pc - rc) - (pr - rr)` and `(pc - pr) - (rc - rr)`, the two ways losses spell the log-ratio

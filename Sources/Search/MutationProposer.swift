@@ -228,7 +228,8 @@ public struct MutationProposer: Sendable {
     /// Three significant digits, so that canonical forms stay readable.
     static func round(_ value: Double) -> Double {
         guard value != 0, value.isFinite else { return value }
-        let scale = Foundation.pow(10, 2 - Foundation.floor(Foundation.log10(Swift.abs(value))))
-        return (value * scale).rounded() / scale
+        // Through the decimal text, so that the result is the double nearest the 3-digit decimal
+        // (dividing by a power of ten below 1, itself inexact, gave 1229.9999999999998 for 1230).
+        return Double(String(format: "%.3g", value)) ?? value
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LossLanguage
 import Search
 import Testing
@@ -31,6 +32,31 @@ struct MutationProposerTests {
             if (try? LossValidator.validate(child.graph)) != nil { valid += 1 }
         }
         #expect(valid >= 15, "\(operation): only \(valid) of 20 children valid")
+    }
+
+    /// What users read stays readable: along chains of mutations from every standard loss, no constant
+    /// of a canonical form shows floating-point noise (`1 - 0.786` as 0.21399999999999997). A long
+    /// constant must be a value in its own right (exo_pair's log(1 - 1e-3) is -0.0010005003335835344),
+    /// not one within 2 ulps of a 15-digit decimal.
+    @Test func constantsOfChildrenPrintAsShortDecimals() throws {
+        var random = RandomSource(seed: 11)
+        var constants = 0
+        for start in StandardLosses.distinct {
+            var parent = start.graph
+            for _ in 0..<25 {
+                guard let child = MutationProposer().propose([parent, Self.dpo], random: &random) else { continue }
+                if (try? LossValidator.validate(child.graph)) != nil, child.graph.nodes.count < 400 { parent = child.graph }
+                for node in child.graph.nodes {
+                    guard case let .constant(value) = node.op else { continue }
+                    constants += 1
+                    let digits = "\(value)".split(separator: "e")[0].filter(\.isNumber).drop { $0 == "0" }
+                    let short = Double(String(format: "%.15g", value)) ?? value
+                    let noise = short != value && abs(short - value) <= 2 * value.ulp
+                    #expect(digits.count <= 12 || !noise, "\(value) in \(child.graph.canonicalForm)")
+                }
+            }
+        }
+        #expect(constants > 1_000, "only \(constants) constants checked")
     }
 
     @Test func swappingTheLogisticFunctionOfDPOGivesTheOtherLossShapes() throws {
