@@ -44,26 +44,29 @@ let package = Package(
             name: "LossLanguage",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // The domain types every layer shares (descriptors and bins, stages, candidate status and
+        // summary, origins, the ranking key, member results, proposer status). No I/O, no dependencies.
+        .target(name: "Model"),
         // Loss-shape descriptors (convexity, gradient at 0, beta sensitivity). No I/O.
-        .target(name: "LossDescriptors", dependencies: ["LossLanguage"]),
+        .target(name: "LossDescriptors", dependencies: ["LossLanguage", "Model"]),
         // The prefbandit proxy task: instances, training, exact metrics. No I/O; OpenBLAS for products.
         .target(name: "PrefBandit", dependencies: ["LossLanguage", "COpenBLAS", "CVectorIntrinsics"]),
         // A vector square root (Swift's SIMD types call the C library lane by lane).
         .target(name: "CVectorIntrinsics"),
         // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
-        .target(name: "Search", dependencies: ["Control", "LossLanguage", "LossDescriptors"]),
-        // The typed control protocol: requests, replies, statuses, candidates. Plain Codable types, no I/O.
-        .target(name: "Control"),
+        .target(name: "Search", dependencies: ["LossLanguage", "LossDescriptors", "Model"]),
+        // The typed control protocol: requests and replies over the model's types. Plain Codable types, no I/O.
+        .target(name: "Control", dependencies: ["Model"]),
         // The control protocol's client over ZeroMQ, for islands and the farm alike.
-        .target(name: "ControlPlane", dependencies: ["Cluster", "Control", "Wire"]),
+        .target(name: "ControlPlane", dependencies: ["Model", "Cluster", "Control", "Wire"]),
         // The cluster's configuration: the cluster config, island settings, farm settings, migration
         // policies, the state directory's layout and token. What evoctl needs to find the processes.
-        .target(name: "Cluster", dependencies: ["ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire"]),
+        .target(name: "Cluster", dependencies: ["Model", "ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire"]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Search", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire", "Farm",
+                "Model", "LossLanguage", "LossDescriptors", "Search", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -71,12 +74,12 @@ let package = Package(
         .target(
             name: "Farm",
             dependencies: [
-                "LossLanguage", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire",
+                "Model", "LossLanguage", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire",
                 .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
-        .target(name: "LLMProposer", dependencies: ["CCurl", "Control", "LossLanguage", "LossDescriptors", "ConfigFiles", "Search"]),
+        .target(name: "LLMProposer", dependencies: ["Model", "CCurl", "Control", "LossLanguage", "LossDescriptors", "ConfigFiles", "Search"]),
         // ZeroMQ sockets with a maximum message size on every socket.
         .target(name: "Wire", dependencies: ["CZeroMQ", .product(name: "Logging", package: "swift-log")]),
         // TOML configuration files read with errors that name the file, the key and the expectation.
@@ -84,7 +87,7 @@ let package = Package(
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
         .target(
             name: "Evaluation",
-            dependencies: ["LossLanguage", "LossDescriptors", "PrefBandit", "ConfigFiles", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LossLanguage", "LossDescriptors", "Model", "PrefBandit", "ConfigFiles", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The daemons as services (island, migration, control, farm broker, worker) and their start-up,
@@ -92,7 +95,7 @@ let package = Package(
         .target(
             name: "Daemon",
             dependencies: [
-                "Cluster", "Control", "ControlPlane", "ConfigFiles", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer", "Search",
+                "Model", "Cluster", "Control", "ControlPlane", "ConfigFiles", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer", "Search",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -103,7 +106,7 @@ let package = Package(
         .target(
             name: "Dashboard",
             dependencies: [
-                "Cluster", "Control", "ControlPlane", "LossLanguage", "LossDescriptors",
+                "Model", "Cluster", "Control", "ControlPlane", "LossLanguage", "LossDescriptors",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -113,25 +116,25 @@ let package = Package(
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane", "Dashboard",
+                "Model", "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane", "Dashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "evod",
             dependencies: [
-                "Daemon", "Cluster", "Evaluation",
+                "Model", "Daemon", "Cluster", "Evaluation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The decoders as fuzz targets; EvodFuzz is libFuzzer's binary (`make fuzz`), built apart.
-        .target(name: "FuzzTargets", dependencies: ["Cluster", "ConfigFiles", "Control", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
-        .executableTarget(name: "EvodFuzz", dependencies: ["FuzzTargets"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        .target(name: "FuzzTargets", dependencies: ["Model", "Cluster", "ConfigFiles", "Control", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
+        .executableTarget(name: "EvodFuzz", dependencies: ["Model", "FuzzTargets"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
         .executableTarget(
             name: "EvodBench",
             dependencies: [
-                "LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Cluster", "Control", "Island", "Search", "Farm", "Wire",
+                "Model", "LossLanguage", "LossDescriptors", "PrefBandit", "Evaluation", "Cluster", "Control", "Island", "Search", "Farm", "Wire",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EvodBench"
@@ -145,45 +148,46 @@ let package = Package(
             ],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "LossDescriptorTests", dependencies: ["LossDescriptors"]),
+        .testTarget(name: "LossDescriptorTests", dependencies: ["Model", "LossDescriptors"]),
         // Real evod processes: kill -9 and restart, tokens, malformed messages, bad configs.
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "evod", "CZeroMQ", "Cluster", "Control", "ControlPlane", "Daemon", "Evaluation", "Farm", "Island", "Wire", "LLMProposer", "LossLanguage", "LossDescriptors",
-                "Search", "TestSupport",
+                "Model", "evod", "CZeroMQ", "Cluster", "Control", "ControlPlane", "Daemon", "Evaluation", "Farm", "Island", "Wire", "LLMProposer",
+                "LossLanguage", "LossDescriptors", "Search", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
         // The control protocol's wire form, its errors and the client against silent peers.
-        .testTarget(name: "ControlTests", dependencies: ["Control", "ControlPlane", "Wire"]),
+        .testTarget(name: "ControlTests", dependencies: ["Model", "Control", "ControlPlane", "Wire"]),
         // The dashboard's pages (escaping), plots, metrics and routes (bad requests, peers down).
         .testTarget(
             name: "DashboardTests",
             dependencies: [
-                "Dashboard", "Cluster", "Control", "ControlPlane", "LossLanguage", "Wire", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Dashboard", "Cluster", "Control", "ControlPlane", "LossLanguage", "Model", "Wire", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "IslandTests",
-            dependencies: ["Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Model", "Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage", .product(name: "GRDB", package: "GRDB.swift")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "SearchTests",
-            dependencies: ["Search", "LossLanguage", "LossDescriptors", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["Model", "Search", "LossLanguage", "LossDescriptors", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "PrefBandit", "ConfigFiles", "LossLanguage", "TestSupport"],
+            dependencies: ["Model", "Evaluation", "PrefBandit", "ConfigFiles", "LossLanguage", "TestSupport"],
             exclude: ["Scripts"]
         ),
         // A scripted OpenAI-compatible server (real HTTP on loopback) shared by the LLM tests, and a
         // probe for processes that must not outlive their evaluation.
         .target(name: "TestSupport", path: "Tests/TestSupport", exclude: ["Scripts"]),
         // The client and the DiscoPOP conversation against the scripted server.
-        .testTarget(name: "LLMProposerTests", dependencies: ["LLMProposer", "LossLanguage", "ConfigFiles", "TestSupport"]),
+        .testTarget(name: "LLMProposerTests", dependencies: ["Model", "LLMProposer", "LossLanguage", "ConfigFiles", "TestSupport"]),
         // Runs the built evoctl binary on real files.
         .testTarget(name: "EvoctlTests", dependencies: ["evoctl", "LossLanguage", "TestSupport"]),
         .testTarget(

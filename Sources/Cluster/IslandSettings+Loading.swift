@@ -1,5 +1,6 @@
 import ConfigFiles
 import LossLanguage
+import Model
 import Search
 
 extension IslandSettings {
@@ -11,25 +12,33 @@ extension IslandSettings {
         evaluationsInFlight = try section.int("evaluations_in_flight", default: evaluationsInFlight, in: 1...1_024)
         let strategy = try section.string("selection", default: selection.rawValue, oneOf: SelectionStrategy.allCases.map(\.rawValue))
         selection = SelectionStrategy(rawValue: strategy) ?? selection
-        seedLosses = try section.strings("seed_losses", default: seedLosses)
-        // A seed is a standard loss's name or a compact source; anything else would only show up as an invalid seed.
-        if let bad = seedLosses.first(where: { StandardLosses.named($0) == nil && (try? LossParser.parse($0)) == nil }) {
-            throw section.error(
-                "seed_losses", "expected standard loss names (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or compact loss sources, got \"\(bad)\"")
+        // A seed is a standard loss's name or a loss source; anything else would only show up as an invalid seed.
+        var seeds: [LossReference] = []
+        for text in try section.strings("seed_losses", default: seedLosses.map(\.text)) {
+            guard let seed = LossReference(text) else {
+                throw section.error(
+                    "seed_losses", "expected standard loss names (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or compact loss sources, got \"\(text)\"")
+            }
+            seeds.append(seed)
         }
+        seedLosses = seeds
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
         qdFloor = try section.double("qd_floor", default: qdFloor)
         let pool = try section.string("parent_pool", default: parentPool.rawValue, oneOf: ParentPool.allCases.map(\.rawValue))
         parentPool = ParentPool(rawValue: pool) ?? parentPool
         confirmTopK = try section.int("confirm_top_k", default: confirmTopK, in: 0...10_000)
-        baseline = try section.string("baseline", default: baseline)
-        if StandardLosses.named(baseline) == nil, (try? LossParser.parse(baseline)) == nil {
+        let baselineText = try section.string("baseline", default: baseline.text)
+        guard let reference = LossReference(baselineText) else {
             throw section.error(
-                "baseline", "expected a standard loss name (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or a compact loss source, got \"\(baseline)\"")
+                "baseline", "expected a standard loss name (\(StandardLosses.distinct.map(\.name).joined(separator: ", "))) or a compact loss source, got \"\(baselineText)\"")
         }
-        proposer = try section.string("proposer", default: proposer)
-        if proposer != "mutation", !proposer.hasSuffix(".toml") {
-            throw section.error("proposer", "expected \"mutation\" or the path of an LLM proposer config (a .toml file), got \"\(proposer)\"")
+        baseline = reference
+        let choice = try section.string("proposer", default: proposer.setting)
+        switch choice {
+        case "mutation": proposer = .mutation
+        case _ where choice.hasSuffix(".toml"): proposer = .llm(config: choice)
+        default:
+            throw section.error("proposer", "expected \"mutation\" or the path of an LLM proposer config (a .toml file), got \"\(choice)\"")
         }
         if let operators = try section.section("operators") {
             for operation in MutationOperator.allCases {

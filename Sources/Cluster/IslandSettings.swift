@@ -1,4 +1,5 @@
 import LossLanguage
+import Model
 import Search
 
 /// How one island searches (docs/architecture.md §6, §10): from `configs/cluster.toml` and `islands/island-N.toml`.
@@ -12,15 +13,15 @@ public struct IslandSettings: Sendable, Hashable {
     public var selection: SelectionStrategy = .curiosity
     public var operatorWeights = MutationProposer.defaultWeights
     /// Standard loss names or compact sources evaluated first.
-    public var seedLosses = StandardLosses.distinct.map(\.name)
+    public var seedLosses = StandardLosses.distinct.map(LossReference.standard)
     public var bins = DescriptorBins.default
     /// When a child's search fitness replaces an occupied cell's elite (`replacement_margin`,
     /// `growth_margin`; strict by default: any gain).
     public var replacement = ReplacementRule.strict
     /// Stage-1 fitness a candidate needs to be evaluated at stage 2.
     public var promotionThreshold = 0.5
-    /// `mutation` (the built-in proposer) or the path of an LLM proposer config (`configs/proposers/*.toml`).
-    public var proposer = "mutation"
+    /// The built-in mutation proposer, or an LLM proposer and its config (`configs/proposers/*.toml`).
+    public var proposer = ProposerChoice.mutation
     /// The floor of the QD-score (sum over filled cells of fitness minus it).
     public var qdFloor = -1.0
     /// Stage 3: a candidate whose stage-2 fitness puts it in the island's top k is trained on the
@@ -30,7 +31,7 @@ public struct IslandSettings: Sendable, Hashable {
     /// from results (the independent-sampling baseline of the ablations).
     public var parentPool: ParentPool = .archive
     /// The loss confirmed candidates are compared with (a standard loss name or a compact source).
-    public var baseline = "dpo"
+    public var baseline = LossReference.standard(StandardLosses.dpo)
     /// The live proxy audit (`[island.audit]`): random stage-2 candidates also trained at stage 3.
     public var audit = AuditSettings()
 
@@ -67,4 +68,21 @@ public struct AuditSettings: Sendable, Hashable {
 
     /// The share in force, given whether stage 3 trains on another task than stage 2.
     public func share(stageThreeOwnTask: Bool) -> Double { share ?? (stageThreeOwnTask ? Self.cascadeShare : 0) }
+}
+
+/// Which proposer makes an island's children: `proposer = "mutation"` or the path of an LLM proposer
+/// config in the island's settings.
+public enum ProposerChoice: Sendable, Hashable {
+    /// The built-in mutation proposer.
+    case mutation
+    /// An LLM proposer configured by this file.
+    case llm(config: String)
+
+    /// As the settings file spells it.
+    public var setting: String {
+        switch self {
+        case .mutation: "mutation"
+        case let .llm(config): config
+        }
+    }
 }

@@ -1,40 +1,8 @@
+import Model
+
 /// An island's archive as `archive` returns it: the bins of each descriptor and every filled cell
 /// with its elite.
 public struct ArchiveSnapshot: Codable, Sendable, Hashable {
-    /// One descriptor's bins: `count` equal bins over `[lower, upper]`. On the wire, `[lower, upper, count]`.
-    public struct Bins: Codable, Sendable, Hashable {
-        public var lower: Double
-        public var upper: Double
-        public var count: Int
-
-        public init(lower: Double, upper: Double, count: Int) { (self.lower, self.upper, self.count) = (lower, upper, count) }
-
-        public init(from decoder: any Decoder) throws {
-            var container = try decoder.unkeyedContainer()
-            (lower, upper) = (try container.decode(Double.self), try container.decode(Double.self))
-            count = Int(try container.decode(Double.self))
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.unkeyedContainer()
-            try container.encode(lower)
-            try container.encode(upper)
-            try container.encode(Double(count))
-        }
-    }
-
-    public struct Grid: Codable, Sendable, Hashable {
-        public var convexity: Bins
-        public var grad0: Bins
-        public var betaSensitivity: Bins
-
-        public init(convexity: Bins, grad0: Bins, betaSensitivity: Bins) {
-            (self.convexity, self.grad0, self.betaSensitivity) = (convexity, grad0, betaSensitivity)
-        }
-
-        enum CodingKeys: String, CodingKey { case convexity, grad0, betaSensitivity = "beta_sensitivity" }
-    }
-
     /// A filled cell: its index, its bin along each descriptor, and its elite.
     public struct Cell: Codable, Sendable, Hashable {
         public var cell: Int
@@ -56,10 +24,10 @@ public struct ArchiveSnapshot: Codable, Sendable, Hashable {
     }
 
     public var island: Int
-    public var bins: Grid
+    public var bins: DescriptorBins
     public var cells: [Cell]
 
-    public init(island: Int, bins: Grid, cells: [Cell]) { (self.island, self.bins, self.cells) = (island, bins, cells) }
+    public init(island: Int, bins: DescriptorBins, cells: [Cell]) { (self.island, self.bins, self.cells) = (island, bins, cells) }
 }
 
 /// The migration log summed by direction and peer: candidates, messages and outcomes

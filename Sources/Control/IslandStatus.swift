@@ -1,3 +1,5 @@
+import Model
+
 /// An island's answer to `status`: its run state, generation, archive, best, counters, proposer,
 /// evaluator and fault (`evoctl status`, the reset logic, the dashboard).
 public struct IslandStatus: Codable, Sendable, Hashable {

@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import Model
 import Synchronization
 import Wire
 

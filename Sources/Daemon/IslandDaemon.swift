@@ -6,6 +6,7 @@ import Foundation
 import Island
 import LLMProposer
 import Logging
+import Model
 import Search
 import ServiceLifecycle
 import UnixSignals
@@ -38,10 +39,10 @@ public struct IslandDaemon: Sendable {
         task = try cluster.task()
         policy = try cluster.migrationPolicy()
         var proposerDescription = "mutation"
-        if settings.proposer == "mutation" {
-            proposer = settings.mutationProposer
-        } else {
-            let config = try ProposerConfig.load(path: settings.proposer)
+        switch settings.proposer {
+        case .mutation: proposer = settings.mutationProposer
+        case let .llm(path):
+            let config = try ProposerConfig.load(path: path)
             (proposer, proposerDescription) = (LLMProposer(config: config), config.description)
         }
         guard let entry = cluster.entry(forIsland: island) else {
@@ -93,7 +94,8 @@ public struct IslandDaemon: Sendable {
         let controlService = ControlService(
             endpoint: cluster.endpoints.bindEndpoint(.islandControl(island)),
             publish: { [endpoints = cluster.endpoints] in try endpoints.publish(.islandControl(island), bound: $0) },
-            handler: ControlHandler(engine: engine, controls: controls, token: token, farm: farmClient),
+            handler: ControlHandler(
+                engine: engine, controls: controls, token: token, evaluatorStatus: { [farmClient] in farmClient?.evaluatorStatus ?? .local }),
             controls: controls, security: security, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: islandService, successTerminationBehavior: .gracefullyShutdownGroup),

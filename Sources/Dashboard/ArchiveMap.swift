@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import Model
 
 /// An archive reply laid out for display.
 public struct ArchiveMap: Sendable {
@@ -9,7 +10,7 @@ public struct ArchiveMap: Sendable {
     public let cells: [[Int]: (fitness: Double, candidate: Int64)]
 
     public init(_ archive: ArchiveSnapshot) {
-        func range(_ bins: ArchiveSnapshot.Bins) -> [Double] { [bins.lower, bins.upper, Double(bins.count)] }
+        func range(_ bins: BinAxis) -> [Double] { [bins.lower, bins.upper, Double(bins.count)] }
         let bins = archive.bins
         counts = (bins.convexity.count, bins.grad0.count, bins.betaSensitivity.count)
         ranges = (range(bins.convexity), range(bins.grad0), range(bins.betaSensitivity))

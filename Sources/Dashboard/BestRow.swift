@@ -1,6 +1,7 @@
 import Cluster
 import Control
 import ControlPlane
+import Model
 
 /// One of the cluster's best losses: a candidate with its island (`evoctl best`, `/api/best`). In
 /// JSON, the candidate with `island` added.

@@ -3,6 +3,7 @@ import ControlPlane
 import Hummingbird
 import LossDescriptors
 import LossLanguage
+import Model
 
 /// Everything the candidate page shows (and `/api/islands/N/candidates/ID` returns): the candidate,
 /// its lineage as a tree of parents with their fitness, its first parent's canonical form (for the
@@ -12,7 +13,7 @@ struct CandidateView: Encodable, Sendable {
     struct Ancestor: Encodable, Sendable {
         var id: Int64
         var name: String
-        var proposer: String
+        var proposer: ProposalOrigin
         var fitness: Double?
         var confirmedFitness: Double?
         var parents: [Ancestor]

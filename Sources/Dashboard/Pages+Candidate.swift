@@ -5,8 +5,8 @@ extension Pages {
     /// descriptors, metrics and members, and the loss's shape beside DPO's.
     static func candidate(_ view: CandidateView) -> String {
         let c = view.candidate
-        var html = "<p id=\"summary\">\(HTML.escape(c.name)) · \(HTML.escape(c.status.rawValue)) · proposed by \(HTML.escape(c.proposer)) in generation \(c.generation)"
-        html += " · search fitness \(HTML.number(c.fitness))\(c.stage.map { " (stage \($0))" } ?? "")"
+        var html = "<p id=\"summary\">\(HTML.escape(c.name)) · \(HTML.escape(c.status.rawValue)) · proposed by \(HTML.escape(c.proposer.rawValue)) in generation \(c.generation)"
+        html += " · search fitness \(HTML.number(c.fitness))\(c.stage.map { " (stage \($0.rawValue))" } ?? "")"
         if let confirmed = c.confirmedFitness {
             html += " · confirmed \(HTML.number(confirmed)), \(HTML.number(c.confirmedDifference)) ± \(HTML.number(c.confirmedStandardError)) against the baseline"
         }
@@ -39,7 +39,7 @@ extension Pages {
     static func lineage(_ ancestors: [CandidateView.Ancestor], island: Int) -> String {
         "<ul class=\"lineage\">"
             + ancestors.map { a in
-                "<li>\(candidateLink(island: island, id: a.id, text: a.name)) <span class=\"muted\">\(HTML.escape(a.proposer))</span> \(HTML.number(a.confirmedFitness ?? a.fitness))"
+                "<li>\(candidateLink(island: island, id: a.id, text: a.name)) <span class=\"muted\">\(HTML.escape(a.proposer.rawValue))</span> \(HTML.number(a.confirmedFitness ?? a.fitness))"
                     + (a.parents.isEmpty ? "" : lineage(a.parents, island: island)) + "</li>"
             }.joined() + "</ul>"
     }

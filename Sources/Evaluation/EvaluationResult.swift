@@ -1,4 +1,5 @@
 import LossDescriptors
+import Model
 import PrefBandit
 
 /// One run of an evaluation: its place in the grid (member, beta, seed, start) and its metrics.
@@ -13,18 +14,6 @@ public struct RunRecord: Sendable, Hashable, Codable {
 
     public init(member: String? = nil, beta: Double, seed: UInt64, start: String, metrics: [String: Double]) {
         (self.member, self.beta, self.seed, self.start, self.metrics) = (member, beta, seed, start, metrics)
-    }
-}
-
-/// One member's share of a suite's result: its weight, fitness and metric means over its runs.
-public struct MemberResult: Sendable, Hashable, Codable {
-    public var name: String
-    public var weight: Double
-    public var fitness: Double
-    public var metrics: [String: Double]
-
-    public init(name: String, weight: Double, fitness: Double, metrics: [String: Double]) {
-        (self.name, self.weight, self.fitness, self.metrics) = (name, weight, fitness, metrics)
     }
 }
 

@@ -1,4 +1,5 @@
 import LossLanguage
+import Model
 
 /// Trains and scores candidates at a cascade stage. The islands and the farm's workers use it; the
 /// farm serves the same interface over ZeroMQ.

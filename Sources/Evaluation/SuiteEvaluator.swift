@@ -1,6 +1,7 @@
 import Dispatch
 import LossDescriptors
 import LossLanguage
+import Model
 
 /// Evaluates a candidate on every member of a suite (docs/architecture.md §5.4) at a cascade stage: each
 /// member on its own grid for the stage, the fitness the weighted mean of the members'. It also

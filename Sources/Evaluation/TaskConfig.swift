@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Model
 import PrefBandit
 
 /// A task suite (docs/architecture.md §5.4): member tasks with weights, whose weighted mean fitness is the

@@ -1,4 +1,5 @@
 import LossLanguage
+import Model
 import PrefBandit
 
 /// One task of a suite (docs/architecture.md §5.4): what trains and scores a candidate, its weight in the

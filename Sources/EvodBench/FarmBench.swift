@@ -4,6 +4,7 @@ import Farm
 import Foundation
 import Logging
 import LossLanguage
+import Model
 import Wire
 
 /// The farm's benchmarks (issue 5), run with real sockets over TCP loopback: a broker, workers

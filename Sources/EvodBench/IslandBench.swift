@@ -4,6 +4,7 @@ import Foundation
 import Island
 import LossDescriptors
 import LossLanguage
+import Model
 
 /// A task that costs nothing: fitness and descriptors from the candidate's canonical form, so that
 /// the island's own work (proposal, validation, dedup, database, archive) is what gets timed.

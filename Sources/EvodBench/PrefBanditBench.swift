@@ -1,6 +1,7 @@
 import Evaluation
 import Foundation
 import LossLanguage
+import Model
 import PrefBandit
 
 /// The evaluator's speed: one 1,000-step training run per path, and a full default evaluation.

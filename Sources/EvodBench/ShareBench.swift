@@ -2,6 +2,7 @@ import Evaluation
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 
 /// What an island pays per candidate on the default suite, split into the loss's own work (parse,
 /// validate, fingerprint, descriptors) and its evaluation (stage 1, and stage 2 when it was

@@ -1,6 +1,7 @@
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 
 /// `make bench`: speed of the loss language in release, on one core (scripts/bench.sh pins it).
 ///

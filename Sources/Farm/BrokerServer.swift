@@ -123,27 +123,20 @@ public final class BrokerServer: Sendable {
         }
         let identity = frames[0]
         do {
-            let message = try Envelope.decode(WorkerMessage.self, from: frames[1])
-            switch message.type {
-            case "ready", "heartbeat":
-                guard let taskHash = message.taskHash, let capacity = message.capacity else {
-                    throw Envelope.Rejection.malformed("'\(message.type)' needs task_hash and capacity")
-                }
+            let kind = try Envelope.decode(WorkerMessage.self, from: frames[1]).kind()
+            switch kind {
+            case let .ready(taskHash, capacity), let .heartbeat(taskHash, capacity):
                 return state.withLock { state in
-                    if message.type == "heartbeat", state.heartbeat(identity, now: now) { return [] }
+                    if case .heartbeat = kind, state.heartbeat(identity, now: now) { return [] }
                     logger.info("worker joined", metadata: ["worker": "\(String(decoding: identity, as: UTF8.self))", "threads": "\(capacity)"])
                     return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now)
                 }
-            case "result":
+            case let .result(job):
                 // The result itself is passed on as the worker wrote it; the island decodes it.
-                guard let job = message.job, frames.count == 3, frames[2].first == UInt8(ascii: "{"),
-                    frames[2].count <= Envelope.maximumMessageSize
-                else {
-                    throw Envelope.Rejection.malformed("'result' needs a job and a second frame with the result's JSON object")
+                guard frames.count == 3, frames[2].first == UInt8(ascii: "{"), frames[2].count <= Envelope.maximumMessageSize else {
+                    throw Envelope.Rejection.malformed("'result' needs a second frame with the result's JSON object")
                 }
                 return state.withLock { $0.result(frames[2], job: job, from: identity, now: now) }
-            default:
-                throw Envelope.Rejection.unexpectedType(message.type)
             }
         } catch {
             return drop("\(error)", endpoint: "workers")

@@ -61,3 +61,11 @@ extension FarmClient {
         (try? ControlClient(endpoint: controlEndpoint, peer: .farm, security: security, timeoutMilliseconds: 1_000).farmStatus()) != nil
     }
 }
+
+extension FarmClient {
+    /// The farm's health as an island's status shows it: answering, or unreachable since when.
+    public var evaluatorStatus: EvaluatorStatus {
+        guard let since = unreachableSince else { return EvaluatorStatus(kind: .farm, state: .answering) }
+        return EvaluatorStatus(kind: .farm, state: .unreachable, unreachableSeconds: Date().timeIntervalSince(since), endpoint: endpoint)
+    }
+}

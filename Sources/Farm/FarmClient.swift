@@ -2,6 +2,7 @@ import Evaluation
 import Foundation
 import Logging
 import LossLanguage
+import Model
 import Synchronization
 import Wire
 

@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Model
 import Wire
 
 /// An island's request to evaluate one candidate at one cascade stage (island -> broker).
@@ -80,6 +81,31 @@ public struct WorkerMessage: Codable, Sendable, EnvelopeMessage {
     }
 
     enum CodingKeys: String, CodingKey { case v, type, taskHash = "task_hash", capacity, job }
+
+    /// What a worker says, with the fields each kind needs.
+    public enum Kind: Sendable, Hashable {
+        /// It joins (or rejoins) with this task and this many threads.
+        case ready(taskHash: String, capacity: Int)
+        /// It is alive (and, if the broker forgot it, joins).
+        case heartbeat(taskHash: String, capacity: Int)
+        /// The result of a job follows in the next frame.
+        case result(job: Int64)
+    }
+
+    /// The message as its kind; throws ``Envelope/Rejection/malformed(_:)`` when a field its type
+    /// needs is missing.
+    public func kind() throws -> Kind {
+        switch type {
+        case "ready", "heartbeat":
+            guard let taskHash, let capacity else { throw Envelope.Rejection.malformed("'\(type)' needs task_hash and capacity") }
+            return type == "ready" ? .ready(taskHash: taskHash, capacity: capacity) : .heartbeat(taskHash: taskHash, capacity: capacity)
+        case "result":
+            guard let job else { throw Envelope.Rejection.malformed("'result' needs a job") }
+            return .result(job: job)
+        default:
+            throw Envelope.Rejection.unexpectedType(type)
+        }
+    }
 }
 
 /// A job handed to a worker (broker -> worker): the request's loss, stage and task, under the

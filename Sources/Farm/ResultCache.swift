@@ -2,6 +2,7 @@ import ConfigFiles
 import Evaluation
 import Foundation
 import GRDB
+import Model
 
 /// The broker's result cache: one SQLite file keyed by fingerprint, task hash and stage, mirrored in
 /// memory. Results are written in one transaction per turn of the broker's loop, before any island

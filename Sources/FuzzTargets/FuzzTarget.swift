@@ -6,6 +6,7 @@ import Foundation
 import Island
 import LLMProposer
 import LossLanguage
+import Model
 import Wire
 
 /// The decoders that take bytes from outside, as libFuzzer targets (`make fuzz`, `EvodFuzz`) and as

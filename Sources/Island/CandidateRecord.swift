@@ -1,20 +1,23 @@
 import Control
 import Foundation
 import GRDB
+import Model
 import Search
 
 extension CandidateStatus: DatabaseValueConvertible {}
 
 extension ConfirmationOrigin: DatabaseValueConvertible {}
 
-extension ArchiveOutcome: DatabaseValueConvertible {
-    /// The outcome of an insertion into the archive.
-    init(_ insertion: InsertOutcome) {
-        switch insertion {
-        case .new: self = .new
-        case .improved: self = .improved
-        case .notAdded: self = .notAdded
-        }
+extension ArchiveOutcome: DatabaseValueConvertible {}
+
+extension Stage: DatabaseValueConvertible {}
+
+/// Stored as its text (`seed`, `mutation:<operator>`, `llm`, `migrant:<island>`), as scripts read it.
+extension ProposalOrigin: DatabaseValueConvertible {
+    public var databaseValue: DatabaseValue { rawValue.databaseValue }
+
+    public static func fromDatabaseValue(_ dbValue: DatabaseValue) -> ProposalOrigin? {
+        String.fromDatabaseValue(dbValue).flatMap(ProposalOrigin.init(rawValue:))
     }
 }
 
@@ -30,31 +33,31 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     /// The canonical compact form, when it parsed.
     public var canonical: String?
     public var fingerprint: String?
-    /// Parent candidate ids, as JSON.
-    public var parents: String
-    /// `seed`, `mutation:<operator>`, `llm`, `migrant:<island>`.
-    public var proposer: String
+    /// Parent candidate ids (a JSON array in the column).
+    public var parents: [Int64]
+    /// Where it came from.
+    public var proposer: ProposalOrigin
     public var status: CandidateStatus
     public var error: String?
     public var duplicateOf: Int64?
     public var fitness: Double?
-    public var stage: Int?
-    /// Metric means, as JSON.
-    public var metrics: String?
+    public var stage: Stage?
+    /// Metric means (a JSON object in the column; non-finite values as "nan", "inf", "-inf").
+    public var metrics: [String: Double]?
     public var convexity: Double?
     public var grad0: Double?
     public var betaSensitivity: Double?
     /// What entering the archive did.
     public var outcome: ArchiveOutcome?
-    /// Each member's fitness and metrics at the search stage, as JSON (suites).
-    public var members: String?
+    /// Each member's fitness and metrics at the search stage (suites; JSON in the column).
+    public var members: [MemberResult]?
     /// Stage 3: the fitness on the confirmation seeds, its paired difference to the island's
     /// baseline and that difference's standard error; nil when not confirmed.
     public var confirmedFitness: Double?
     public var confirmedDifference: Double?
     public var confirmedStandardError: Double?
-    /// Each member's stage-3 fitness and metrics, as JSON.
-    public var confirmedMembers: String?
+    /// Each member's stage-3 fitness and metrics (JSON in the column).
+    public var confirmedMembers: [MemberResult]?
     /// Why it was trained at stage 3 (nil: not confirmed).
     public var confirmedBy: ConfirmationOrigin?
     public var createdAt: Double
@@ -64,11 +67,11 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     /// as the store's `length(canonical)` counts it (the form is ASCII); nil when it did not parse.
     public var size: Int? { canonical?.utf8.count }
 
-    public init(generation: Int, name: String, source: String, parents: [Int64], proposer: String, status: CandidateStatus) {
+    public init(generation: Int, name: String, source: String, parents: [Int64], proposer: ProposalOrigin, status: CandidateStatus) {
         self.generation = generation
         self.name = name
         self.source = source
-        self.parents = "[" + parents.map(String.init).joined(separator: ",") + "]"
+        self.parents = parents
         self.proposer = proposer
         self.status = status
         createdAt = Date().timeIntervalSince1970
@@ -76,16 +79,13 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    /// The fitness it is ranked by (best, emigrants, LLM examples): the confirmed one where there is one.
-    public var rankingFitness: Double? { confirmedFitness ?? fitness }
-
     /// The ranking order: confirmed candidates first, by confirmed fitness, then the others by search
     /// fitness ("best" means best confirmed; a search fitness is biased upwards by selection).
-    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness, search: fitness ?? -.infinity) }
+    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness, search: fitness) }
 
-    public var parentIDs: [Int64] {
-        parents.trimmingCharacters(in: CharacterSet(charactersIn: "[]")).split(separator: ",").compactMap { Int64($0) }
-    }
+    /// The JSON columns keep non-finite numbers as the strings the control protocol uses.
+    public static func databaseJSONEncoder(for column: String) -> JSONEncoder { IslandStore.jsonEncoder }
+    public static func databaseJSONDecoder(for column: String) -> JSONDecoder { IslandStore.jsonDecoder }
 
     enum CodingKeys: String, CodingKey {
         case id, generation, name, source, canonical, fingerprint, parents, proposer, status, error

@@ -1,31 +1,34 @@
 import Control
 import Foundation
+import Model
 import Search
 
 extension ControlHandler {
     func status() throws -> IslandStatus {
         let store = engine.store
-        let counters = try store.counters()
+        let stored = try store.storedStatus()
+        let counters = stored.counters
         let archive = engine.archive
         var best: BestSummary?
-        if let candidate = try self.best(top: 1).first, let fitness = candidate.rankingFitness, let id = candidate.id {
+        if let candidate = try self.best(top: 1).first, let fitness = candidate.confirmedFitness ?? candidate.fitness, let id = candidate.id {
             best = BestSummary(id: id, name: candidate.name, fitness: fitness, searchFitness: candidate.fitness, confirmed: candidate.confirmedFitness != nil)
         }
         var evaluations = EvaluationCounts()
-        (evaluations.done, evaluations.failed) = (counters["evaluations.done", default: 0], counters["evaluations.failed", default: 0])
-        (evaluations.cached, evaluations.inflight) = (counters["evaluations.cached", default: 0], try store.candidates(status: .pending).count)
-        (evaluations.confirmed, evaluations.confirmationFailed) = (counters["evaluations.stage3", default: 0], counters["evaluations.stage3_failed", default: 0])
-        evaluations.audited = counters["evaluations.audits", default: 0]
+        (evaluations.done, evaluations.failed) = (counters[.evaluationsDone], counters[.evaluationsFailed])
+        (evaluations.cached, evaluations.inflight) = (counters[.evaluationsCached], stored.pending)
+        (evaluations.confirmed, evaluations.confirmationFailed) = (counters[.confirmations], counters[.confirmationsFailed])
+        evaluations.audited = counters[.audits]
         let audit = try engine.auditStatus()
         var proposals = ProposalCounts()
-        (proposals.valid, proposals.invalid) = (counters["proposals.pending", default: 0], counters["proposals.invalid", default: 0])
-        proposals.duplicate = counters["proposals.duplicate", default: 0]
+        // A valid, new proposal is recorded pending, so the pending count of proposals is the valid ones.
+        (proposals.valid, proposals.invalid) = (counters[.proposals(.pending)], counters[.proposals(.invalid)])
+        proposals.duplicate = counters[.proposals(.duplicate)]
         var migration = MigrationCounts()
-        (migration.sent, migration.received) = (counters["migration.sent", default: 0], counters["migration.received", default: 0])
-        (migration.accepted, migration.rejected) = (counters["migration.accepted", default: 0], counters["migration.rejected", default: 0])
-        (migration.dropped, migration.resets) = (counters["migration.dropped", default: 0], counters["migration.resets", default: 0])
+        (migration.sent, migration.received) = (counters[.migrantsSent], counters[.messagesReceived])
+        (migration.accepted, migration.rejected) = (counters[.migrantsAccepted], counters[.migrantsRejected])
+        (migration.dropped, migration.resets) = (counters[.messagesDropped], counters[.resets])
         var status = IslandStatus(
-            id: engine.settings.id, state: controls.current, generation: try store.generation(), population: try store.candidateCount(),
+            id: engine.settings.id, state: controls.current, generation: stored.generation, population: stored.population,
             archive: ArchiveSummary(
                 filled: archive.filled, cells: archive.bins.cellCount, coverage: archive.coverage, qdScore: archive.qdScore(floor: engine.settings.qdFloor)),
             best: best, evaluations: evaluations, proposals: proposals, migration: migration,
@@ -35,13 +38,6 @@ extension ControlHandler {
             security: controls.securityStatus, warnings: controls.warnings + (audit.flatMap(IslandEngine.auditWarning).map { [$0] } ?? []), audit: audit)
         status.confirmationTask = engine.confirmationTask
         return status
-    }
-
-    /// Where evaluations run, and whether the farm answers.
-    func evaluatorStatus() -> EvaluatorStatus {
-        guard let farm else { return .local }
-        guard let since = farm.unreachableSince else { return EvaluatorStatus(kind: .farm, state: .answering) }
-        return EvaluatorStatus(kind: .farm, state: .unreachable, unreachableSeconds: Date().timeIntervalSince(since), endpoint: farm.endpoint)
     }
 
     /// The best candidates: the confirmed ones by confirmed fitness, then the archive's other elites
@@ -75,10 +71,9 @@ extension ControlHandler {
     func archive() -> ArchiveSnapshot {
         let archive = engine.archive
         let bins = archive.bins
-        func grid(_ axis: BinAxis) -> ArchiveSnapshot.Bins { .init(lower: axis.lower, upper: axis.upper, count: axis.count) }
         return ArchiveSnapshot(
             island: engine.settings.id,
-            bins: .init(convexity: grid(bins.convexity), grad0: grid(bins.grad0), betaSensitivity: grid(bins.betaSensitivity)),
+            bins: bins,
             cells: archive.ordered.map { cell, elite in
                 let (c, g, s) = bins.coordinates(of: cell)
                 return .init(cell: cell, convexityBin: c, grad0Bin: g, betaSensitivityBin: s, candidate: elite.candidate, fitness: elite.fitness)
@@ -88,17 +83,14 @@ extension ControlHandler {
     /// A candidate as `show` and `best` return it.
     static func summary(_ c: CandidateRecord) -> CandidateSummary {
         var summary = CandidateSummary(
-            id: c.id ?? -1, name: c.name, generation: c.generation, source: c.source, parents: c.parentIDs, proposer: c.proposer, status: c.status)
+            id: c.id ?? -1, name: c.name, generation: c.generation, source: c.source, parents: c.parents, proposer: c.proposer, status: c.status)
         (summary.canonical, summary.fingerprint, summary.error, summary.duplicateOf) = (c.canonical, c.fingerprint, c.error, c.duplicateOf)
         (summary.fitness, summary.stage, summary.outcome) = (c.fitness, c.stage, c.outcome)
         (summary.confirmedFitness, summary.confirmedDifference) = (c.confirmedFitness, c.confirmedDifference)
         (summary.confirmedStandardError, summary.confirmedBy) = (c.confirmedStandardError, c.confirmedBy)
-        let decoder = JSONDecoder()
-        summary.metrics = c.metrics.flatMap { try? decoder.decode([String: Double].self, from: Data($0.utf8)) }
-        summary.members = c.members.flatMap { try? decoder.decode([MemberSummary].self, from: Data($0.utf8)) }
-        summary.confirmedMembers = c.confirmedMembers.flatMap { try? decoder.decode([MemberSummary].self, from: Data($0.utf8)) }
+        (summary.metrics, summary.members, summary.confirmedMembers) = (c.metrics, c.members, c.confirmedMembers)
         if let convexity = c.convexity, let grad0 = c.grad0, let s = c.betaSensitivity {
-            summary.descriptors = DescriptorValues(convexity: convexity, grad0: grad0, betaSensitivity: s)
+            summary.descriptors = Descriptors(convexity: convexity, grad0: grad0, betaSensitivity: s)
         }
         return summary
     }

@@ -1,5 +1,4 @@
 import Control
-import Farm
 import Foundation
 
 /// Answers an island's control requests (docs/architecture.md §9): a ``ControlRequest`` in, a
@@ -9,11 +8,12 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
     public let engine: IslandEngine
     public let controls: IslandControls
     public let token: String
-    /// The island's connection to the farm, when it evaluates there: its health goes into status.
-    public let farm: FarmClient?
+    /// Where evaluations run and whether that place answers (the farm client's health, when the
+    /// island evaluates on a farm), asked at each status.
+    public let evaluatorStatus: @Sendable () -> EvaluatorStatus
 
-    public init(engine: IslandEngine, controls: IslandControls, token: String, farm: FarmClient? = nil) {
-        (self.engine, self.controls, self.token, self.farm) = (engine, controls, token, farm)
+    public init(engine: IslandEngine, controls: IslandControls, token: String, evaluatorStatus: @escaping @Sendable () -> EvaluatorStatus = { .local }) {
+        (self.engine, self.controls, self.token, self.evaluatorStatus) = (engine, controls, token, evaluatorStatus)
     }
 
     /// Never shows the token.

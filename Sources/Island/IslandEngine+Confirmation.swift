@@ -2,6 +2,7 @@ import Control
 import Evaluation
 import Foundation
 import LossLanguage
+import Model
 
 extension IslandEngine {
     /// Stage 3 (docs/architecture.md §5.4): a candidate whose stage-2 fitness puts it in the island's top
@@ -56,11 +57,11 @@ extension IslandEngine {
     /// when it succeeded, stored. A failed result is returned, not stored; nil when the baseline (a
     /// standard loss's name or a compact source, checked when the settings were read) does not parse.
     func baselineResult(at stage: Stage) throws -> EvaluationResult? {
-        let key = "baseline.stage\(stage.rawValue) \(settings.baseline)"
+        let key = "baseline.stage\(stage.rawValue) \(settings.baseline.text)"
         if let stored = try store.metaJSON(key, as: EvaluationResult.self) { return stored }
-        let source = StandardLosses.named(settings.baseline)?.source ?? settings.baseline
+        let source = settings.baseline.source
         guard let graph = try? LossParser.parse(source).graph else { return nil }
-        let result = evaluator.evaluate(graph, name: "baseline-\(settings.baseline)", stage: stage)
+        let result = evaluator.evaluate(graph, name: "baseline-\(settings.baseline.text)", stage: stage)
         if result.isInterrupted { throw IslandError.interrupted }
         if result.failed == nil, let encoded = try? JSONEncoder().encode(result) {
             try store.setMeta(key, String(decoding: encoded, as: UTF8.self))

@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 import Search
 import Synchronization
 
@@ -52,7 +53,7 @@ extension IslandEngine {
             if let id = candidate.id { try store.fail(candidate: id, reason: "the stored form does not parse", stage: .one, parentCells: []) }
             return nil
         }
-        let parentCells = try candidate.parentIDs.compactMap { try store.candidate($0) }.compactMap { parent -> Int? in
+        let parentCells = try candidate.parents.compactMap { try store.candidate($0) }.compactMap { parent -> Int? in
             guard let c = parent.convexity, let g = parent.grad0, let s = parent.betaSensitivity else { return nil }
             return settings.bins.cell(of: Descriptors(convexity: c, grad0: g, betaSensitivity: s))
         }

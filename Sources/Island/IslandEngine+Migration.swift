@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 import Search
 import Synchronization
 
@@ -21,13 +22,12 @@ extension IslandEngine {
             var sent: [(candidate: Int64, fingerprint: String, cell: Int)] = []
             for (cell, elite) in chosen {
                 guard let record = try store.candidate(elite.candidate), let canonical = record.canonical, let fingerprint = record.fingerprint else { continue }
-                let metrics = record.metrics.flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) } ?? [:]
                 migrants.append(
                     Migrant(
-                        source: canonical, fingerprint: fingerprint, fitness: elite.fitness, stage: record.stage ?? 1,
-                        metrics: metrics, descriptors: elite.descriptors,
+                        source: canonical, fingerprint: fingerprint, fitness: elite.fitness, stage: record.stage ?? .one,
+                        metrics: record.metrics ?? [:], descriptors: elite.descriptors,
                         lineage: .init(
-                            island: settings.id, id: elite.candidate, name: record.name, parents: record.parentIDs,
+                            island: settings.id, id: elite.candidate, name: record.name, parents: record.parents,
                             proposer: record.proposer, generation: record.generation)))
                 sent.append((elite.candidate, fingerprint, cell))
             }
@@ -154,12 +154,12 @@ extension IslandEngine {
     ) -> CandidateRecord {
         var record = CandidateRecord(
             generation: generation, name: migrant.lineage.name, source: migrant.source,
-            parents: [], proposer: "migrant:\(island)", status: .evaluated)
+            parents: [], proposer: .migrant(island: island), status: .evaluated)
         record.canonical = graph.canonicalForm
         record.fingerprint = migrant.fingerprint
         record.fitness = migrant.fitness
         record.stage = migrant.stage
-        record.metrics = String(decoding: (try? JSONEncoder().encode(migrant.metrics)) ?? Data("{}".utf8), as: UTF8.self)
+        record.metrics = migrant.metrics
         (record.convexity, record.grad0, record.betaSensitivity) = (descriptors.convexity, descriptors.grad0, descriptors.betaSensitivity)
         record.outcome = outcome
         record.evaluatedAt = Date().timeIntervalSince1970

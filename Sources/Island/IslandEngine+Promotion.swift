@@ -14,7 +14,7 @@ extension IslandEngine {
             settings.promotionThreshold > fitness - 0.1 * abs(fitness)
         else { return nil }
         return "promotion_threshold \(settings.promotionThreshold) is not a tenth below the stage-1 fitness of the baseline "
-            + "\(settings.baseline) on this task (\(String(format: "%.4f", fitness))): candidates about as good as it may "
+            + "\(settings.baseline.text) on this task (\(String(format: "%.4f", fitness))): candidates about as good as it may "
             + "never reach stage 2; lower promotion_threshold in [island]"
     }
 }

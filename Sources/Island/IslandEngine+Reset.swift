@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import LossDescriptors
+import Model
 import Search
 
 extension IslandEngine {
@@ -43,8 +44,8 @@ extension Migrant {
             let d = summary.descriptors
         else { return nil }
         self.init(
-            source: source, fingerprint: fingerprint, fitness: fitness, stage: summary.stage ?? 1, metrics: summary.metrics ?? [:],
-            descriptors: Descriptors(convexity: d.convexity, grad0: d.grad0, betaSensitivity: d.betaSensitivity),
+            source: source, fingerprint: fingerprint, fitness: fitness, stage: summary.stage ?? .one, metrics: summary.metrics ?? [:],
+            descriptors: d,
             lineage: .init(
                 island: island, id: summary.id, name: summary.name, parents: [], proposer: summary.proposer, generation: summary.generation))
     }

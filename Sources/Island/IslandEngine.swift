@@ -5,6 +5,7 @@ import Evaluation
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 import Search
 import Synchronization
 
@@ -108,14 +109,13 @@ public final class IslandEngine: Sendable {
         return HistoryPoint(
             generation: generation, at: Date().timeIntervalSince1970, bestSearch: archive.elites.values.map(\.fitness).max(),
             bestConfirmed: confirmed.withLock { $0.values.max() }, qdScore: archive.qdScore(floor: settings.qdFloor), coverage: archive.coverage,
-            filled: archive.filled, evaluations: try store.counters()["evaluations.done", default: 0])
+            filled: archive.filled, evaluations: try store.counters()[.evaluationsDone])
     }
 
     /// The first generation: the seed losses (standard names or compact sources).
     private func seedProposals() -> [Proposal] {
         settings.seedLosses.map { seed in
-            let source = StandardLosses.named(seed)?.source ?? seed
-            return Proposal(name: seed, source: source, graph: try? LossParser.parse(source).graph, parents: [], origin: "seed", generation: 0)
+            Proposal(name: seed.text, source: seed.source, graph: try? LossParser.parse(seed.source).graph, parents: [], origin: .seed, generation: 0)
         }
     }
 

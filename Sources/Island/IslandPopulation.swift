@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import LossLanguage
+import Model
 import Search
 import Synchronization
 
@@ -37,9 +38,9 @@ final class IslandPopulation: Population {
 
     func hasFingerprint(_ fingerprint: String) throws -> Bool { try engine.store.hasFingerprint(fingerprint) }
 
-    func counters() throws -> [String: Int] { try engine.store.counters() }
+    func counters() throws -> [String: Int] { try engine.store.counters().byName }
 
-    func outcomes(origin: String) throws -> [String: Int] { try engine.store.proposalOutcomes(proposer: origin) }
+    func outcomes(origin: ProposalOrigin) throws -> [String: Int] { try engine.store.proposalOutcomes(proposer: origin) }
 
     func memory(slot: Int) throws -> ProposerMemory { try engine.store.memory(slot: slot) }
 

@@ -2,6 +2,7 @@ import Control
 import Evaluation
 import Foundation
 import GRDB
+import Model
 
 extension IslandStore {
     /// Columns for stage 3 (docs/architecture.md §5.4) and for each member's share of a suite's result.
@@ -45,7 +46,7 @@ extension IslandStore {
     /// Records a candidate's stage-3 result with its paired difference to the baseline and why it
     /// was trained there (one transaction).
     public func confirm(candidate id: Int64, result: EvaluationResult, difference: Estimate, by origin: ConfirmationOrigin = .topK) throws {
-        let members = String(decoding: (try? JSONEncoder().encode(result.members ?? [])) ?? Data("[]".utf8), as: UTF8.self)
+        let members = try Self.json(result.members ?? [])
         try pool.write { db in
             try db.execute(
                 sql: """
@@ -57,13 +58,13 @@ extension IslandStore {
                     result.fitness, difference.value.isFinite ? difference.value : nil,
                     difference.standardError.isFinite ? difference.standardError : nil, members, origin, id,
                 ])
-            if db.changesCount == 1 { try Self.bump(db, origin == .audit ? "evaluations.audits" : "evaluations.stage3") }
+            if db.changesCount == 1 { try Self.bump(db, origin == .audit ? .audits : .confirmations) }
         }
     }
 
     /// Records a failed confirmation: the candidate keeps its search result, and the failure is counted.
     public func countFailedConfirmation() throws {
-        try pool.write { db in try Self.bump(db, "evaluations.stage3_failed") }
+        try pool.write { db in try Self.bump(db, .confirmationsFailed) }
     }
 
     /// The audited candidates' search (stage-2) and stage-3 fitness, in the order they were proposed.

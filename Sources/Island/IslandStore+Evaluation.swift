@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import GRDB
 import LossDescriptors
+import Model
 import Search
 
 extension IslandStore {
@@ -12,8 +13,8 @@ extension IslandStore {
         candidate id: Int64, result: EvaluationResult, descriptors: Descriptors,
         outcome: InsertOutcome, parentCells: [Int]
     ) throws {
-        let metrics = String(decoding: (try? JSONEncoder().encode(result.metrics)) ?? Data("{}".utf8), as: UTF8.self)
-        let members = result.members.flatMap { try? JSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) }
+        let metrics = try Self.json(result.metrics)
+        let members = try result.members.map { try Self.json($0) }
         try pool.write { db in
             try db.execute(
                 sql: """
@@ -22,7 +23,7 @@ extension IslandStore {
                     """,
                 arguments: [
                     result.fitness, result.stage.rawValue, metrics, members, descriptors.convexity, descriptors.grad0,
-                    descriptors.betaSensitivity, ArchiveOutcome(outcome), Date().timeIntervalSince1970, id,
+                    descriptors.betaSensitivity, outcome.outcome, Date().timeIntervalSince1970, id,
                 ])
             guard db.changesCount == 1 else { return }  // already completed: nothing is counted twice
             switch outcome {
@@ -33,10 +34,10 @@ extension IslandStore {
                     arguments: [cell, id, result.fitness ?? 0])
             case .notAdded: break
             }
-            try Self.bump(db, "evaluations.done")
-            try Self.bump(db, "archive." + outcome.label.replacingOccurrences(of: " ", with: "_"))
-            if result.stage == .two { try Self.bump(db, "evaluations.stage2") }
-            if result.cached == true { try Self.bump(db, "evaluations.cached") }
+            try Self.bump(db, .evaluationsDone)
+            try Self.bump(db, .archive(outcome.outcome))
+            if result.stage == .two { try Self.bump(db, .evaluationsAtStageTwo) }
+            if result.cached == true { try Self.bump(db, .evaluationsCached) }
             let added = outcome.isAdded
             for cell in parentCells {
                 try db.execute(
@@ -53,7 +54,7 @@ extension IslandStore {
                 sql: "UPDATE candidates SET status = 'failed', error = ?, stage = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'",
                 arguments: [reason, stage.rawValue, Date().timeIntervalSince1970, id])
             guard db.changesCount == 1 else { return }
-            try Self.bump(db, "evaluations.failed")
+            try Self.bump(db, .evaluationsFailed)
             for cell in parentCells {
                 try db.execute(
                     sql: "INSERT INTO curiosity (cell, proposed, added) VALUES (?, 1, 0) ON CONFLICT(cell) DO UPDATE SET proposed = proposed + 1",

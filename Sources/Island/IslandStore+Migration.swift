@@ -56,7 +56,7 @@ extension IslandStore {
             if moved {
                 for emigrant in emigrants { try db.execute(sql: "DELETE FROM archive WHERE cell = ? AND candidate = ?", arguments: [emigrant.cell, emigrant.candidate]) }
             }
-            try Self.bump(db, "migration.sent", by: emigrants.count * peers.count)
+            try Self.bump(db, .migrantsSent, by: emigrants.count * peers.count)
         }
     }
 
@@ -95,7 +95,7 @@ extension IslandStore {
                 case let .rejected(fingerprint, reason):
                     try Self.logRejection(db, fingerprint: fingerprint, reason: reason, peer: peer, sequence: sequence, at: now)
                 }
-                try Self.bump(db, "migration.received")
+                try Self.bump(db, .messagesReceived)
             }
             if ids.contains(nil) || entries.contains(where: { if case .rejected = $0 { true } else { false } }) {
                 try Self.trimRejections(db, keeping: rejectionLimit)
@@ -119,7 +119,7 @@ extension IslandStore {
         try db.execute(
             sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, ?, ?, ?)",
             arguments: [peer, sequence, record.fingerprint ?? "", id, (record.outcome ?? .new).rawValue, now])
-        try bump(db, "migration.accepted")
+        try bump(db, .migrantsAccepted)
         return id
     }
 
@@ -137,7 +137,7 @@ extension IslandStore {
         try db.execute(
             sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('received', ?, ?, ?, NULL, ?, ?)",
             arguments: [peer, sequence, fingerprint, "rejected: " + reason, now])
-        try bump(db, "migration.rejected")
+        try bump(db, .migrantsRejected)
     }
 
     static func place(_ db: Database, candidate: Int64, cell: Int, fitness: Double) throws {
@@ -148,7 +148,7 @@ extension IslandStore {
 
     /// Counts a message that could not be verified at all (foreign task, bad version, not JSON).
     public func countDroppedMigration() throws {
-        try pool.write { db in try Self.bump(db, "migration.dropped") }
+        try pool.write { db in try Self.bump(db, .messagesDropped) }
     }
 
     /// The migration log, oldest first.
@@ -186,7 +186,7 @@ extension IslandStore {
                     id = try Self.insertImmigrant(db, record, cell: cell, peer: peer, sequence: 0, at: Date().timeIntervalSince1970)
                 }
                 guard id != nil else { return .rollback }
-                try Self.bump(db, "migration.resets")
+                try Self.bump(db, .resets)
                 return .commit
             }
             return id

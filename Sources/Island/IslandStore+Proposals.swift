@@ -1,6 +1,7 @@
 import Control
 import Foundation
 import GRDB
+import Model
 import Search
 
 extension IslandStore {
@@ -45,13 +46,13 @@ extension IslandStore {
                         arguments: [memory.slot, turn.role, turn.content, linked])
                 }
             }
-            for (name, amount) in counters.sorted(by: { $0.key < $1.key }) where amount != 0 { try Self.bump(db, name, by: amount) }
+            for (name, amount) in counters.sorted(by: { $0.key < $1.key }) where amount != 0 { try Self.bump(db, .proposer(name), by: amount) }
             return stored
         }
     }
 
     /// Proposals by outcome (evaluated, failed, duplicate, invalid, pending) of one proposer.
-    public func proposalOutcomes(proposer: String) throws -> [String: Int] {
+    public func proposalOutcomes(proposer: ProposalOrigin) throws -> [String: Int] {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM candidates WHERE proposer = ? GROUP BY status", arguments: [proposer])
             return Dictionary(uniqueKeysWithValues: rows.map { ($0["status"] as String, $0["n"] as Int) })

@@ -3,6 +3,7 @@ import Control
 import Foundation
 import GRDB
 import LossDescriptors
+import Model
 import Search
 
 /// An island's state in one SQLite database (WAL): population, archive, counters, metadata. Every
@@ -79,15 +80,17 @@ public final class IslandStore: Sendable {
         }
     }
 
-    static func bump(_ db: Database, _ counter: String, by amount: Int = 1) throws {
+    static func bump(_ db: Database, _ counter: IslandCounter, by amount: Int = 1) throws {
         try db.execute(
             sql: "INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value",
-            arguments: [counter, amount])
+            arguments: [counter.name, amount])
     }
 
-    public func counters() throws -> [String: Int] {
+    public func counters() throws -> IslandCounters {
         try pool.read { db in
-            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) })
+            IslandCounters(
+                byName: Dictionary(
+                    uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) }))
         }
     }
 
@@ -126,7 +129,7 @@ public final class IslandStore: Sendable {
             row.duplicateOf = existing
         }
         try row.insert(db)
-        try bump(db, "proposals." + row.status.rawValue)
+        try bump(db, .proposals(row.status))
         return row
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import LossDescriptors
+import Model
 import Wire
 
 /// Elites sent from one island to another (docs/architecture.md §7): a versioned envelope with the source
@@ -28,7 +29,7 @@ public struct Migrant: Codable, Sendable, Hashable {
     public var source: String
     public var fingerprint: String
     public var fitness: Double
-    public var stage: Int
+    public var stage: Stage
     public var metrics: [String: Double]
     public var descriptors: Descriptors
     public var lineage: Lineage
@@ -38,7 +39,7 @@ public struct Migrant: Codable, Sendable, Hashable {
         public var id: Int64
         public var name: String
         public var parents: [Int64]
-        public var proposer: String
+        public var proposer: ProposalOrigin
         public var generation: Int
     }
 }

@@ -2,6 +2,7 @@ import Control
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 import Search
 import Synchronization
 
@@ -59,7 +60,7 @@ extension LLMProposer: Proposer {
         if case .failure(.cancelled) = outcome { throw ProposerInterruption() }  // shutting down: the slot resumes at restart
         var proposals = tally.rejected.enumerated().map { index, attempt in
             Proposal(
-                name: "g\(generation)-llm-\(slot)-rejected-\(index)", source: attempt.reply, graph: nil, parents: [], origin: "llm",
+                name: "g\(generation)-llm-\(slot)-rejected-\(index)", source: attempt.reply, graph: nil, parents: [], origin: .llm,
                 generation: generation, verdict: .invalid(attempt.error))
         }
         var proposed = false
@@ -67,7 +68,7 @@ extension LLMProposer: Proposer {
             proposed = true
             var candidate = Proposal(
                 name: Self.candidateName(proposal.reply.name, generation: generation, slot: slot), source: proposal.reply.code, graph: proposal.graph,
-                parents: [], origin: "llm", generation: generation)
+                parents: [], origin: .llm, generation: generation)
             // Novelty, at once: does the proposal's shape fall in an empty cell, and in the target?
             if let shape = try? Descriptors(of: proposal.graph) {
                 let snapshot = population.archive  // one consistent copy: evaluations finishing meanwhile change the archive

@@ -1,4 +1,5 @@
 import Control
+import Model
 import Search
 
 extension LLMProposer {
@@ -18,7 +19,7 @@ extension LLMProposer {
     /// Requests, tokens, cost, budget, proposals by outcome and failures by reason.
     public func status(_ population: any Population) throws -> ProposerStatus {
         let counters = try population.counters()
-        var outcomes = try population.outcomes(origin: "llm")
+        var outcomes = try population.outcomes(origin: .llm)
         for status in CandidateStatus.allCases.map(\.rawValue) { outcomes[status, default: 0] += 0 }
         let tokens = LLMUsage.Tokens(prompt: counters[Counter.promptTokens, default: 0], completion: counters[Counter.completionTokens, default: 0])
         let failures = counters.filter { $0.key.hasPrefix(Counter.failedPrefix) }

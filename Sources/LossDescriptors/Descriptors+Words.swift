@@ -1,3 +1,5 @@
+import Model
+
 extension Descriptors {
     /// The shape in words, for an LLM: "convex, pushes rho up at rho = 0, its shape does not change
     /// with beta". The thresholds follow the known values of docs/architecture.md §4 (DPO: convex, g0 -0.57).

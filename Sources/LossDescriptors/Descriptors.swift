@@ -1,22 +1,5 @@
 import LossLanguage
-
-/// The three loss-shape descriptors of docs/architecture.md §4, the axes of the quality-diversity archive.
-public struct Descriptors: Sendable, Hashable, Codable {
-    /// C in [-1, 1]: positive minus negative curvature mass of l_0.05 over their sum; 1 = convex.
-    public var convexity: Double
-    /// g0 in [-1, 1]: the slope at 0 over the largest slope with |x| <= 2.
-    public var grad0: Double
-    /// S in [0, 1]: how much the normalised slope profile changes across betas; 0 for f(beta * rho).
-    public var betaSensitivity: Double
-
-    public init(convexity: Double, grad0: Double, betaSensitivity: Double) {
-        (self.convexity, self.grad0, self.betaSensitivity) = (convexity, grad0, betaSensitivity)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case convexity, grad0, betaSensitivity = "beta_sensitivity"
-    }
-}
+import Model
 
 /// Why descriptors could not be computed.
 public enum DescriptorError: Error, Equatable, Sendable, CustomStringConvertible {
@@ -47,12 +30,12 @@ extension Descriptors {
             if d > 0 { positive += d } else { negative -= d }
         }
         let scale = slope.map(abs).max() ?? 0
-        convexity = positive + negative <= 1e-12 * scale ? 1 : (positive - negative) / (positive + negative)
+        let convexity = positive + negative <= 1e-12 * scale ? 1 : (positive - negative) / (positive + negative)
 
         let central = zip(grid, slope).filter { abs($0.0) <= 2 }.map { abs($0.1) }.max() ?? 0
         let atZero = try probe.slopes(at: [-1e-6, 1e-6], beta: 0.05)
         // The slope at 0 can exceed the grid's largest by a hair (0 is not a grid point): clamp to the range.
-        grad0 = central > 0 ? min(1, max(-1, (atZero[0] + atZero[1]) / 2 / central)) : 0
+        let grad0 = central > 0 ? min(1, max(-1, (atZero[0] + atZero[1]) / 2 / central)) : 0
 
         var profiles: [[Double]] = []
         for s in profilesByBeta {
@@ -63,6 +46,6 @@ extension Descriptors {
         for i in 0..<(profiles.count - 1) {
             total += zip(profiles[i], profiles[i + 1]).map { abs($0 - $1) }.reduce(0, +) / Double(grid.count) / 2
         }
-        betaSensitivity = total / Double(profiles.count - 1)
+        self.init(convexity: convexity, grad0: grad0, betaSensitivity: total / Double(profiles.count - 1))
     }
 }

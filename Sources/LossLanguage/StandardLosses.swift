@@ -68,4 +68,10 @@ public enum StandardLosses {
 
     /// The standard loss with this name, if any.
     public static func named(_ name: String) -> StandardLoss? { all.first { $0.name == name } }
+
+    /// DPO, the baseline every comparison is made against.
+    public static var dpo: StandardLoss {
+        guard let dpo = named("dpo") else { preconditionFailure("the standard losses lost DPO") }
+        return dpo
+    }
 }

@@ -1,4 +1,5 @@
 import LossDescriptors
+import Model
 
 extension Archive {
     /// The empty cells next to a filled one (one bin away on every axis at most), as the

@@ -1,4 +1,5 @@
 import LossDescriptors
+import Model
 
 /// The best candidate of an archive cell.
 public struct Elite: Sendable, Hashable, Codable {
@@ -29,20 +30,17 @@ public enum InsertOutcome: Sendable, Hashable, Codable {
         }
     }
 
-    /// Whether the candidate is now its cell's elite.
-    public var isAdded: Bool {
-        if case .notAdded = self { return false }
-        return true
-    }
-
-    /// `new`, `improved` or `not added`, as the island logs and counts them.
-    public var label: String {
+    /// What it did, as the island records it.
+    public var outcome: ArchiveOutcome {
         switch self {
-        case .new: "new"
-        case .improved: "improved"
-        case .notAdded: "not added"
+        case .new: .new
+        case .improved: .improved
+        case .notAdded: .notAdded
         }
     }
+
+    /// Whether the candidate is now its cell's elite.
+    public var isAdded: Bool { outcome.isAdded }
 }
 
 /// A MAP-Elites archive: for each cell of the descriptor grid, the best candidate seen there.

@@ -1,5 +1,6 @@
 import Control
 import LossLanguage
+import Model
 
 extension MutationProposer: Proposer {
     /// A generation's children: two parents each (elites by the selection strategy, or seeds),
@@ -23,7 +24,7 @@ extension MutationProposer: Proposer {
             children.append(
                 Proposal(
                     name: "g\(generation)-\(mutation.operation.rawValue)-\(child)", source: mutation.graph.canonicalForm, graph: mutation.graph,
-                    parents: parents, origin: "mutation:\(mutation.operation.rawValue)", generation: generation))
+                    parents: parents, origin: .mutation(mutation.operation), generation: generation))
         }
         try population.record(ProposalBatch(proposals: children))
     }

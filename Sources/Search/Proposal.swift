@@ -1,4 +1,5 @@
 import LossLanguage
+import Model
 
 /// One proposed loss, before the island validates, deduplicates and stores it.
 public struct Proposal: Sendable {
@@ -7,8 +8,8 @@ public struct Proposal: Sendable {
     public var source: String
     public var graph: LossGraph?
     public var parents: [Int64]
-    /// Who made it: `mutation:<operator>`, `llm`, ... (the candidate's `proposer`).
-    public var origin: String
+    /// Who made it (the candidate's `proposer`).
+    public var origin: ProposalOrigin
     public var generation: Int
     /// What the proposer already knows of it, if anything.
     public var verdict: Verdict?
@@ -20,7 +21,7 @@ public struct Proposal: Sendable {
         case nearDuplicate(of: Int64, note: String)
     }
 
-    public init(name: String, source: String, graph: LossGraph?, parents: [Int64], origin: String, generation: Int, verdict: Verdict? = nil) {
+    public init(name: String, source: String, graph: LossGraph?, parents: [Int64], origin: ProposalOrigin, generation: Int, verdict: Verdict? = nil) {
         (self.name, self.source, self.graph, self.parents, self.origin, self.generation, self.verdict) =
             (name, source, graph, parents, origin, generation, verdict)
     }

@@ -1,5 +1,6 @@
 import Control
 import LossLanguage
+import Model
 
 /// A source of candidate losses (pyribs' emitter, FunSearch's sampler): the island asks it for a
 /// generation's children. Results come back through the ``Population`` it reads, as FunSearch's
@@ -47,7 +48,7 @@ public protocol Population: Sendable {
     /// The island's counters (the proposer's own under its prefix, say `llm.`).
     func counters() throws -> [String: Int]
     /// Candidates by status, of the proposals whose origin is `origin`.
-    func outcomes(origin: String) throws -> [String: Int]
+    func outcomes(origin: ProposalOrigin) throws -> [String: Int]
     /// What the proposer remembers of conversation `slot`.
     func memory(slot: Int) throws -> ProposerMemory
     /// Records a batch in one transaction: its proposals (validated and deduplicated here) and what

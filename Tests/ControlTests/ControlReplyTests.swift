@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import Model
 import Testing
 
 struct ControlReplyTests {
@@ -57,7 +58,7 @@ struct ControlReplyTests {
     }
 
     @Test func aCandidateWritesEveryFieldAndNonFiniteNumbersSurvive() throws {
-        var candidate = CandidateSummary(id: 5, name: "x", generation: 1, source: "rho", parents: [1, 2], proposer: "llm", status: .evaluated)
+        var candidate = CandidateSummary(id: 5, name: "x", generation: 1, source: "rho", parents: [1, 2], proposer: .llm, status: .evaluated)
         candidate.fitness = -.infinity
         candidate.outcome = .notAdded
         let data = ControlCoding.success([candidate])
@@ -81,7 +82,7 @@ struct ControlReplyTests {
     }
 
     @Test func anArchiveKeepsItsBinsAsTriples() throws {
-        let bins = ArchiveSnapshot.Grid(
+        let bins = DescriptorBins(
             convexity: .init(lower: -1, upper: 1, count: 8), grad0: .init(lower: -1, upper: 1, count: 8), betaSensitivity: .init(lower: 0, upper: 0.25, count: 5))
         let snapshot = ArchiveSnapshot(
             island: 2, bins: bins, cells: [.init(cell: 9, convexityBin: 1, grad0Bin: 1, betaSensitivityBin: 0, candidate: 4, fitness: 0.5)])

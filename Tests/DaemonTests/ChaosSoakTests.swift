@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import LossDescriptors
 import LossLanguage
+import Model
 import Search
 import Testing
 

@@ -2,6 +2,7 @@ import Cluster
 import Control
 import Foundation
 import Island
+import Model
 import TestSupport
 import Testing
 import Wire

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import LLMProposer
 import LossLanguage
+import Model
 import Synchronization
 import Testing
 

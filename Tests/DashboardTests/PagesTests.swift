@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import Model
 import Testing
 
 @testable import Dashboard
@@ -17,10 +18,10 @@ struct PagesTests {
     }
 
     static func candidate() -> CandidateSummary {
-        var c = CandidateSummary(id: 7, name: attack, generation: 2, source: "0.5 * rho <img src=x onerror=alert(2)>", parents: [3], proposer: "llm", status: .evaluated)
+        var c = CandidateSummary(id: 7, name: attack, generation: 2, source: "0.5 * rho <img src=x onerror=alert(2)>", parents: [3], proposer: .llm, status: .evaluated)
         (c.canonical, c.fitness, c.error) = ("-logsigmoid(beta * rho)", 0.9, "</pre><script>alert(3)</script>")
         c.metrics = [attack: 1]
-        c.members = [MemberSummary(name: attack, weight: 1, fitness: 0.9, metrics: [:])]
+        c.members = [MemberResult(name: attack, weight: 1, fitness: 0.9, metrics: [:])]
         return c
     }
 
@@ -44,7 +45,7 @@ struct PagesTests {
         (parent.id, parent.name, parent.parents, parent.canonical) = (3, "<b>parent</b>", [], "-logsigmoid(rho)")
         let view = CandidateView(
             island: 1, candidate: c,
-            lineage: [CandidateView.Ancestor(id: 3, name: "<b>parent</b>", proposer: "seed", fitness: 0.8, confirmedFitness: nil, parents: [])],
+            lineage: [CandidateView.Ancestor(id: 3, name: "<b>parent</b>", proposer: .seed, fitness: 0.8, confirmedFitness: nil, parents: [])],
             parentCanonical: parent.canonical, shape: CandidateView.shape(try StandardLossesFixture.ipo()), dpoShape: CandidateView.shape(try StandardLossesFixture.dpo()))
         let html = Page.render(title: "candidate", live: nil, body: Pages.candidate(view))
         Self.expectEscaped(html, [Self.attack, "0.5 * rho <img src=x onerror=alert(2)>", "</pre><script>alert(3)</script>", "<b>parent</b>"])

@@ -51,7 +51,7 @@ final class ConfirmationTests {
         let ipoSource = try #require(StandardLosses.named("ipo")).source
         let ipo = try #require(Self.suite.makeEvaluator().evaluate(try LossParser.parse(ipoSource).graph, name: "ipo", stage: .one).fitness)
         #expect(ipo > 0 && ipo != fitness)
-        (settings.baseline, settings.promotionThreshold) = ("ipo", 0.9 * (ipo + fitness) / 2)
+        (settings.baseline, settings.promotionThreshold) = (try #require(LossReference("ipo")), 0.9 * (ipo + fitness) / 2)
         let other = try IslandEngine(settings: settings, store: store, evaluator: Self.suite.makeEvaluator())
         #expect((try other.promotionThresholdWarning() != nil) == (ipo < fitness))
     }
@@ -59,7 +59,7 @@ final class ConfirmationTests {
     @Test func aCandidateEnteringTheTopKIsConfirmedAndNoOther() throws {
         var settings = IslandSettings(id: 1, seed: 3)
         settings.childrenPerGeneration = 6
-        settings.seedLosses = ["dpo", "slic", "ipo", "exponential", "robust"]
+        settings.seedLosses = ["dpo", "slic", "ipo", "exponential", "robust"].compactMap(LossReference.init)
         settings.confirmTopK = 2
         settings.evaluationsInFlight = 1  // one at a time, in id order: the top k at each evaluation is well defined
         settings.promotionThreshold = -10  // every candidate reaches stage 2
@@ -68,7 +68,7 @@ final class ConfirmationTests {
         for _ in 0..<3 { try engine.runGeneration() }
 
         let evaluated = try store.candidates(status: .evaluated).sorted { $0.id! < $1.id! }
-        #expect(evaluated.count >= 10 && evaluated.allSatisfy { $0.stage == 2 })
+        #expect(evaluated.count >= 10 && evaluated.allSatisfy { $0.stage == .two })
         var earlier: [Double] = []
         for candidate in evaluated {
             let fitness = try #require(candidate.fitness)
@@ -79,7 +79,7 @@ final class ConfirmationTests {
         }
         let confirmed = evaluated.filter { $0.confirmedFitness != nil }
         #expect(confirmed.count >= 2 && confirmed.count < evaluated.count)
-        #expect(try store.counters()["evaluations.stage3"] == confirmed.count)
+        #expect(try store.counters().byName["evaluations.stage3"] == confirmed.count)
 
         // The baseline (DPO) was trained once on the confirmation seeds; each difference is paired to it.
         let baseline = Self.suite.makeEvaluator().evaluate(try LossParser.parse("-logsigmoid(beta * rho)").graph, name: "dpo", stage: .three)
@@ -88,7 +88,7 @@ final class ConfirmationTests {
         for candidate in confirmed {
             #expect(abs((candidate.confirmedDifference ?? .nan) - (candidate.confirmedFitness! - baselineFitness)) < 1e-12)
             #expect((candidate.confirmedStandardError ?? -1) >= 0)
-            #expect(candidate.confirmedMembers?.contains("\"noisy\"") == true)
+            #expect(candidate.confirmedMembers?.contains { $0.name == "noisy" } == true)
         }
         // The island's best is the best confirmed candidate, by confirmed fitness.
         let best = try #require(confirmed.max { $0.confirmedFitness! < $1.confirmedFitness! })
@@ -116,7 +116,7 @@ final class ConfirmationTests {
     @Test func anIslandWhoseStageThreeIsAnotherTaskConfirmsAndRanksByIt() throws {
         var settings = IslandSettings(id: 1, seed: 3)
         settings.childrenPerGeneration = 6
-        settings.seedLosses = ["dpo", "slic", "ipo", "exponential", "robust"]
+        settings.seedLosses = ["dpo", "slic", "ipo", "exponential", "robust"].compactMap(LossReference.init)
         settings.confirmTopK = 3
         settings.promotionThreshold = -10
         let store = try IslandStore(path: directory.appendingPathComponent("island.sqlite").path)
@@ -124,7 +124,7 @@ final class ConfirmationTests {
         for _ in 0..<3 { try engine.runGeneration() }
 
         let evaluated = try store.candidates(status: .evaluated)
-        #expect(evaluated.allSatisfy { $0.members?.contains("\"clean\"") == true }, "stages 1 and 2 trained elsewhere than the proxy")
+        #expect(evaluated.allSatisfy { $0.members?.contains { $0.name == "clean" } == true }, "stages 1 and 2 trained elsewhere than the proxy")
         let confirmed = evaluated.filter { $0.confirmedFitness != nil }
         #expect(confirmed.count >= 3)
         // As the island names it: the scripted score reads the export, whose function bears the name.
@@ -132,7 +132,7 @@ final class ConfirmationTests {
         #expect(Set(baseline.runs.map(\.seed)) == [31, 32, 33] && baseline.runs.allSatisfy { $0.member == "real" })
         let baselineFitness = try #require(baseline.fitness)
         for candidate in confirmed {
-            #expect(candidate.confirmedMembers?.contains("\"real\"") == true && candidate.confirmedMembers?.contains("\"clean\"") == false)
+            #expect(candidate.confirmedMembers?.contains { $0.name == "real" } == true && candidate.confirmedMembers?.contains { $0.name == "clean" } == false)
             #expect(abs((candidate.confirmedDifference ?? .nan) - (candidate.confirmedFitness! - baselineFitness)) < 1e-9)
             // The real task's score: 100 / the export's length + the mean seed / 1000.
             #expect(candidate.confirmedFitness! > 0.032 && candidate.confirmedFitness! < 1)
@@ -175,7 +175,7 @@ final class AuditTests {
     @Test func anIslandAuditsItsDrawnStageTwoCandidatesAndSaysWhenTheProxyStopsPredicting() throws {
         var settings = IslandSettings(id: 1, seed: 3)
         settings.childrenPerGeneration = 6
-        settings.seedLosses = ["dpo", "slic", "ipo", "exponential", "robust"]
+        settings.seedLosses = ["dpo", "slic", "ipo", "exponential", "robust"].compactMap(LossReference.init)
         settings.confirmTopK = 2
         settings.evaluationsInFlight = 1
         settings.promotionThreshold = -10
@@ -186,12 +186,12 @@ final class AuditTests {
         let engine = try IslandEngine(settings: settings, store: store, evaluator: ConfirmationTests.cascade.makeEvaluator(), confirmationTask: "real")
         for _ in 0..<3 { try engine.runGeneration() }
 
-        let evaluated = try store.candidates(status: .evaluated).filter { $0.stage == 2 }
+        let evaluated = try store.candidates(status: .evaluated).filter { $0.stage == .two }
         #expect(evaluated.count >= 10)
         #expect(evaluated.allSatisfy { $0.confirmedFitness != nil }, "a stage-2 candidate was neither confirmed nor audited")
         let audited = evaluated.filter { $0.confirmedBy == .audit }
         #expect(audited.count >= 5 && evaluated.contains { $0.confirmedBy == .topK })
-        #expect(try store.counters()["evaluations.audits"] == audited.count)
+        #expect(try store.counters().byName["evaluations.audits"] == audited.count)
 
         let audit = try #require(try engine.auditStatus())
         #expect(audit.task == "real" && audit.share == 1 && audit.audited == audited.count)
@@ -211,7 +211,7 @@ final class AuditTests {
             evaluator: ConfirmationTests.cascade.makeEvaluator(), confirmationTask: "real")
         for _ in 0..<2 { try quiet.runGeneration() }
         #expect(try quiet.auditStatus() == nil)
-        #expect(try quiet.store.counters()["evaluations.audits"] == nil)
+        #expect(try quiet.store.counters().byName["evaluations.audits"] == nil)
     }
 }
 
@@ -219,7 +219,9 @@ extension AuditTests {
     /// A database from before the audit (no `confirmed_by`) is upgraded: its confirmations were all the top k's.
     @Test func anOldDatabaseGetsTheAuditColumnAndItsConfirmationsAreTheTopKs() throws {
         var settings = IslandSettings(id: 1, seed: 3)
-        (settings.childrenPerGeneration, settings.seedLosses, settings.confirmTopK, settings.promotionThreshold) = (4, ["dpo", "slic", "ipo"], 2, -10)
+        (settings.childrenPerGeneration, settings.seedLosses, settings.confirmTopK, settings.promotionThreshold) = (
+            4, ["dpo", "slic", "ipo"].compactMap(LossReference.init), 2, -10
+        )
         let path = directory.appendingPathComponent("old.sqlite").path
         let engine = try IslandEngine(settings: settings, store: try IslandStore(path: path), evaluator: ConfirmationTests.suite.makeEvaluator())
         try engine.runGeneration()
@@ -241,6 +243,6 @@ extension AuditTests {
 }
 
 /// A status reply's result, decoded.
-private struct ControlReplyBox: Decodable {
+struct ControlReplyBox: Decodable {
     var result: IslandStatus
 }

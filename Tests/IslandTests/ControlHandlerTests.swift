@@ -4,6 +4,7 @@ import Foundation
 import Island
 import LossDescriptors
 import LossLanguage
+import Model
 import Testing
 
 /// The island's side of the control protocol, in process: typed replies, the token, malformed
@@ -124,7 +125,7 @@ final class ControlHandlerTests {
         let resident = try #require(try store.candidates(status: .evaluated).first)
         func immigrant(_ source: String) throws -> CandidateRecord {
             let graph = try LossParser.parse(source).graph
-            var record = CandidateRecord(generation: 1, name: "m", source: source, parents: [], proposer: "migrant:2", status: .evaluated)
+            var record = CandidateRecord(generation: 1, name: "m", source: source, parents: [], proposer: .migrant(island: 2), status: .evaluated)
             (record.canonical, record.fingerprint, record.fitness, record.outcome) = (graph.canonicalForm, graph.fingerprint.hex, 0.5, .new)
             return record
         }
@@ -134,7 +135,7 @@ final class ControlHandlerTests {
         let ids = try store.recordImmigration([.accepted(twin, cell: 1), .accepted(fresh, cell: 2)], peer: 2, sequence: 9)
         #expect(ids.count == 2 && ids[0] == nil && ids[1] != nil)
         let counters = try store.counters()
-        #expect(counters["migration.accepted"] == 1 && counters["migration.rejected"] == 1 && counters["migration.received"] == 2)
+        #expect(counters[.migrantsAccepted] == 1 && counters[.migrantsRejected] == 1 && counters[.messagesReceived] == 2)
         #expect(try store.migrationLog().map(\.outcome) == ["rejected: already on this island", "new"])
     }
 
@@ -148,16 +149,16 @@ final class ControlHandlerTests {
         }
         let log = try store.migrationLog()
         #expect(log.map(\.fingerprint) == ["f4-1", "f4-2", "f5-0", "f5-1", "f5-2"].suffix(4))
-        #expect(try store.counters()["migration.rejected"] == 15)
+        #expect(try store.counters().byName["migration.rejected"] == 15)
     }
 
     /// Island 2's best, an IPO-like loss, as `best` returns it over the control plane.
     func ipoLikeMigrant() throws -> Migrant {
         let graph = try LossParser.parse("0.5 * (beta * rho - 1) ** 2").graph
         let descriptors = try Descriptors(of: graph)
-        var summary = CandidateSummary(id: 5, name: "ipo_like", generation: 1, source: "ipo", parents: [], proposer: "seed", status: .evaluated)
-        (summary.canonical, summary.fingerprint, summary.fitness, summary.stage) = (graph.canonicalForm, graph.fingerprint.hex, 0.9, 2)
-        summary.descriptors = DescriptorValues(convexity: descriptors.convexity, grad0: descriptors.grad0, betaSensitivity: descriptors.betaSensitivity)
+        var summary = CandidateSummary(id: 5, name: "ipo_like", generation: 1, source: "ipo", parents: [], proposer: .seed, status: .evaluated)
+        (summary.canonical, summary.fingerprint, summary.fitness, summary.stage) = (graph.canonicalForm, graph.fingerprint.hex, 0.9, .two)
+        summary.descriptors = descriptors
         return try #require(Migrant(summary, island: 2))
     }
 
@@ -166,17 +167,17 @@ final class ControlHandlerTests {
         try engine.runGeneration()
         let filled = engine.archive.filled
         let good = try ipoLikeMigrant()
-        #expect(Migrant(CandidateSummary(id: 6, name: "x", generation: 1, source: "rho", parents: [], proposer: "seed", status: .pending), island: 2) == nil)
+        #expect(Migrant(CandidateSummary(id: 6, name: "x", generation: 1, source: "rho", parents: [], proposer: .seed, status: .pending), island: 2) == nil)
         var forged = good
         forged.fingerprint = String(repeating: "0", count: 64)
         func message(_ migrant: Migrant) -> MigrantMessage {
             MigrantMessage(source: 2, sequence: 0, taskHash: engine.evaluatorTaskHash, sentAt: 0, candidates: [migrant])
         }
         #expect(try engine.reset(with: message(forged)) == false)
-        #expect(try engine.archive.filled == filled && (engine.store.counters()["migration.resets"] ?? 0) == 0)
+        #expect(try engine.archive.filled == filled && (engine.store.counters().byName["migration.resets"] ?? 0) == 0)
         #expect(try engine.reset(with: message(good)))
         #expect(engine.archive.filled == 1 && engine.archive.elites.values.first?.fitness == 0.9)
-        #expect(try engine.store.counters()["migration.resets"] == 1)
+        #expect(try engine.store.counters().byName["migration.resets"] == 1)
         // What the database holds is what memory holds: a restart finds the same archive.
         let reopened = try IslandEngine(settings: IslandEngineTests.settings(), store: engine.store, evaluator: IslandEngineTests.task.makeEvaluator())
         #expect(reopened.archive.elites == engine.archive.elites)

@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Island
 import LossLanguage
+import Model
 import PrefBandit
 import Search
 import Testing
@@ -34,7 +35,7 @@ final class IslandEngineTests {
     static func settings(seed: UInt64 = 1) -> IslandSettings {
         var settings = IslandSettings(id: 1, seed: seed)
         settings.childrenPerGeneration = 6
-        settings.seedLosses = ["dpo", "slic", "ipo", "exponential"]
+        settings.seedLosses = ["dpo", "slic", "ipo", "exponential"].compactMap(LossReference.init)
         settings.confirmTopK = 0
         return settings
     }
@@ -46,7 +47,7 @@ final class IslandEngineTests {
         #expect(report.proposed == 4 && report.evaluated == 4 && report.invalid == 0)
         #expect(engine.archive.filled >= 3)  // DPO, SLiC, IPO, exponential: at least three shapes
         let counters = try engine.store.counters()
-        #expect(counters["proposals.pending"] == 4 && counters["evaluations.done"] == 4)
+        #expect(counters[.proposals(.pending)] == 4 && counters[.evaluationsDone] == 4)
         #expect(try engine.store.generation() == 1)
         #expect(try engine.store.candidates(status: .evaluated).allSatisfy { $0.fitness != nil && $0.convexity != nil && $0.outcome != nil })
     }
@@ -59,7 +60,7 @@ final class IslandEngineTests {
         let all = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }
         #expect(all.count == 4 + 2 * 6)
         #expect(try engine.store.candidates(status: .pending).isEmpty)
-        #expect(all.filter { $0.proposer.hasPrefix("mutation:") }.allSatisfy { $0.parentIDs.count == 2 && $0.generation >= 1 })
+        #expect(all.filter { $0.proposer.kind == "mutation" }.allSatisfy { $0.parents.count == 2 && $0.generation >= 1 })
         // The stored archive is the archive in memory, and every elite is the best of its cell.
         #expect(try engine.store.loadArchive(bins: .default) == engine.archive)
         for (cell, elite) in engine.archive.ordered {
@@ -108,20 +109,20 @@ final class IslandEngineTests {
         let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         for _ in 0..<4 { try engine.runGeneration() }
         let seeds = Set(try engine.store.seedCandidates())
-        let children = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }.filter { $0.proposer.hasPrefix("mutation:") }
+        let children = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }.filter { $0.proposer.kind == "mutation" }
         #expect(seeds.count == 4 && children.count >= 12)
-        #expect(children.allSatisfy { Set($0.parentIDs).isSubset(of: seeds) })
+        #expect(children.allSatisfy { Set($0.parents).isSubset(of: seeds) })
         // With the archive as the pool (the default), later children descend from earlier children.
         let searching = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         for _ in 0..<4 { try searching.runGeneration() }
         let searchSeeds = Set(try searching.store.seedCandidates())
-        let searchChildren = try CandidateStatus.allCases.flatMap { try searching.store.candidates(status: $0) }.filter { $0.proposer.hasPrefix("mutation:") }
-        #expect(searchChildren.contains { !Set($0.parentIDs).isSubset(of: searchSeeds) })
+        let searchChildren = try CandidateStatus.allCases.flatMap { try searching.store.candidates(status: $0) }.filter { $0.proposer.kind == "mutation" }
+        #expect(searchChildren.contains { !Set($0.parents).isSubset(of: searchSeeds) })
     }
 
     @Test func theSameLossProposedTwiceIsADuplicateOfTheFirst() throws {
         var settings = Self.settings()
-        settings.seedLosses = ["dpo", "-logsigmoid(rho * beta)", "softplus(-beta * rho)"]
+        settings.seedLosses = ["dpo", "-logsigmoid(rho * beta)", "softplus(-beta * rho)"].compactMap(LossReference.init)
         let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         let report = try engine.runGeneration()
         #expect(report.duplicates == 2 && report.evaluated == 1)
@@ -137,7 +138,7 @@ final class IslandEngineTests {
             try engine.runGeneration()
             try engine.runGeneration()
             // A proposal recorded but never evaluated, as after kill -9 mid-evaluation.
-            var stranded = CandidateRecord(generation: 2, name: "stranded", source: "exp(-2 * beta * rho)", parents: [], proposer: "test", status: .pending)
+            var stranded = CandidateRecord(generation: 2, name: "stranded", source: "exp(-2 * beta * rho)", parents: [], proposer: .seed, status: .pending)
             let graph = try LossParser.parse(stranded.source).graph
             (stranded.canonical, stranded.fingerprint) = (graph.canonicalForm, graph.fingerprint.hex)
             _ = try engine.store.record(stranded)
@@ -153,7 +154,7 @@ final class IslandEngineTests {
         #expect(stranded.status == .evaluated || stranded.status == .failed)
         #expect(try store.candidateCount() == before + report.proposed)
         #expect(
-            try store.counters()["evaluations.done", default: 0] + (try store.counters()["evaluations.failed", default: 0])
+            try store.counters()[.evaluationsDone] + (try store.counters()[.evaluationsFailed])
                 == (try store.candidates(status: .evaluated).count + store.candidates(status: .failed).count))
     }
 

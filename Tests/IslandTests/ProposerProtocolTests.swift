@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Island
 import LossLanguage
+import Model
 import Search
 import Synchronization
 import Testing
@@ -43,7 +44,7 @@ final class ProposerProtocolTests {
     @Test func theIslandRecordsWhatAnyProposerProposesWithItsMemory() throws {
         let store = try IslandStore(path: directory.appendingPathComponent("island.sqlite").path)
         let proposal = { (name: String, source: String, verdict: Proposal.Verdict?) in
-            Proposal(name: name, source: source, graph: nil, parents: [1], origin: "scripted", generation: 1, verdict: verdict)
+            Proposal(name: name, source: source, graph: nil, parents: [1], origin: .llm, generation: 1, verdict: verdict)
         }
         let first = ProposalBatch(
             proposals: [
@@ -58,14 +59,14 @@ final class ProposerProtocolTests {
         try engine.runGeneration()  // the seeds
         let report = try engine.runGeneration()
         #expect(report.proposed == 5 && report.invalid == 2 && report.duplicates == 2 && report.evaluated == 1, "\(report)")
-        let rows = try CandidateStatus.allCases.flatMap { try store.candidates(status: $0) }.filter { $0.proposer == "scripted" }
+        let rows = try CandidateStatus.allCases.flatMap { try store.candidates(status: $0) }.filter { $0.proposer == .llm }
         func row(_ name: String) throws -> CandidateRecord { try #require(rows.first { $0.name == name }) }
         #expect(try row("garbage").status == .invalid && row("garbage").error?.isEmpty == false)
         #expect(try row("refused").status == .invalid && row("refused").error == "the reply was not JSON")
         #expect(try row("again_dpo").status == .duplicate && row("again_dpo").duplicateOf != nil)
         #expect(try row("near").status == .duplicate && row("near").duplicateOf == 1 && row("near").error == "like dpo")
         #expect(try row("fresh").status == .evaluated)
-        #expect(try store.counters()["scripted.requests"] == 2)
+        #expect(try store.counters().byName["scripted.requests"] == 2)
         // The last turn is linked to the last proposal, which awaits feedback at the next ask.
         let memory = try store.memory(slot: 0)
         let fresh = try row("fresh").id

@@ -1,4 +1,5 @@
 import LossLanguage
+import Model
 import Testing
 
 @testable import LossDescriptors

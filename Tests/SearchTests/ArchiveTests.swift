@@ -1,5 +1,6 @@
 import LossDescriptors
 import LossLanguage
+import Model
 import PropertyBased
 import Search
 import Testing

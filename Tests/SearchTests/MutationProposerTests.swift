@@ -1,5 +1,6 @@
 import Foundation
 import LossLanguage
+import Model
 import Search
 import Testing
 

@@ -4,6 +4,7 @@ import Control
 import ControlPlane
 import Dashboard
 import Foundation
+import Model
 
 /// The cluster config and island selection shared by the cluster commands.
 struct ClusterOptions: ParsableArguments {

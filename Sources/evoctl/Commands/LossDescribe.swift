@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LossDescriptors
 import LossLanguage
+import Model
 
 /// `evoctl loss describe FILE [--json]`: name, validity, canonical form, fingerprint, descriptors.
 struct LossDescribe: ParsableCommand {

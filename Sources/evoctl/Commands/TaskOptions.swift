@@ -1,5 +1,6 @@
 import ArgumentParser
 import Evaluation
+import Model
 
 /// The task and stage options shared by `loss eval` and `loss compare`.
 struct TaskOptions: ParsableArguments {

@@ -9,27 +9,27 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
     public var canonical: String?
     public var fingerprint: String?
     public var parents: [Int64]
-    /// `seed`, `mutation:<operator>`, `llm`, `migrant:<island>`.
-    public var proposer: String
+    /// Where it came from: a seed loss, a mutation, the LLM, or another island.
+    public var proposer: ProposalOrigin
     public var status: CandidateStatus
     public var error: String?
     public var duplicateOf: Int64?
     /// The search fitness (stage 1 or 2) and its stage.
     public var fitness: Double?
-    public var stage: Int?
+    public var stage: Stage?
     public var outcome: ArchiveOutcome?
     public var metrics: [String: Double]?
-    public var members: [MemberSummary]?
+    public var members: [MemberResult]?
     /// Stage 3: fitness on the confirmation seeds, paired difference to the baseline and its SE.
     public var confirmedFitness: Double?
     public var confirmedDifference: Double?
     public var confirmedStandardError: Double?
-    public var confirmedMembers: [MemberSummary]?
+    public var confirmedMembers: [MemberResult]?
     /// Why it was trained at stage 3: in the top k, or drawn by the live audit.
     public var confirmedBy: ConfirmationOrigin?
-    public var descriptors: DescriptorValues?
+    public var descriptors: Descriptors?
 
-    public init(id: Int64, name: String, generation: Int, source: String, parents: [Int64], proposer: String, status: CandidateStatus) {
+    public init(id: Int64, name: String, generation: Int, source: String, parents: [Int64], proposer: ProposalOrigin, status: CandidateStatus) {
         (self.id, self.name, self.generation, self.source, self.parents, self.proposer, self.status) =
             (id, name, generation, source, parents, proposer, status)
     }
@@ -38,7 +38,7 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
     public var rankingFitness: Double? { confirmedFitness ?? fitness }
 
     /// Confirmed candidates first, by confirmed fitness; then the others by search fitness.
-    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness, search: fitness ?? -.infinity) }
+    public var rankingKey: RankingKey { RankingKey(confirmed: confirmedFitness, search: fitness) }
 
     enum CodingKeys: String, CodingKey {
         case id, name, generation, source, canonical, fingerprint, parents, proposer, status, error
@@ -52,22 +52,22 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         (id, name, generation) = (try c.decode(Int64.self, forKey: .id), try c.decode(String.self, forKey: .name), try c.decode(Int.self, forKey: .generation))
         (source, parents) = (try c.decode(String.self, forKey: .source), try c.decode([Int64].self, forKey: .parents))
-        (proposer, status) = (try c.decode(String.self, forKey: .proposer), try c.decode(CandidateStatus.self, forKey: .status))
+        (proposer, status) = (try c.decode(ProposalOrigin.self, forKey: .proposer), try c.decode(CandidateStatus.self, forKey: .status))
         canonical = try c.decodeIfPresent(String.self, forKey: .canonical)
         fingerprint = try c.decodeIfPresent(String.self, forKey: .fingerprint)
         error = try c.decodeIfPresent(String.self, forKey: .error)
         duplicateOf = try c.decodeIfPresent(Int64.self, forKey: .duplicateOf)
         fitness = try c.decodeIfPresent(Double.self, forKey: .fitness)
-        stage = try c.decodeIfPresent(Int.self, forKey: .stage)
+        stage = try c.decodeIfPresent(Stage.self, forKey: .stage)
         outcome = try c.decodeIfPresent(ArchiveOutcome.self, forKey: .outcome)
         metrics = try c.decodeIfPresent([String: Double].self, forKey: .metrics)
-        members = try c.decodeIfPresent([MemberSummary].self, forKey: .members)
+        members = try c.decodeIfPresent([MemberResult].self, forKey: .members)
         confirmedFitness = try c.decodeIfPresent(Double.self, forKey: .confirmedFitness)
         confirmedDifference = try c.decodeIfPresent(Double.self, forKey: .confirmedDifference)
         confirmedStandardError = try c.decodeIfPresent(Double.self, forKey: .confirmedStandardError)
-        confirmedMembers = try c.decodeIfPresent([MemberSummary].self, forKey: .confirmedMembers)
+        confirmedMembers = try c.decodeIfPresent([MemberResult].self, forKey: .confirmedMembers)
         confirmedBy = try c.decodeIfPresent(ConfirmationOrigin.self, forKey: .confirmedBy)
-        descriptors = try c.decodeIfPresent(DescriptorValues.self, forKey: .descriptors)
+        descriptors = try c.decodeIfPresent(Descriptors.self, forKey: .descriptors)
     }
 
     /// Every optional field is written, as null when absent, and `ranking_fitness` with them, so
@@ -98,29 +98,4 @@ public struct CandidateSummary: Codable, Sendable, Hashable {
         try c.encode(descriptors, forKey: .descriptors)
         try c.encode(rankingFitness, forKey: .rankingFitness)
     }
-}
-
-/// One suite member's fitness and metric means, as results keep them.
-public struct MemberSummary: Codable, Sendable, Hashable {
-    public var name: String
-    public var weight: Double
-    public var fitness: Double
-    public var metrics: [String: Double]
-
-    public init(name: String, weight: Double, fitness: Double, metrics: [String: Double]) {
-        (self.name, self.weight, self.fitness, self.metrics) = (name, weight, fitness, metrics)
-    }
-}
-
-/// The three loss-shape descriptors (docs/architecture.md §4).
-public struct DescriptorValues: Codable, Sendable, Hashable {
-    public var convexity: Double
-    public var grad0: Double
-    public var betaSensitivity: Double
-
-    public init(convexity: Double, grad0: Double, betaSensitivity: Double) {
-        (self.convexity, self.grad0, self.betaSensitivity) = (convexity, grad0, betaSensitivity)
-    }
-
-    enum CodingKeys: String, CodingKey { case convexity, grad0, betaSensitivity = "beta_sensitivity" }
 }

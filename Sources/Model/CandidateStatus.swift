@@ -37,9 +37,10 @@ public struct RankingKey: Comparable, Sendable, Hashable {
 
     public init(confirmed: Bool, fitness: Double) { (self.confirmed, self.fitness) = (confirmed, fitness) }
 
-    /// The key of a candidate with this confirmed fitness (nil: not confirmed) and search fitness.
-    public init(confirmed confirmedFitness: Double?, search: Double) {
-        self.init(confirmed: confirmedFitness != nil, fitness: confirmedFitness ?? search)
+    /// The key of a candidate with this confirmed fitness (nil: not confirmed) and search fitness
+    /// (nil: none yet, ranked last).
+    public init(confirmed confirmedFitness: Double?, search: Double?) {
+        self.init(confirmed: confirmedFitness != nil, fitness: confirmedFitness ?? search ?? -.infinity)
     }
 
     public static func < (a: RankingKey, b: RankingKey) -> Bool {

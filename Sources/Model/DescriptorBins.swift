@@ -1,5 +1,3 @@
-import LossDescriptors
-
 /// One axis of the archive grid: `count` equal bins over [lower, upper]; values past the ends go to
 /// the end bins.
 public struct BinAxis: Sendable, Hashable, Codable {
@@ -20,6 +18,20 @@ public struct BinAxis: Sendable, Hashable, Codable {
 
     /// The centre of a bin, for labels.
     public func centre(of bin: Int) -> Double { lower + (Double(bin) + 0.5) * (upper - lower) / Double(count) }
+
+    /// On the wire, `[lower, upper, count]`.
+    public init(from decoder: any Decoder) throws {
+        var container = try decoder.unkeyedContainer()
+        (lower, upper) = (try container.decode(Double.self), try container.decode(Double.self))
+        count = Int(try container.decode(Double.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.unkeyedContainer()
+        try container.encode(lower)
+        try container.encode(upper)
+        try container.encode(Double(count))
+    }
 }
 
 /// The archive grid over the three descriptors (docs/architecture.md §4): by default C in 8 bins over [-1, 1],
@@ -39,6 +51,8 @@ public struct DescriptorBins: Sendable, Hashable, Codable {
         betaSensitivity: BinAxis(lower: 0, upper: 0.25, count: 5))
 
     public var cellCount: Int { convexity.count * grad0.count * betaSensitivity.count }
+
+    enum CodingKeys: String, CodingKey { case convexity, grad0, betaSensitivity = "beta_sensitivity" }
 
     /// The cell of a descriptor triple, as one index in 0..<cellCount.
     public func cell(of d: Descriptors) -> Int {
