@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
@@ -55,6 +56,11 @@ let package = Package(
         .target(name: "CVectorIntrinsics"),
         // The search: MAP-Elites archive, parent selection, the built-in mutation proposer. No I/O.
         .target(name: "Search", dependencies: ["LossLanguage", "LossDescriptors", "Model"]),
+        // Starting another program (posix_spawn without our descriptors), for evaluators and launchers.
+        .target(name: "Subprocess"),
+        // Starting and stopping a cluster's processes: forked on this host or as Slurm jobs, and
+        // waiting until they are ready. What `evoctl up` and `down` run.
+        .target(name: "Launch", dependencies: ["Cluster", "ControlPlane", "Subprocess"]),
         // The typed control protocol: requests and replies over the model's types. Plain Codable types, no I/O.
         .target(name: "Control", dependencies: ["Model"]),
         // The control protocol's client over ZeroMQ, for islands and the farm alike.
@@ -87,7 +93,7 @@ let package = Package(
         // Evaluators: the prefbandit task, command evaluators, the cascade, task configs.
         .target(
             name: "Evaluation",
-            dependencies: ["LossLanguage", "LossDescriptors", "Model", "PrefBandit", "ConfigFiles", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["LossLanguage", "LossDescriptors", "Model", "PrefBandit", "ConfigFiles", "Subprocess", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // The daemons as services (island, migration, control, farm broker, worker) and their start-up,
@@ -108,6 +114,7 @@ let package = Package(
             dependencies: [
                 "Model", "Cluster", "Control", "ControlPlane", "LossLanguage", "LossDescriptors",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -116,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "evoctl",
             dependencies: [
-                "Model", "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane", "Dashboard",
+                "Model", "LossLanguage", "LossDescriptors", "Evaluation", "Cluster", "Control", "ControlPlane", "Dashboard", "Launch",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

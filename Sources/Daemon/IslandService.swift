@@ -40,7 +40,7 @@ struct IslandService: Service, CustomStringConvertible {
             var auditWarned = false
             while controls.current != .stopping {
                 if controls.current == .paused {
-                    Thread.sleep(forTimeInterval: 0.05)
+                    _ = controls.waitWhilePaused()
                     continue
                 }
                 let report: GenerationReport
@@ -66,7 +66,7 @@ struct IslandService: Service, CustomStringConvertible {
                     backoff = 1
                 }
                 if report.idle {
-                    Thread.sleep(forTimeInterval: 0.2)  // the LLM budget is spent ("budget spent" in status)
+                    controls.wait(seconds: 0.2)  // the LLM budget is spent ("budget spent" in status)
                     continue
                 }
                 switch stall.record(evaluated: report.evaluated + report.failed) {  // a failed evaluation took its time
@@ -108,8 +108,5 @@ struct IslandService: Service, CustomStringConvertible {
     }
 
     /// Sleeps up to `seconds`, returning early once the island is stopping.
-    private func sleep(seconds: Double) {
-        let until = Date().addingTimeInterval(seconds)
-        while Date() < until, controls.current != .stopping { Thread.sleep(forTimeInterval: 0.05) }
-    }
+    private func sleep(seconds: Double) { controls.wait(seconds: seconds) }
 }

@@ -1,4 +1,5 @@
 import Control
+import ControlPlane
 import Prometheus
 
 /// The cluster in Prometheus's exposition format (`/metrics`): per-island series labelled by

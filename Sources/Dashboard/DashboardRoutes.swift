@@ -1,4 +1,5 @@
 import Control
+import ControlPlane
 import Foundation
 import Hummingbird
 import NIOCore

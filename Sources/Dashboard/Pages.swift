@@ -1,4 +1,5 @@
 import Control
+import ControlPlane
 import Foundation
 
 /// The dashboard's pages as HTML, from the typed replies; every text from outside is escaped.

@@ -1,4 +1,5 @@
 import Foundation
+import Subprocess
 
 #if canImport(Glibc)
     import Glibc
@@ -58,25 +59,9 @@ enum ChildProcess {
     }
 
     /// Starts `argv` (found on the PATH, in the caller's working directory) in a process group of its
-    /// own, with the standard descriptors `standard` sets up and no other descriptor of ours: a
-    /// command that outlived us (or ran long) would otherwise hold our sockets, databases and pipes
-    /// open (a port could not be bound again, a reader never sees EOF). Returns its pid.
+    /// own (``Spawn``), with the standard descriptors `standard` sets up. Returns its pid.
     static func spawn(_ argv: [String], standard: (inout posix_spawn_file_actions_t) -> Void) throws(Failure) -> pid_t {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        attributes.setOwnProcessGroup()
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        standard(&actions)
-        actions.addCloseFrom(3)
-        var cArguments = argv.map { strdup($0) } + [nil]
-        defer { for pointer in cArguments { free(pointer) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, argv[0], &actions, &attributes, &cArguments, environ)
-        guard status == 0 else { throw .cannotStart(argv[0], status) }
-        return pid
+        do { return try Spawn.start(argv, as: .processGroup, standard: standard) } catch { throw .cannotStart(error.program, error.code) }
     }
 
     /// "; its output ends: ..." with the last 300 bytes a command wrote to its log (of the first

@@ -6,7 +6,7 @@ import Wire
 
 /// The island's run state as the control plane sets it: running, paused, or stopping.
 public final class IslandControls: Sendable {
-    private let state = Mutex(IslandState.running)
+    private let state = RunState()
     private let dropped = Mutex(0)
     public let started = Date()
     /// The island's sockets' security, whose refusals status reports.
@@ -14,11 +14,18 @@ public final class IslandControls: Sendable {
 
     public init(security: SocketSecurity = .plain()) { self.security = security }
 
-    public var current: IslandState { state.withLock { $0 } }
+    public var current: IslandState { state.current }
 
-    public func pause() { state.withLock { if $0 == .running { $0 = .paused } } }
-    public func resume() { state.withLock { if $0 == .paused { $0 = .running } } }
-    public func stop() { state.withLock { $0 = .stopping } }
+    public func pause() { state.update { if $0 == .running { $0 = .paused } } }
+    public func resume() { state.update { if $0 == .paused { $0 = .running } } }
+    public func stop() { state.update { $0 = .stopping } }
+
+    /// Waits while the island is paused (a `resume` or `stop` wakes it); the state then.
+    public func waitWhilePaused() -> IslandState { state.waitWhilePaused() }
+
+    /// Waits up to `seconds`, returning early once the island is stopping; whether it is.
+    @discardableResult
+    public func wait(seconds: Double) -> Bool { state.waitUnlessStopping(seconds: seconds) }
 
     /// What keeps the island from running its generations (a database it cannot write, say), and
     /// since when; nil while it runs.

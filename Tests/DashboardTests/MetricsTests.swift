@@ -1,4 +1,5 @@
 import Control
+import ControlPlane
 import Testing
 
 @testable import Dashboard

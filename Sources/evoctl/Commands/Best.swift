@@ -1,7 +1,7 @@
 import ArgumentParser
 import Cluster
 import Control
-import Dashboard
+import ControlPlane
 import Foundation
 
 /// `evoctl best [--top N] [--island N] [--json]`: the best losses across islands.

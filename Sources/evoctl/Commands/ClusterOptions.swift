@@ -2,7 +2,6 @@ import ArgumentParser
 import Cluster
 import Control
 import ControlPlane
-import Dashboard
 import Foundation
 import Model
 

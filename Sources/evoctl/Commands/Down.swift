@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Glibc
+import Launch
 
 /// `evoctl down`: stops what `evoctl up` started, gracefully.
 struct Down: ParsableCommand {
@@ -20,44 +20,27 @@ struct Down: ParsableCommand {
 
     func run() throws {
         let config = try cluster.loadCluster()
-        let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
+        let local = LocalLauncher(stateDirectory: config.stateDirectory)
         let slurm = SlurmLauncher(config: config, workingDirectory: FileManager.default.currentDirectoryPath)
-        let daemons = launcher.recorded(), jobs = slurm.recorded()
-        guard !daemons.isEmpty || !jobs.isEmpty else {
-            print("nothing to stop (no pids under \(launcher.pidDirectory), no Slurm jobs in \(slurm.jobsFile))")
+        guard local.hasStarted || slurm.hasStarted else {
+            print("nothing to stop (no pids under \(local.pidDirectory), no Slurm jobs in \(slurm.jobsFile))")
             return
         }
-        stopLocal(daemons, launcher: launcher)
-        if !jobs.isEmpty {
-            do { try stopSlurm(jobs, slurm: slurm) } catch { throw CommandFailure("\(error)") }
+        if local.hasStarted { local.stop(grace: grace) { print(Self.line($0, local: true)) } }
+        if slurm.hasStarted {
+            do { try slurm.stop(grace: grace) { print(Self.line($0, local: false)) } } catch { throw CommandFailure(error.description) }
         }
     }
 
-    /// Islands, then workers, then the farm: SIGTERM, wait, SIGKILL.
-    func stopLocal(_ daemons: [ProcessLauncher.Daemon], launcher: ProcessLauncher) {
-        for group in ["island", "worker", "farm"] {
-            let members = daemons.filter { $0.name.hasPrefix(group) }
-            let live = members.filter { ProcessLauncher.isRunning($0.pid) }
-            for daemon in live { kill(daemon.pid, SIGTERM) }
-            let deadline = Date().addingTimeInterval(grace)
-            let started = Date()
-            var waiting = live
-            while !waiting.isEmpty, Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.05)
-                waiting = waiting.filter { ProcessLauncher.isRunning($0.pid) }
-            }
-            for daemon in members {
-                let name = daemon.name.padding(toLength: 10, withPad: " ", startingAt: 0)
-                if !live.contains(where: { $0.pid == daemon.pid }) {
-                    print("\(name) pid \(daemon.pid)  was not running")
-                } else if waiting.contains(where: { $0.pid == daemon.pid }) {
-                    kill(daemon.pid, SIGKILL)
-                    print("\(name) pid \(daemon.pid)  killed (no exit \(Int(grace)) s after SIGTERM)")
-                } else {
-                    print("\(name) pid \(daemon.pid)  stopped (\(String(format: "%.1f", Date().timeIntervalSince(started))) s)")
-                }
-                launcher.forget(daemon)
-            }
+    /// `island-1    pid 4242  stopped (0.3 s)`, `farm       job 31  cancelled (1.2 s)`.
+    static func line(_ stopped: StoppedProcess, local: Bool) -> String {
+        let what: String
+        switch stopped.outcome {
+        case .notRunning: what = local ? "was not running" : "was not in Slurm's queue"
+        case let .stopped(seconds): what = "\(local ? "stopped" : "cancelled") (\(String(format: "%.1f", seconds)) s)"
+        case let .outlastedGrace(seconds):
+            what = local ? "killed (no exit \(Int(seconds)) s after SIGTERM)" : "still in Slurm's queue \(Int(seconds)) s after scancel"
         }
+        return "\(stopped.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(stopped.handle)  \(what)"
     }
 }

@@ -1,8 +1,9 @@
 import ArgumentParser
 import Cluster
 import Control
-import Dashboard
+import ControlPlane
 import Foundation
+import Launch
 
 /// `evoctl status [--json]`: every island of the config and the farm, asked all at once.
 struct Status: ParsableCommand {
@@ -35,10 +36,10 @@ struct Status: ParsableCommand {
         let slurm = SlurmLauncher(config: config, workingDirectory: FileManager.default.currentDirectoryPath)
         let jobs = slurm.recorded()
         guard !jobs.isEmpty else { return [] }
-        let queue: [String: (state: String, node: String)]
+        let queue: [String: SlurmLauncher.HeldJob]
         do { queue = try slurm.queue() } catch { return ["slurm    cannot ask Slurm: \(error)"] }
         return jobs.sorted { $0.key < $1.key }.map { name, job in
-            let held = queue[job].map(SlurmLauncher.describe) ?? "not in Slurm's queue"
+            let held = queue[job]?.description ?? "not in Slurm's queue"
             return "slurm    \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) job \(job)  \(held)"
         }
     }

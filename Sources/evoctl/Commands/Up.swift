@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Launch
 
 extension LauncherKind: ExpressibleByArgument {}
 
@@ -46,48 +47,27 @@ struct Up: ParsableCommand {
             do { try ClusterKey.create(at: config.clusterKeyPath) } catch { throw CommandFailure("\(error)") }
             print("made the cluster key \(config.clusterKeyPath) (mode 0600); copy it to every host that joins this cluster")
         }
+        let chosen: any Launcher
         switch launcher ?? config.launcher.kind {
-        case .local: try runLocal(config, executable: executable)
-        case .slurm: try runSlurm(config, executable: executable)
+        case .local: chosen = LocalLauncher(stateDirectory: config.stateDirectory)
+        case .slurm: chosen = SlurmLauncher(config: config, workingDirectory: FileManager.default.currentDirectoryPath)
         }
-    }
-
-    /// The processes to start, by name, with their evod arguments: the farm and its workers (when
-    /// the config uses a farm), then the islands asked for.
-    func plan(_ config: ClusterConfig) -> [(name: String, arguments: [String])] {
-        let configArguments = ["--config", cluster.config]
-        var plan: [(String, [String])] = []
-        if config.evaluator == .farm {
-            plan.append(("farm", ["--farm"] + configArguments))
-            for worker in 0..<config.farm.workers { plan.append(("worker-\(worker + 1)", ["--worker"] + configArguments)) }
-        }
-        for entry in config.islands where islands.isEmpty || islands.contains(entry.id) {
-            plan.append(("island-\(entry.id)", ["--island", "\(entry.id)"] + configArguments))
-        }
-        return plan
-    }
-
-    /// Forks every process on this host.
-    func runLocal(_ config: ClusterConfig, executable: String) throws {
-        let launcher = ProcessLauncher(stateDirectory: config.stateDirectory)
-        let running = launcher.recorded().filter { ProcessLauncher.isRunning($0.pid) }
-        guard running.isEmpty else {
-            throw CommandFailure("already running: \(running.map { "\($0.name) (pid \($0.pid))" }.joined(separator: ", ")); run `evoctl down` first")
-        }
-        var started: [ProcessLauncher.Daemon] = []
-        for (name, arguments) in plan(config) {
-            started.append(try launcher.start(name: name, executable: executable, arguments: arguments))
-        }
-        let readiness = Readiness(access: try cluster.access(config, timeoutMilliseconds: 500), daemons: started) { ProcessLauncher.isRunning($0.pid) }
-        let report = readiness.wait(seconds: wait)
+        let plan = PlannedProcess.plan(config, configPath: cluster.config, islands: islands)
+        let launched: [LaunchedProcess]
+        do { launched = try chosen.start(plan, executable: executable) } catch { throw CommandFailure(error.description) }
+        let readiness = Readiness(access: try cluster.access(config, timeoutMilliseconds: 500), names: launched.map(\.name), isAlive: chosen.isAlive)
+        let progress = ProgressLine("up", total: launched.count, unit: "processes ready")
+        let report = readiness.wait(seconds: wait) { progress.update(done: $0) }
+        progress.finish()
         var failed = false
-        for daemon in started {
-            let state = report[daemon.name] ?? .exited
-            print("\(daemon.name.padding(toLength: 10, withPad: " ", startingAt: 0)) pid \(daemon.pid)  \(state.label)  log \(daemon.log)")
+        for process in launched {
+            let state = report[process.name] ?? .exited
+            let note = process.note.map { " " + $0 } ?? ""
+            print("\(process.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(process.handle)\(note)  \(state.label)  log \(process.log)")
             if state == .exited {
                 failed = true
-                launcher.forget(daemon)
-                print(ProcessLauncher.tail(daemon.log).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
+                (chosen as? LocalLauncher)?.forget(process.name)
+                print(process.logTail().split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
             }
         }
         if failed { throw ExitCode(1) }

@@ -2,7 +2,6 @@ import ArgumentParser
 import Evaluation
 import Foundation
 import LossLanguage
-import Synchronization
 
 /// `evoctl validate [ID|best|FILE ...] [--task SUITE] [--transfer TASK ...] [--json] [--svg FILE]`: the candidates and
 /// every standard loss on the held-out seeds of every member and on the suite's transfer tasks, with
@@ -46,15 +45,15 @@ struct Validate: ParsableCommand {
             throw CommandFailure("the candidate '\(clash.name)' has a standard loss's name; rename its file")
         }
         let evaluator = suite.makeEvaluator()
-        let (scores, failures) = try ValidationRunner(evaluator: evaluator, losses: all.map { ($0.0, $0.1) }).run()
-        let tasks = evaluator.validationTasks.map { target -> (name: String, kind: ValidationReport.TaskKind) in
-            switch target {
-            case .member: (evaluator.member(target).name, .member)
-            case .transfer: (evaluator.member(target).name, .transfer)
-            case .confirmation: (evaluator.member(target).name, .confirmation)
-            }
+        let progress = ProgressLine("validate", total: evaluator.validationUnitCount(losses: all.count), unit: "(task, seed, loss) runs")
+        let report = SignalInterruption.during(evaluator) {
+            evaluator.validate(all.map { (name: $0.0, graph: $0.1, standard: $0.2) }) { progress.advance() }
         }
-        let report = ValidationReport(tasks: tasks, losses: all.map { (name: $0.0, standard: $0.2) }, scores: scores, failures: failures)
+        progress.finish()
+        guard let report else {
+            FileHandle.standardError.write(Data("evoctl: \(EvaluationResult.interruptedReason)\n".utf8))
+            throw ExitCode(130)
+        }
         if let svg { try ForestPlot.svg(report).write(toFile: svg, atomically: true, encoding: .utf8) }
         print(json ? ValidationText.json(report) : ValidationText.markdown(report))
     }
@@ -116,62 +115,5 @@ struct Validate: ParsableCommand {
             throw CommandFailure("candidate \(candidate.id) of island \(islandID) has no valid loss")
         }
         return ("island\(islandID)-\(candidate.id)", graph)
-    }
-}
-
-/// Trains every loss on every validation task's held-out seeds, one (task, seed, loss) at a time
-/// on each core, with a progress line on a terminal.
-struct ValidationRunner {
-    let evaluator: SuiteEvaluator
-    let losses: [(name: String, graph: LossGraph)]
-
-    func run() throws -> (scores: [String: [String: SeedScores]], failures: [String: [String: String]]) {
-        struct Unit { let target: SuiteEvaluator.ValidationTask; let seed: UInt64; let loss: Int }
-        let losses = self.losses, evaluator = self.evaluator
-        let units = evaluator.validationTasks.flatMap { target in
-            evaluator.member(target).heldoutSeeds.flatMap { seed in losses.indices.map { Unit(target: target, seed: seed, loss: $0) } }
-        }
-        let results = Mutex([MemberRuns?](repeating: nil, count: units.count))
-        let progress = ProgressLine("validate", total: units.count, unit: "(task, seed, loss) runs")
-        let next = Mutex(0)
-        SignalInterruption.during(evaluator) {
-            DispatchQueue.concurrentPerform(iterations: ProcessInfo.processInfo.activeProcessorCount) { _ in
-                while true {
-                    let index = next.withLock { n -> Int in
-                        defer { n += 1 }; return n
-                    }
-                    guard index < units.count else { return }
-                    let unit = units[index]
-                    let outcome = evaluator.validationRuns(of: losses[unit.loss].graph, name: losses[unit.loss].name, on: unit.target, seed: unit.seed)
-                    results.withLock { $0[index] = outcome }
-                    progress.advance()
-                }
-            }
-        }
-        progress.finish()
-        let outcomes = results.withLock { $0 }
-        if outcomes.contains(where: { $0?.failed == EvaluationResult.interruptedReason }) {
-            FileHandle.standardError.write(Data("evoctl: \(EvaluationResult.interruptedReason)\n".utf8))
-            throw ExitCode(130)
-        }
-        var runs: [String: [String: [RunRecord]]] = [:]
-        var failures: [String: [String: String]] = [:]
-        for (unit, outcome) in zip(units, outcomes) {
-            let task = evaluator.member(unit.target).name, loss = losses[unit.loss].name
-            guard let outcome else { continue }
-            if let failed = outcome.failed { failures[task, default: [:]][loss] = failures[task]?[loss] ?? failed }
-            runs[task, default: [:]][loss, default: []] += outcome.runs
-        }
-        var scores: [String: [String: SeedScores]] = [:]
-        for target in evaluator.validationTasks {
-            let member = evaluator.member(target)
-            let key = evaluator.fitnessKey(of: target)
-            for loss in losses where failures[member.name]?[loss.name] == nil {
-                scores[member.name, default: [:]][loss.name] = SeedScores(
-                    runs: runs[member.name]?[loss.name] ?? [],
-                    weights: [member.name: member.weight], fitnessKey: key)
-            }
-        }
-        return (scores, failures)
     }
 }

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Dashboard
+import ControlPlane
 import Foundation
 
 /// `evoctl watch [--interval S]`: `evoctl status`, redrawn in place every interval, like `top`.

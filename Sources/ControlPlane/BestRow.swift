@@ -1,6 +1,5 @@
 import Cluster
 import Control
-import ControlPlane
 import Model
 
 /// One of the cluster's best losses: a candidate with its island (`evoctl best`, `/api/best`). In
@@ -8,6 +7,8 @@ import Model
 public struct BestRow: Encodable, Sendable {
     public var island: Int
     public var candidate: CandidateSummary
+
+    public init(island: Int, candidate: CandidateSummary) { (self.island, self.candidate) = (island, candidate) }
 
     public func encode(to encoder: any Encoder) throws {
         try candidate.encode(to: encoder)

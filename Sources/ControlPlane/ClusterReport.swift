@@ -54,6 +54,8 @@ public struct ClusterReport: Encodable, Sendable {
     /// Nil when the cluster evaluates locally (no farm to ask).
     public var farm: Farm?
 
+    public init(islands: [Island], farm: Farm?) { (self.islands, self.farm) = (islands, farm) }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(islands, forKey: .islands)

@@ -26,9 +26,22 @@ extension posix_spawnattr_t {
     /// Sets the attributes of a command that runs in a process group of its own (so that its whole
     /// group can be killed), with no signal blocked and every signal at its default disposition
     /// (whatever the spawning thread had). The attributes must have been initialised.
-    mutating func setOwnProcessGroup() {
+    public mutating func setOwnProcessGroup() {
         posix_spawnattr_setflags(&self, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         posix_spawnattr_setpgroup(&self, 0)
+        resetSignals()
+    }
+
+    /// Sets the attributes of a process that leads a session of its own (setsid: it outlives its
+    /// parent and a closed terminal), with no signal blocked and every signal at its default.
+    public mutating func setOwnSession() {
+        // POSIX_SPAWN_SETSID (glibc 2.26+), which Glibc's Swift module hides behind _GNU_SOURCE.
+        let setSID: Int32 = 0x80
+        posix_spawnattr_setflags(&self, Int16(setSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        resetSignals()
+    }
+
+    private mutating func resetSignals() {
         var noSignals = sigset_t(), allSignals = sigset_t()
         sigemptyset(&noSignals)
         sigfillset(&allSignals)

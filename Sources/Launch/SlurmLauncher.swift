@@ -1,20 +1,34 @@
 import Cluster
 import Foundation
+import Synchronization
 
 /// Runs the cluster's processes as Slurm jobs (`evoctl up --launcher slurm`): the farm and each
 /// island one job, the workers one job array. Job ids go to `<state>/slurm-jobs.json`, logs to
 /// `<state>/logs/<name>.log` (appended across resumptions, as with the local launcher). The
 /// processes find each other through the endpoints they publish (``EndpointDirectory``).
-struct SlurmLauncher {
-    let config: ClusterConfig
+public final class SlurmLauncher: Launcher {
+    public let config: ClusterConfig
     /// The directory sbatch runs the jobs in (the config's paths are relative to it).
-    let workingDirectory: String
+    public let workingDirectory: String
+    /// Slurm's queue, asked at most once a second while `up` polls.
+    private let cachedQueue = Mutex<(at: Date, jobs: [String: HeldJob])?>(nil)
 
-    var jobsFile: String { config.stateDirectory + "/slurm-jobs.json" }
-    var logDirectory: String { config.stateDirectory + "/logs" }
+    public init(config: ClusterConfig, workingDirectory: String) { (self.config, self.workingDirectory) = (config, workingDirectory) }
+
+    public var jobsFile: String { config.stateDirectory + "/slurm-jobs.json" }
+    public var logDirectory: String { config.stateDirectory + "/logs" }
+
+    /// A job Slurm holds: its state (`RUNNING`, `PENDING`, ...) and node.
+    public struct HeldJob: Sendable, Hashable {
+        public var state: String
+        public var node: String
+
+        /// As `up` and `status` print it: `running on node07`, `pending`.
+        public var description: String { state.lowercased() + (node.isEmpty ? "" : " on \(node)") }
+    }
 
     /// The job of each process `up` submitted, by name (`farm`, `worker-2`, `island-3`).
-    func recorded() -> [String: String] {
+    public func recorded() -> [String: String] {
         guard let data = FileManager.default.contents(atPath: jobsFile) else { return [:] }
         return (try? JSONDecoder().decode([String: String].self, from: data)) ?? [:]
     }
@@ -26,22 +40,23 @@ struct SlurmLauncher {
         try encoder.encode(jobs).write(to: URL(fileURLWithPath: jobsFile), options: .atomic)
     }
 
-    /// The jobs Slurm still holds (pending, running, completing...), each array task on its own,
-    /// with their state and node.
-    func queue() throws -> [String: (state: String, node: String)] {
+    /// The jobs Slurm still holds (pending, running, completing...), each array task on its own.
+    public func queue() throws(LaunchError) -> [String: HeldJob] {
         let output = try Self.run(["squeue", "--noheader", "--array", "--format=%i %T %N"])
-        var jobs: [String: (state: String, node: String)] = [:]
+        var jobs: [String: HeldJob] = [:]
         for line in output.split(separator: "\n") {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard fields.count >= 2 else { continue }
-            jobs[fields[0]] = (fields[1], fields.count > 2 ? fields[2] : "")
+            jobs[fields[0]] = HeldJob(state: fields[1], node: fields.count > 2 ? fields[2] : "")
         }
+        cachedQueue.withLock { $0 = (Date(), jobs) }
         return jobs
     }
 
-    /// A held job as `up` and `status` print it: `running on node07`, `pending`.
-    static func describe(_ held: (state: String, node: String)) -> String {
-        held.state.lowercased() + (held.node.isEmpty ? "" : " on \(held.node)")
+    /// The queue as last asked, if that was less than a second ago, else asked again.
+    func recentQueue() throws(LaunchError) -> [String: HeldJob] {
+        if let cached = cachedQueue.withLock({ $0 }), Date().timeIntervalSince(cached.at) < 1 { return cached.jobs }
+        return try queue()
     }
 
     /// Submits one process (or, with `array`, one task per index, named `<name>-<index>`); the job
@@ -68,13 +83,13 @@ struct SlurmLauncher {
     }
 
     /// Cancels `jobs` (SIGTERM to their processes, then Slurm's KillWait and SIGKILL).
-    func cancel(_ jobs: [String]) throws {
+    func cancel(_ jobs: [String]) throws(LaunchError) {
         guard !jobs.isEmpty else { return }
         _ = try Self.run(["scancel"] + jobs)
     }
 
     /// Runs a Slurm command; its standard output, or an error with its standard error.
-    static func run(_ argv: [String]) throws -> String {
+    static func run(_ argv: [String]) throws(LaunchError) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = argv
