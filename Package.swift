@@ -166,6 +166,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FuzzCorpusTests", dependencies: ["FuzzTargets"]),
+        // The broker's bookkeeping and the wire envelope, without sockets.
+        .testTarget(name: "FarmTests", dependencies: ["Farm", "Model", "Wire"]),
         // The control protocol's wire form, its errors and the client against silent peers.
         .testTarget(name: "ControlTests", dependencies: ["Model", "Control", "ControlPlane", "Wire"]),
         // The dashboard's pages (escaping), plots, metrics and routes (bad requests, peers down).
