@@ -159,7 +159,9 @@ public final class IslandStore: Sendable {
     /// The valid seed losses' ids (the independent-sampling arm's only parents).
     public func seedCandidates() throws -> [Int64] {
         try pool.read { db in
-            try Int64.fetchAll(db, sql: "SELECT id FROM candidates WHERE proposer = 'seed' AND canonical IS NOT NULL AND status != 'duplicate' ORDER BY id")
+            try Int64.fetchAll(
+                db, sql: "SELECT id FROM candidates WHERE proposer = ? AND canonical IS NOT NULL AND status != ? ORDER BY id",
+                arguments: [ProposalOrigin.seed, CandidateStatus.duplicate])
         }
     }
 
