@@ -5,12 +5,12 @@ import Search
 
 extension ControlHandler {
     func status() throws -> IslandStatus {
-        let store = engine.store
-        let stored = try store.storedStatus()
-        let counters = stored.counters
         let archive = engine.archive
+        let fittest = archive.elites.values.max { ($0.fitness, -$0.candidate) < ($1.fitness, -$1.candidate) }
+        let stored = try engine.store.storedStatus(fittestElite: fittest?.candidate)
+        let counters = stored.counters
         var best: BestSummary?
-        if let candidate = try self.best(top: 1).first, let fitness = candidate.confirmedFitness ?? candidate.fitness, let id = candidate.id {
+        if let candidate = stored.best, let fitness = candidate.confirmedFitness ?? candidate.fitness, let id = candidate.id {
             best = BestSummary(id: id, name: candidate.name, fitness: fitness, searchFitness: candidate.fitness, confirmed: candidate.confirmedFitness != nil)
         }
         var evaluations = EvaluationCounts()
@@ -18,7 +18,7 @@ extension ControlHandler {
         (evaluations.cached, evaluations.inflight) = (counters[.evaluationsCached], stored.pending)
         (evaluations.confirmed, evaluations.confirmationFailed) = (counters[.confirmations], counters[.confirmationsFailed])
         evaluations.audited = counters[.audits]
-        let audit = try engine.auditStatus()
+        let audit = engine.auditStatus(pairs: stored.auditPairs)
         var proposals = ProposalCounts()
         // A valid, new proposal is recorded pending, so the pending count of proposals is the valid ones.
         (proposals.valid, proposals.invalid) = (counters[.proposals(.pending)], counters[.proposals(.invalid)])

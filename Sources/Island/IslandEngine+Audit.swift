@@ -27,8 +27,10 @@ extension IslandEngine {
 
     /// The audit in status: its share, the rank correlation so far and the audited pairs; nil when
     /// the island audits nothing and has audited nothing.
-    public func auditStatus() throws -> AuditStatus? {
-        let pairs = try store.auditPairs()
+    public func auditStatus() throws -> AuditStatus? { auditStatus(pairs: try store.auditPairs()) }
+
+    /// The audit's status from its (stage-2, stage-3) pairs, as the store read them.
+    public func auditStatus(pairs: [AuditPoint]) -> AuditStatus? {
         guard auditShare > 0 || !pairs.isEmpty else { return nil }
         let correlation = RankCorrelation(pairs.map { (x: $0.search, y: $0.confirmed) })
         return AuditStatus(

@@ -69,11 +69,14 @@ extension IslandStore {
 
     /// The audited candidates' search (stage-2) and stage-3 fitness, in the order they were proposed.
     public func auditPairs() throws -> [AuditPoint] {
-        try pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT id, fitness, confirmed_fitness FROM candidates WHERE confirmed_by = 'audit' AND fitness IS NOT NULL ORDER BY id"
-            ).map { AuditPoint(candidate: $0["id"], search: $0["fitness"], confirmed: $0["confirmed_fitness"]) }
-        }
+        try pool.read { db in try Self.auditPairs(db) }
+    }
+
+    static func auditPairs(_ db: Database) throws -> [AuditPoint] {
+        try Row.fetchAll(
+            db, sql: "SELECT id, fitness, confirmed_fitness FROM candidates WHERE confirmed_by = ? AND fitness IS NOT NULL ORDER BY id",
+            arguments: [ConfirmationOrigin.audit]
+        ).map { AuditPoint(candidate: $0["id"], search: $0["fitness"], confirmed: $0["confirmed_fitness"]) }
     }
 
     /// Confirmed fitness by candidate, for every confirmed candidate.
@@ -89,13 +92,12 @@ extension IslandStore {
 
     /// The best confirmed candidates, by confirmed fitness (ties: the older one first).
     public func bestConfirmed(limit: Int) throws -> [CandidateRecord] {
-        try pool.read { db in
-            try CandidateRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM candidates WHERE confirmed_fitness IS NOT NULL ORDER BY confirmed_fitness DESC, id LIMIT ?
-                    """, arguments: [limit])
-        }
+        try pool.read { db in try Self.bestConfirmed(db, limit: limit) }
+    }
+
+    static func bestConfirmed(_ db: Database, limit: Int) throws -> [CandidateRecord] {
+        try CandidateRecord.fetchAll(
+            db, sql: "SELECT * FROM candidates WHERE confirmed_fitness IS NOT NULL ORDER BY confirmed_fitness DESC, id LIMIT ?", arguments: [limit])
     }
 
     /// A stored JSON value of the meta table, decoded.

@@ -1,3 +1,4 @@
+import Control
 import GRDB
 import Model
 
@@ -8,19 +9,26 @@ public struct StoredStatus: Sendable, Hashable {
     /// Every candidate ever proposed, and those waiting for (or under) evaluation.
     public var population: Int
     public var pending: Int
+    /// The island's best: its best confirmed candidate, else its fittest elite.
+    public var best: CandidateRecord?
+    /// The live audit's (stage-2, stage-3) fitness pairs, by candidate.
+    public var auditPairs: [AuditPoint]
 }
 
 extension IslandStore {
-    /// The counters, the generation, the population and the pending count, in one read: the numbers
-    /// of a status agree with each other even while generations write.
-    public func storedStatus() throws -> StoredStatus {
+    /// Everything a status needs from the database, in one read: the numbers agree with each other
+    /// even while generations write. `fittestElite` is the archive's fittest elite, the best when no
+    /// candidate is confirmed ("best" means best confirmed).
+    public func storedStatus(fittestElite: Int64? = nil) throws -> StoredStatus {
         try pool.read { db in
             let counters = Dictionary(
                 uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) })
             let generation = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'").flatMap { Int($0) } ?? 0
+            let best = try Self.bestConfirmed(db, limit: 1).first ?? fittestElite.flatMap { try CandidateRecord.fetchOne(db, key: $0) }
             return StoredStatus(
                 counters: IslandCounters(byName: counters), generation: generation, population: try CandidateRecord.fetchCount(db),
-                pending: try CandidateRecord.filter(Column("status") == CandidateStatus.pending).fetchCount(db))
+                pending: try CandidateRecord.filter(Column("status") == CandidateStatus.pending).fetchCount(db), best: best,
+                auditPairs: try Self.auditPairs(db))
         }
     }
 }
