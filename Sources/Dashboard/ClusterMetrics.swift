@@ -66,6 +66,9 @@ enum ClusterMetrics {
             registry.makeGauge(descriptor: metric("evod_farm_inflight", "jobs on workers")).set(Double(f.inflight))
             registry.makeCounter(descriptor: metric("evod_farm_evaluations_total", "evaluations done")).increment(by: Int64(f.done))
             registry.makeCounter(descriptor: metric("evod_farm_cache_hits_total", "requests answered from the result cache")).increment(by: Int64(f.cacheHits))
+            registry.makeCounter(
+                descriptor: metric("evod_farm_malformed_results_total", "worker results that were not an evaluation result of their job, re-run elsewhere")
+            ).increment(by: Int64(f.malformedResults ?? 0))
             registry.makeGauge(descriptor: metric("evod_farm_throughput", "evaluations per second since the broker started"))
                 .set(f.uptimeSeconds > 0 ? Double(f.done) / f.uptimeSeconds : 0)
             registry.makeCounter(

@@ -128,7 +128,7 @@ public final class BrokerServer: Sendable {
             case let .ready(taskHash, capacity), let .heartbeat(taskHash, capacity):
                 return state.withLock { state in
                     if case .heartbeat = kind, state.heartbeat(identity, now: now) { return [] }
-                    logger.info("worker joined", metadata: ["worker": "\(String(decoding: identity, as: UTF8.self))", "threads": "\(capacity)"])
+                    logger.info("worker joined", metadata: ["worker": "\(identity.hexWorkerID)", "threads": "\(capacity)"])
                     return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now)
                 }
             case let .result(job):
@@ -136,7 +136,16 @@ public final class BrokerServer: Sendable {
                 guard frames.count == 3, frames[2].first == UInt8(ascii: "{"), frames[2].count <= Envelope.maximumMessageSize else {
                     throw Envelope.Rejection.malformed("'result' needs a second frame with the result's JSON object")
                 }
-                return state.withLock { $0.result(frames[2], job: job, from: identity, now: now) }
+                return state.withLock { state in
+                    let malformed = state.counters.malformedResults
+                    let out = state.result(frames[2], job: job, from: identity, now: now)
+                    if state.counters.malformedResults > malformed {
+                        logger.warning(
+                            "a worker's result is not an evaluation result of its job: not cached, the job goes to another worker",
+                            metadata: ["worker": "\(identity.hexWorkerID)", "job": "\(job)"])
+                    }
+                    return out
+                }
             }
         } catch {
             return drop("\(error)", endpoint: "workers")
@@ -172,10 +181,16 @@ public final class BrokerServer: Sendable {
             (status.workers, status.queue, status.inflight, status.done) = (state.workerCount, state.queueLength, state.inflight, state.counters.done)
             (status.cacheHits, status.requeued, status.droppedMessages) = (state.counters.cacheHits, state.counters.requeued, state.counters.dropped)
             (status.lateResults, status.cachedResults) = (state.counters.lateResults, state.cache.count)
+            status.malformedResults = state.counters.malformedResults
             status.uptimeSeconds = Date().timeIntervalSince(started)
             status.busySeconds = Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9
             status.security = security.status
             return status
         }
     }
+}
+
+extension Data {
+    /// A worker's routing identity as the broker's log prints it: hex (the bytes are ZeroMQ's, not text).
+    fileprivate var hexWorkerID: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -18,6 +18,8 @@ public final class BrokerState {
         var request: EvaluationRequest
         var waiters: [Waiter]
         var worker: Data?
+        /// Workers whose result for this job was not an evaluation result: it goes to others.
+        var refusedFrom: Set<Data> = []
     }
 
     struct Worker {
@@ -36,6 +38,9 @@ public final class BrokerState {
 
     public struct Counters: Sendable {
         public var done = 0, cacheHits = 0, requeued = 0, dropped = 0, lateResults = 0
+        /// Results that were not an evaluation result of their job (not one, or of another stage):
+        /// never cached nor passed on; the job went to another worker.
+        public var malformedResults = 0
     }
 
     let cache: ResultCache
@@ -107,8 +112,18 @@ public final class BrokerState {
     public func result(_ result: Data, job id: Int64, from identity: Data, now: Double) -> [Outgoing] {
         workers[identity]?.jobs.remove(id)
         workers[identity]?.lastSeen = now
-        guard let job = jobs[id], job.worker == identity else {
+        guard var job = jobs[id], job.worker == identity else {
             counters.lateResults += 1  // re-queued and finished elsewhere, or from a previous broker life
+            return dispatch()
+        }
+        guard Self.isEvaluationResult(result, of: job.request) else {
+            // Believed, it would fail the candidate on every island that asked, and a failed loss is
+            // never trained again: the job goes back to the front of the queue, for another worker.
+            counters.malformedResults += 1
+            job.worker = nil
+            job.refusedFrom.insert(identity)
+            jobs[id] = job
+            queue.insert(id, at: 0)
             return dispatch()
         }
         cache.store(result, for: job.request.cacheKey)
@@ -143,7 +158,9 @@ public final class BrokerState {
         while index < queue.count, workers.values.contains(where: { $0.jobs.count < $0.capacity }) {
             let id = queue[index]
             guard let job = jobs[id] else { queue.remove(at: index); continue }
-            let candidates = workers.filter { $0.value.taskHash == job.request.taskHash && $0.value.jobs.count < $0.value.capacity }
+            let candidates = workers.filter {
+                $0.value.taskHash == job.request.taskHash && $0.value.jobs.count < $0.value.capacity && !job.refusedFrom.contains($0.key)
+            }
             guard let chosen = candidates.min(by: { ($0.value.jobs.count, $0.key.base64EncodedString()) < ($1.value.jobs.count, $1.key.base64EncodedString()) })?.key else {
                 index += 1
                 continue

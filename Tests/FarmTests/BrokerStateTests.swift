@@ -38,7 +38,7 @@ final class BrokerStateTests {
         let handed = Self.jobs(state.workerReady(worker, taskHash: "t1", capacity: 1, now: 0))
         #expect(handed.count == 1 && handed.first?.worker == worker)
         let job = handed[0].job
-        let replies = Self.replies(state.result(Data(#"{"fitness": 0.5}"#.utf8), job: job, from: worker, now: 1))
+        let replies = Self.replies(state.result(Data(Self.result(fitness: "0.5", stage: 1).utf8), job: job, from: worker, now: 1))
         #expect(replies.count == 1 && replies.first?.island == island && replies.first?.request == "r1" && replies.first?.cached == false)
         #expect(state.counters.done == 1 && state.inflight == 0)
         // Asked again (a restarted island), it is answered from the cache at once.
@@ -51,7 +51,7 @@ final class BrokerStateTests {
         let first = Self.jobs(state.submit(Self.request("island-1:f1:1"), from: island))
         let second = Self.jobs(state.submit(Self.request("island-2:f1:1"), from: otherIsland))
         #expect(first.count == 1 && second.isEmpty, "the second request joins the first job")
-        let replies = Self.replies(state.result(Data("{}".utf8), job: first[0].job, from: worker, now: 1))
+        let replies = Self.replies(state.result(Data(Self.result(fitness: "0.5", stage: 1).utf8), job: first[0].job, from: worker, now: 1))
         #expect(Set(replies.map(\.island)) == [island, otherIsland])
         #expect(replies.filter(\.cached).count == 1 && state.counters.done == 1 && state.counters.cacheHits == 1)
     }
@@ -69,7 +69,7 @@ final class BrokerStateTests {
         let handed = Self.jobs(state.workerReady(otherWorker, taskHash: "t1", capacity: 1, now: 4))
         #expect(handed.map(\.job) == [job])
         // The silent worker's result, arriving late, is counted and not passed on.
-        #expect(Self.replies(state.result(Data("{}".utf8), job: job, from: worker, now: 5)).isEmpty)
+        #expect(Self.replies(state.result(Data(Self.result(fitness: "0.5", stage: 1).utf8), job: job, from: worker, now: 5)).isEmpty)
         #expect(state.counters.lateResults == 1 && state.counters.done == 0)
     }
 
@@ -79,5 +79,34 @@ final class BrokerStateTests {
         let handed = (1...4).flatMap { Self.jobs(state.submit(Self.request("r\($0)", fingerprint: "f\($0)"), from: island)) }
         #expect(handed.count == 3 && state.queueLength == 1, "capacity 2 + 1")
         #expect(handed.filter { $0.worker == worker }.count == 2 && handed.filter { $0.worker == otherWorker }.count == 1)
+    }
+}
+
+extension BrokerStateTests {
+    @Test func aResultThatIsNotAnEvaluationResultIsNeitherCachedNorPassedOnAndGoesToAnotherWorker() {
+        _ = state.workerReady(worker, taskHash: "t1", capacity: 1, now: 0)
+        let job = Self.jobs(state.submit(Self.request("r1"), from: island))[0].job
+        // Not JSON of a result, a result of another stage, a fitness that is not finite, neither fitness nor reason.
+        for bad in [#"{"nonsense": true}"#, Self.result(fitness: "0.5", stage: 2), Self.result(fitness: "\"nan\"", stage: 1), Self.result(fitness: "null", stage: 1)] {
+            #expect(Self.replies(state.result(Data(bad.utf8), job: job, from: worker, now: 1)).isEmpty, "\(bad)")
+            // The worker that answered so does not get the job back; it waits at the front of the queue.
+            _ = state.heartbeat(worker, now: 1)
+            #expect(state.queueLength == 1 && state.inflight == 0)
+        }
+        #expect(state.counters.malformedResults == 1, "the job left the lying worker after its first bad answer")
+        let handed = Self.jobs(state.workerReady(otherWorker, taskHash: "t1", capacity: 1, now: 2))
+        #expect(handed.map(\.job) == [job] && handed.first?.worker == otherWorker)
+        let replies = Self.replies(state.result(Data(Self.result(fitness: "0.5", stage: 1).utf8), job: job, from: otherWorker, now: 3))
+        #expect(replies.count == 1 && state.counters.done == 1 && state.counters.malformedResults == 1)
+        // A failed evaluation is an evaluation result too: passed on.
+        let failing = Self.jobs(state.submit(Self.request("r2", fingerprint: "f2"), from: island))
+        let failed = Self.result(fitness: "null", stage: 1, failed: "not finite at step 3")
+        #expect(Self.replies(state.result(Data(failed.utf8), job: failing[0].job, from: failing[0].worker, now: 4)).count == 1)
+    }
+
+    /// An evaluation result's JSON as a worker writes it.
+    static func result(fitness: String, stage: Int, failed: String? = nil) -> String {
+        let reason = failed.map { #", "failed": "\#($0)""# } ?? ""
+        return #"{"fitness": \#(fitness), "stage": \#(stage), "metrics": {}, "runs": [], "seconds": 0.1\#(reason)}"#
     }
 }

@@ -150,10 +150,12 @@ struct Status: ParsableCommand {
         case nil: return []
         case let .down(error): return ["farm    down      \(error)"]
         case let .up(farm):
+            let malformed = (farm.malformedResults ?? 0) > 0 ? "  malformed results \(farm.malformedResults ?? 0) (re-run elsewhere)" : ""
             return [
                 String(
                     format: "farm    workers %d  queue %d  inflight %d  done %d  cache hits %d  requeued %d  dropped %d  up %.0f s",
                     farm.workers, farm.queue, farm.inflight, farm.done, farm.cacheHits, farm.requeued, farm.droppedMessages, farm.uptimeSeconds)
+                    + malformed
             ]
         }
     }

@@ -1,0 +1,19 @@
+import Evaluation
+import Foundation
+
+extension BrokerState {
+    /// Whether a worker's result is an evaluation result of `request`: it decodes as one, is of the
+    /// request's stage, and has either a finite fitness or the reason it failed (never both, never
+    /// neither). The broker passes results on as the worker wrote them, so this is the one look it
+    /// takes at them before caching.
+    static func isEvaluationResult(_ data: Data, of request: EvaluationRequest) -> Bool {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        guard let result = try? decoder.decode(EvaluationResult.self, from: data), result.stage == request.stage else { return false }
+        switch (result.fitness, result.failed) {
+        case let (fitness?, nil): return fitness.isFinite
+        case (nil, _?): return true
+        default: return false
+        }
+    }
+}
