@@ -16,17 +16,8 @@ enum ChildProcess {
         case interrupted
     }
 
-    enum Failure: Error, CustomStringConvertible {
-        case cannotStart(String, Int32)
-        var description: String {
-            switch self {
-            case let .cannotStart(program, code): "cannot start '\(program)': \(String(cString: strerror(code)))"
-            }
-        }
-    }
-
     static func run(_ argv: [String], logPath: String, timeout: Double, interruption: CommandInterruption) throws -> Outcome {
-        let pid = try spawn(argv) { actions in
+        let pid = try Spawn.start(argv, as: .processGroup) { actions in
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
@@ -56,12 +47,6 @@ enum ChildProcess {
         if interruption.isInterrupted { return .interrupted }
         let signal = waitStatus & 0x7F
         return signal == 0 ? .exited((waitStatus >> 8) & 0xFF) : .signalled(signal)
-    }
-
-    /// Starts `argv` (found on the PATH, in the caller's working directory) in a process group of its
-    /// own (``Spawn``), with the standard descriptors `standard` sets up. Returns its pid.
-    static func spawn(_ argv: [String], standard: (inout posix_spawn_file_actions_t) -> Void) throws(Failure) -> pid_t {
-        do { return try Spawn.start(argv, as: .processGroup, standard: standard) } catch { throw .cannotStart(error.program, error.code) }
     }
 
     /// "; its output ends: ..." with the last 300 bytes a command wrote to its log (of the first

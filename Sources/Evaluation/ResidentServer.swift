@@ -1,4 +1,5 @@
 import Foundation
+import Subprocess
 
 #if canImport(Glibc)
     import Glibc
@@ -38,7 +39,7 @@ final class ResidentServer: @unchecked Sendable {
 
         let pid: pid_t
         do {
-            pid = try ChildProcess.spawn(argv) { actions in
+            pid = try Spawn.start(argv, as: .processGroup) { actions in
                 posix_spawn_file_actions_adddup2(&actions, ends[1], 0)
                 posix_spawn_file_actions_adddup2(&actions, ends[1], 1)
                 posix_spawn_file_actions_addopen(&actions, 2, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)

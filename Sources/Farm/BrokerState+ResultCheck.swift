@@ -7,13 +7,7 @@ extension BrokerState {
     /// neither). The broker passes results on as the worker wrote them, so this is the one look it
     /// takes at them before caching.
     static func isEvaluationResult(_ data: Data, of request: EvaluationRequest) -> Bool {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        guard let result = try? decoder.decode(EvaluationResult.self, from: data), result.stage == request.stage else { return false }
-        switch (result.fitness, result.failed) {
-        case let (fitness?, nil): return fitness.isFinite
-        case (nil, _?): return true
-        default: return false
-        }
+        guard let result = EvaluationResult(wire: data) else { return false }
+        return result.stage == request.stage && result.isWellFormed
     }
 }

@@ -124,10 +124,8 @@ public final class FarmClient: Sendable {
                 throw Envelope.Rejection.malformed("no request '\(reply.requestID)' is waiting (answered already)")
             }
             // A result that does not decode is the evaluation's failure, not a reason to wait forever.
-            let decoder = JSONDecoder()
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
             var result =
-                (try? decoder.decode(EvaluationResult.self, from: frames[1]))
+                EvaluationResult(wire: frames[1])
                 ?? .failure("the farm returned a result that is not an evaluation result", stage: waiter.request.stage, seconds: 0)
             result.cached = reply.cached
             waiter.fulfil(result)

@@ -21,12 +21,9 @@ extension IslandStore {
     /// candidate is confirmed ("best" means best confirmed).
     public func storedStatus(fittestElite: Int64? = nil) throws -> StoredStatus {
         try pool.read { db in
-            let counters = Dictionary(
-                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) })
-            let generation = try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'").flatMap { Int($0) } ?? 0
             let best = try Self.bestConfirmed(db, limit: 1).first ?? fittestElite.flatMap { try CandidateRecord.fetchOne(db, key: $0) }
             return StoredStatus(
-                counters: IslandCounters(byName: counters), generation: generation, population: try CandidateRecord.fetchCount(db),
+                counters: try Self.counters(db), generation: try Self.generation(db), population: try CandidateRecord.fetchCount(db),
                 pending: try CandidateRecord.filter(Column("status") == CandidateStatus.pending).fetchCount(db), best: best,
                 auditPairs: try Self.auditPairs(db))
         }

@@ -86,16 +86,20 @@ public final class IslandStore: Sendable {
             arguments: [counter.name, amount])
     }
 
-    public func counters() throws -> IslandCounters {
-        try pool.read { db in
-            IslandCounters(
-                byName: Dictionary(
-                    uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) }))
-        }
+    public func counters() throws -> IslandCounters { try pool.read { db in try Self.counters(db) } }
+
+    static func counters(_ db: Database) throws -> IslandCounters {
+        IslandCounters(
+            byName: Dictionary(
+                uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM counters").map { ($0["name"] as String, $0["value"] as Int) }))
     }
 
     /// The generation counter (0 before the first generation completes).
-    public func generation() throws -> Int { Int(try meta("generation") ?? "0") ?? 0 }
+    public func generation() throws -> Int { try pool.read { db in try Self.generation(db) } }
+
+    static func generation(_ db: Database) throws -> Int {
+        try String.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'generation'").flatMap { Int($0) } ?? 0
+    }
 
     /// Completes a generation with its point of the island's history: one transaction.
     public func finishGeneration(_ generation: Int, history point: HistoryPoint? = nil) throws {

@@ -13,6 +13,8 @@ public protocol Launcher {
     func isAlive(_ name: String) -> Bool
     /// Whether it has started anything it could stop (pid files, recorded jobs).
     var hasStarted: Bool { get }
+    /// Stops tracking a process that exited at start, so that `down` does not look for it.
+    func forget(_ name: String)
     /// Stops what it started, islands first, then workers, then the farm (each stores its state on
     /// SIGTERM), waiting up to `grace` seconds for each group; reports each process as it settles.
     func stop(grace: Double, report: (StoppedProcess) -> Void) throws(LaunchError)

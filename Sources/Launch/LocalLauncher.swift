@@ -58,9 +58,7 @@ public struct LocalLauncher: Launcher {
         return launched
     }
 
-    public func isAlive(_ name: String) -> Bool {
-        recorded().first { $0.name == name }.map { Self.isRunning($0.pid) } ?? false
-    }
+    public func isAlive(_ name: String) -> Bool { recordedPID(name).map(Self.isRunning) ?? false }
 
     public var hasStarted: Bool { !recorded().isEmpty }
 
@@ -102,12 +100,15 @@ public struct LocalLauncher: Launcher {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: pidDirectory)) ?? []
         let daemons = files.filter { $0.hasSuffix(".pid") }.compactMap { file -> Daemon? in
             let name = String(file.dropLast(4))
-            guard let text = try? String(contentsOfFile: "\(pidDirectory)/\(file)", encoding: .utf8),
-                let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            else { return nil }
-            return Daemon(name: name, pid: pid, log: "\(logDirectory)/\(name).log")
+            return recordedPID(name).map { Daemon(name: name, pid: $0, log: "\(logDirectory)/\(name).log") }
         }
         return daemons.sorted { (PlannedProcess.stoppingRank($0.name), $0.name) < (PlannedProcess.stoppingRank($1.name), $1.name) }
+    }
+
+    /// The pid recorded for a process, if its pid file holds one.
+    func recordedPID(_ name: String) -> pid_t? {
+        guard let text = try? String(contentsOfFile: "\(pidDirectory)/\(name).pid", encoding: .utf8) else { return nil }
+        return pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// Whether `pid` is a live evod process (not a reused pid of something else).

@@ -45,6 +45,9 @@ extension SlurmLauncher {
 
     public var hasStarted: Bool { !recorded().isEmpty }
 
+    /// Keeps the job's record: `up` again resubmits whatever Slurm no longer holds.
+    public func forget(_ name: String) {}
+
     /// Cancels the jobs `start` submitted (islands, then workers, then the farm: `scancel` sends
     /// SIGTERM, so each stores its state and exits) and waits until Slurm holds none of them, past
     /// Slurm's KillWait (30 s by default) after the grace. Then forgets the jobs and the endpoints

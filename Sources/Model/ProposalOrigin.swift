@@ -40,18 +40,8 @@ public enum ProposalOrigin: Sendable, Hashable {
     /// The stored prefix of every migrant's origin (`migrant:`).
     public static let migrantPrefix = "migrant:"
 
-    /// The kind without its detail, for counting children by source.
-    public var kind: String {
-        switch self {
-        case .seed: "seed"
-        case .mutation: "mutation"
-        case .llm: "llm"
-        case .migrant: "migrant"
-        }
-    }
-
-    /// Whether it came from another island.
-    public var isMigrant: Bool { if case .migrant = self { true } else { false } }
+    /// Whether the built-in proposer made it, by any operator.
+    public var isMutation: Bool { if case .mutation = self { true } else { false } }
 }
 
 extension ProposalOrigin: Codable {

@@ -60,7 +60,7 @@ final class IslandEngineTests {
         let all = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }
         #expect(all.count == 4 + 2 * 6)
         #expect(try engine.store.candidates(status: .pending).isEmpty)
-        #expect(all.filter { $0.proposer.kind == "mutation" }.allSatisfy { $0.parents.count == 2 && $0.generation >= 1 })
+        #expect(all.filter { $0.proposer.isMutation }.allSatisfy { $0.parents.count == 2 && $0.generation >= 1 })
         // The stored archive is the archive in memory, and every elite is the best of its cell.
         #expect(try engine.store.loadArchive(bins: .default) == engine.archive)
         for (cell, elite) in engine.archive.ordered {
@@ -109,14 +109,14 @@ final class IslandEngineTests {
         let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         for _ in 0..<4 { try engine.runGeneration() }
         let seeds = Set(try engine.store.seedCandidates())
-        let children = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }.filter { $0.proposer.kind == "mutation" }
+        let children = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }.filter { $0.proposer.isMutation }
         #expect(seeds.count == 4 && children.count >= 12)
         #expect(children.allSatisfy { Set($0.parents).isSubset(of: seeds) })
         // With the archive as the pool (the default), later children descend from earlier children.
         let searching = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         for _ in 0..<4 { try searching.runGeneration() }
         let searchSeeds = Set(try searching.store.seedCandidates())
-        let searchChildren = try CandidateStatus.allCases.flatMap { try searching.store.candidates(status: $0) }.filter { $0.proposer.kind == "mutation" }
+        let searchChildren = try CandidateStatus.allCases.flatMap { try searching.store.candidates(status: $0) }.filter { $0.proposer.isMutation }
         #expect(searchChildren.contains { !Set($0.parents).isSubset(of: searchSeeds) })
     }
 

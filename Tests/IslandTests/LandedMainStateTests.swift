@@ -63,7 +63,8 @@ final class LandedMainStateTests {
         }
         // The fixture has each kind of row: seeds, mutations with two parents, a migrant, confirmations.
         #expect(checked.metrics >= 150 && checked.members >= 150 && checked.confirmed == 10 && checked.parents >= 150, "\(checked)")
-        #expect(Set(typed.map(\.proposer.kind)) == ["seed", "mutation", "migrant"])
+        #expect(typed.contains { $0.proposer == .seed } && typed.contains(where: \.proposer.isMutation) && typed.contains { $0.proposer == .migrant(island: 2) })
+        #expect(typed.allSatisfy { $0.proposer == .seed || $0.proposer.isMutation || $0.proposer == .migrant(island: 2) })
         let counters = try store.counters()
         #expect(counters[.evaluationsDone] == 175 && counters[.confirmations] == 10 && counters[.migrantsAccepted] == 1)
         #expect(counters[.proposals(.pending)] == 177 && counters[.archive(.notAdded)] == 84)

@@ -66,7 +66,7 @@ struct Up: ParsableCommand {
             print("\(process.name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(process.handle)\(note)  \(state.label)  log \(process.log)")
             if state == .exited {
                 failed = true
-                (chosen as? LocalLauncher)?.forget(process.name)
+                chosen.forget(process.name)
                 print(process.logTail().split(separator: "\n").map { "    " + $0 }.joined(separator: "\n"))
             }
         }
