@@ -44,8 +44,11 @@ extension IslandSettings {
             for operation in MutationOperator.allCases {
                 operatorWeights[operation] = try operators.double(operation.rawValue, default: operatorWeights[operation] ?? 0, in: 0...1e6)
             }
-            guard operatorWeights.values.contains(where: { $0 > 0 }) else {
-                throw operators.error(MutationOperator.allCases[0].rawValue, "expected at least one operator with a positive weight")
+            // `refine` is drawn only on tasks with a quality prompt, so it cannot be the only one.
+            guard operatorWeights.contains(where: { $0.value > 0 && !$0.key.needsQualityInputs }) else {
+                throw operators.error(
+                    MutationOperator.allCases[0].rawValue,
+                    "expected at least one operator with a positive weight (besides refine, which only tasks with a quality prompt draw)")
             }
         }
         if let audit = try section.section("audit") {

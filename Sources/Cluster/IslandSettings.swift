@@ -42,9 +42,16 @@ public struct IslandSettings: Sendable, Hashable {
 }
 
 extension IslandSettings {
-    /// The built-in mutation proposer as these settings configure it.
-    public var mutationProposer: MutationProposer {
-        var proposer = MutationProposer(weights: operatorWeights)
+    /// The built-in mutation proposer as these settings configure it, for a task without a quality prompt.
+    public var mutationProposer: MutationProposer { mutationProposer(qualityInputs: false) }
+
+    /// The built-in mutation proposer as these settings configure it; operators that write the
+    /// quality-prompted log-probs (``MutationOperator/refine``) only where the task supplies them,
+    /// so that without them the draws are those of before the operator existed.
+    public func mutationProposer(qualityInputs: Bool) -> MutationProposer {
+        var weights = operatorWeights
+        if !qualityInputs { for operation in MutationOperator.allCases where operation.needsQualityInputs { weights[operation] = nil } }
+        var proposer = MutationProposer(weights: weights)
         (proposer.childrenPerGeneration, proposer.selection, proposer.parentPool, proposer.seed) = (childrenPerGeneration, selection, parentPool, seed)
         return proposer
     }

@@ -40,9 +40,10 @@ public struct IslandDaemon: Sendable {
         policy = try cluster.migrationPolicy()
         var proposerDescription = "mutation"
         switch settings.proposer {
-        case .mutation: proposer = settings.mutationProposer
+        case .mutation: proposer = settings.mutationProposer(qualityInputs: task.suppliesQualityInputs)
         case let .llm(path):
-            let config = try ProposerConfig.load(path: path)
+            var config = try ProposerConfig.load(path: path)
+            config.qualityInputs = task.suppliesQualityInputs
             (proposer, proposerDescription) = (LLMProposer(config: config), config.description)
         }
         guard let entry = cluster.entry(forIsland: island) else {

@@ -28,6 +28,16 @@ public struct CommandTaskSettings: Sendable, Hashable, Codable {
         (self.resident, self.jobSettings) = (resident, jobSettings)
     }
 
+    /// The job setting that names the quality prompt p (seed 004): a resident command whose jobs
+    /// carry it supplies the quality-prompted log-probs (the TRL evaluator's `quality_prompt`).
+    public static let qualityPromptSetting = "quality_prompt"
+
+    /// The quality prompt the jobs carry, if any.
+    public var qualityPrompt: String? {
+        guard case let .string(text)? = jobSettings[Self.qualityPromptSetting], !text.isEmpty else { return nil }
+        return text
+    }
+
     enum CodingKeys: String, CodingKey { case argv, timeoutSeconds, maxOutputBytes, export, resident, jobSettings }
 
     public init(from decoder: any Decoder) throws {

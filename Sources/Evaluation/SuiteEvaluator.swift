@@ -57,6 +57,9 @@ public final class SuiteEvaluator: Evaluator {
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var finished: [(name: String, weight: Double, fitnessKey: String, runs: [RunRecord])] = []
+        if let refusal = task.members.lazy.compactMap({ $0.refusal(of: loss) }).first {
+            return .failure(refusal, stage: stage, runs: [], seconds: elapsed())
+        }
         for (member, evaluator) in zip(task.members, memberEvaluators) {
             let outcome = evaluator.runs(of: loss, name: name, grid: member.grid(for: stage), progress: progress)
             let runs = outcome.runs.map {
@@ -101,6 +104,7 @@ public final class SuiteEvaluator: Evaluator {
     /// so that callers can spread the work over threads). Runs carry the target's name.
     public func validationRuns(of loss: LossGraph, name: String, on target: ValidationTask, seed: UInt64? = nil) -> MemberRuns {
         let member = member(target)
+        if let refusal = member.refusal(of: loss) { return MemberRuns(runs: [], failed: refusal) }
         var grid = member.heldoutGrid
         if let seed { grid.seeds = [seed] }
         var outcome = evaluator(for: target).runs(of: loss, name: name, grid: grid)

@@ -166,6 +166,11 @@ struct TaskDefaults {
         s.batchSize = try section.int("batch_size", default: s.batchSize, in: 1...1_000_000)
         s.learningRate = try section.double("learning_rate", default: s.learningRate, in: 1e-12...100)
         s.perturbation = try section.double("perturbation", default: s.perturbation, in: 0...100)
+        s.qualityStrength = try section.optionalDouble("quality_strength", in: 1e-6...100) ?? s.qualityStrength
+        s.qualityNoise = try section.optionalDouble("quality_noise", in: 0...100) ?? s.qualityNoise
+        if s.qualityNoise != nil, s.qualityStrength == nil {
+            throw section.error("quality_noise", "quality_noise needs quality_strength (the quality prompt's strength)")
+        }
         if let problem = s.problem { throw section.error("batch_size", problem) }
         return s
     }

@@ -45,6 +45,12 @@ public struct TaskConfig: Sendable, Hashable {
     /// Whether the task has more than one member (reports then show each member).
     public var isSuite: Bool { members.count > 1 }
 
+    /// Whether every member of every stage's task (a cascade's stage 3 included) supplies the
+    /// quality-prompted log-probs, so that the island's proposers may write losses that read them.
+    public var suppliesQualityInputs: Bool {
+        Stage.allCases.allSatisfy { task(for: $0).members.allSatisfy(\.suppliesQualityInputs) }
+    }
+
     /// SHA-256 of what the search trains on (16 bytes, hex): the members with their weights, settings
     /// and the grids of stages 1, 2 and 3. Islands and the farm compare results only under the same
     /// hash. Held-out seeds and transfer tasks are not part of it: validation never feeds the search,

@@ -55,6 +55,28 @@ public struct TaskMember: Sendable, Hashable {
         EvaluationGrid(betas: stageTwo.betas, seeds: heldoutSeeds, starts: stageTwo.starts)
     }
 
+    /// Whether the member supplies the quality-prompted log-probs (pca, pra, rca, rra): a proxy
+    /// task with `quality_strength`, or a resident command whose jobs carry `quality_prompt`.
+    public var suppliesQualityInputs: Bool {
+        switch kind {
+        case let .prefbandit(settings): settings.suppliesQualityInputs
+        case let .command(settings): settings.qualityPrompt != nil
+        }
+    }
+
+    /// Why this member cannot train `loss`, or nil: a loss that reads the quality-prompted
+    /// log-probs needs a member that supplies them.
+    public func refusal(of loss: LossGraph) -> String? {
+        guard let input = loss.qualityInputs.first, !suppliesQualityInputs else { return nil }
+        let how =
+            switch kind {
+            case .prefbandit: "set quality_strength in its [prefbandit] table"
+            case .command: "give its resident command quality_prompt in [command.settings]"
+            }
+        return
+            "the loss reads \(input.rawValue) (\(input.pytorchName), a log-prob under the quality prompt) and the task \(name == Self.singleName ? "" : "member '\(name)' ")has no quality prompt: \(how), or drop \(input.rawValue) from the loss"
+    }
+
     /// Every seed the search may train on (stages 1 and 2).
     public var searchSeeds: Set<UInt64> { Set(stageOne.seeds).union(stageTwo.seeds) }
 

@@ -48,12 +48,13 @@ public final class ChatClient: Sendable {
                 "type": "json_schema",
                 "json_schema": [
                     "name": "loss_proposal", "strict": true,
-                    "schema": ReplyGrammar.jsonSchema(thoughtMaxChars: config.thoughtMaxChars, constrainCode: constrainCode),
+                    "schema": ReplyGrammar.jsonSchema(
+                        thoughtMaxChars: config.thoughtMaxChars, constrainCode: constrainCode, qualityInputs: config.qualityInputs),
                 ],
             ]
         }
         switch (config.constrained, config.responseFormat) {
-        case (.gbnf, _): object["grammar"] = ReplyGrammar.gbnf(thoughtMaxChars: config.thoughtMaxChars)
+        case (.gbnf, _): object["grammar"] = ReplyGrammar.gbnf(thoughtMaxChars: config.thoughtMaxChars, qualityInputs: config.qualityInputs)
         case (.jsonSchema, _): object["response_format"] = schema(constrainCode: true)
         case (.none, .jsonSchema): object["response_format"] = schema(constrainCode: false)
         case (.none, .jsonObject): object["response_format"] = ["type": "json_object"]

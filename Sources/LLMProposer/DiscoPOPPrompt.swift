@@ -71,6 +71,29 @@ public enum DiscoPOPPrompt {
             """
     }
 
+    /// What the system prompt adds where the task supplies the quality prompt (seed 004), in the
+    /// compact form's names or the PyTorch form's.
+    public static func qualityInputs(compact: Bool) -> String {
+        let (pc, pr, pca, pra, rca, rra) =
+            compact
+            ? ("pc", "pr", "pca", "pra", "rca", "rra")
+            : (
+                "policy_chosen_logps", "policy_rejected_logps", "policy_chosen_quality_logps", "policy_rejected_quality_logps",
+                "reference_chosen_quality_logps", "reference_rejected_quality_logps"
+            )
+        let signature =
+            compact
+            ? ""
+            : " The function then takes these four after the usual four, in this order."
+        return """
+            \n\nThis task also has a quality prompt p, a text that asks for a good answer: \(pca) and \(pra) are the \
+            policy's log-probabilities of the chosen and rejected responses after p, and \(rca) and \(rra) the \
+            reference's. They carry no gradient. The difference (\(pca) - \(pc)) - (\(pra) - \(pr)) is the policy's own \
+            estimate of how much better the chosen response is: Sr-DPO (Yu et al. 2024) uses it as a per-pair \
+            margin, -logsigmoid(beta * rho - 0.5 * beta * detach(pca - pc - pra + pr)).\(signature)
+            """
+    }
+
     /// The first user message: the examples as a JSON list of `{"code", "fitness"}`, each with its
     /// `"shape"` in words when `shapes` are given (archive-directed prompts).
     public static func examples(_ examples: [(code: String, fitness: Double)], shapes: [String]? = nil) -> String {

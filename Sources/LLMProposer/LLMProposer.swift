@@ -69,7 +69,8 @@ public struct LLMProposer: Sendable {
         var lastError = ProposerError.notJSON
         for _ in 0...config.resamples {
             guard !budgetSpent(tokens: spent + tally.promptTokens + tally.completionTokens) else { return .failure(.budgetSpent) }
-            let system = config.constrained == .none ? DiscoPOPPrompt.system : DiscoPOPPrompt.compactSystem
+            var system = config.constrained == .none ? DiscoPOPPrompt.system : DiscoPOPPrompt.compactSystem
+            if config.qualityInputs { system += DiscoPOPPrompt.qualityInputs(compact: config.constrained != .none) }
             var request = conversation.request(system: system, examples: examples, budget: config.contextTokens, reply: config.maxTokens)
             let ideas = config.constrained == .none ? DiscoPOPPrompt.ideas : DiscoPOPPrompt.compactIdeas
             if let directive, let last = request.indices.last {

@@ -70,6 +70,9 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     public var budgetCost = 0.0
     /// Replies larger than this are refused (a runaway server).
     public var maxResponseBytes = 1 << 20
+    /// Whether the island's task supplies the quality-prompted log-probs (set by the island from its
+    /// task, not read from the file): the prompt explains pca, pra, rca, rra and the grammar admits them.
+    public var qualityInputs = false
 
     public init() {}
 

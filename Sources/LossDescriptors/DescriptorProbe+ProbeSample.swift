@@ -45,7 +45,7 @@ extension DescriptorProbe {
         let n = Self.referenceX.count + 1
         let full = LossEvaluator(graph: graph, batchSize: n)
         let batch = Self.batch(Self.referenceX + [xs.first ?? 0], beta: beta)
-        full.forward(pc: batch.pc, pr: batch.pr, rc: batch.rc, rr: batch.rr, beta: beta)
+        _ = full.evaluate(batch.withUninformativeQuality, beta: beta)
         var wholes: [NodeID: UnsafeMutableBufferPointer<Double>] = [:]
         for (id, node) in graph.nodes.enumerated() {
             guard case .reduce = node.op else { continue }
@@ -73,7 +73,18 @@ extension DescriptorProbe {
                 let rho = xs[start + min(p, points - 1)] / beta  // a short last block repeats its last point
                 (pc[p], pr[p]) = (Self.referenceChosen + rho / 2, Self.referenceRejected - rho / 2)
             }
-            probe.objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, beta: beta, seed: .sum, gradPC: &gpc, gradPR: &gpr)
+            pc.withUnsafeBufferPointer { pc in
+                pr.withUnsafeBufferPointer { pr in
+                    rc.withUnsafeBufferPointer { rc in
+                        rr.withUnsafeBufferPointer { rr in
+                            let (pc, pr, rc, rr) = (pc.baseAddress!, pr.baseAddress!, rc.baseAddress!, rr.baseAddress!)
+                            probe.objectiveAndGradient(
+                                pc: pc, pr: pr, rc: rc, rr: rr, quality: Self.uninformative(pc, pr, rc, rr), beta: beta, seed: .sum,
+                                gradPC: &gpc, gradPR: &gpr)
+                        }
+                    }
+                }
+            }
             for p in 0..<points { slopes.append(Self.slope(gpc[p], gpr[p], beta: beta)) }
         }
         return slopes

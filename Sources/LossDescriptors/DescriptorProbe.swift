@@ -60,6 +60,15 @@ final class DescriptorProbe {
             rr: Array(repeating: referenceRejected, count: xs.count))
     }
 
+    /// The quality-prompted log-probabilities on the slice: the plain ones, so that Δ = 0 and a loss
+    /// that reads them is placed by its shape in the margin alone, as with a quality prompt that tells
+    /// nothing (docs/loss-language.md). Losses that do not read them ignore the pointers.
+    static func uninformative(
+        _ pc: UnsafePointer<Double>, _ pr: UnsafePointer<Double>, _ rc: UnsafePointer<Double>, _ rr: UnsafePointer<Double>
+    ) -> QualityPointers {
+        QualityPointers(pca: pc, pra: pr, rca: rc, rra: rr)
+    }
+
     /// dl/dx from d/dpc and d/dpr: on the slice, d pc/d x = 1/(2 beta) and d pr/d x = -1/(2 beta).
     static func slope(_ gpc: Double, _ gpr: Double, beta: Double) -> Double { (gpc - gpr) / (2 * beta) }
 
@@ -88,7 +97,8 @@ final class DescriptorProbe {
                                 else { return }
                                 for start in stride(from: 0, to: batch.count, by: Self.block) {
                                     evaluator.objectiveAndGradient(
-                                        pc: pc + start, pr: pr + start, rc: rc + start, rr: rr + start, beta: beta,
+                                        pc: pc + start, pr: pr + start, rc: rc + start, rr: rr + start,
+                                        quality: Self.uninformative(pc + start, pr + start, rc + start, rr + start), beta: beta,
                                         seed: .sum, gradPC: gc + start, gradPR: gr + start)
                                 }
                             }
@@ -116,8 +126,9 @@ final class DescriptorProbe {
                             gpc.withUnsafeMutableBufferPointer { gc in
                                 gpr.withUnsafeMutableBufferPointer { gr in
                                     _ = evaluator.objectiveAndGradient(
-                                        pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!,
-                                        rr: rr.baseAddress!, beta: beta, seed: .sum,
+                                        pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!,
+                                        quality: Self.uninformative(pc.baseAddress!, pr.baseAddress!, rc.baseAddress!, rr.baseAddress!),
+                                        beta: beta, seed: .sum,
                                         gradPC: gc.baseAddress!, gradPR: gr.baseAddress!)
                                 }
                             }

@@ -21,14 +21,22 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
     static let smallest = 1e-290
 
     /// Probe batches: random log-probs, and the canonical slice (rc = -20, rr = -25) at x from -4 to 4.
+    /// The random batches carry random quality-prompted log-probs (from a stream of their own, so the
+    /// plain values are those of before they existed); on the slice they equal the plain ones (Δ = 0).
     static func probes(beta: Double) -> [LossBatch] {
         var random = RandomSource(seed: 0xF1_4E9E_2025)
-        var batches = (0..<3).map { _ in random.logProbBatch(count: 16) }
+        var quality = RandomSource(seed: 0xF1_4E9E_2025_0004)
+        var batches = (0..<3).map { _ in
+            var batch = random.logProbBatch(count: 16)
+            batch.quality = quality.qualityLogProbs(for: batch)
+            return batch
+        }
         let rho = (0..<16).map { (-4 + 8 * Double($0) / 15 + 0.0123) / beta }
         batches.append(
             LossBatch(
                 pc: rho.map { -20 + $0 / 2 }, pr: rho.map { -25 - $0 / 2 },
-                rc: Array(repeating: -20, count: 16), rr: Array(repeating: -25, count: 16)))
+                rc: Array(repeating: -20, count: 16), rr: Array(repeating: -25, count: 16)
+            ).withUninformativeQuality)
         return batches
     }
 

@@ -25,7 +25,7 @@ extension LossEvaluator {
                 case .pc: for i in 0..<n { gradPC[i] += g[i] }
                 case .pr: for i in 0..<n { gradPR[i] += g[i] }
                 case .rho: for i in 0..<n { gradPC[i] += g[i]; gradPR[i] -= g[i] }
-                case .rc, .rr: break
+                case .rc, .rr, .pca, .pra, .rca, .rra: break
                 }
             case .fill:
                 for s in 0..<segments {

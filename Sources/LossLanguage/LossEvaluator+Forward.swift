@@ -22,18 +22,31 @@ extension LossEvaluator {
     @discardableResult
     public func forward(
         pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
-        rr: UnsafePointer<Double>, beta: Double
+        rr: UnsafePointer<Double>, quality: QualityPointers? = nil, beta: Double
     ) -> Double {
         precondition(segments == 1, "an evaluator of \(segments) segments takes one beta per segment")
         var (beta, objective) = (beta, 0.0)
-        forward(pc: pc, pr: pr, rc: rc, rr: rr, betas: &beta, objectives: &objective)
+        forward(pc: pc, pr: pr, rc: rc, rr: rr, quality: quality, betas: &beta, objectives: &objective)
         return objective
     }
 
-    /// Computes every node's value of every segment, and each segment's objective.
+    /// Where a quality-prompted input's values are.
+    static func source(of input: LossInput, in quality: QualityPointers?) -> UnsafePointer<Double> {
+        guard let quality else { preconditionFailure("the loss reads \(input.rawValue), and the batch has no quality-prompted log-probs") }
+        switch input {
+        case .pra: return quality.pra
+        case .rca: return quality.rca
+        case .rra: return quality.rra
+        default: return quality.pca
+        }
+    }
+
+    /// Computes every node's value of every segment, and each segment's objective. `quality` must
+    /// be given when the loss reads the quality-prompted log-probabilities (tasks check that first).
     public func forward(
         pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>,
-        rr: UnsafePointer<Double>, betas: UnsafePointer<Double>, objectives: UnsafeMutablePointer<Double>
+        rr: UnsafePointer<Double>, quality: QualityPointers? = nil, betas: UnsafePointer<Double>,
+        objectives: UnsafeMutablePointer<Double>
     ) {
         let (n, segments) = (batchSize, self.segments)
         let inputs = n * segments
@@ -50,6 +63,7 @@ extension LossEvaluator {
                 case .rc: out.update(from: rc, count: inputs)
                 case .rr: out.update(from: rr, count: inputs)
                 case .rho: for i in 0..<inputs { out[i] = (pc[i] - rc[i]) - (pr[i] - rr[i]) }
+                case .pca, .pra, .rca, .rra: out.update(from: Self.source(of: input, in: quality), count: inputs)
                 }
             case .beta: out.update(from: betas, count: segments)
             case .batchSize: out.update(repeating: Double(n), count: segments)

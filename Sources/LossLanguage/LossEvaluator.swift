@@ -4,13 +4,72 @@ public struct LossBatch: Sendable, Hashable {
     public var pr: [Double]
     public var rc: [Double]
     public var rr: [Double]
+    /// The same responses' log-probabilities under the quality prompt, where the batch has them.
+    public var quality: QualityLogProbs?
 
-    public init(pc: [Double], pr: [Double], rc: [Double], rr: [Double]) {
+    public init(pc: [Double], pr: [Double], rc: [Double], rr: [Double], quality: QualityLogProbs? = nil) {
         precondition(pc.count == pr.count && pc.count == rc.count && pc.count == rr.count, "batch vectors differ in length")
-        (self.pc, self.pr, self.rc, self.rr) = (pc, pr, rc, rr)
+        precondition(quality.map { $0.count == pc.count } ?? true, "quality-prompted vectors differ in length from the batch")
+        (self.pc, self.pr, self.rc, self.rr, self.quality) = (pc, pr, rc, rr, quality)
     }
 
     public var count: Int { pc.count }
+
+    /// The batch with quality-prompted log-probabilities equal to the plain ones: a quality prompt
+    /// that tells nothing (Δ = 0), where a loss that reads them is placed on the canonical slice.
+    public var withUninformativeQuality: LossBatch {
+        var batch = self
+        batch.quality = QualityLogProbs(pca: pc, pra: pr, rca: rc, rra: rr)
+        return batch
+    }
+}
+
+/// A batch's log-probabilities under the quality prompt p ⊕ x (``LossInput/pca`` and the others).
+public struct QualityLogProbs: Sendable, Hashable {
+    public var pca: [Double]
+    public var pra: [Double]
+    public var rca: [Double]
+    public var rra: [Double]
+
+    public init(pca: [Double], pra: [Double], rca: [Double], rra: [Double]) {
+        precondition(pca.count == pra.count && pca.count == rca.count && pca.count == rra.count, "quality vectors differ in length")
+        (self.pca, self.pra, self.rca, self.rra) = (pca, pra, rca, rra)
+    }
+
+    public var count: Int { pca.count }
+
+    /// Calls `body` with pointers to the four vectors.
+    func withPointers<Result>(_ body: (QualityPointers) -> Result) -> Result {
+        pca.withUnsafeBufferPointer { pca in
+            pra.withUnsafeBufferPointer { pra in
+                rca.withUnsafeBufferPointer { rca in
+                    rra.withUnsafeBufferPointer { rra in
+                        body(QualityPointers(pca: pca.baseAddress!, pra: pra.baseAddress!, rca: rca.baseAddress!, rra: rra.baseAddress!))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Pointers to the quality-prompted log-probabilities of the batches an evaluator is given, laid
+/// out as pc is (every segment's, one after another).
+public struct QualityPointers {
+    public let pca, pra, rca, rra: UnsafePointer<Double>
+
+    public init(pca: UnsafePointer<Double>, pra: UnsafePointer<Double>, rca: UnsafePointer<Double>, rra: UnsafePointer<Double>) {
+        (self.pca, self.pra, self.rca, self.rra) = (pca, pra, rca, rra)
+    }
+}
+
+extension Optional where Wrapped == QualityLogProbs {
+    /// Calls `body` with pointers to the vectors, or with nil where there are none.
+    func withPointers<Result>(_ body: (QualityPointers?) -> Result) -> Result {
+        switch self {
+        case let .some(quality): quality.withPointers { body($0) }
+        case .none: body(nil)
+        }
+    }
 }
 
 /// The value and gradient of a loss on one batch.
@@ -169,7 +228,9 @@ public final class LossEvaluator {
             batch.pr.withUnsafeBufferPointer { pr in
                 batch.rc.withUnsafeBufferPointer { rc in
                     batch.rr.withUnsafeBufferPointer { rr in
-                        forward(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!, beta: beta)
+                        batch.quality.withPointers { quality in
+                            forward(pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!, quality: quality, beta: beta)
+                        }
                     }
                 }
             }
@@ -187,9 +248,11 @@ public final class LossEvaluator {
                     batch.rr.withUnsafeBufferPointer { rr in
                         gpc.withUnsafeMutableBufferPointer { gpc in
                             gpr.withUnsafeMutableBufferPointer { gpr in
-                                objectiveAndGradient(
-                                    pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!,
-                                    beta: beta, seed: seed, gradPC: gpc.baseAddress!, gradPR: gpr.baseAddress!)
+                                batch.quality.withPointers { quality in
+                                    objectiveAndGradient(
+                                        pc: pc.baseAddress!, pr: pr.baseAddress!, rc: rc.baseAddress!, rr: rr.baseAddress!, quality: quality,
+                                        beta: beta, seed: seed, gradPC: gpc.baseAddress!, gradPR: gpr.baseAddress!)
+                                }
                             }
                         }
                     }
@@ -205,22 +268,24 @@ public final class LossEvaluator {
     @discardableResult
     public func objectiveAndGradient(
         pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>, rr: UnsafePointer<Double>,
-        beta: Double, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>
+        quality: QualityPointers? = nil, beta: Double, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>
     ) -> Double {
         precondition(segments == 1, "an evaluator of \(segments) segments takes one beta per segment")
         var (beta, objective) = (beta, 0.0)
-        objectiveAndGradient(pc: pc, pr: pr, rc: rc, rr: rr, betas: &beta, seed: seed, gradPC: gradPC, gradPR: gradPR, objectives: &objective)
+        objectiveAndGradient(
+            pc: pc, pr: pr, rc: rc, rr: rr, quality: quality, betas: &beta, seed: seed, gradPC: gradPC, gradPR: gradPR, objectives: &objective)
         return objective
     }
 
     /// Forward and reverse pass of every segment: the inputs and gradients hold `segments` blocks
-    /// of `batchSize` elements, `betas` and `objectives` one value per segment.
+    /// of `batchSize` elements, `betas` and `objectives` one value per segment. `quality` must be
+    /// given when the loss reads the quality-prompted log-probabilities.
     public func objectiveAndGradient(
         pc: UnsafePointer<Double>, pr: UnsafePointer<Double>, rc: UnsafePointer<Double>, rr: UnsafePointer<Double>,
-        betas: UnsafePointer<Double>, seed: Seed, gradPC: UnsafeMutablePointer<Double>, gradPR: UnsafeMutablePointer<Double>,
-        objectives: UnsafeMutablePointer<Double>
+        quality: QualityPointers? = nil, betas: UnsafePointer<Double>, seed: Seed, gradPC: UnsafeMutablePointer<Double>,
+        gradPR: UnsafeMutablePointer<Double>, objectives: UnsafeMutablePointer<Double>
     ) {
-        forward(pc: pc, pr: pr, rc: rc, rr: rr, betas: betas, objectives: objectives)
+        forward(pc: pc, pr: pr, rc: rc, rr: rr, quality: quality, betas: betas, objectives: objectives)
         backward(seed: seed, gradPC: gradPC, gradPR: gradPR)
     }
 }

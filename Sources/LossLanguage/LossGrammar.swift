@@ -16,9 +16,13 @@ public enum LossGrammar {
         public var maxBindings = 3
         public var maxIntegerDigits = 3
         public var maxFractionDigits = 4
+        /// Whether the inputs include the quality-prompted log-probs (pca, pra, rca, rra): only where
+        /// the island's task supplies them.
+        public var qualityInputs = false
 
-        public init(maxDepth: Int = 3, maxTerms: Int = 4, maxInnerTerms: Int = 3, maxBindings: Int = 3) {
+        public init(maxDepth: Int = 3, maxTerms: Int = 4, maxInnerTerms: Int = 3, maxBindings: Int = 3, qualityInputs: Bool = false) {
             (self.maxDepth, self.maxTerms, self.maxInnerTerms, self.maxBindings) = (maxDepth, maxTerms, maxInnerTerms, maxBindings)
+            self.qualityInputs = qualityInputs
         }
 
         /// The most terms of a sum (or factors of a product) at `depth`.
@@ -27,8 +31,14 @@ public enum LossGrammar {
         func factors(atDepth depth: Int) -> Int { depth == 0 ? maxFactors : maxInnerFactors }
     }
 
-    /// The inputs the grammar offers (the short names; the parser also reads the PyTorch ones).
-    public static let inputs = LossInput.allCases.map(\.rawValue)
+    /// The inputs every grammar offers (the short names; the parser also reads the PyTorch ones).
+    public static let inputs = LossInput.plain.map(\.rawValue)
+
+    /// The inputs a grammar with these limits offers: the plain ones, and the quality-prompted ones
+    /// where the limits say so.
+    public static func inputs(_ limits: Limits) -> [String] {
+        inputs + (limits.qualityInputs ? LossInput.qualityPrompted.map(\.rawValue) : [])
+    }
     /// The functions, by arity, as the compact form's parser knows them.
     public static var functions: [Int: [String]] {
         Dictionary(grouping: Lowering.compactFunctions.keys.sorted(), by: { Lowering.compactFunctions[$0] ?? 1 })
@@ -74,7 +84,7 @@ public enum LossGrammar {
         grammar.define("loss-add", .choice([.text("+"), .text("-")]))
         grammar.define("loss-mul", .choice([.text("*"), .text("/")]))
         for scope in 0...limits.maxBindings {
-            let names = inputs + ["beta"] + (0..<scope).map { "t\($0 + 1)" }
+            let names = inputs(limits) + ["beta"] + (0..<scope).map { "t\($0 + 1)" }
             grammar.define("loss-name-v\(scope)", .choice(names.map(Grammar.Node.text)))
             // The names that carry the policy's gradient: rc and rr are the frozen reference's.
             let policy = [LossInput.pc, .pr, .rho].map(\.rawValue) + (0..<scope).map { "t\($0 + 1)" }

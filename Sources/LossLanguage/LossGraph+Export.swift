@@ -55,6 +55,8 @@ extension LossGraph {
         if uses.contains(.batchSize) { body.append("n = torch.tensor(float(policy_chosen_logps.size(0)), dtype=dtype, device=device)") }
         body += bindings.map { "\($0.0) = \($0.1)" }
         body += ["losses = \(result)", "return losses"]
+        // A loss that reads the quality-prompted log-probs takes them after the DiscoPOP four.
+        let inputs = [LossInput.pc, .pr, .rc, .rr] + (readsQualityInputs ? LossInput.qualityPrompted : [])
         return """
             import torch
             import torch.nn.functional as F
@@ -62,13 +64,11 @@ extension LossGraph {
 
             def \(name)(
                 self,
-                policy_chosen_logps: torch.FloatTensor,
-                policy_rejected_logps: torch.FloatTensor,
-                reference_chosen_logps: torch.FloatTensor,
-                reference_rejected_logps: torch.FloatTensor,
-            ) -> torch.FloatTensor:
 
-            """ + body.map { "    " + $0 }.joined(separator: "\n") + "\n"
+            """ + inputs.map { "    \($0.pytorchName): torch.FloatTensor,\n" }.joined() + """
+                ) -> torch.FloatTensor:
+
+                """ + body.map { "    " + $0 }.joined(separator: "\n") + "\n"
     }
 
     func latexSource() -> String {

@@ -8,6 +8,9 @@ extension LossGraph {
     /// The TRL 1.x releases the exported trainer accepts: major versions from `lowerBound` up to, not including, `upperBound`.
     public static let supportedTRLMajorVersions = 1..<2
 
+    /// Python's spelling of a truth value.
+    private func pythonBool(_ value: Bool) -> String { value ? "True" : "False" }
+
     func trlSource(name: String) -> String {
         let className = name.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "DPOTrainer"
         let versions = Self.supportedTRLMajorVersions
@@ -21,7 +24,8 @@ extension LossGraph {
             # the one trained: another TRL major version, a TRL loss option it would silently ignore, or a
             # training step that finished without calling it.
             # length_normalize=True divides each sequence's log-probs by its completion length (per-token
-            # log-probs, as TRL's "ipo" loss uses).
+            # log-probs, as TRL's "ipo" loss uses). quality_prompt is the text p put before every prompt for
+            # the quality-prompted log-probs, which a loss reading them needs (the trainer refuses without it).
             import importlib.metadata
 
             from transformers import TrainerCallback
@@ -30,6 +34,10 @@ extension LossGraph {
             \#(pytorchSource(name: name))
 
             EVOD_LOSS = \#(name)
+            # Whether the loss reads the log-probs under the quality prompt p + x (seed 004: Sr-DPO), the policy's
+            # and the reference's: they take two more forward passes, without gradient, over the prompted rows.
+            EVOD_POLICY_QUALITY = \#(pythonBool(qualityInputs.contains(.pca) || qualityInputs.contains(.pra)))
+            EVOD_REFERENCE_QUALITY = \#(pythonBool(qualityInputs.contains(.rca) || qualityInputs.contains(.rra)))
             # The TRL releases this trainer was written against: \#(versions.lowerBound).0 up to, not including, \#(versions.upperBound).0.
             SUPPORTED_TRL = (\#(versions.lowerBound), \#(versions.upperBound))
 
@@ -65,10 +73,15 @@ extension LossGraph {
             class \#(className)(DPOTrainer):
                 """trl.DPOTrainer with the evolved loss `\#(name)` in place of TRL's losses."""
 
-                def __init__(self, *args, length_normalize: bool = False, **kwargs):
+                def __init__(self, *args, length_normalize: bool = False, quality_prompt: str | None = None, **kwargs):
                     self.trl_version = _trl_version()
                     super().__init__(*args, **kwargs)
                     self.length_normalize = length_normalize
+                    self.quality_prompt = quality_prompt
+                    self.quality_prompt_ids = None
+                    if quality_prompt:
+                        ids = self.processing_class(text=quality_prompt, add_special_tokens=False)["input_ids"]
+                        self.quality_prompt_ids = torch.tensor(ids, dtype=torch.long)
                     self.evod_loss_calls = 0
                     problems = self._unsupported_settings()
                     if problems:
@@ -98,6 +111,13 @@ extension LossGraph {
                         problems.append("without ref_model, pass precompute_ref_log_probs=True (PEFT adapters are not switched off by this trainer)")
                     if not isinstance(getattr(self, "_metrics", None), dict):
                         problems.append(f"this TRL ({self.trl_version}) keeps no metrics dictionary the trainer knows")
+                    if (EVOD_POLICY_QUALITY or EVOD_REFERENCE_QUALITY) and self.quality_prompt_ids is None:
+                        problems.append("the loss reads the log-probs under the quality prompt: pass quality_prompt='...' (the text put before each prompt)")
+                    if self.quality_prompt_ids is not None and self.quality_prompt_ids.numel() == 0:
+                        problems.append(f"quality_prompt={self.quality_prompt!r} is no token at all for this tokenizer")
+                    if EVOD_REFERENCE_QUALITY and self.ref_model is None:
+                        problems.append("the loss reads the reference's log-probs under the quality prompt, which need ref_model "
+                                        "(precompute_ref_log_probs does not compute them)")
                     if type(self).compute_loss is not \#(className).compute_loss:
                         problems.append(f"{type(self).__name__} overrides compute_loss again, so the evolved loss may not be called")
                     return problems
@@ -116,6 +136,29 @@ extension LossGraph {
                     if self.length_normalize:
                         logps = logps / mask.sum(dim=1).clamp(min=1.0)
                     return logps, outputs
+
+                def _quality_prompted(self, model_inputs, completion_mask):
+                    """The rows with the quality prompt's tokens put before them (p + x + y), and their completion mask."""
+                    unknown = sorted(set(model_inputs) - {"input_ids", "attention_mask", "use_cache"})
+                    if unknown:
+                        raise RuntimeError(f"cannot put the quality prompt before inputs with {unknown}: only input_ids and attention_mask are supported")
+                    ids = model_inputs["input_ids"]
+                    prefix = self.quality_prompt_ids.to(ids.device).unsqueeze(0).expand(ids.size(0), -1)
+                    prompted = dict(model_inputs, input_ids=torch.cat([prefix, ids], dim=1))
+                    if "attention_mask" in model_inputs:
+                        prompted["attention_mask"] = torch.cat([torch.ones_like(prefix), model_inputs["attention_mask"]], dim=1)
+                    return prompted, torch.cat([torch.zeros_like(prefix), completion_mask], dim=1)
+
+                @torch.no_grad()
+                def _quality_logps(self, model, model_inputs, completion_mask):
+                    """The four log-probs under the quality prompt, without gradient; the reference's only where the loss reads them."""
+                    prompted, mask = self._quality_prompted(model_inputs, completion_mask)
+                    policy, _ = self._sequence_logps(model, prompted, mask)
+                    if EVOD_REFERENCE_QUALITY:
+                        reference, _ = self._sequence_logps(self.ref_model, prompted, mask)
+                    else:  # not read by this loss: NaN, so that a read would show rather than pass
+                        reference = torch.full_like(policy, float("nan"))
+                    return (*policy.chunk(2, dim=0), *reference.chunk(2, dim=0))
 
                 def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
                     mode = "train" if self.model.training else "eval"
@@ -136,7 +179,12 @@ extension LossGraph {
                         ref_chosen_logps, ref_rejected_logps = ref_logps.chunk(2, dim=0)
                     else:
                         raise RuntimeError(f"{type(self).__name__}: the batch has no precomputed reference log-probs and there is no ref_model")
-                    losses = EVOD_LOSS(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps)
+                    quality = ()
+                    if EVOD_POLICY_QUALITY or EVOD_REFERENCE_QUALITY:
+                        quality = self._quality_logps(model, model_inputs, completion_mask)
+                        refinement = (quality[0] - chosen_logps.detach()) - (quality[1] - rejected_logps.detach())
+                        self._metrics[mode]["quality/refinement"].append(self.accelerator.gather_for_metrics(refinement).mean().item())
+                    losses = EVOD_LOSS(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, *quality)
                     if losses.dim() != 1 or losses.size(0) != chosen_logps.size(0):
                         raise RuntimeError(f"the evolved loss returned shape {tuple(losses.shape)}, expected ({chosen_logps.size(0)},)")
                     loss = losses.mean()

@@ -39,9 +39,23 @@ public struct LossGraph: Hashable, Sendable {
         }
     }
 
+    /// The quality-prompted inputs the loss reads (``LossInput/qualityPrompted``), in their order.
+    public var qualityInputs: [LossInput] {
+        let read = Set(
+            nodes.compactMap { node -> LossInput? in
+                if case let .input(input) = node.op, input.isQualityPrompted { return input }
+                return nil
+            })
+        return LossInput.qualityPrompted.filter(read.contains)
+    }
+
+    /// Whether the loss reads any log-probability under the quality prompt.
+    public var readsQualityInputs: Bool { !qualityInputs.isEmpty }
+
     /// For each node, whether gradients can flow from it back to the policy log-probs (pc, pr).
     ///
-    /// Detach, comparisons, conditions of `where` and integer-valued leaves stop the flow.
+    /// Detach, comparisons, conditions of `where`, integer-valued leaves and the quality-prompted
+    /// log-probabilities (read without gradient) stop the flow.
     public var carriesGradient: [Bool] {
         var flags = [Bool](repeating: false, count: nodes.count)
         for (id, node) in nodes.enumerated() {

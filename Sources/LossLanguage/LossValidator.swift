@@ -4,9 +4,16 @@ public enum LossValidator {
     public static let beta = 0.05
     public static let batchSize = 10
     /// Batches tried; the dependence check passes if any of them has a non-zero gradient.
+    /// Each has quality-prompted log-probs too (the plain ones shifted by N(0, 3), from a stream of
+    /// their own), which only a loss that reads them sees.
     static let batches: [LossBatch] = {
         var random = RandomSource(seed: 0x5EED_0001)
-        return (0..<3).map { _ in random.logProbBatch(count: batchSize) }
+        var quality = RandomSource(seed: 0x5EED_0004)
+        return (0..<3).map { _ in
+            var batch = random.logProbBatch(count: batchSize)
+            batch.quality = quality.qualityLogProbs(for: batch)
+            return batch
+        }
     }()
 
     /// Parses and validates a source in one step.

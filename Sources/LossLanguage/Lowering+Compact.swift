@@ -4,6 +4,9 @@ extension Lowering {
         "pc": .pc, "pr": .pr, "rc": .rc, "rr": .rr, "rho": .rho,
         "policy_chosen_logps": .pc, "policy_rejected_logps": .pr,
         "reference_chosen_logps": .rc, "reference_rejected_logps": .rr,
+        "pca": .pca, "pra": .pra, "rca": .rca, "rra": .rra,
+        "policy_chosen_quality_logps": .pca, "policy_rejected_quality_logps": .pra,
+        "reference_chosen_quality_logps": .rca, "reference_rejected_quality_logps": .rra,
     ]
 
     /// Functions of the compact form with their argument counts.

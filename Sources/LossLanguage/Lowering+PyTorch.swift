@@ -108,10 +108,13 @@ extension Lowering {
     /// Binds a PyTorch-form function's parameters to the loss inputs, as its signature reads them.
     mutating func bindParameters(of function: PythonFunction) throws(LossError) {
         func input(_ input: LossInput) throws(LossError) -> NodeID { try builder.add(.input(input)) }
-        let values: [NodeID]
+        var values: [NodeID]
         switch function.signature {
         case .logProbs:
             values = [try input(.pc), try input(.pr), try input(.rc), try input(.rr)]
+        case .qualityLogProbs:
+            values = [try input(.pc), try input(.pr), try input(.rc), try input(.rr)]
+            for quality in LossInput.qualityPrompted { values.append(try input(quality)) }
         case .logRatios:
             values = [
                 try builder.add(.binary(.sub), [try input(.pc), try input(.rc)]),

@@ -1,4 +1,10 @@
 /// The inputs of a loss: per-sample log-probabilities and the derived log-ratio difference.
+///
+/// The last four are the log-probabilities of the same responses under the quality prompt p ⊕ x
+/// (seed 004, Sr-DPO): only tasks that supply them can train a loss that reads them, and they are
+/// read without gradient (the policy's are computed under `torch.no_grad()`, as the refinement
+/// term Δ of Sr-DPO is), so a loss still trains through pc, pr or rho. New cases go at the end:
+/// an input's position orders commutative operands, so moving one would change canonical forms.
 public enum LossInput: String, CaseIterable, Sendable, Hashable {
     /// log pi(y_w | x), `policy_chosen_logps`.
     case pc
@@ -10,8 +16,24 @@ public enum LossInput: String, CaseIterable, Sendable, Hashable {
     case rr
     /// rho = (pc - rc) - (pr - rr).
     case rho
+    /// log pi(y_w | p ⊕ x), `policy_chosen_quality_logps`: the policy's, under the quality prompt, without gradient.
+    case pca
+    /// log pi(y_l | p ⊕ x), `policy_rejected_quality_logps`.
+    case pra
+    /// log pi_ref(y_w | p ⊕ x), `reference_chosen_quality_logps`.
+    case rca
+    /// log pi_ref(y_l | p ⊕ x), `reference_rejected_quality_logps`.
+    case rra
 
-    /// The PyTorch argument name (DiscoPOP signature), or `logits` for rho.
+    /// The inputs every task supplies.
+    public static let plain: [LossInput] = [.pc, .pr, .rc, .rr, .rho]
+    /// The quality-prompted log-probabilities, in the PyTorch form's parameter order after the plain four.
+    public static let qualityPrompted: [LossInput] = [.pca, .pra, .rca, .rra]
+
+    /// Whether this is a log-probability under the quality prompt.
+    public var isQualityPrompted: Bool { Self.qualityPrompted.contains(self) }
+
+    /// The PyTorch argument name (DiscoPOP signature, and its quality-prompted extension), or `logits` for rho.
     public var pytorchName: String {
         switch self {
         case .pc: "policy_chosen_logps"
@@ -19,6 +41,10 @@ public enum LossInput: String, CaseIterable, Sendable, Hashable {
         case .rc: "reference_chosen_logps"
         case .rr: "reference_rejected_logps"
         case .rho: "logits"
+        case .pca: "policy_chosen_quality_logps"
+        case .pra: "policy_rejected_quality_logps"
+        case .rca: "reference_chosen_quality_logps"
+        case .rra: "reference_rejected_quality_logps"
         }
     }
 }

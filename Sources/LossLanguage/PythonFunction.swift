@@ -4,6 +4,9 @@ struct PythonFunction {
     enum Signature: Equatable {
         /// Four: the DiscoPOP / TRL 0.x signature, policy chosen, policy rejected, reference chosen, reference rejected.
         case logProbs
+        /// Eight: those four, then the same under the quality prompt (policy chosen, policy rejected,
+        /// reference chosen, reference rejected: `policy_chosen_quality_logps` and so on).
+        case qualityLogProbs
         /// Two: the chosen and rejected log-ratios (`chosen_logratios`, `rejected_logratios` in TRL 1.x).
         case logRatios
         /// One: the margin rho = chosen log-ratio - rejected log-ratio (`delta_score`, `logits`).
@@ -54,7 +57,7 @@ struct PythonFunction {
     }
 
     static let signatureHelp =
-        "the loss function must take (self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps), or (chosen_logratios, rejected_logratios), or one margin (delta_score), each optionally with beta"
+        "the loss function must take (self, policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps), those four and the same under the quality prompt (policy_chosen_quality_logps, policy_rejected_quality_logps, reference_chosen_quality_logps, reference_rejected_quality_logps), or (chosen_logratios, rejected_logratios), or one margin (delta_score), each optionally with beta"
 
     /// `def name(self, a: T, b, c, d, beta=0.1) -> T:`
     private static func parseHeader(_ line: LogicalLine) throws(LossError) -> (String, [String], Signature, String?) {
@@ -89,6 +92,7 @@ struct PythonFunction {
         let signature: Signature
         switch parameters.count {
         case 4: signature = .logProbs
+        case 8: signature = .qualityLogProbs
         case 2: signature = .logRatios
         case 1: signature = .margin
         default:

@@ -31,4 +31,12 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         func draw() -> [Double] { (0..<count).map { _ in normal(mean: mean, standardDeviation: standardDeviation) } }
         return LossBatch(pc: draw(), pr: draw(), rc: draw(), rr: draw())
     }
+
+    /// Quality-prompted log-probabilities for `batch`: each plain one shifted by N(0, sd), drawn from
+    /// this generator. Drawn after the plain batch, from a generator of its own, so that adding them
+    /// changes no plain draw (a loss that does not read them keeps its fingerprint).
+    public mutating func qualityLogProbs(for batch: LossBatch, standardDeviation: Double = 3) -> QualityLogProbs {
+        func shifted(_ values: [Double]) -> [Double] { values.map { $0 + normal(standardDeviation: standardDeviation) } }
+        return QualityLogProbs(pca: shifted(batch.pc), pra: shifted(batch.pr), rca: shifted(batch.rc), rra: shifted(batch.rr))
+    }
 }

@@ -25,6 +25,12 @@ public enum MutationOperator: String, Sendable, Hashable, Codable, CaseIterable 
     case anchor
     /// (1 - e) A(rho) + e A(-rho): label smoothing of any loss (robust and conservative DPO's pattern).
     case mirror
+    /// rho -> rho - λ Δ with Δ = detach((pca - pc) - (pra - pr)), λ in {0.25, 0.5, 1}: Sr-DPO's
+    /// self-refinement of any loss (seed 004). Drawn only where the task supplies the quality prompt.
+    case refine
+
+    /// Whether the operator writes the quality-prompted log-probs into the child.
+    public var needsQualityInputs: Bool { self == .refine }
 
     /// Operators that need two parents.
     public var needsTwoParents: Bool { [.crossover, .blend, .indicator, .mix].contains(self) }

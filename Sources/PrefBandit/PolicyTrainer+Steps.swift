@@ -1,3 +1,4 @@
+import Foundation
 import LossLanguage
 
 /// One training step of every active run: each run's products are those it computes alone, and the
@@ -41,6 +42,7 @@ extension PolicyTrainer {
     /// c_ik = gpc_i [k = w] + gpr_i [k = l] - (gpc_i + gpr_i) pi_ik.
     func fullStep(_ data: Data, _ prompts: UnsafePointer<Int>, _ w: TrainingWorkspace, _ active: [Int]) {
         scoreBatch(data, prompts, w, active)
+        if readsQualityInputs, let quality = data.quality { qualityPrompted(quality, data, prompts, w, active) }
         evaluateLoss(w)
         accumulateGradient(data, prompts, w, active)
     }
@@ -48,7 +50,28 @@ extension PolicyTrainer {
     /// Every run's objective and its gradient with respect to pc and pr, in one pass.
     private func evaluateLoss(_ w: TrainingWorkspace) {
         w.evaluator.objectiveAndGradient(
-            pc: w.pc, pr: w.pr, rc: w.rc, rr: w.rr, betas: w.betas, seed: .mean, gradPC: w.gpc, gradPR: w.gpr, objectives: w.objectives)
+            pc: w.pc, pr: w.pr, rc: w.rc, rr: w.rr, quality: w.quality, betas: w.betas, seed: .mean, gradPC: w.gpc, gradPR: w.gpr,
+            objectives: w.objectives)
+    }
+
+    /// pca, pra, rca, rra of each run's batch, from the scores' exponentials e^(s - top) that
+    /// ``scoreBatch(_:_:_:_:)`` leaves: log pi(y | p ⊕ x) = log pi(y | x) + t_y - L with
+    /// L = log sum_k pi(k | x) e^(t_k), the tilts t shifted by their largest for stability.
+    private func qualityPrompted(_ quality: QualityData, _ data: Data, _ prompts: UnsafePointer<Int>, _ w: TrainingWorkspace, _ active: [Int]) {
+        let (k, batch) = (self.k, self.batch)
+        for r in active {
+            for i in 0..<batch {
+                let (p, sample) = (prompts[i], r * batch + i)
+                let exponentials = w.responseValues + sample * k, weights = quality.weights + p * k
+                var tilted = 0.0
+                for response in 0..<k { tilted += Double(exponentials[response]) * weights[response] }
+                let shift = quality.largest[p] + Foundation.log(tilted / w.normalisers[sample])
+                w.pca[sample] = w.pc[sample] + quality.tilts[p * k + data.winners[p]] - shift
+                w.pra[sample] = w.pr[sample] + quality.tilts[p * k + data.losers[p]] - shift
+                w.rca[sample] = quality.referenceChosen[p]
+                w.rra[sample] = quality.referenceRejected[p]
+            }
+        }
     }
 
     /// pc, pr (log-softmax of the winner's and loser's scores), rc, rr, and per prompt the shifted

@@ -40,13 +40,19 @@ public final class PolicyTrainer {
     public let graph: LossGraph
     /// Whether the loss reads only rho (and beta), so the cheap path applies.
     public let usesDifferenceFeatures: Bool
+    /// Whether the loss reads the quality-prompted log-probs, which each step then computes.
+    let readsQualityInputs: Bool
     let k: Int, d: Int, batch: Int
     /// The buffers of the last number of runs trained together.
     private var workspace: TrainingWorkspace?
 
+    /// A trainer of `graph` on `instance`; the instance must supply every input the loss reads
+    /// (``PrefBanditSettings/suppliesQualityInputs`` for the quality-prompted ones: the evaluator checks first).
     public init(graph: LossGraph, instance: TaskInstance) {
+        precondition(!graph.readsQualityInputs || instance.settings.suppliesQualityInputs, "the loss reads the quality prompt's log-probs, and the task has none")
         self.graph = graph
         self.instance = instance
+        readsQualityInputs = graph.readsQualityInputs
         let s = instance.settings
         (k, d, batch) = (s.responses, s.features, s.batchSize)
         usesDifferenceFeatures = !graph.nodes.contains { node in
@@ -69,6 +75,53 @@ public final class PolicyTrainer {
         let winners: UnsafePointer<Int>
         let losers: UnsafePointer<Int>
         let batchOrder: UnsafePointer<Int>
+        /// The quality prompt's arrays, where the task has one.
+        let quality: QualityData?
+    }
+
+    /// The quality prompt of an instance, bound to pointers: each training response's tilt t, e^(t - largest)
+    /// and its prompt's largest tilt, and log pi_ref(winner | p ⊕ x), log pi_ref(loser | p ⊕ x).
+    struct QualityData {
+        let tilts: UnsafePointer<Double>
+        let weights: UnsafePointer<Double>
+        let largest: UnsafePointer<Double>
+        let referenceChosen: UnsafePointer<Double>
+        let referenceRejected: UnsafePointer<Double>
+    }
+
+    /// e^(t - the prompt's largest t) of every training response, and each prompt's largest t.
+    private lazy var qualityWeights: (weights: [Double], largest: [Double]) = {
+        let tilts = instance.qualityTilts
+        guard !tilts.isEmpty else { return ([], []) }
+        var weights: [Double] = [], largest: [Double] = []
+        for prompt in 0..<instance.settings.pairs {
+            let row = tilts[(prompt * k)..<((prompt + 1) * k)]
+            let top = row.max() ?? 0
+            largest.append(top)
+            weights += row.map { Foundation.exp($0 - top) }
+        }
+        return (weights, largest)
+    }()
+
+    /// Calls `body` with the quality prompt's arrays bound, or nil where the task has none.
+    private func withQualityData<Result>(_ body: (QualityData?) -> Result) -> Result {
+        let i = instance
+        guard i.settings.suppliesQualityInputs else { return body(nil) }
+        let (weights, largest) = qualityWeights
+        return i.qualityTilts.withUnsafeBufferPointer { tilts in
+            weights.withUnsafeBufferPointer { weights in
+                largest.withUnsafeBufferPointer { largest in
+                    i.referenceQualityChosen.withUnsafeBufferPointer { chosen in
+                        i.referenceQualityRejected.withUnsafeBufferPointer { rejected in
+                            body(
+                                QualityData(
+                                    tilts: tilts.baseAddress!, weights: weights.baseAddress!, largest: largest.baseAddress!,
+                                    referenceChosen: chosen.baseAddress!, referenceRejected: rejected.baseAddress!))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// The trained parameters of one run, or why training failed.
@@ -95,13 +148,15 @@ public final class PolicyTrainer {
                     i.winners.withUnsafeBufferPointer { w in
                         i.losers.withUnsafeBufferPointer { l in
                             i.batchOrder.withUnsafeBufferPointer { order in
-                                train(
-                                    Data(
-                                        trainFeatures: i.compactTrainFeatures.base, transposedTrainFeatures: i.transposedTrainFeatures.base,
-                                        differenceFeatures: df.baseAddress!,
-                                        referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
-                                        winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!),
-                                    runs, workspace)
+                                withQualityData { quality in
+                                    train(
+                                        Data(
+                                            trainFeatures: i.compactTrainFeatures.base, transposedTrainFeatures: i.transposedTrainFeatures.base,
+                                            differenceFeatures: df.baseAddress!,
+                                            referenceChosen: rcs.baseAddress!, referenceRejected: rrs.baseAddress!,
+                                            winners: w.baseAddress!, losers: l.baseAddress!, batchOrder: order.baseAddress!, quality: quality),
+                                        runs, workspace)
+                                }
                             }
                         }
                     }

@@ -24,6 +24,22 @@ public struct PrefBanditSettings: Sendable, Hashable, Codable {
     public var learningRate = 0.01
     /// Standard deviation of the noise added to theta_ref for the perturbed start.
     public var perturbation = 0.2
+    /// The quality prompt p ⊕ x (seed 004), or nil for a task without one: the prompted policy is
+    /// pi(y | p ⊕ x) ∝ pi(y | x) exp(strength · (r(y) + noise · ε_y)), the policy's own imperfect
+    /// knowledge of the true reward r, with ε_y ~ N(0, 1) fixed per response of the instance. It
+    /// supplies the inputs pca, pra, rca, rra; Δ = (pca - pc) - (pra - pr) is then
+    /// strength · (the pair's noisy true margin), whatever theta.
+    public var qualityStrength: Double?
+    /// The standard deviation of the quality prompt's error, in units of the true reward (which has
+    /// sd 2); nil for the default, 1. Both quality keys are optional, so that a task without a quality
+    /// prompt encodes, and hashes, as before they existed.
+    public var qualityNoise: Double?
+
+    /// The quality prompt's error in force.
+    public var qualityError: Double { qualityNoise ?? 1 }
+
+    /// Whether the task supplies the quality-prompted log-probs.
+    public var suppliesQualityInputs: Bool { qualityStrength != nil }
 
     public init() {}
 
@@ -39,6 +55,9 @@ public struct PrefBanditSettings: Sendable, Hashable, Codable {
         if steps < 1 || batchSize < 1 { return "steps and batch_size must be positive" }
         if batchSize > pairs { return "batch_size must not exceed pairs" }
         if !(learningRate > 0) { return "learning_rate must be positive" }
+        if let qualityStrength, !(qualityStrength > 0 && qualityStrength.isFinite) { return "quality_strength must be positive" }
+        if let qualityNoise, !(qualityNoise >= 0 && qualityNoise.isFinite) { return "quality_noise must not be negative" }
+        if qualityNoise != nil, qualityStrength == nil { return "quality_noise needs quality_strength (the quality prompt's strength)" }
         return nil
     }
 }

@@ -33,6 +33,12 @@ public struct TaskInstance: Sendable {
     /// log pi_ref(winner) and log pi_ref(loser) of each training prompt.
     public let referenceChosen: [Double]
     public let referenceRejected: [Double]
+    /// With a quality prompt (``PrefBanditSettings/qualityStrength``): its tilt
+    /// strength · (r + noise · ε) of each training response, [prompt][response], and log pi_ref of
+    /// each pair's winner and loser under it; empty without one.
+    public let qualityTilts: [Double]
+    public let referenceQualityChosen: [Double]
+    public let referenceQualityRejected: [Double]
 
     public init(settings: PrefBanditSettings, seed: UInt64) {
         self.settings = settings
@@ -129,6 +135,22 @@ public struct TaskInstance: Sendable {
         differenceFeatures = differences
         referenceChosen = chosen
         referenceRejected = rejected
+
+        // The quality prompt draws from a stream of its own: an instance without one is unchanged.
+        var tilts: [Double] = [], qualityChosen: [Double] = [], qualityRejected: [Double] = []
+        if let strength = settings.qualityStrength {
+            var errors = RandomSource(seed: 0x51A1_17E5_0000_0000 ^ seed)
+            tilts = trainRewards.map { strength * ($0 + settings.qualityError * errors.normal()) }
+            for prompt in 0..<n {
+                let logp = Policy.logProbs(trainFeatures, prompt: prompt, theta: thetaReference, responses: k)
+                let prompted = Policy.tilted(logp, by: Array(tilts[(prompt * k)..<((prompt + 1) * k)]))
+                qualityChosen.append(prompted[winners[prompt]])
+                qualityRejected.append(prompted[losers[prompt]])
+            }
+        }
+        qualityTilts = tilts
+        referenceQualityChosen = qualityChosen
+        referenceQualityRejected = qualityRejected
     }
 
     /// The starting parameters for a start kind.
@@ -164,6 +186,11 @@ public enum Policy {
             return s
         }
         return logSoftmax(scores)
+    }
+
+    /// log pi(k | p ⊕ x) from log pi(k | x): the distribution tilted by exp(tilt_k), renormalised.
+    public static func tilted(_ logProbs: [Double], by tilts: [Double]) -> [Double] {
+        logSoftmax(zip(logProbs, tilts).map(+))
     }
 
     public static func logSoftmax(_ scores: [Double]) -> [Double] {

@@ -8,6 +8,8 @@ final class TrainingWorkspace {
     let evaluator: LossEvaluator
     /// Per run: the batch's pc, pr, rc, rr and the loss's gradient with respect to pc and pr.
     let pc, pr, rc, rr, gpc, gpr: UnsafeMutablePointer<Double>
+    /// Per run: the batch's log-probs under the quality prompt (written only where the task has one).
+    let pca, pra, rca, rra: UnsafeMutablePointer<Double>
     /// Per run: scores, then e^(s - max), then the gradient weights c_ik, of the batch's responses,
     /// [sample][response]; and theta as float32 (the full path's per-prompt products).
     let responseValues, compactThetas: UnsafeMutablePointer<Float>
@@ -32,12 +34,16 @@ final class TrainingWorkspace {
         }
         (pc, pr, rc, rr) = (buffer(batch * runs), buffer(batch * runs), buffer(batch * runs), buffer(batch * runs))
         (gpc, gpr) = (buffer(batch * runs), buffer(batch * runs))
+        (pca, pra, rca, rra) = (buffer(batch * runs), buffer(batch * runs), buffer(batch * runs), buffer(batch * runs))
         (responseValues, compactThetas) = (buffer(batch * k * runs), buffer(d * runs))
         (normalisers, logNormalisers) = (buffer(batch * runs), buffer(batch * runs))
         parameters = buffer(4 * d * runs)
         (betas, objectives) = (buffer(runs), buffer(runs))
         self.owned = owned
     }
+
+    /// The quality-prompted buffers as the evaluator takes them.
+    var quality: QualityPointers { QualityPointers(pca: pca, pra: pra, rca: rca, rra: rra) }
 
     deinit { for pointer in owned { pointer.deallocate() } }
 }

@@ -22,7 +22,7 @@ public struct MutationProposer: Sendable {
 
     public static let defaultWeights: [MutationOperator: Double] = [
         .constant: 3, .swap: 2, .crossover: 2, .blend: 2, .indicator: 1, .mix: 1, .margin: 1, .temperature: 1,
-        .split: 1, .anchor: 1, .mirror: 1,
+        .split: 1, .anchor: 1, .mirror: 1, .refine: 1,
     ]
 
     public init(weights: [MutationOperator: Double] = defaultWeights) { self.weights = weights }
@@ -132,6 +132,17 @@ public struct MutationProposer: Sendable {
             let term = try builder.add(.unary(.neg), [try builder.add(.unary(.logsigmoid), [scaled])])
             let weight = try builder.constant(Self.pickValue([0.1, 0.25, 0.5], &random))
             let root = try builder.add(.binary(.add), [left, try builder.add(.binary(.mul), [weight, term])])
+            return try builder.graph(root: root)
+        case .refine:
+            guard let rhoNode = a.nodes.firstIndex(where: { $0.op == .input(.rho) }) else { return nil }
+            let lambda = Self.pickValue([0.25, 0.5, 1], &random)
+            // pca - pc - pra + pr, written flat so that the child stays within the grammar's depth.
+            let chosen = try builder.add(.binary(.sub), [try builder.add(.input(.pca)), try builder.add(.input(.pc))])
+            let gap = try builder.add(.binary(.sub), [chosen, try builder.add(.input(.pra))])
+            let delta = try builder.add(.detach, [try builder.add(.binary(.add), [gap, try builder.add(.input(.pr))])])
+            let replacement = try builder.add(
+                .binary(.sub), [try builder.add(.input(.rho)), try builder.add(.binary(.mul), [try builder.constant(lambda), delta])])
+            let root = try builder.insert(a, substituting: [rhoNode: replacement])[a.root]
             return try builder.graph(root: root)
         case .mirror:
             guard let rhoNode = a.nodes.firstIndex(where: { $0.op == .input(.rho) }) else { return nil }

@@ -63,6 +63,30 @@ struct LossCommandTests {
         #expect(fingerprint(original) == fingerprint(roundTrip))
     }
 
+    /// Sr-DPO (seed 004) through evoctl: described, exported in every format, evaluated where the task
+    /// has a quality prompt, and refused with the input and the member named where it has none.
+    @Test func srDPOIsDescribedExportedAndEvaluatedOnlyWhereTheTaskHasAQualityPrompt() throws {
+        let (status, described) = try Self.run(["loss", "describe", "losses/sr_dpo.loss", "--json"])
+        #expect(status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(described.utf8)) as? [String: Any])
+        #expect(json["valid"] as? Bool == true && json["descriptors"] != nil)
+        for format in ["pytorch", "trl", "latex", "loss"] {
+            let (exported, text) = try Self.run(["loss", "export", "losses/sr_dpo.loss", "--format", format])
+            #expect(exported == 0 && (text.contains("pca") || text.contains("quality") || text.contains("p \\oplus x")), "\(format)")
+        }
+        let task = FileManager.default.temporaryDirectory.appendingPathComponent("evod-quality-\(UUID().uuidString).toml")
+        defer { try? FileManager.default.removeItem(at: task) }
+        try "\(SmallTask.prefbandit)\nquality_strength = 1.0\n[stage1]\nbetas = [0.1]\nseeds = [5]\n".write(to: task, atomically: true, encoding: .utf8)
+        let (evaluated, result) = try Self.run(["loss", "eval", "losses/sr_dpo.loss", "--task", task.path, "--stage", "1", "--json"])
+        #expect(evaluated == 0)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any])
+        #expect(report["fitness"] as? Double != nil, "\(result)")
+        let (_, refused) = try Self.run(["loss", "eval", "losses/sr_dpo.loss", "--stage", "1", "--json"])
+        let failure = try #require(try JSONSerialization.jsonObject(with: Data(refused.utf8)) as? [String: Any])
+        let reason = try #require(failure["failed"] as? String)
+        #expect(reason.contains("pca") && reason.contains("noisy-wide") && reason.contains("quality_strength"))
+    }
+
     /// Every file in `losses/` is the library's loss of its name, and every distinct standard loss has its file.
     @Test func shippedLossFilesAreTheLibrarysStandardLosses() throws {
         let folder = Self.root.appendingPathComponent("losses")
@@ -71,7 +95,7 @@ struct LossCommandTests {
             let text = try String(contentsOf: folder.appendingPathComponent("\(name).loss"), encoding: .utf8)
             #expect(try LossParser.parse(text).graph == StandardLosses.named(name)?.graph, "losses/\(name).loss")
         }
-        #expect(Set(names) == Set(StandardLosses.distinct.map(\.name)), "losses/ against StandardLosses.distinct")
+        #expect(Set(names) == Set((StandardLosses.distinct + StandardLosses.qualityPrompted).map(\.name)), "losses/ against the standard losses")
     }
 
     @Test func evalJSONHasTheDocumentedKeysPerRunAndOverall() throws {

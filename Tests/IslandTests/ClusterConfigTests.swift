@@ -46,7 +46,7 @@ final class ClusterConfigTests {
         ("[island]\nselection = \"random\"", nil, "cluster.toml: key 'island.selection': expected one of \"uniform\", \"fitness-proportional\", \"curiosity\", got \"random\""),
         (
             "[island.operators]\nconstant = 0\nswap = 0\ncrossover = 0\nblend = 0\nindicator = 0\nmix = 0\nmargin = 0\ntemperature = 0\nsplit = 0\nanchor = 0\nmirror = 0", nil,
-            "cluster.toml: key 'island.operators.constant': expected at least one operator with a positive weight"
+            "cluster.toml: key 'island.operators.constant': expected at least one operator with a positive weight (besides refine"
         ),
         ("island_control_ports = [7101, 7101]", nil, "cluster.toml: key 'island_control_ports': expected distinct ports"),
         ("[island]\nevaluations_in_flight = 0", nil, "cluster.toml: key 'island.evaluations_in_flight': expected an integer in 1...1024, got 0"),

@@ -97,6 +97,29 @@ import Testing
         #expect(!rejected)
     }
 
+    /// On an island whose task supplies the quality prompt (seed 004), the prompt says what pca, pra,
+    /// rca, rra mean and the grammar admits them; a reply that reads Δ is a loss that reads them.
+    @Test func withTheQualityPromptTheGrammarAndThePromptOfferTheQualityInputs() throws {
+        let reply = #"{"thought": "refine", "name": "sr", "code": "t1 = detach(pca - pc - pra + pr); -logsigmoid(beta * rho - 0.5 * beta * t1)"}"#
+        let server = try ScriptedServer([["content": reply]])
+        let proposer = LLMProposer(
+            config: config(server) {
+                $0.constrained = .gbnf; $0.qualityInputs = true
+            })
+        var conversation = Conversation()
+        var tally = ProposalTally()
+        let proposal = try proposer.propose(&conversation, examples: examples, spent: 0, tally: &tally).get()
+        #expect(proposal.graph.qualityInputs == [.pca, .pra])
+        let grammar = try #require(server.requests().first?.body["grammar"] as? String)
+        #expect(grammar == ReplyGrammar.gbnf(qualityInputs: true) && grammar.contains("\"pca\""))
+        #expect(!ReplyGrammar.gbnf().contains("\"pca\""))
+        let system = server.messages(0)[0].content
+        #expect(system == DiscoPOPPrompt.compactSystem + DiscoPOPPrompt.qualityInputs(compact: true))
+        #expect(system.contains("pca and pra are the policy's log-probabilities"))
+        // Without the quality prompt, neither the prompt nor the grammar mention them.
+        #expect(!DiscoPOPPrompt.compactSystem.contains("pca"))
+    }
+
     @Test func aJSONSchemaConstraintGivesTheCodeAPatternOfTheLanguagesTokens() throws {
         let server = try ScriptedServer([["content": Self.dpoReply]])
         let proposer = LLMProposer(config: config(server) { $0.constrained = .jsonSchema })

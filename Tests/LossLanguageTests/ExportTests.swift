@@ -45,7 +45,7 @@ struct ExportTests {
         #expect(trl.contains("from trl import DPOTrainer"))
         #expect(trl.contains("class MyLossDPOTrainer(DPOTrainer):"))
         #expect(trl.contains("    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):"))
-        #expect(trl.contains("losses = EVOD_LOSS(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps)"))
+        #expect(trl.contains("losses = EVOD_LOSS(self, chosen_logps, rejected_logps, ref_chosen_logps, ref_rejected_logps, *quality)"))
         #expect(!trl.contains("def dpo_loss"), "TRL 1.x never calls dpo_loss")
         #expect(trl.contains("EVOD_LOSS = my_loss\n"))
         #expect(trl.contains("SUPPORTED_TRL = (1, 2)"))

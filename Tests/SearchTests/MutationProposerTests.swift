@@ -117,3 +117,18 @@ struct MutationProposerTests {
         #expect(try proposer.apply(.mirror, nca, nca, &random) == nil)
     }
 }
+
+/// The `refine` operator (seed 004): Sr-DPO's refinement of any loss, drawn only where the task
+/// supplies the quality prompt.
+struct RefineOperatorTests {
+    @Test func refineShiftsRhoByTheDetachedRefinementTerm() throws {
+        var random = RandomSource(seed: 4)
+        let child = try #require(try MutationProposer().apply(.refine, StandardLosses.dpo.graph, StandardLosses.dpo.graph, &random))
+        #expect(child.qualityInputs == [.pca, .pra])
+        #expect(child.canonicalForm.contains("detach(pr + (pca - pc - pra))"), "\(child.canonicalForm)")
+        try LossValidator.validate(child)
+        // A loss without rho has nothing to refine.
+        let nca = try #require(StandardLosses.named("nca_pair")).graph
+        #expect(try MutationProposer().apply(.refine, nca, nca, &random) == nil)
+    }
+}

@@ -42,8 +42,11 @@ os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 PROTOCOL = 1
-# The options a job's "settings" may override (a task's [command.settings] table).
-JOB_SETTINGS = ("steps", "batch_size", "learning_rate")
+# The options a job's "settings" may override (a task's [command.settings] table). quality_prompt is the
+# text p of seed 004 (Sr-DPO) put before every prompt for the quality-prompted log-probs; with it the tiny
+# set-up trains on its quality variant (an SFT model that knows what `<good>` asks for). train_pairs (tiny only)
+# trains on that many of the seed's preference pairs instead of all 512 (seed 004's study of dataset size).
+JOB_SETTINGS = ("steps", "batch_size", "learning_rate", "quality_prompt", "train_pairs")
 
 
 def load_trainer(path: str):
@@ -91,7 +94,7 @@ class LeastRecentlyUsed:
 
 
 class TinySeed:
-    """What every candidate trained at one seed of the tiny set-up shares."""
+    """What every candidate trained at one seed (and variant) of the tiny set-up shares."""
 
     def __init__(self, seed: int, settings):
         import tiny_task
@@ -114,24 +117,43 @@ class TinySetup:
 
         torch.set_num_threads(arguments.threads)
         self.settings = tiny_task.TinySettings()
-        self.seeds = LeastRecentlyUsed(arguments.cache_seeds, lambda seed: TinySeed(seed, self.settings))
+        self.seeds = LeastRecentlyUsed(arguments.cache_seeds, lambda key: TinySeed(key[0], self.variant(key[1])))
+
+    def variant(self, quality: bool):
+        """The task's settings, plain or with the quality prompt."""
+        import dataclasses
+        return dataclasses.replace(self.settings, quality=quality)
 
     def run(self, trainer_class, beta: float, seed: int, options) -> dict:
         import tiny_task
 
-        shared = self.seeds[seed]
+        quality = options.quality_prompt is not None
+        if quality and options.quality_prompt != tiny_task.QUALITY:
+            raise ValueError(f"the tiny set-up's SFT model knows one quality prompt, {tiny_task.QUALITY!r}; got {options.quality_prompt!r}")
+        settings = self.variant(quality)
+        shared = self.seeds[(seed, quality)]
+        pairs = shared.pairs
+        if options.train_pairs is not None:
+            if options.train_pairs > len(pairs):
+                raise ValueError(f"train_pairs {options.train_pairs} exceeds the {len(pairs)} pairs of the tiny set-up")
+            pairs = pairs.select(range(options.train_pairs))
+        extra = {"quality_prompt": options.quality_prompt} if quality else {}
         started = time.monotonic()
         policy = copy.deepcopy(shared.template)
         with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
             config = dpo_config(beta, seed, scratch, learning_rate=options.learning_rate, max_steps=options.steps,
                                 per_device_train_batch_size=options.batch_size, lr_scheduler_type="constant",
                                 warmup_steps=0, max_length=None)
-            trainer = trainer_class(model=policy, ref_model=shared.reference, args=config, train_dataset=shared.pairs,
-                                    processing_class=tiny_task.tokenizer())
+            trainer = trainer_class(model=policy, ref_model=shared.reference, args=config, train_dataset=pairs,
+                                    processing_class=tiny_task.tokenizer(quality), **extra)
             trainer.train()
             calls = trainer.evod_loss_calls
+            # The mean refinement term Delta the loss saw over the steps, as TRL logs it with the run's summary.
+            refinement = [entry["quality/refinement"] for entry in trainer.state.log_history if "quality/refinement" in entry]
         trained = time.monotonic() - started
-        metrics = tiny_task.evaluate(policy, shared.reference, beta, self.settings, shared.samples)
+        metrics = tiny_task.evaluate(policy, shared.reference, beta, settings, shared.samples)
+        if refinement:
+            metrics["quality_refinement"] = float(refinement[-1])
         metrics["loss_calls"] = calls
         metrics["seconds_train"] = trained
         return metrics
@@ -158,13 +180,16 @@ class GpuSetup:
                                         lambda seed: data.train_test_split(test_size=arguments.eval_fraction, seed=seed))
 
     def run(self, trainer_class, beta: float, seed: int, options) -> dict:
+        if options.train_pairs is not None:
+            raise ValueError("train_pairs is a setting of the tiny set-up; take a smaller --data file instead")
         split = self.splits[seed]
         policy = copy.deepcopy(self.template)
         with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
             config = dpo_config(beta, seed, scratch, learning_rate=options.learning_rate, max_steps=options.steps,
                                 per_device_train_batch_size=options.batch_size, per_device_eval_batch_size=options.batch_size)
+            extra = {"quality_prompt": options.quality_prompt} if options.quality_prompt is not None else {}
             trainer = trainer_class(model=policy, ref_model=self.reference, args=config, train_dataset=split["train"],
-                                    eval_dataset=split["test"], processing_class=self.tokenizer)
+                                    eval_dataset=split["test"], processing_class=self.tokenizer, **extra)
             trainer.train()
             metrics = {k.removeprefix("eval_"): v for k, v in trainer.evaluate().items() if isinstance(v, (int, float))}
             metrics["loss_calls"] = trainer.evod_loss_calls
@@ -179,6 +204,11 @@ def job_options(arguments, settings: dict):
         raise ValueError(f"unknown job settings {unknown}; known: {list(JOB_SETTINGS)}")
     options = argparse.Namespace(**{name: getattr(arguments, name) for name in JOB_SETTINGS})
     for name, value in settings.items():
+        if name == "quality_prompt":
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"job setting quality_prompt must be a non-empty string, got {value!r}")
+            options.quality_prompt = value
+            continue
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
             raise ValueError(f"job setting {name} must be a positive number, got {value!r}")
         setattr(options, name, int(value) if name != "learning_rate" else float(value))
@@ -237,6 +267,9 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None, help="pairs per step (tiny: 32; gpu: 8)")
     parser.add_argument("--learning-rate", type=float, default=None, help="tiny: 3e-4; gpu: 5e-7")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (tiny)")
+    parser.add_argument("--train-pairs", type=int, default=None, help="tiny: train on this many of the 512 pairs")
+    parser.add_argument("--quality-prompt", default=None,
+                        help="the quality prompt p (seed 004) for losses that read pca/pra/rca/rra; tiny knows '<good>'")
     parser.add_argument("--model", help="gpu: a local model directory (policy and reference)")
     parser.add_argument("--data", help="gpu: JSON lines with prompt, chosen, rejected")
     parser.add_argument("--eval-fraction", type=float, default=0.1, help="gpu: held-out share of --data")

@@ -125,6 +125,83 @@ class ExportTests(unittest.TestCase):
             self.assertAlmostEqual(trainer.compute_loss(trainer.model, batch).item(), with_model, delta=1e-5)
 
 
+class QualityPromptTests(unittest.TestCase):
+    """The quality-prompted log-probs of seed 004 (Sr-DPO): two more passes over p + x + y, without gradient."""
+
+    @classmethod
+    def setUpClass(cls):
+        world = tiny_task.World(0)
+        cls.model = tiny_task.new_model(0, quality=True)
+        settings = tiny_task.TinySettings(train_pairs=16, quality=True)
+        cls.data = tiny_task.preference_pairs(0, settings, world, cls.model)
+        cls.tokenizer = tiny_task.tokenizer(quality=True)
+        cls.policy = copy.deepcopy(cls.model)
+        with torch.no_grad():
+            for parameter in cls.policy.parameters():
+                parameter.add_(0.05 * torch.randn_like(parameter))
+
+    def trainer(self, module, **options):
+        return module.EvodDPOTrainer(model=copy.deepcopy(self.policy), ref_model=self.model, args=config(0.1),
+                                     train_dataset=self.data, processing_class=self.tokenizer, **options)
+
+    @staticmethod
+    def plain_logps(model, rows, masks):
+        """Sum of log pi(token) over each row's completion tokens, one row at a time, full softmax."""
+        result = []
+        with torch.no_grad():
+            for ids, mask in zip(rows, masks):
+                logits = model(input_ids=ids.unsqueeze(0)).logits[0, :-1].double()
+                token = torch.log_softmax(logits, dim=-1).gather(-1, ids[1:].unsqueeze(-1)).squeeze(-1)
+                result.append((token * mask[1:].double()).sum().item())
+        return torch.tensor(result, dtype=torch.float64)
+
+    def test_prompted_log_probs_equal_a_plain_pytorch_computation(self):
+        module = export("-logsigmoid(beta * rho) + 0 * (pca + pra + rca + rra)", "reads_all")
+        self.assertTrue(module.EVOD_POLICY_QUALITY and module.EVOD_REFERENCE_QUALITY)
+        trainer = self.trainer(module, quality_prompt="<good>")
+        batch = first_batch(trainer)
+        inputs = {k: v for k, v in batch.items() if k in ("input_ids", "attention_mask")}
+        pca, pra, rca, rra = trainer._quality_logps(trainer.model, dict(inputs, use_cache=False), batch["completion_mask"])
+        # The plain computation: the <good> token's id before each row's unpadded tokens.
+        good = self.tokenizer.convert_tokens_to_ids("<good>")
+        self.assertEqual(good, tiny_task.QUALITY_ID)
+        rows, masks = [], []
+        for ids, attention, completion in zip(batch["input_ids"], batch["attention_mask"], batch["completion_mask"]):
+            length = int(attention.sum())
+            rows.append(torch.cat([torch.tensor([good]), ids[:length]]))
+            masks.append(torch.cat([torch.tensor([0]), completion[:length]]))
+        half = len(rows) // 2
+        for model, (chosen, rejected) in ((trainer.model, (pca, pra)), (self.model, (rca, rra))):
+            expected = self.plain_logps(model, rows, masks)
+            torch.testing.assert_close(chosen.double(), expected[:half], rtol=1e-5, atol=1e-4)
+            torch.testing.assert_close(rejected.double(), expected[half:], rtol=1e-5, atol=1e-4)
+        # They differ from the unprompted log-probs (the prompt is read), and carry no gradient.
+        plain, _ = trainer._sequence_logps(trainer.model, dict(inputs, use_cache=False), batch["completion_mask"])
+        self.assertGreater((plain[:half].detach() - pca).abs().max().item(), 1e-3)
+        self.assertFalse(pca.requires_grad)
+
+    def test_a_loss_that_reads_them_needs_the_quality_prompt(self):
+        module = export(tiny_sr_dpo(), "sr_dpo")
+        with self.assertRaisesRegex(ValueError, "quality_prompt"):
+            self.trainer(module)
+        plain = export("-logsigmoid(beta * rho)", "dpo")
+        self.assertFalse(plain.EVOD_POLICY_QUALITY)
+        self.trainer(plain)  # a loss that does not read them trains without one
+
+    def test_sr_dpo_trains_and_records_the_refinement_term(self):
+        trainer = self.trainer(export(tiny_sr_dpo(), "sr_dpo"), quality_prompt="<good>")
+        trainer.train()
+        self.assertEqual(trainer.evod_loss_calls, 3)
+        logged = [entry["quality/refinement"] for entry in trainer.state.log_history if "quality/refinement" in entry]
+        self.assertEqual(len(logged), 1, "the mean refinement term is logged with the run's summary")
+        self.assertTrue(math.isfinite(logged[0]))
+
+
+def tiny_sr_dpo() -> str:
+    """Sr-DPO as losses/sr_dpo.loss writes it."""
+    return (ROOT / "losses/sr_dpo.loss").read_text()
+
+
 class TrainingTests(unittest.TestCase):
     def setUp(self):
         self.data, self.model = pairs()

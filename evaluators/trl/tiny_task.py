@@ -6,6 +6,10 @@ Everything is built from the task seed, on CPU, with nothing downloaded:
 - the "world": a random bigram chain over the words, which writes the SFT corpus and the prompts;
 - the SFT model: a 2-layer GPT-2 trained on that corpus (cached on disk per seed, so only the
   first evaluation at a seed pays for it);
+- with `quality=True` (seed 004, Sr-DPO), a vocabulary with one more word, the quality prompt
+  `<good>`, and an SFT corpus in which half the sequences begin with it and continue more
+  positively (the best of four draws from the chain by completion sentiment), so that the model
+  knows what the prompt asks for: log pi(y | <good> x) - log pi(y | x) is its own estimate of y's quality;
 - preference pairs: two completions per training prompt sampled from the SFT model, labelled by
   Bradley-Terry on the known reward (the completion's mean sentiment), in the spirit of the
   DiscoPOP paper's IMDb experiment;
@@ -30,10 +34,17 @@ NEUTRAL = [f"w{i}" for i in range(16)]
 WORDS = POSITIVE + NEGATIVE + NEUTRAL
 SPECIAL = ["<pad>", "<eos>", "<unk>"]
 VOCAB = SPECIAL + WORDS
+# The quality prompt p of seed 004: a word only the quality variant's vocabulary has (the plain task's
+# vocabulary, and with it its models, stays as it was).
+QUALITY = "<good>"
+QUALITY_VOCAB = VOCAB + [QUALITY]
+QUALITY_ID = len(VOCAB)
+# With the quality prompt, an SFT sequence that begins with it is the best of this many draws.
+QUALITY_DRAWS = 4
 PAD, EOS = 0, 1
 WORD_OFFSET = len(SPECIAL)
 # Sentiment of each token id: +1 positive, -1 negative, 0 otherwise.
-SENTIMENT = torch.tensor([0.0] * len(SPECIAL) + [1.0] * 8 + [-1.0] * 8 + [0.0] * 16)
+SENTIMENT = torch.tensor([0.0] * len(SPECIAL) + [1.0] * 8 + [-1.0] * 8 + [0.0] * 16 + [0.0])
 
 
 @dataclass(frozen=True)
@@ -47,26 +58,38 @@ class TinySettings:
     samples_per_prompt: int = 64
     bradley_terry_scale: float = 4.0
     version: str = "tiny-v2"
+    # Training pairs are the first `train_pairs` prompts of the seed's stream (a job may ask for fewer).
+    # The quality prompt's variant: another vocabulary, SFT corpus and cache (see the module's doc).
+    quality: bool = False
+
+    @property
+    def vocabulary(self) -> list[str]:
+        return QUALITY_VOCAB if self.quality else VOCAB
+
+    @property
+    def cache_name(self) -> str:
+        return self.version + ("-quality" if self.quality else "")
 
 
-def tokenizer():
-    """A word-level tokenizer for the task's vocabulary, built locally."""
+def tokenizer(quality: bool = False):
+    """A word-level tokenizer for the task's vocabulary (with the quality prompt's word, if asked), built locally."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    core = Tokenizer(models.WordLevel({word: i for i, word in enumerate(VOCAB)}, unk_token="<unk>"))
+    vocabulary = QUALITY_VOCAB if quality else VOCAB
+    core = Tokenizer(models.WordLevel({word: i for i, word in enumerate(vocabulary)}, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     fast = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
     fast.add_special_tokens({"additional_special_tokens": []})
     return fast
 
 
-def new_model(seed: int):
-    """A freshly initialised 2-layer GPT-2 sized for the task."""
+def new_model(seed: int, quality: bool = False):
+    """A freshly initialised 2-layer GPT-2 sized for the task (and its quality prompt's word, if asked)."""
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(seed)
-    config = GPT2Config(vocab_size=len(VOCAB), n_positions=32, n_embd=64, n_layer=2, n_head=2,
+    config = GPT2Config(vocab_size=len(QUALITY_VOCAB if quality else VOCAB), n_positions=32, n_embd=64, n_layer=2, n_head=2,
                         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                         bos_token_id=EOS, eos_token_id=EOS, pad_token_id=PAD)
     return GPT2LMHeadModel(config)
@@ -115,16 +138,20 @@ def sft_model(seed: int, settings: TinySettings, world: World):
     """The seed's SFT model: trained on the chain's text once, then loaded from the cache."""
     from transformers import GPT2LMHeadModel
 
-    directory = cache_directory() / f"{settings.version}-seed{seed}"
+    directory = cache_directory() / f"{settings.cache_name}-seed{seed}"
     if (directory / "config.json").exists():
         return GPT2LMHeadModel.from_pretrained(directory)
-    model = new_model(seed)
+    model = new_model(seed, settings.quality)
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
     length = settings.prompt_length + settings.completion_length
     model.train()
     for _ in range(settings.sft_steps):
-        batch = world.sequences(64, length, World.SFT_CORPUS)
-        loss = model(input_ids=batch, labels=batch).loss
+        if settings.quality:
+            plain, good = quality_corpus(world, settings, 64)
+            loss = 0.5 * (model(input_ids=plain, labels=plain).loss + model(input_ids=good, labels=good).loss)
+        else:
+            batch = world.sequences(64, length, World.SFT_CORPUS)
+            loss = model(input_ids=batch, labels=batch).loss
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -136,6 +163,18 @@ def sft_model(seed: int, settings: TinySettings, world: World):
     except OSError:
         pass
     return model
+
+
+def quality_corpus(world: World, settings: TinySettings, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """`count` SFT sequences of the quality variant, as two batches: half plain chain text, as the plain
+    task's corpus, and half `<good>` followed by the best of `QUALITY_DRAWS` chain draws by completion
+    sentiment, so that the model learns that the prompt precedes more positive continuations."""
+    length = settings.prompt_length + settings.completion_length
+    plain = world.sequences(count // 2, length, World.SFT_CORPUS)
+    draws = world.sequences((count - count // 2) * QUALITY_DRAWS, length, World.SFT_CORPUS).view(-1, QUALITY_DRAWS, length)
+    best = reward(draws[:, :, settings.prompt_length:].reshape(-1, settings.completion_length)).view(-1, QUALITY_DRAWS).argmax(dim=1)
+    good = draws[torch.arange(draws.size(0)), best]
+    return plain, torch.cat([torch.full((good.size(0), 1), QUALITY_ID), good], dim=1)
 
 
 # Forward passes over many sequences go this many rows at a time: the activations of 8,192 rows at
@@ -159,6 +198,7 @@ def sample(model, prompts: torch.Tensor, length: int, generator: torch.Generator
             logits.append(out.logits[:, -1, :].float())
         logits = torch.cat(logits)
         logits[:, :WORD_OFFSET] = -math.inf
+        logits[:, WORD_OFFSET + len(WORDS):] = -math.inf  # the quality prompt's word is no completion
         token = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
         tokens.append(token)
         inputs = list(token.split(rows))
@@ -171,12 +211,13 @@ def completion_logps(model, prompts: torch.Tensor, completions: torch.Tensor, ro
     ids = torch.cat([prompts, completions], dim=1)
     logits = torch.cat([model(input_ids=chunk).logits[:, prompts.size(1) - 1:-1, :].float() for chunk in ids.split(rows)])
     logits[:, :, :WORD_OFFSET] = -math.inf
+    logits[:, :, WORD_OFFSET + len(WORDS):] = -math.inf
     logps = torch.log_softmax(logits, dim=-1).gather(-1, completions.unsqueeze(-1)).squeeze(-1)
     return logps.sum(dim=1)
 
 
 def words(ids: torch.Tensor) -> str:
-    return " ".join(VOCAB[i] for i in ids.tolist())
+    return " ".join(QUALITY_VOCAB[i] for i in ids.tolist())
 
 
 def preference_pairs(seed: int, settings: TinySettings, world: World, model):
@@ -296,7 +337,25 @@ def evaluate(policy, reference, beta: float, settings: TinySettings, samples: Re
     r_front = frontier(torch.cat([ref_rewards, rewards], dim=1), both_ref, mixture, kl)
     efficiency = (r_pol - r_ref) / (r_front - r_ref) if r_front - r_ref > 1e-6 else 0.0
     win = (rewards > ref_rewards).float().mean().item()
+    margin, accuracy = implicit_reward(policy_on_ref - ref_on_ref, ref_rewards, beta)
     # Where the time went (not part of the result: runs compare equal without them).
     timing = {"seconds_sample": sampled - started, "seconds_score": scored - sampled, "seconds_frontier": time.monotonic() - scored}
     return {"efficiency": efficiency, "reward": r_pol, "reward_gain": r_pol - r_ref, "kl": kl, "frontier_reward": r_front,
-            "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win, **timing}
+            "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win,
+            "implicit_margin": margin, "implicit_accuracy": accuracy, **timing}
+
+
+def implicit_reward(log_ratios: torch.Tensor, rewards: torch.Tensor, beta: float) -> tuple[float, float]:
+    """The average margin and the accuracy of the implicit reward beta log(pi / pi_ref) on held-out pairs,
+    as Yu et al. (2024) report them: the reference's samples of each prompt paired in order (1st with 2nd,
+    ...), the one with the higher true reward preferred (ties left out). log_ratios and rewards are
+    (prompts, samples)."""
+    implicit = beta * log_ratios.double()
+    first, second = implicit[:, 0::2], implicit[:, 1::2]
+    r_first, r_second = rewards[:, 0::2].double(), rewards[:, 1::2].double()
+    decided = r_first != r_second
+    sign = torch.where(r_first > r_second, 1.0, -1.0).double()
+    margins = (sign * (first - second))[decided]
+    if margins.numel() == 0:
+        return 0.0, 0.5
+    return margins.mean().item(), (margins > 0).double().mean().item()
