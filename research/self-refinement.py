@@ -5,7 +5,7 @@
                                 [--skip-proxy] [--skip-trl] [--trl-betas 0.1] [--trl-pairs 128,512]
                                 [--proxy-pairs 64,256]
 
-Losses: DPO, IPO, and Sr-DPO and Sr-IPO at each lambda (StandardLosses.selfRefined: the refinement term
+Losses: DPO, IPO, and Sr-DPO and Sr-IPO at each lambda (losses/sr_dpo.loss and sr_ipo.loss with lambda changed: the refinement term
 Delta = detach((pca - pc) - (pra - pr)) shifts rho by lambda Delta). Two dataset sizes each (the paper
 studies the number of training pairs), on held-out seeds only (no choice here was made on them):
 

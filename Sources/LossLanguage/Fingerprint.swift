@@ -24,13 +24,7 @@ public struct Fingerprint: Hashable, Sendable, Codable, CustomStringConvertible 
     /// The random batches carry random quality-prompted log-probs (from a stream of their own, so the
     /// plain values are those of before they existed); on the slice they equal the plain ones (Δ = 0).
     static func probes(beta: Double) -> [LossBatch] {
-        var random = RandomSource(seed: 0xF1_4E9E_2025)
-        var quality = RandomSource(seed: 0xF1_4E9E_2025_0004)
-        var batches = (0..<3).map { _ in
-            var batch = random.logProbBatch(count: 16)
-            batch.quality = quality.qualityLogProbs(for: batch)
-            return batch
-        }
+        var batches = RandomSource.batchesWithQuality(3, count: 16, seed: 0xF1_4E9E_2025, qualitySeed: 0xF1_4E9E_2025_0004)
         let rho = (0..<16).map { (-4 + 8 * Double($0) / 15 + 0.0123) / beta }
         batches.append(
             LossBatch(

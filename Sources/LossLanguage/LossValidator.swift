@@ -6,15 +6,7 @@ public enum LossValidator {
     /// Batches tried; the dependence check passes if any of them has a non-zero gradient.
     /// Each has quality-prompted log-probs too (the plain ones shifted by N(0, 3), from a stream of
     /// their own), which only a loss that reads them sees.
-    static let batches: [LossBatch] = {
-        var random = RandomSource(seed: 0x5EED_0001)
-        var quality = RandomSource(seed: 0x5EED_0004)
-        return (0..<3).map { _ in
-            var batch = random.logProbBatch(count: batchSize)
-            batch.quality = quality.qualityLogProbs(for: batch)
-            return batch
-        }
-    }()
+    static let batches = RandomSource.batchesWithQuality(3, count: batchSize, seed: 0x5EED_0001, qualitySeed: 0x5EED_0004)
 
     /// Parses and validates a source in one step.
     public static func parseAndValidate(_ source: String, form: SourceForm? = nil) throws(LossError) -> ParsedLoss {

@@ -39,4 +39,16 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         func shifted(_ values: [Double]) -> [Double] { values.map { $0 + normal(standardDeviation: standardDeviation) } }
         return QualityLogProbs(pca: shifted(batch.pc), pra: shifted(batch.pr), rca: shifted(batch.rc), rra: shifted(batch.rr))
     }
+
+    /// `number` random batches of `count` samples (``logProbBatch(count:mean:standardDeviation:)``
+    /// from `seed`), each with quality-prompted log-probs from a second generator (`qualitySeed`):
+    /// the plain values are those the first generator alone gives.
+    public static func batchesWithQuality(_ number: Int, count: Int, seed: UInt64, qualitySeed: UInt64) -> [LossBatch] {
+        var random = RandomSource(seed: seed), quality = RandomSource(seed: qualitySeed)
+        return (0..<number).map { _ in
+            var batch = random.logProbBatch(count: count)
+            batch.quality = quality.qualityLogProbs(for: batch)
+            return batch
+        }
+    }
 }

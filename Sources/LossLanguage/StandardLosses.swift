@@ -62,11 +62,8 @@ public enum StandardLosses {
             source: "z = beta * rho; m = sigmoid(z / 0.05); -logsigmoid(z) * (1 - m) + exp(-z) * m"),
     ]
 
-    /// The default λ of ``qualityPrompted``'s losses: the weight of the refinement term Δ.
-    public static let refinementWeight = 0.5
-
     /// The standard losses that read the quality-prompted log-probs (seed 004, Yu et al. 2024,
-    /// arXiv 2405.21040): Sr-DPO and Sr-IPO, at λ = ``refinementWeight``. The refinement term
+    /// arXiv 2405.21040): Sr-DPO and Sr-IPO, at λ = 0.5. The refinement term
     /// Δ = (pca - pc) - (pra - pr) is how much more the quality prompt p ⊕ x raises the policy's
     /// log-prob of the chosen response than of the rejected one, detached (the policy's own, current
     /// estimate of the pair's quality gap); it shifts the margin rho by λΔ, so a pair the policy
@@ -80,17 +77,6 @@ public enum StandardLosses {
             name: "sr_ipo", summary: "Sr-IPO, self-refined IPO, lambda 0.5 (Yu et al. 2024)",
             source: "delta = detach(pca - pc - pra + pr); (rho - 0.5 * delta - 1 / (2 * beta)) ** 2"),
     ]
-
-    /// A self-refined loss at another λ: Sr-DPO (`ipo` false) or Sr-IPO, with the refinement
-    /// term weighted by `lambda` (the seed's study of λ).
-    public static func selfRefined(ipo: Bool, lambda: Double) -> StandardLoss {
-        let weight = ExpressionPrinter.number(lambda)
-        let delta = "delta = detach(pca - pc - pra + pr); "
-        return ipo
-            ? StandardLoss(
-                name: "sr_ipo_\(weight)", summary: "Sr-IPO, lambda \(weight)", source: delta + "(rho - \(weight) * delta - 1 / (2 * beta)) ** 2")
-            : StandardLoss(name: "sr_dpo_\(weight)", summary: "Sr-DPO, lambda \(weight)", source: delta + "-logsigmoid(beta * rho - \(weight) * beta * delta)")
-    }
 
     /// The standard losses once each: the TRL names that spell a loss already listed (sigmoid, hinge,
     /// trl_ipo) are left out, so that reports and seeds do not carry the same function twice.

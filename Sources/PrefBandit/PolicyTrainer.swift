@@ -89,28 +89,13 @@ public final class PolicyTrainer {
         let referenceRejected: UnsafePointer<Double>
     }
 
-    /// e^(t - the prompt's largest t) of every training response, and each prompt's largest t.
-    private lazy var qualityWeights: (weights: [Double], largest: [Double]) = {
-        let tilts = instance.qualityTilts
-        guard !tilts.isEmpty else { return ([], []) }
-        var weights: [Double] = [], largest: [Double] = []
-        for prompt in 0..<instance.settings.pairs {
-            let row = tilts[(prompt * k)..<((prompt + 1) * k)]
-            let top = row.max() ?? 0
-            largest.append(top)
-            weights += row.map { Foundation.exp($0 - top) }
-        }
-        return (weights, largest)
-    }()
-
     /// Calls `body` with the quality prompt's arrays bound, or nil where the task has none.
     private func withQualityData<Result>(_ body: (QualityData?) -> Result) -> Result {
         let i = instance
         guard i.settings.suppliesQualityInputs else { return body(nil) }
-        let (weights, largest) = qualityWeights
         return i.qualityTilts.withUnsafeBufferPointer { tilts in
-            weights.withUnsafeBufferPointer { weights in
-                largest.withUnsafeBufferPointer { largest in
+            i.qualityWeights.withUnsafeBufferPointer { weights in
+                i.largestQualityTilts.withUnsafeBufferPointer { largest in
                     i.referenceQualityChosen.withUnsafeBufferPointer { chosen in
                         i.referenceQualityRejected.withUnsafeBufferPointer { rejected in
                             body(

@@ -37,6 +37,10 @@ public struct TaskInstance: Sendable {
     /// strength · (r + noise · ε) of each training response, [prompt][response], and log pi_ref of
     /// each pair's winner and loser under it; empty without one.
     public let qualityTilts: [Double]
+    /// With a quality prompt: e^(t - the prompt's largest t) of each training response, and each
+    /// prompt's largest t, for the trainer's stable log-sum-exp under the prompt; empty without one.
+    public let qualityWeights: [Double]
+    public let largestQualityTilts: [Double]
     public let referenceQualityChosen: [Double]
     public let referenceQualityRejected: [Double]
 
@@ -121,6 +125,14 @@ public struct TaskInstance: Sendable {
         batchOrder = Array(order.prefix(settings.steps * settings.batchSize))
         perturbationNoise = (0..<d).map { _ in random.normal(standardDeviation: settings.perturbation) }
 
+        // The quality prompt draws from a stream of its own: an instance without one is unchanged.
+        var tilts: [Double] = []
+        if let strength = settings.qualityStrength {
+            var errors = RandomSource(seed: 0x51A1_17E5_0000_0000 ^ seed)
+            tilts = trainRewards.map { strength * ($0 + settings.qualityError * errors.normal()) }
+        }
+        var qualityChosen: [Double] = [], qualityRejected: [Double] = [], weights: [Double] = [], largest: [Double] = []
+
         var differences = [Double](repeating: 0, count: n * d)
         var chosen: [Double] = [], rejected: [Double] = []
         for prompt in 0..<n {
@@ -131,24 +143,22 @@ public struct TaskInstance: Sendable {
             let logp = Policy.logProbs(trainFeatures, prompt: prompt, theta: thetaReference, responses: k)
             chosen.append(logp[winners[prompt]])
             rejected.append(logp[losers[prompt]])
+            if !tilts.isEmpty {
+                let row = Array(tilts[(prompt * k)..<((prompt + 1) * k)])
+                let prompted = Policy.tilted(logp, by: row)
+                qualityChosen.append(prompted[winners[prompt]])
+                qualityRejected.append(prompted[losers[prompt]])
+                let top = row.max() ?? 0
+                largest.append(top)
+                weights += row.map { Foundation.exp($0 - top) }
+            }
         }
         differenceFeatures = differences
         referenceChosen = chosen
         referenceRejected = rejected
-
-        // The quality prompt draws from a stream of its own: an instance without one is unchanged.
-        var tilts: [Double] = [], qualityChosen: [Double] = [], qualityRejected: [Double] = []
-        if let strength = settings.qualityStrength {
-            var errors = RandomSource(seed: 0x51A1_17E5_0000_0000 ^ seed)
-            tilts = trainRewards.map { strength * ($0 + settings.qualityError * errors.normal()) }
-            for prompt in 0..<n {
-                let logp = Policy.logProbs(trainFeatures, prompt: prompt, theta: thetaReference, responses: k)
-                let prompted = Policy.tilted(logp, by: Array(tilts[(prompt * k)..<((prompt + 1) * k)]))
-                qualityChosen.append(prompted[winners[prompt]])
-                qualityRejected.append(prompted[losers[prompt]])
-            }
-        }
         qualityTilts = tilts
+        qualityWeights = weights
+        largestQualityTilts = largest
         referenceQualityChosen = qualityChosen
         referenceQualityRejected = qualityRejected
     }

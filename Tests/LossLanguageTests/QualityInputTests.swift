@@ -100,7 +100,7 @@ struct QualityInputTests {
         let sr = try #require(StandardLosses.named("sr_dpo")).graph
         #expect(sr.fingerprint != StandardLosses.dpo.graph.fingerprint)
         // With lambda 0 the refinement is gone: the same function as DPO up to the 0 * detach(...) term.
-        let zero = try Support.parse(StandardLosses.selfRefined(ipo: false, lambda: 0).source)
+        let zero = try Support.parse("delta = detach(pca - pc - pra + pr); -logsigmoid(beta * rho - 0 * beta * delta)")
         #expect(zero.fingerprint == StandardLosses.dpo.graph.fingerprint)
     }
 
@@ -129,10 +129,6 @@ struct QualityInputTests {
 
     /// A random batch with quality-prompted log-probs.
     static func batch(seed: UInt64) -> LossBatch {
-        var random = RandomSource(seed: seed)
-        var quality = RandomSource(seed: seed ^ 0xABCD)
-        var batch = random.logProbBatch(count: 10)
-        batch.quality = quality.qualityLogProbs(for: batch)
-        return batch
+        RandomSource.batchesWithQuality(1, count: 10, seed: seed, qualitySeed: seed ^ 0xABCD)[0]
     }
 }

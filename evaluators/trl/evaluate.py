@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import collections
 import copy
+import dataclasses
 import importlib.util
 import json
 import math
@@ -121,7 +122,6 @@ class TinySetup:
 
     def variant(self, quality: bool):
         """The task's settings, plain or with the quality prompt."""
-        import dataclasses
         return dataclasses.replace(self.settings, quality=quality)
 
     def run(self, trainer_class, beta: float, seed: int, options) -> dict:

@@ -63,12 +63,13 @@ class TinySettings:
     quality: bool = False
 
     @property
-    def vocabulary(self) -> list[str]:
-        return QUALITY_VOCAB if self.quality else VOCAB
-
-    @property
     def cache_name(self) -> str:
         return self.version + ("-quality" if self.quality else "")
+
+
+def vocabulary(quality: bool = False) -> list[str]:
+    """The task's words and specials, with the quality prompt's word in the quality variant."""
+    return QUALITY_VOCAB if quality else VOCAB
 
 
 def tokenizer(quality: bool = False):
@@ -76,8 +77,7 @@ def tokenizer(quality: bool = False):
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
 
-    vocabulary = QUALITY_VOCAB if quality else VOCAB
-    core = Tokenizer(models.WordLevel({word: i for i, word in enumerate(vocabulary)}, unk_token="<unk>"))
+    core = Tokenizer(models.WordLevel({word: i for i, word in enumerate(vocabulary(quality))}, unk_token="<unk>"))
     core.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     fast = PreTrainedTokenizerFast(tokenizer_object=core, pad_token="<pad>", eos_token="<eos>", unk_token="<unk>")
     fast.add_special_tokens({"additional_special_tokens": []})
@@ -89,7 +89,7 @@ def new_model(seed: int, quality: bool = False):
     from transformers import GPT2Config, GPT2LMHeadModel
 
     torch.manual_seed(seed)
-    config = GPT2Config(vocab_size=len(QUALITY_VOCAB if quality else VOCAB), n_positions=32, n_embd=64, n_layer=2, n_head=2,
+    config = GPT2Config(vocab_size=len(vocabulary(quality)), n_positions=32, n_embd=64, n_layer=2, n_head=2,
                         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0,
                         bos_token_id=EOS, eos_token_id=EOS, pad_token_id=PAD)
     return GPT2LMHeadModel(config)
