@@ -3,9 +3,12 @@
 
 Arms, each at equal evaluation budgets, each repeated with several island seeds:
   cluster      the default cluster: 4 islands, ring migration, MAP-Elites, a farm with 2 workers
+  cluster-plain the default cluster as it was before the scheduler: one mutation draw over all
+               operators, no novelty filter, no parsimony (what the scheduler, novelty and parsimony add)
   single-cell  one island whose archive is a single cell (one population, no quality diversity)
   independent  one island whose mutation proposer only ever mutates the seed losses (no feedback
-               from results: independent samples from the same proposer)
+               from results: independent samples from the same proposer; no scheduler, no novelty
+               filter, since both learn from the archive)
 Every arm runs on the same task (default: configs/tasks/default.toml) with stage 3 on. When an
 arm's evaluations (candidates evaluated at stage 1 or 2, summed over its islands; confirmations are
 extra and reported) reach a budget, its best loss (best confirmed) is exported. At the end every
@@ -58,11 +61,11 @@ def free_ports(count):
 
 
 def config_text(arm, seed, task, state, promotion_threshold=None, archive_keys=None):
-    islands = 4 if arm == "cluster" else 1
+    islands = 4 if arm.startswith("cluster") else 1
     ports = free_ports(2 * islands + 3)
     lines = [f'state_directory = "{state}"', f'task = "{task}"',
              "island_control_ports = [%s]" % ", ".join(map(str, ports[:islands]))]
-    if arm == "cluster":
+    if arm.startswith("cluster"):
         lines += ["island_migration_ports = [%s]" % ", ".join(map(str, ports[islands:2 * islands])),
                   f'migration = "{ROOT}/configs/migration/ring.toml"', 'evaluator = "farm"',
                   "[farm]", f"control_port = {ports[-3]}", f"islands_port = {ports[-2]}", f"workers_port = {ports[-1]}",
@@ -73,7 +76,10 @@ def config_text(arm, seed, task, state, promotion_threshold=None, archive_keys=N
     if promotion_threshold is not None:
         lines.append(f"promotion_threshold = {promotion_threshold}")
     if arm == "independent":
-        lines.append('parent_pool = "seeds"')
+        lines += ['parent_pool = "seeds"', 'proposer = "mutation"', "novelty = 0"]
+    if arm == "cluster-plain":
+        lines += ['proposer = "mutation"', "novelty = 0"]
+        archive_keys = {"parsimony": 0, **(archive_keys or {})}
     archive = ["convexity_bins = 1", "grad0_bins = 1", "beta_sensitivity_bins = 1"] if arm == "single-cell" else []
     archive += [f"{key} = {value}" for key, value in (archive_keys or {}).items() if value is not None]
     if archive:

@@ -23,6 +23,7 @@ extension IslandSettings {
         }
         seedLosses = seeds
         promotionThreshold = try section.double("promotion_threshold", default: promotionThreshold)
+        novelty = try section.double("novelty", default: novelty, in: 0...2)
         qdFloor = try section.double("qd_floor", default: qdFloor)
         let pool = try section.string("parent_pool", default: parentPool.rawValue, oneOf: ParentPool.allCases.map(\.rawValue))
         parentPool = ParentPool(rawValue: pool) ?? parentPool
@@ -34,11 +35,18 @@ extension IslandSettings {
         }
         baseline = reference
         let choice = try section.string("proposer", default: proposer.setting)
+        var scheduler = SchedulerSettings()
+        if case let .scheduler(current) = proposer { scheduler = current }
         switch choice {
         case "mutation": proposer = .mutation
+        case "scheduler": proposer = .scheduler(try Self.readScheduler(section, over: scheduler))
         case _ where choice.hasSuffix(".toml"): proposer = .llm(config: choice)
         default:
-            throw section.error("proposer", "expected \"mutation\" or the path of an LLM proposer config (a .toml file), got \"\(choice)\"")
+            throw section.error(
+                "proposer", "expected \"scheduler\", \"mutation\" or the path of an LLM proposer config (a .toml file), got \"\(choice)\"")
+        }
+        if choice != "scheduler", section.has("emitters") || section.has("scheduler_floor") {
+            throw section.error(section.has("emitters") ? "emitters" : "scheduler_floor", "is read only with proposer = \"scheduler\", but proposer is \"\(choice)\"")
         }
         if let operators = try section.section("operators") {
             for operation in MutationOperator.allCases {
@@ -63,6 +71,33 @@ extension IslandSettings {
             bins.betaSensitivity.upper = try archive.double("beta_sensitivity_max", default: bins.betaSensitivity.upper, in: 1e-6...1)
             replacement.margin = try archive.double("replacement_margin", default: replacement.margin, in: 0...1)
             replacement.growthMargin = try archive.double("growth_margin", default: replacement.growthMargin, in: 0...1)
+            replacement.parsimony = try archive.double("parsimony", default: replacement.parsimony, in: 0...100)
         }
+    }
+
+    /// The scheduler's keys (`emitters`, `scheduler_floor`) over the current ones.
+    static func readScheduler(_ section: ConfigSection, over current: SchedulerSettings) throws(ConfigError) -> SchedulerSettings {
+        var scheduler = current
+        let families = MutationFamily.allCases.map(\.rawValue)
+        var emitters: [EmitterChoice] = []
+        for name in try section.strings("emitters", default: current.emitters.map(\.setting)) {
+            if let family = MutationFamily(rawValue: name) {
+                emitters.append(.mutation(family))
+            } else if name.hasSuffix(".toml") {
+                emitters.append(.llm(config: name))
+            } else {
+                throw section.error(
+                    "emitters", "expected mutation families (\(families.joined(separator: ", "))) or the path of an LLM proposer config (a .toml file), got \"\(name)\"")
+            }
+        }
+        guard !emitters.isEmpty, Set(emitters).count == emitters.count else {
+            throw section.error("emitters", emitters.isEmpty ? "expected at least one emitter" : "lists an emitter twice")
+        }
+        guard emitters.filter({ if case .llm = $0 { true } else { false } }).count <= 1 else {
+            throw section.error("emitters", "lists more than one LLM config; an island has at most one LLM (its counters and conversations are the island's)")
+        }
+        scheduler.emitters = emitters
+        scheduler.floor = try section.double("scheduler_floor", default: current.floor, in: 0...1)
+        return scheduler
     }
 }

@@ -16,12 +16,17 @@ public struct IslandSettings: Sendable, Hashable {
     public var seedLosses = StandardLosses.distinct.map(LossReference.standard)
     public var bins = DescriptorBins.default
     /// When a child's search fitness replaces an occupied cell's elite (`replacement_margin`,
-    /// `growth_margin`; strict by default: any gain).
-    public var replacement = ReplacementRule.strict
+    /// `growth_margin`, `parsimony`; by default any gain beyond one paired standard error, and the
+    /// shorter of two equal within it).
+    public var replacement = ReplacementRule(parsimony: 1)
+    /// Novelty before evaluation: the slope-profile distance within which a child (whose descriptors
+    /// lie within 0.05 of the other's) repeats an elite or a recent child and is not evaluated (0: off).
+    public var novelty = 0.01
     /// Stage-1 fitness a candidate needs to be evaluated at stage 2.
     public var promotionThreshold = 0.5
-    /// The built-in mutation proposer, or an LLM proposer and its config (`configs/proposers/*.toml`).
-    public var proposer = ProposerChoice.mutation
+    /// A scheduler over emitters (the default: the three mutation families), the built-in
+    /// mutation proposer alone, or an LLM proposer and its config (`configs/proposers/*.toml`).
+    public var proposer = ProposerChoice.scheduler(SchedulerSettings())
     /// The floor of the QD-score (sum over filled cells of fitness minus it).
     public var qdFloor = -1.0
     /// Stage 3: a candidate whose stage-2 fitness puts it in the island's top k is trained on the
@@ -42,6 +47,33 @@ public struct IslandSettings: Sendable, Hashable {
 }
 
 extension IslandSettings {
+    /// The proposer these settings choose when it needs no LLM (the scheduler's mutation
+    /// emitters, or the mutation proposer); nil when an LLM is configured, which the daemon builds.
+    public func builtInProposer(qualityInputs: Bool) -> (any Proposer)? {
+        switch proposer {
+        case .mutation: mutationProposer(qualityInputs: qualityInputs)
+        case .llm: nil
+        case let .scheduler(scheduler):
+            scheduler.emitters.contains { if case .llm = $0 { true } else { false } }
+                ? nil : self.scheduler(scheduler, emitters: [], qualityInputs: qualityInputs)
+        }
+    }
+
+    /// The scheduler over the configured mutation families (those with a weighted operator) and
+    /// `emitters` built elsewhere (an LLM), in the order the settings list them.
+    public func scheduler(_ scheduler: SchedulerSettings, emitters built: [any Emitter], qualityInputs: Bool) -> EmitterScheduler {
+        let base = mutationProposer(qualityInputs: qualityInputs)
+        var emitters: [any Emitter] = []
+        var others = built[...]
+        for choice in scheduler.emitters {
+            switch choice {
+            case let .mutation(family): if let emitter = MutationEmitter(family: family, proposer: base) { emitters.append(emitter) }
+            case .llm: if let emitter = others.popFirst() { emitters.append(emitter) }
+            }
+        }
+        return EmitterScheduler(emitters: emitters, bandit: EmitterBandit(floor: scheduler.floor), childrenPerGeneration: childrenPerGeneration, seed: seed)
+    }
+
     /// The built-in mutation proposer as these settings configure it, for a task without a quality prompt.
     public var mutationProposer: MutationProposer { mutationProposer(qualityInputs: false) }
 
@@ -77,18 +109,44 @@ public struct AuditSettings: Sendable, Hashable {
     public func share(stageThreeOwnTask: Bool) -> Double { share ?? (stageThreeOwnTask ? Self.cascadeShare : 0) }
 }
 
-/// Which proposer makes an island's children: `proposer = "mutation"` or the path of an LLM proposer
-/// config in the island's settings.
+/// Which proposer makes an island's children: `proposer = "scheduler"` (with `emitters`),
+/// `"mutation"`, or the path of an LLM proposer config in the island's settings.
 public enum ProposerChoice: Sendable, Hashable {
-    /// The built-in mutation proposer.
+    /// The built-in mutation proposer, all operators in one draw.
     case mutation
     /// An LLM proposer configured by this file.
     case llm(config: String)
+    /// Emitters under a bandit scheduler.
+    case scheduler(SchedulerSettings)
 
     /// As the settings file spells it.
     public var setting: String {
         switch self {
         case .mutation: "mutation"
+        case let .llm(config): config
+        case .scheduler: "scheduler"
+        }
+    }
+}
+
+/// An island's scheduler: its emitters and the bandit's floor (`emitters`, `scheduler_floor`).
+public struct SchedulerSettings: Sendable, Hashable {
+    public var emitters: [EmitterChoice] = MutationFamily.allCases.map(EmitterChoice.mutation)
+    public var floor = EmitterBandit().floor
+
+    public init() {}
+}
+
+/// One emitter of a scheduler: a family of mutation operators (`tweak`, `shape`, `recombine`) or an
+/// LLM proposer's config (a `.toml` path; at most one per island).
+public enum EmitterChoice: Sendable, Hashable {
+    case mutation(MutationFamily)
+    case llm(config: String)
+
+    /// As the settings file spells it.
+    public var setting: String {
+        switch self {
+        case let .mutation(family): family.rawValue
         case let .llm(config): config
         }
     }

@@ -46,6 +46,9 @@ public final class ConfigSection {
         ConfigError(file: file, key: path(key), message: message)
     }
 
+    /// Whether the section sets `key` (without reading it).
+    public func has(_ key: String) -> Bool { table[key] != nil }
+
     private func value(_ key: String) -> TOMLValueConvertible? {
         known.append(key)
         return table[key]

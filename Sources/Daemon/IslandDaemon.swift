@@ -39,12 +39,20 @@ public struct IslandDaemon: Sendable {
         task = try cluster.task()
         policy = try cluster.migrationPolicy()
         var proposerDescription = "mutation"
+        let loadLLM = { (path: String) throws -> LLMProposer in
+            var config = try ProposerConfig.load(path: path)
+            config.qualityInputs = task.suppliesQualityInputs
+            return LLMProposer(config: config)
+        }
         switch settings.proposer {
         case .mutation: proposer = settings.mutationProposer(qualityInputs: task.suppliesQualityInputs)
         case let .llm(path):
-            var config = try ProposerConfig.load(path: path)
-            config.qualityInputs = task.suppliesQualityInputs
-            (proposer, proposerDescription) = (LLMProposer(config: config), config.description)
+            let llm = try loadLLM(path)
+            (proposer, proposerDescription) = (llm, llm.config.description)
+        case let .scheduler(scheduler):
+            let llms = try scheduler.emitters.compactMap { choice -> LLMProposer? in if case let .llm(path) = choice { try loadLLM(path) } else { nil } }
+            proposer = settings.scheduler(scheduler, emitters: llms, qualityInputs: task.suppliesQualityInputs)
+            proposerDescription = "scheduler over " + scheduler.emitters.map { if case .llm = $0 { llms[0].config.description } else { $0.setting } }.joined(separator: ", ")
         }
         guard let entry = cluster.entry(forIsland: island) else {
             throw DaemonError.noSuchIsland(island, config: cluster.file, count: cluster.islands.count)

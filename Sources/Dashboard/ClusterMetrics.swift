@@ -49,7 +49,20 @@ enum ClusterMetrics {
             counter(
                 "evod_island_refused_connections_total", "connections refused at the handshake (no cluster key, another key)",
                 s.security.refusedConnections)
-            if case let .llm(usage) = s.proposer {
+            if case let .scheduler(emitters) = s.proposer {
+                for e in emitters {
+                    let t = e.tally
+                    for (outcome, count) in [
+                        ("new", t.new), ("invalid", t.invalid), ("duplicate", t.duplicates), ("near_duplicate", t.nearDuplicates),
+                    ] {
+                        counter("evod_island_emitter_children_total", "an emitter's children by what the island did with them", count, [("emitter", e.name), ("outcome", outcome)])
+                    }
+                    counter(
+                        "evod_island_emitter_successes_total", "an emitter's children that entered the archive or raised the confirmed best", t.successes, [("emitter", e.name)])
+                    gauge("evod_island_emitter_weight", "the probability that the scheduler draws the emitter for the next child", e.weight, [("emitter", e.name)])
+                }
+            }
+            for usage in s.proposer.llmUsages {
                 counter("evod_island_llm_requests_total", "LLM requests", usage.requests)
                 counter("evod_island_llm_tokens_total", "LLM tokens", usage.tokens.prompt, [("kind", "prompt")])
                 counter("evod_island_llm_tokens_total", "LLM tokens", usage.tokens.completion, [("kind", "completion")])

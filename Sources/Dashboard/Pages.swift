@@ -90,10 +90,36 @@ enum Pages {
         return HTML.table(["island", "", "peer", "messages", "candidates", "outcomes"], rows, id: "migrations")
     }
 
-    /// The proposers: the LLM's requests, tokens, cost, budget and failures by reason.
+    /// The proposers: each scheduler's emitters, and the LLM's requests, tokens, cost, budget and failures by reason.
     static func proposers(_ report: ClusterReport) -> String {
+        emitters(report) + llms(report)
+    }
+
+    /// One row per emitter of each island's scheduler: its share, its children's fate, its successes.
+    static func emitters(_ report: ClusterReport) -> String {
+        let rows = report.islands.compactMap(\.status).flatMap { s -> [[String]] in
+            guard case let .scheduler(emitters) = s.proposer else { return [] }
+            return emitters.map { e in
+                let t = e.tally
+                return [
+                    "\(s.id)", HTML.escape(e.name), HTML.number(e.cost), String(format: "%.0f%%", 100 * e.share), String(format: "%.0f%%", 100 * e.weight),
+                    "\(t.proposed)", "\(t.new)", "\(t.duplicates)", "\(t.nearDuplicates)", "\(t.invalid)", "\(t.added)", "\(t.raisedBest)",
+                ]
+            }
+        }
+        guard !rows.isEmpty else { return "" }
+        return "<h2>emitters</h2>"
+            + HTML.table(
+                ["island", "emitter", "cost", "share so far", "next draws", "proposed", "new", "repeats", "near-repeats", "invalid", "added", "raised best"], rows,
+                id: "emitters")
+    }
+
+    /// The LLMs' requests, tokens, cost, budget and failures by reason.
+    static func llms(_ report: ClusterReport) -> String {
         let rows = report.islands.compactMap(\.status).map { s -> [String] in
-            guard case let .llm(u) = s.proposer else { return ["\(s.id)", "mutation", "", "", "", "", "", ""] }
+            guard let u = s.proposer.llmUsages.first else {
+                return ["\(s.id)", s.proposer == .mutation ? "mutation" : "scheduler (no LLM)", "", "", "", "", "", ""]
+            }
             let failures = u.failures.sorted { $0.key < $1.key }.map { "\(HTML.escape($0.key)) \($0.value)" }.joined(separator: ", ")
             let proposals = u.proposals.filter { $0.value > 0 }.sorted { $0.key < $1.key }.map { "\(HTML.escape($0.key)) \($0.value)" }.joined(separator: ", ")
             let budget = u.budget.tokens > 0 ? "\(u.budget.tokens) tokens" : u.budget.cost > 0 ? HTML.number(u.budget.cost) : "none"

@@ -3,7 +3,7 @@ import Foundation
 /// Per-seed fitness of a result: for each member, the mean of its fitness metric over each seed's
 /// runs (betas and starts). Seeds are the unit of replication: every loss sees the same instances
 /// for a seed (common random numbers), so differences are paired by (member, seed).
-public struct SeedScores: Sendable, Hashable {
+public struct SeedScores: Sendable, Hashable, Codable {
     /// Member name -> seed -> fitness, and each member's weight.
     public var members: [String: [UInt64: Double]]
     public var weights: [String: Double]

@@ -1,4 +1,5 @@
 import Control
+import Evaluation
 import Foundation
 import GRDB
 import Model
@@ -37,6 +38,10 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var parents: [Int64]
     /// Where it came from.
     public var proposer: ProposalOrigin
+    /// The scheduler's emitter that made it, nil when the island has no scheduler.
+    public var emitter: String?
+    /// How many later proposals repeated it exactly (counted instead of stored as rows).
+    public var repeats: Int = 0
     public var status: CandidateStatus
     public var error: String?
     public var duplicateOf: Int64?
@@ -51,6 +56,9 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var outcome: ArchiveOutcome?
     /// Each member's fitness and metrics at the search stage (suites; JSON in the column).
     public var members: [MemberResult]?
+    /// Its search-stage fitness per member and seed, which the archive's parsimony rule pairs with
+    /// an elite's (JSON in the column; nil in rows written before it).
+    public var seedScores: SeedScores?
     /// Stage 3: the fitness on the confirmation seeds, its paired difference to the island's
     /// baseline and that difference's standard error; nil when not confirmed.
     public var confirmedFitness: Double?
@@ -88,10 +96,10 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public static func databaseJSONDecoder(for column: String) -> JSONDecoder { IslandStore.jsonDecoder }
 
     enum CodingKeys: String, CodingKey {
-        case id, generation, name, source, canonical, fingerprint, parents, proposer, status, error
+        case id, generation, name, source, canonical, fingerprint, parents, proposer, emitter, repeats, status, error
         case duplicateOf = "duplicate_of", fitness, stage, metrics, convexity, grad0
         case betaSensitivity = "beta_sensitivity", outcome, createdAt = "created_at", evaluatedAt = "evaluated_at"
-        case members, confirmedFitness = "confirmed_fitness", confirmedDifference = "confirmed_difference"
+        case members, seedScores = "seed_scores", confirmedFitness = "confirmed_fitness", confirmedDifference = "confirmed_difference"
         case confirmedStandardError = "confirmed_se", confirmedMembers = "confirmed_members", confirmedBy = "confirmed_by"
     }
 }

@@ -16,6 +16,11 @@ public enum IslandCounter: Hashable, Sendable {
     /// Proposals by the status they were recorded with: `pending` (a valid, new loss), `invalid`,
     /// `duplicate`.
     case proposals(CandidateStatus)
+    /// Proposals refused by the novelty check (near-repeats of an elite or a recent child), not stored.
+    case nearDuplicates
+    /// What an emitter's children did that no row records: repeats, near-repeats, and raising the
+    /// island's confirmed best.
+    case emitter(String, EmitterEvent)
     /// Migration: migrants sent (one per peer), messages received, migrants accepted and rejected,
     /// messages dropped, archive resets.
     case migrantsSent, messagesReceived, migrantsAccepted, migrantsRejected, messagesDropped, resets
@@ -34,6 +39,8 @@ public enum IslandCounter: Hashable, Sendable {
         case .confirmationsFailed: "evaluations.stage3_failed"
         case let .archive(outcome): "archive." + (outcome == .notAdded ? "not_added" : outcome.rawValue)
         case let .proposals(status): "proposals." + status.rawValue
+        case .nearDuplicates: "proposals.near_duplicate"
+        case let .emitter(name, event): Self.emitterPrefix + name + "." + event.rawValue
         case .migrantsSent: "migration.sent"
         case .messagesReceived: "migration.received"
         case .migrantsAccepted: "migration.accepted"
@@ -43,6 +50,16 @@ public enum IslandCounter: Hashable, Sendable {
         case let .proposer(name): name
         }
     }
+}
+
+extension IslandCounter {
+    /// The stored prefix of every emitter's counters.
+    public static let emitterPrefix = "emitter."
+}
+
+/// What an emitter's counters count (``IslandCounter/emitter(_:_:)``).
+public enum EmitterEvent: String, Sendable, Hashable, CaseIterable {
+    case duplicates, nearDuplicates = "near_duplicates", raisedBest = "raised_best"
 }
 
 /// The island's counters by name, as ``IslandStore/counters()`` reads them.

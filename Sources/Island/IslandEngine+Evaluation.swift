@@ -80,10 +80,15 @@ extension IslandEngine {
             }
         }
         // Insert and persist under the lock, so the stored archive follows the same order as memory.
+        let scores = SeedScores(result)
         let added = try withArchiveLock { archive in
+            // Parsimony weighs the difference to the cell's elite against its paired standard error.
+            let noise = try archive.elites[archive.bins.cell(of: descriptors)].flatMap { incumbent in
+                try store.candidate(incumbent.candidate)?.seedScores.map { scores.difference(to: $0).standardError }
+            }
             let outcome = archive.insert(
-                candidate: id, fitness: fitness, descriptors: descriptors, size: candidate.size, rule: settings.replacement)
-            try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells)
+                candidate: id, fitness: fitness, descriptors: descriptors, size: candidate.size, rule: settings.replacement, noise: noise)
+            try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells, seedScores: scores)
             return outcome.isAdded
         }
         if result.stage == .two, try !confirmIfTopK(id, graph: graph, name: candidate.name, searchFitness: fitness) {

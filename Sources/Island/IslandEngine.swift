@@ -36,6 +36,8 @@ public final class IslandEngine: Sendable {
     /// Descriptors this island computed for migrants it verified, by fingerprint: elites are sent
     /// again and again, and a repeat needs only its (cheap) fingerprint check. Bounded.
     let verifiedDescriptors = Mutex<[String: Descriptors]>([:])
+    /// Novelty before evaluation: the recent children's shapes and the elites' (in memory).
+    let novelty: Mutex<NoveltyFilter>
     /// Confirmed (stage-3) fitness by candidate, mirroring the store (for ranking elites).
     let confirmed: Mutex<[Int64: Double]>
     /// Held while the baseline's stage-3 result is trained, so that it is trained once.
@@ -43,7 +45,8 @@ public final class IslandEngine: Sendable {
     /// The name of stage 3's task when it is another task than stage 2's (a cascade's real training).
     public let confirmationTask: String?
 
-    /// An island over `store`; `proposer` defaults to the mutation proposer the settings describe.
+    /// An island over `store`; `proposer` defaults to the one the settings describe (the
+    /// scheduler or the mutation proposer; the mutation proposer where they name an LLM).
     /// `confirmationTask` names stage 3's task when the evaluator trains stage 3 on its own task.
     public init(
         settings: IslandSettings, store: IslandStore, evaluator: any Evaluator, proposer: (any Proposer)? = nil, confirmationTask: String? = nil
@@ -52,12 +55,13 @@ public final class IslandEngine: Sendable {
         self.store = store
         self.evaluator = evaluator
         self.confirmationTask = confirmationTask
-        self.proposer = proposer ?? settings.mutationProposer
+        self.proposer = proposer ?? settings.builtInProposer(qualityInputs: false) ?? settings.mutationProposer
         if let hash = try store.meta("task_hash"), hash != evaluator.taskHash {
             throw IslandError.taskChanged(stored: hash, configured: evaluator.taskHash)
         }
         try store.setMeta("task_hash", evaluator.taskHash)
         state = Mutex(try store.loadArchive(bins: settings.bins))
+        novelty = Mutex(NoveltyFilter(tolerance: settings.novelty))
         confirmed = Mutex(try store.confirmedFitness())
     }
 

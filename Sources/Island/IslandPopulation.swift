@@ -1,5 +1,6 @@
 import Control
 import Foundation
+import LossDescriptors
 import LossLanguage
 import Model
 import Search
@@ -44,8 +45,14 @@ final class IslandPopulation: Population {
 
     func memory(slot: Int) throws -> ProposerMemory { try engine.store.memory(slot: slot) }
 
+    func emitterTallies() throws -> [String: EmitterTally] { try engine.store.emitterTallies() }
+
     func record(_ batch: ProposalBatch) throws -> [CandidateStatus] {
-        let stored = try engine.store.record(batch.proposals.map(Self.candidate), memory: batch.memory, counters: batch.counters)
+        var records = batch.proposals.map(Self.candidate)
+        for index in records.indices where batch.proposals[index].origin != .seed {
+            try refuseIfNearRepeat(&records[index], graph: batch.proposals[index].graph)
+        }
+        let stored = try engine.store.record(records, memory: batch.memory, counters: batch.counters)
         tally.withLock { report in
             report.proposed += stored.count
             report.invalid += stored.filter { $0.status == .invalid }.count
@@ -54,12 +61,38 @@ final class IslandPopulation: Population {
         return stored.map(\.status)
     }
 
+    /// Novelty before evaluation: a valid, new child whose shape lies within the island's novelty
+    /// distance of an elite's or a recent child's becomes a near-repeat (status `duplicate` with a
+    /// note), which the store counts instead of evaluating. An exact repeat is the store's to find.
+    private func refuseIfNearRepeat(_ record: inout CandidateRecord, graph: LossGraph?) throws {
+        guard engine.settings.novelty > 0, record.status == .pending, let fingerprint = record.fingerprint,
+            try !engine.store.hasFingerprint(fingerprint),
+            let graph = try graph ?? record.canonical.map({ try LossParser.parse($0).graph }),
+            let signature = try? ShapeSignature(of: graph)
+        else { return }
+        let archive = engine.archive
+        let store = engine.store
+        let match = try engine.novelty.withLock { filter in
+            try filter.check(signature, name: record.name, archive: archive) { id in
+                guard let elite = try store.candidate(id), let canonical = elite.canonical, let graph = try? LossParser.parse(canonical).graph else { return nil }
+                return (elite.name, graph)
+            }
+        }
+        guard let match else { return }
+        let fitness = match.fitness.map { String(format: " (fitness %.4f)", $0) } ?? ""
+        (record.status, record.duplicateOf) = (.duplicate, match.elite)
+        record.error =
+            "This loss has nearly the same shape as \(match.elite == nil ? "the recent child" : "the elite") \(match.name)\(fitness): "
+            + String(format: "slope-profile distance %.4f, within the island's novelty distance, so it was not trained.", match.distance)
+    }
+
     /// A proposal as a candidate row: parsed and validated here (stage 0), unless the proposer's
     /// verdict already says what it is.
     static func candidate(_ proposal: Proposal) -> CandidateRecord {
         var record = CandidateRecord(
             generation: proposal.generation, name: proposal.name, source: proposal.source, parents: proposal.parents,
             proposer: proposal.origin, status: .pending)
+        record.emitter = proposal.emitter
         if case let .invalid(error) = proposal.verdict {
             // An unusable reply is kept for the record, and a reply can be long.
             (record.source, record.status, record.error) = (String(proposal.source.prefix(10_000)), .invalid, error)

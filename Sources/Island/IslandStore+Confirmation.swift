@@ -48,6 +48,7 @@ extension IslandStore {
     public func confirm(candidate id: Int64, result: EvaluationResult, difference: Estimate, by origin: ConfirmationOrigin = .topK) throws {
         let members = try Self.json(result.members ?? [])
         try pool.write { db in
+            let previousBest = try Double.fetchOne(db, sql: "SELECT MAX(confirmed_fitness) FROM candidates")
             try db.execute(
                 sql: """
                     UPDATE candidates SET confirmed_fitness = ?, confirmed_difference = ?, confirmed_se = ?, confirmed_members = ?,
@@ -58,7 +59,14 @@ extension IslandStore {
                     result.fitness, difference.value.isFinite ? difference.value : nil,
                     difference.standardError.isFinite ? difference.standardError : nil, members, origin, id,
                 ])
-            if db.changesCount == 1 { try Self.bump(db, origin == .audit ? .audits : .confirmations) }
+            guard db.changesCount == 1 else { return }
+            try Self.bump(db, origin == .audit ? .audits : .confirmations)
+            // A child that raises the island's confirmed best is a success of its emitter.
+            if let fitness = result.fitness, fitness > previousBest ?? -.infinity,
+                let emitter = try String.fetchOne(db, sql: "SELECT emitter FROM candidates WHERE id = ?", arguments: [id])
+            {
+                try Self.bump(db, .emitter(emitter, .raisedBest))
+            }
         }
     }
 

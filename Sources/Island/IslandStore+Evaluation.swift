@@ -11,18 +11,19 @@ extension IslandStore {
     /// row, the archive cell (when new or improved), the counters and the parent cell's curiosity.
     public func complete(
         candidate id: Int64, result: EvaluationResult, descriptors: Descriptors,
-        outcome: InsertOutcome, parentCells: [Int]
+        outcome: InsertOutcome, parentCells: [Int], seedScores: SeedScores? = nil
     ) throws {
         let metrics = try Self.json(result.metrics)
         let members = try result.members.map { try Self.json($0) }
+        let scores = try seedScores.map { try Self.json($0) }
         try pool.write { db in
             try db.execute(
                 sql: """
-                    UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, members = ?, convexity = ?, grad0 = ?,
-                        beta_sensitivity = ?, outcome = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'
+                    UPDATE candidates SET status = 'evaluated', fitness = ?, stage = ?, metrics = ?, members = ?, seed_scores = ?, convexity = ?,
+                        grad0 = ?, beta_sensitivity = ?, outcome = ?, evaluated_at = ? WHERE id = ? AND status = 'pending'
                     """,
                 arguments: [
-                    result.fitness, result.stage.rawValue, metrics, members, descriptors.convexity, descriptors.grad0,
+                    result.fitness, result.stage.rawValue, metrics, members, scores, descriptors.convexity, descriptors.grad0,
                     descriptors.betaSensitivity, outcome.outcome, Date().timeIntervalSince1970, id,
                 ])
             guard db.changesCount == 1 else { return }  // already completed: nothing is counted twice

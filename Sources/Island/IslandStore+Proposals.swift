@@ -25,10 +25,16 @@ extension IslandStore {
     /// A conversation's turns, and the candidate its last turn proposed when no feedback follows it yet.
     public func memory(slot: Int) throws -> ProposerMemory {
         try pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT role, content, candidate FROM llm_turns WHERE slot = ? ORDER BY id", arguments: [slot])
-            let last = rows.last
-            let awaiting: Int64? = (last?["role"] as String?) == "assistant" ? last?["candidate"] : nil
-            return ProposerMemory(turns: rows.map { MemoryTurn(role: $0["role"], content: $0["content"]) }, awaitingFeedback: awaiting)
+            let rows = try Row.fetchAll(db, sql: "SELECT role, content, candidate, verdict, note FROM llm_turns WHERE slot = ? ORDER BY id", arguments: [slot])
+            let last = rows.last.flatMap { ($0["role"] as String) == "assistant" ? $0 : nil }
+            let verdict: RefusedProposal? =
+                switch last?["verdict"] as TurnVerdict? {
+                case .repeated: .repeated
+                case .nearRepeat: .nearRepeat(note: last?["note"] ?? "")
+                case nil: nil
+                }
+            return ProposerMemory(
+                turns: rows.map { MemoryTurn(role: $0["role"], content: $0["content"]) }, awaitingFeedback: last?["candidate"], awaitingVerdict: verdict)
         }
     }
 
@@ -40,15 +46,22 @@ extension IslandStore {
             let stored = try proposals.map { try Self.insertProposal(db, $0) }
             if let memory {
                 for (index, turn) in memory.turns.enumerated() {
-                    let linked = memory.linksLastProposal && index == memory.turns.count - 1 ? stored.last?.id : nil
+                    let last = memory.linksLastProposal && index == memory.turns.count - 1 ? stored.last : nil
+                    // A repeat links the candidate it repeated; a near-repeat the elite it is near, if any.
+                    let verdict: TurnVerdict? = last?.status == .duplicate ? (last?.error == nil ? .repeated : .nearRepeat) : nil
                     try db.execute(
-                        sql: "INSERT INTO llm_turns (slot, role, content, candidate) VALUES (?, ?, ?, ?)",
-                        arguments: [memory.slot, turn.role, turn.content, linked])
+                        sql: "INSERT INTO llm_turns (slot, role, content, candidate, verdict, note) VALUES (?, ?, ?, ?, ?, ?)",
+                        arguments: [memory.slot, turn.role, turn.content, last?.id ?? last?.duplicateOf, verdict, verdict == nil ? nil : last?.error])
                 }
             }
             for (name, amount) in counters.sorted(by: { $0.key < $1.key }) where amount != 0 { try Self.bump(db, .proposer(name), by: amount) }
             return stored
         }
+    }
+
+    /// A turn's `verdict` column: why its proposal left no row of its own.
+    enum TurnVerdict: String, DatabaseValueConvertible {
+        case repeated = "repeat", nearRepeat = "near_repeat"
     }
 
     /// Proposals by outcome (evaluated, failed, duplicate, invalid, pending) of one proposer.

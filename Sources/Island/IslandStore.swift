@@ -63,6 +63,7 @@ public final class IslandStore: Sendable {
         registerConfirmationColumns(&migrator)
         registerHistoryTable(&migrator)
         registerAuditColumn(&migrator)
+        registerEmitterColumns(&migrator)
         return migrator
     }
 
@@ -121,16 +122,27 @@ public final class IslandStore: Sendable {
         try pool.write { db in try Self.insertProposal(db, candidate) }
     }
 
-    /// The insert of ``record(_:)``, inside a caller's transaction.
+    /// The insert of ``record(_:)``, inside a caller's transaction. Repeats are counted, not stored:
+    /// an exact repeat of a live candidate adds one to that candidate's `repeats`, a near-repeat
+    /// (status `duplicate` with a note, from the novelty check) only to the counters; both are
+    /// returned with status `duplicate` and no id. Each is charged to its emitter.
     static func insertProposal(_ db: Database, _ candidate: CandidateRecord) throws -> CandidateRecord {
         var row = candidate
+        if row.status == .duplicate {
+            try bump(db, .nearDuplicates)
+            if let emitter = row.emitter { try bump(db, .emitter(emitter, .nearDuplicates)) }
+            return row
+        }
         if row.status == .pending, let fingerprint = row.fingerprint,
             let existing = try Int64.fetchOne(
                 db, sql: "SELECT id FROM candidates WHERE fingerprint = ? AND status IN ('pending', 'failed', 'evaluated')",
                 arguments: [fingerprint])
         {
-            row.status = .duplicate
-            row.duplicateOf = existing
+            (row.status, row.duplicateOf) = (.duplicate, existing)
+            try db.execute(sql: "UPDATE candidates SET repeats = repeats + 1 WHERE id = ?", arguments: [existing])
+            try bump(db, .proposals(.duplicate))
+            if let emitter = row.emitter { try bump(db, .emitter(emitter, .duplicates)) }
+            return row
         }
         try row.insert(db)
         try bump(db, .proposals(row.status))

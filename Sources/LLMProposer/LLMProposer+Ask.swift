@@ -14,6 +14,11 @@ extension LLMProposer: Proposer {
     /// empty cell next to the filled ones (archive-directed prompts). Each slot records its
     /// exchange (turns, counters, proposal and rejected replies) in one transaction as it ends.
     public func ask(generation: Int, from population: any Population) throws {
+        try ask(generation: generation, slots: config.inFlight, from: population)
+    }
+
+    /// One generation over the first `slots` conversations (at most `in_flight`).
+    func ask(generation: Int, slots: Int, from population: any Population) throws {
         let spent = try tokensSpent(population)
         let chosen = try population.rankedElites(count: config.examples).map { ranked in
             // Shown with short constants (``LossGraph/promptForm``), as the reply grammar lets the model write them.
@@ -23,7 +28,7 @@ extension LLMProposer: Proposer {
         let targets = population.archive.frontierTargets
         let firstError = Mutex<(any Error)?>(nil)
         let finished = DispatchGroup()
-        for slot in 0..<config.inFlight {
+        for slot in 0..<min(slots, config.inFlight) {
             finished.enter()
             Thread { [self] in
                 defer { finished.leave() }
@@ -50,7 +55,7 @@ extension LLMProposer: Proposer {
     ) throws {
         let memory = try population.memory(slot: slot)
         var newTurns: [ChatMessage] = []
-        if let awaiting = memory.awaitingFeedback, let feedback = try feedback(on: awaiting, in: population) { newTurns.append(.user(feedback)) }
+        if let feedback = try feedback(on: memory, in: population) { newTurns.append(.user(feedback)) }
         var conversation = Conversation(turns: config.historyTurns(memory.turns.map { ChatMessage(role: $0.role, content: $0.content) } + newTurns))
         let before = conversation.turns.count
         var tally = ProposalTally()
@@ -63,12 +68,14 @@ extension LLMProposer: Proposer {
                 name: "g\(generation)-llm-\(slot)-rejected-\(index)", source: attempt.reply, graph: nil, parents: [], origin: .llm,
                 generation: generation, verdict: .invalid(attempt.error))
         }
+        for index in proposals.indices { proposals[index].emitter = Self.emitterName }
         var proposed = false
         if case let .success(proposal) = outcome {
             proposed = true
             var candidate = Proposal(
                 name: Self.candidateName(proposal.reply.name, generation: generation, slot: slot), source: proposal.reply.code, graph: proposal.graph,
                 parents: [], origin: .llm, generation: generation)
+            candidate.emitter = Self.emitterName
             // Novelty, at once: does the proposal's shape fall in an empty cell, and in the target?
             if let shape = try? Descriptors(of: proposal.graph) {
                 let snapshot = population.archive  // one consistent copy: evaluations finishing meanwhile change the archive
@@ -89,9 +96,14 @@ extension LLMProposer: Proposer {
                 proposals: proposals, memory: MemoryUpdate(slot: slot, turns: turns, linksLastProposal: proposed && newTurns.last?.role == "assistant"), counters: tally.counters))
     }
 
-    /// What the LLM is told about an earlier proposal, once its outcome is known.
-    private func feedback(on id: Int64, in population: any Population) throws -> String? {
-        guard let candidate = try population.candidate(id) else { return nil }
+    /// What the LLM is told about its conversation's last proposal, once its outcome is known.
+    private func feedback(on memory: ProposerMemory, in population: any Population) throws -> String? {
+        switch memory.awaitingVerdict {
+        case let .nearRepeat(note): return note + "\nPlease generate the next one."
+        case .repeated: return DiscoPOPPrompt.duplicate(fitness: try memory.awaitingFeedback.flatMap { try population.candidate($0) }?.fitness)
+        case nil: break
+        }
+        guard let id = memory.awaitingFeedback, let candidate = try population.candidate(id) else { return nil }
         switch candidate.status {
         case .evaluated: return candidate.fitness.map(DiscoPOPPrompt.fitness)
         case .failed: return DiscoPOPPrompt.failed(candidate.error ?? "unknown")
@@ -103,24 +115,20 @@ extension LLMProposer: Proposer {
         }
     }
 
-    /// The archive elite a proposal nearly repeats, if any: descriptors within 0.05 on every axis
-    /// and a normalised slope profile within `near_duplicate` (a rescaling or a constant tweak).
+    /// The archive elite a proposal nearly repeats, if any (``ShapeSignature``: descriptors within
+    /// 0.05 on every axis and a normalised slope profile within `near_duplicate`).
     func nearDuplicate(of graph: LossGraph, shape: Descriptors, among archive: Archive, in population: any Population) throws -> (
         candidate: Int64, note: String
     )? {
         // An exact repeat is the fingerprint's to report ("already tried").
         let tolerance = config.nearDuplicate
         guard tolerance > 0, try !population.hasFingerprint(graph.fingerprint.hex), let profile = try? SlopeProfile(of: graph) else { return nil }
-        let close = archive.elites.values.filter {
-            abs($0.descriptors.convexity - shape.convexity) <= 0.05 && abs($0.descriptors.grad0 - shape.grad0) <= 0.05
-                && abs($0.descriptors.betaSensitivity - shape.betaSensitivity) <= 0.05
-        }
-        for elite in close {
+        let signature = ShapeSignature(descriptors: shape, profile: profile)
+        for elite in archive.elites.values where signature.isClose(to: elite.descriptors) {
             guard let candidate = try population.candidate(elite.candidate), let canonical = candidate.canonical,
-                let other = try? LossParser.parse(canonical).graph, let otherProfile = try? SlopeProfile(of: other)
+                let other = try? ShapeSignature(of: LossParser.parse(canonical).graph)
             else { continue }
-            let distance = profile.distance(to: otherProfile)
-            if distance <= tolerance {
+            if let distance = signature.nearness(to: other, tolerance: tolerance) {
                 return (elite.candidate, DiscoPOPPrompt.nearDuplicate(of: candidate.name, fitness: elite.fitness, distance: distance))
             }
         }

@@ -20,6 +20,9 @@ extension LLMProposer {
     public func status(_ population: any Population) throws -> ProposerStatus {
         let counters = try population.counters()
         var outcomes = try population.outcomes(origin: .llm)
+        // Repeats and near-repeats are counted, not stored as rows.
+        let tally = try population.emitterTallies()[Self.emitterName] ?? EmitterTally()
+        outcomes[CandidateStatus.duplicate.rawValue, default: 0] += tally.duplicates + tally.nearDuplicates
         for status in CandidateStatus.allCases.map(\.rawValue) { outcomes[status, default: 0] += 0 }
         let tokens = LLMUsage.Tokens(prompt: counters[Counter.promptTokens, default: 0], completion: counters[Counter.completionTokens, default: 0])
         let failures = counters.filter { $0.key.hasPrefix(Counter.failedPrefix) }

@@ -35,6 +35,9 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
     /// (and whose descriptors are within 0.05 of it) is a near-duplicate: answered without training.
     /// 0: only exact duplicates (the fingerprint) are caught.
     public var nearDuplicate = 0.01
+    /// What one of its children costs under an island's scheduler, in mutation children (a reply's
+    /// latency and tokens beside the evaluation both share): the bandit divides its success rate by it.
+    public var cost = 4.0
     /// Nucleus sampling (1: off), sent when below 1.
     public var topP = 1.0
     /// OpenAI's penalties on tokens already in the reply, by count and by presence (-2...2; 0: off,
@@ -104,6 +107,7 @@ public struct ProposerConfig: Sendable, Hashable, CustomStringConvertible {
         c.presencePenalty = try s.double("presence_penalty", default: c.presencePenalty, in: -2...2)
         c.explore = try s.double("explore", default: c.explore, in: 0...1)
         c.nearDuplicate = try s.double("near_duplicate", default: c.nearDuplicate, in: 0...2)
+        c.cost = try s.double("cost", default: c.cost, in: 0.01...1e6)
         c.thoughtMaxChars = try s.int("thought_max_chars", default: c.thoughtMaxChars, in: 0...1_000_000)
         c.contextTokens = try s.int("context_tokens", default: c.contextTokens, in: 256...10_000_000)
         c.examples = try s.int("examples", default: c.examples, in: 1...1_000)

@@ -1,18 +1,31 @@
-/// The island's proposer in status: the built-in mutation proposer, or an LLM with its usage.
-/// On the wire, `{"kind": "mutation"}` or `{"kind": "llm", "model": ..., ...}`.
+/// The island's proposer in status: the built-in mutation proposer, an LLM with its usage, or a
+/// scheduler over emitters. On the wire, `{"kind": "mutation"}`, `{"kind": "llm", "model": ..., ...}`
+/// or `{"kind": "scheduler", "emitters": [...]}`.
 public enum ProposerStatus: Sendable, Hashable {
     case mutation
     case llm(LLMUsage)
+    case scheduler([EmitterStatus])
+
+    /// The LLMs' usage, whether the island asks one directly or as an emitter.
+    public var llmUsages: [LLMUsage] {
+        switch self {
+        case .mutation: []
+        case let .llm(usage): [usage]
+        case let .scheduler(emitters): emitters.compactMap(\.llm)
+        }
+    }
 }
 
 extension ProposerStatus: Codable {
-    private enum Kind: String, Codable { case mutation, llm }
-    private enum CodingKeys: String, CodingKey { case kind }
+    private enum Kind: String, Codable { case mutation, llm, scheduler }
+    private enum CodingKeys: String, CodingKey { case kind, emitters }
 
     public init(from decoder: any Decoder) throws {
-        switch try decoder.container(keyedBy: CodingKeys.self).decode(Kind.self, forKey: .kind) {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        switch try container.decode(Kind.self, forKey: .kind) {
         case .mutation: self = .mutation
         case .llm: self = .llm(try LLMUsage(from: decoder))
+        case .scheduler: self = .scheduler(try container.decode([EmitterStatus].self, forKey: .emitters))
         }
     }
 
@@ -23,6 +36,9 @@ extension ProposerStatus: Codable {
         case let .llm(usage):
             try container.encode(Kind.llm, forKey: .kind)
             try usage.encode(to: encoder)
+        case let .scheduler(emitters):
+            try container.encode(Kind.scheduler, forKey: .kind)
+            try container.encode(emitters, forKey: .emitters)
         }
     }
 }

@@ -50,11 +50,12 @@ public struct Archive: Sendable, Hashable, Codable {
 
     public init(bins: DescriptorBins = .default) { self.bins = bins }
 
-    /// Offers a candidate to its cell; it stays only if the cell is empty or it beats the elite by
-    /// more than the rule's required gain (``ReplacementRule/strict``: strictly better).
+    /// Offers a candidate to its cell; it stays only if the cell is empty or the rule says it
+    /// replaces the elite (``ReplacementRule/strict``: strictly better). `noise` is the paired
+    /// standard error of its difference to the cell's elite, where the caller knows it.
     @discardableResult
     public mutating func insert(
-        candidate: Int64, fitness: Double, descriptors: Descriptors, size: Int? = nil, rule: ReplacementRule = .strict
+        candidate: Int64, fitness: Double, descriptors: Descriptors, size: Int? = nil, rule: ReplacementRule = .strict, noise: Double? = nil
     ) -> InsertOutcome {
         let cell = bins.cell(of: descriptors)
         let elite = Elite(candidate: candidate, fitness: fitness, descriptors: descriptors, size: size)
@@ -62,8 +63,7 @@ public struct Archive: Sendable, Hashable, Codable {
             elites[cell] = elite
             return .new(cell: cell)
         }
-        let gain = rule.requiredGain(childSize: size, eliteSize: incumbent.size)
-        guard fitness > incumbent.fitness + gain else { return .notAdded(cell: cell, incumbent: incumbent) }
+        guard rule.replaces(fitness: fitness, size: size, incumbent: incumbent, noise: noise) else { return .notAdded(cell: cell, incumbent: incumbent) }
         elites[cell] = elite
         return .improved(cell: cell, previous: incumbent)
     }

@@ -11,6 +11,8 @@ public struct Proposal: Sendable {
     /// Who made it (the candidate's `proposer`).
     public var origin: ProposalOrigin
     public var generation: Int
+    /// The scheduler's emitter that made it (set by the scheduler), nil for a proposer on its own.
+    public var emitter: String?
     /// What the proposer already knows of it, if anything.
     public var verdict: Verdict?
 
@@ -41,12 +43,24 @@ public struct ProposalBatch: Sendable {
 }
 
 /// A proposer's memory of one conversation: its turns in order, and the candidate its last turn
-/// proposed while no feedback follows it yet.
+/// proposed while no feedback follows it yet (for a repeat, the candidate it repeated), with what
+/// the island decided before training when it was refused as a repeat or a near-repeat.
 public struct ProposerMemory: Sendable, Hashable {
     public var turns: [MemoryTurn]
     public var awaitingFeedback: Int64?
+    public var awaitingVerdict: RefusedProposal?
 
-    public init(turns: [MemoryTurn], awaitingFeedback: Int64?) { (self.turns, self.awaitingFeedback) = (turns, awaitingFeedback) }
+    public init(turns: [MemoryTurn], awaitingFeedback: Int64?, awaitingVerdict: RefusedProposal? = nil) {
+        (self.turns, self.awaitingFeedback, self.awaitingVerdict) = (turns, awaitingFeedback, awaitingVerdict)
+    }
+}
+
+/// Why a proposal was refused before training and left no row of its own.
+public enum RefusedProposal: Sendable, Hashable {
+    /// The same loss as a live candidate (the memory's `awaitingFeedback`).
+    case repeated
+    /// Nearly the same shape as an elite or a recent child; `note` says which.
+    case nearRepeat(note: String)
 }
 
 /// One turn of a conversation, as the island stores it.

@@ -49,6 +49,8 @@ public protocol Population: Sendable {
     func counters() throws -> [String: Int]
     /// Candidates by status, of the proposals whose origin is `origin`.
     func outcomes(origin: ProposalOrigin) throws -> [String: Int]
+    /// What each emitter's children came to, by emitter name (``EmitterScheduler``).
+    func emitterTallies() throws -> [String: EmitterTally]
     /// What the proposer remembers of conversation `slot`.
     func memory(slot: Int) throws -> ProposerMemory
     /// Records a batch in one transaction: its proposals (validated and deduplicated here) and what

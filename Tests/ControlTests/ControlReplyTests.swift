@@ -28,7 +28,16 @@ struct ControlReplyTests {
             directed: directed, nearDuplicates: 1)
     }
 
-    @Test(arguments: [ProposerStatus.mutation, .llm(usage)])
+    static var emitters: [EmitterStatus] {
+        var tally = EmitterTally()
+        (tally.proposed, tally.evaluated, tally.duplicates, tally.nearDuplicates, tally.added, tally.raisedBest) = (20, 15, 3, 2, 6, 1)
+        return [
+            EmitterStatus(name: "tweak", cost: 1, tally: tally, weight: 0.7, share: 0.8),
+            EmitterStatus(name: "llm", cost: 4, tally: EmitterTally(), weight: 0.3, share: 0.2, llm: usage),
+        ]
+    }
+
+    @Test(arguments: [ProposerStatus.mutation, .llm(usage), .scheduler(emitters)])
     func aStatusRoundTripsThroughItsReply(proposer: ProposerStatus) throws {
         let status = Self.sampleStatus(proposer: proposer)
         let data = ControlCoding.success(status)

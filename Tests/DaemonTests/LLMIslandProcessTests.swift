@@ -76,9 +76,11 @@ struct LLMIslandProcessTests {
         #expect(server.messages(4).last?.content.hasPrefix("Fitness: ") == true)
         for index in [5, 6] { #expect(server.messages(index).last?.content.hasPrefix("This loss was already tried (fitness ") == true) }
 
-        // Every reply is kept: valid ones as candidates, unusable ones as invalid candidates with their error.
+        // Every reply is kept: new valid ones as candidates, unusable ones as invalid candidates with
+        // their error; the three repeats of DPO as a count on the seed's row.
         let rows = try harness.rows().values.filter { ($0["proposer"] as String) == "llm" }
-        #expect(rows.count == 7)
+        #expect(rows.count == 4)
+        #expect(try harness.rows().values.contains { ($0["name"] as String) == "dpo" && ($0["repeats"] as Int) == 3 })
         #expect(rows.contains { ($0["name"] as String) == "margin_dpo" && ($0["status"] as String) == "evaluated" })
         #expect(rows.filter { ($0["status"] as String) == "invalid" }.allSatisfy { !(($0["error"] as String?) ?? "").isEmpty })
         #expect(!harness.log.contains("Fatal error"))
@@ -125,9 +127,10 @@ struct LLMIslandProcessTests {
             return
         }
         #expect(usage.nearDuplicates == 1)
+        // Never trained, and counted instead of stored.
         let rows = try harness.rows().values.filter { ($0["proposer"] as String) == "llm" }
-        let double = try #require(rows.first { ($0["name"] as String) == "double_dpo" })
-        #expect((double["status"] as String) == "duplicate" && (double["fitness"] as Double?) == nil, "never trained")
+        #expect(!rows.contains { ($0["name"] as String) == "double_dpo" })
+        #expect(usage.proposals["duplicate"] == 1)
         #expect(rows.contains { ($0["name"] as String) == "margin_dpo" && ($0["status"] as String) != "duplicate" }, "a shifted margin is a new shape")
     }
 

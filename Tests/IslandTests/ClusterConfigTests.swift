@@ -3,6 +3,7 @@ import ConfigFiles
 import Foundation
 import Island
 import LossLanguage
+import Model
 import Search
 import Testing
 
@@ -91,11 +92,38 @@ final class ClusterConfigTests {
         for file in files { _ = try ConfigSection.load(path: file) }
     }
 
-    @Test func anArchiveReplacementRuleIsReadAndDefaultsToAnyGain() throws {
+    @Test func anArchiveReplacementRuleIsReadAndDefaultsToParsimonyWithinOneStandardError() throws {
         let config = try ClusterConfig.load(
-            path: try write("[island.archive]\nconvexity_bins = 1\nreplacement_margin = 0.0001\ngrowth_margin = 0.0002"))
-        #expect(try config.settings(forIsland: 1).replacement == ReplacementRule(margin: 0.0001, growthMargin: 0.0002))
-        #expect(try ClusterConfig.load(path: try write("")).settings(forIsland: 1).replacement == .strict)
+            path: try write("[island.archive]\nconvexity_bins = 1\nreplacement_margin = 0.0001\ngrowth_margin = 0.0002\nparsimony = 2"))
+        #expect(try config.settings(forIsland: 1).replacement == ReplacementRule(margin: 0.0001, growthMargin: 0.0002, parsimony: 2))
+        #expect(try ClusterConfig.load(path: try write("")).settings(forIsland: 1).replacement == ReplacementRule(parsimony: 1))
+    }
+
+    @Test func theSchedulerIsTheDefaultAndItsEmittersAreRead() throws {
+        let defaults = try ClusterConfig.load(path: try write("")).settings(forIsland: 1)
+        #expect(defaults.proposer == .scheduler(SchedulerSettings()) && defaults.novelty == 0.01)
+        #expect(SchedulerSettings().emitters == [.mutation(.tweak), .mutation(.shape), .mutation(.recombine)])
+        let config = try ClusterConfig.load(
+            path: try write("[island]\nproposer = \"scheduler\"\nemitters = [\"shape\", \"configs/proposers/x.toml\"]\nscheduler_floor = 0.3\nnovelty = 0"))
+        let settings = try config.settings(forIsland: 1)
+        guard case let .scheduler(scheduler) = settings.proposer else { Issue.record("\(settings.proposer)"); return }
+        #expect(scheduler.emitters == [.mutation(.shape), .llm(config: "configs/proposers/x.toml")] && scheduler.floor == 0.3 && settings.novelty == 0)
+        // Without an LLM the island builds the scheduler itself, one emitter per family with a weighted operator.
+        let proposer = try #require(defaults.builtInProposer(qualityInputs: false) as? EmitterScheduler)
+        #expect(proposer.emitters.map(\.name) == ["tweak", "shape", "recombine"])
+        for (text, key, fragment) in [
+            ("emitters = [\"mutate\"]", "island.emitters", "expected mutation families (tweak, shape, recombine)"),
+            ("emitters = [\"a.toml\", \"b.toml\"]", "island.emitters", "more than one LLM"),
+            ("emitters = [\"shape\", \"shape\"]", "island.emitters", "twice"),
+            ("proposer = \"mutation\"\nemitters = [\"shape\"]", "island.emitters", "only with proposer = \"scheduler\""),
+        ] {
+            #expect {
+                try ClusterConfig.load(path: try write("[island]\n" + text)).settings(forIsland: 1)
+            } throws: { error in
+                let e = error as? ConfigError
+                return e?.key == key && e?.message.contains(fragment) == true
+            }
+        }
     }
 
     @Test func theAuditIsReadAndItsShareDefaultsByTheTask() throws {

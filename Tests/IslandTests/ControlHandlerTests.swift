@@ -34,7 +34,10 @@ final class ControlHandlerTests {
             return
         }
         #expect(status.id == 1 && status.state == .running && status.generation == 1 && status.evaluations.done == 4)
-        #expect(status.proposer == .mutation && status.evaluator == .local && status.fault == nil)
+        #expect(status.evaluator == .local && status.fault == nil)
+        // The default scheduler's emitters, over the wire with their tallies (nothing proposed yet).
+        guard case let .scheduler(emitters) = status.proposer else { Issue.record("\(status.proposer)"); return }
+        #expect(emitters.map(\.name) == ["tweak", "shape", "recombine"] && emitters.allSatisfy { $0.tally == EmitterTally() && abs($0.weight - 1.0 / 3) < 1e-12 })
         #expect(status.warnings == nil)
         guard case let .success(best) = try reply(handler, #"{"command": "best", "top": 2}"#, as: [CandidateSummary].self) else {
             Issue.record("best failed")

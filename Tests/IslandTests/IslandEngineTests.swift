@@ -58,7 +58,9 @@ final class IslandEngineTests {
             evaluator: Self.task.makeEvaluator())
         for _ in 0..<3 { try engine.runGeneration() }
         let all = try CandidateStatus.allCases.flatMap { try engine.store.candidates(status: $0) }
-        #expect(all.count == 4 + 2 * 6)
+        // Every child is a row, or counted as a repeat or a near-repeat.
+        let counters = try engine.store.counters()
+        #expect(all.count + counters[.proposals(.duplicate)] + counters[.nearDuplicates] == 4 + 2 * 6)
         #expect(try engine.store.candidates(status: .pending).isEmpty)
         #expect(all.filter { $0.proposer.isMutation }.allSatisfy { $0.parents.count == 2 && $0.generation >= 1 })
         // The stored archive is the archive in memory, and every elite is the best of its cell.
@@ -81,6 +83,7 @@ final class IslandEngineTests {
                 convexity: .init(lower: -1, upper: 1, count: 1), grad0: .init(lower: -1, upper: 1, count: 1),
                 betaSensitivity: .init(lower: 0, upper: 0.25, count: 1))
             settings.replacement = rule
+            settings.novelty = 0  // every child evaluated, near-repeats too
             let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
             for _ in 0..<3 { try engine.runGeneration() }
             let evaluated = try engine.store.candidates(status: .evaluated)
@@ -106,6 +109,7 @@ final class IslandEngineTests {
     @Test func withTheSeedPoolEveryParentIsASeedLoss() throws {
         var settings = Self.settings()
         settings.parentPool = .seeds
+        settings.novelty = 0
         let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         for _ in 0..<4 { try engine.runGeneration() }
         let seeds = Set(try engine.store.seedCandidates())
@@ -113,22 +117,78 @@ final class IslandEngineTests {
         #expect(seeds.count == 4 && children.count >= 12)
         #expect(children.allSatisfy { Set($0.parents).isSubset(of: seeds) })
         // With the archive as the pool (the default), later children descend from earlier children.
-        let searching = try IslandEngine(settings: Self.settings(), store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
+        var searchSettings = Self.settings()
+        searchSettings.novelty = 0
+        let searching = try IslandEngine(settings: searchSettings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
         for _ in 0..<4 { try searching.runGeneration() }
         let searchSeeds = Set(try searching.store.seedCandidates())
         let searchChildren = try CandidateStatus.allCases.flatMap { try searching.store.candidates(status: $0) }.filter { $0.proposer.isMutation }
         #expect(searchChildren.contains { !Set($0.parents).isSubset(of: searchSeeds) })
     }
 
-    @Test func theSameLossProposedTwiceIsADuplicateOfTheFirst() throws {
+    @Test func theSameLossProposedTwiceIsCountedAsARepeatOfTheFirstAcrossARestart() throws {
         var settings = Self.settings()
         settings.seedLosses = ["dpo", "-logsigmoid(rho * beta)", "softplus(-beta * rho)"].compactMap(LossReference.init)
-        let engine = try IslandEngine(settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator())
-        let report = try engine.runGeneration()
-        #expect(report.duplicates == 2 && report.evaluated == 1)
-        let duplicates = try engine.store.candidates(status: .duplicate)
-        let original = try #require(try engine.store.candidates(status: .evaluated).first?.id)
-        #expect(duplicates.allSatisfy { $0.duplicateOf == original })
+        let path = temporaryDatabase()
+        do {
+            let engine = try IslandEngine(settings: settings, store: try IslandStore(path: path), evaluator: Self.task.makeEvaluator())
+            let report = try engine.runGeneration()
+            #expect(report.duplicates == 2 && report.evaluated == 1)
+        }
+        // Reopened as after kill -9: one row, its count of repeats, and the counter.
+        let store = try IslandStore(path: path)
+        #expect(try store.candidateCount() == 1 && store.candidates(status: .duplicate).isEmpty)
+        #expect(try store.candidates(status: .evaluated).first?.repeats == 2)
+        #expect(try store.counters()[.proposals(.duplicate)] == 2)
+        // A child's repeat is charged to its emitter, and that too survives the restart.
+        let engine = try IslandEngine(
+            settings: settings, store: store, evaluator: Self.task.makeEvaluator(),
+            proposer: ListProposer(sources: Array(repeating: "-logsigmoid(beta * rho)", count: 3), emitter: "tweak"))
+        try engine.runGeneration()
+        let reopened = try IslandStore(path: path)
+        #expect(try reopened.emitterTallies()["tweak"]?.duplicates == 3 && reopened.emitterTallies()["tweak"]?.proposed == 3)
+        #expect(try reopened.candidates(status: .evaluated).first?.repeats == 5 && reopened.candidateCount() == 1)
+    }
+
+    @Test func aNearRepeatOfAnEliteOrARecentChildIsCountedAndNotEvaluated() throws {
+        // DPO rescaled (the same slope profile) and a hair from a recent child: near-repeats.
+        let sources = ["1.5 * -logsigmoid(beta * rho)", "relu(1 - beta * rho) ** 2", "relu(1.001 - beta * rho) ** 2"]
+        for novelty in [0.01, 0] {
+            var settings = Self.settings()
+            settings.seedLosses = ["dpo"].compactMap(LossReference.init)
+            settings.novelty = novelty
+            let engine = try IslandEngine(
+                settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator(), proposer: ListProposer(sources: sources))
+            try engine.runGeneration()
+            let report = try engine.runGeneration()
+            let counters = try engine.store.counters()
+            if novelty > 0 {
+                #expect(report.duplicates == 2 && report.evaluated == 1, "\(report)")
+                #expect(counters[.nearDuplicates] == 2 && counters[.evaluationsDone] == 2)
+                #expect(try engine.store.emitterTallies()["shape"]?.nearDuplicates == 2)
+                #expect(try engine.store.candidateCount() == 2)
+            } else {
+                #expect(report.duplicates == 0 && report.evaluated == 3, "\(report)")
+                #expect(counters[.nearDuplicates] == 0)
+            }
+        }
+    }
+
+    /// Proposes the given sources each generation, from one emitter.
+    struct ListProposer: Proposer {
+        let sources: [String]
+        var emitter = "shape"
+        func ask(generation: Int, from population: any Population) throws {
+            let proposals = sources.enumerated().map { i, source in
+                var p = Proposal(name: "child-\(i)", source: source, graph: nil, parents: [1], origin: .mutation(.swap), generation: generation)
+                p.emitter = emitter
+                return p
+            }
+            try population.record(ProposalBatch(proposals: proposals))
+        }
+        func isExhausted(_ population: any Population) throws -> Bool { false }
+        func status(_ population: any Population) throws -> ProposerStatus { .mutation }
+        func cancel() {}
     }
 
     @Test func aRestartResumesAndReevaluatesWhatWasPending() throws {
@@ -152,7 +212,7 @@ final class IslandEngineTests {
         #expect(report.evaluated + report.failed >= 1)
         let stranded = try #require(try CandidateStatus.allCases.flatMap { try store.candidates(status: $0) }.first { $0.name == "stranded" })
         #expect(stranded.status == .evaluated || stranded.status == .failed)
-        #expect(try store.candidateCount() == before + report.proposed)
+        #expect(try store.candidateCount() == before + report.proposed - report.duplicates)
         #expect(
             try store.counters()[.evaluationsDone] + (try store.counters()[.evaluationsFailed])
                 == (try store.candidates(status: .evaluated).count + store.candidates(status: .failed).count))

@@ -41,6 +41,24 @@ final class ProposerProtocolTests {
         func cancel() {}
     }
 
+    @Test func aConversationWhoseLastProposalWasARepeatIsToldSo() throws {
+        let store = try IslandStore(path: directory.appendingPathComponent("island.sqlite").path)
+        let proposal = { (name: String, source: String, verdict: Proposal.Verdict?) in
+            Proposal(name: name, source: source, graph: nil, parents: [1], origin: .llm, generation: 1, verdict: verdict)
+        }
+        let turns = [MemoryTurn(role: "user", content: "go"), MemoryTurn(role: "assistant", content: "dpo again")]
+        let repeated = ProposalBatch(proposals: [proposal("again_dpo", "-logsigmoid(beta * rho)", nil)], memory: MemoryUpdate(slot: 0, turns: turns, linksLastProposal: true))
+        let near = ProposalBatch(
+            proposals: [proposal("near", "1.01 * -logsigmoid(beta * rho)", .nearDuplicate(of: 1, note: "like dpo"))],
+            memory: MemoryUpdate(slot: 1, turns: turns, linksLastProposal: true))
+        let proposer = ScriptedProposer([.batch(repeated), .batch(near)])
+        let engine = try IslandEngine(settings: IslandEngineTests.settings(), store: store, evaluator: IslandEngineTests.task.makeEvaluator(), proposer: proposer)
+        for _ in 0..<3 { try engine.runGeneration() }
+        let dpo = try #require(try store.candidates(status: .evaluated).first { $0.canonical == "-logsigmoid(beta * rho)" }?.id)
+        #expect(try store.memory(slot: 0) == ProposerMemory(turns: turns, awaitingFeedback: dpo, awaitingVerdict: .repeated))
+        #expect(try store.memory(slot: 1) == ProposerMemory(turns: turns, awaitingFeedback: 1, awaitingVerdict: .nearRepeat(note: "like dpo")))
+    }
+
     @Test func theIslandRecordsWhatAnyProposerProposesWithItsMemory() throws {
         let store = try IslandStore(path: directory.appendingPathComponent("island.sqlite").path)
         let proposal = { (name: String, source: String, verdict: Proposal.Verdict?) in
@@ -63,8 +81,10 @@ final class ProposerProtocolTests {
         func row(_ name: String) throws -> CandidateRecord { try #require(rows.first { $0.name == name }) }
         #expect(try row("garbage").status == .invalid && row("garbage").error?.isEmpty == false)
         #expect(try row("refused").status == .invalid && row("refused").error == "the reply was not JSON")
-        #expect(try row("again_dpo").status == .duplicate && row("again_dpo").duplicateOf != nil)
-        #expect(try row("near").status == .duplicate && row("near").duplicateOf == 1 && row("near").error == "like dpo")
+        // Repeats and near-repeats are counted, not stored: the repeated seed counts one repeat.
+        #expect(!rows.contains { $0.name == "again_dpo" || $0.name == "near" })
+        #expect(try store.candidate(1)?.repeats == 1)
+        #expect(try store.counters()[.proposals(.duplicate)] == 1 && store.counters()[.nearDuplicates] == 1)
         #expect(try row("fresh").status == .evaluated)
         #expect(try store.counters().byName["scripted.requests"] == 2)
         // The last turn is linked to the last proposal, which awaits feedback at the next ask.

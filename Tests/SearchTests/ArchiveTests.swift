@@ -147,3 +147,36 @@ struct ArchiveTests {
         #expect(targets.count == 2 * 3 * 2 - 1, "C and S at their edge bins, g0 inside")
     }
 }
+
+/// Parsimony: within the noise the shorter loss holds the cell; beyond it, fitness decides.
+struct ParsimonyTests {
+    let shape = Descriptors(convexity: 0.5, grad0: -0.5, betaSensitivity: 0)
+
+    @Test func theShorterOfTwoEqualLossesWinsAndNotTheShorterOfTwoUnequal() {
+        let rule = ReplacementRule(parsimony: 1)
+        var cases = 0
+        // An elite of size 100 and fitness 0.5; children by (fitness, size, noise) and whether they replace it.
+        let expectations: [(Double, Int, Double?, Bool)] = [
+            (0.499, 60, 0.002, true),  // shorter, worse within noise: shorter wins
+            (0.501, 140, 0.002, false),  // longer, better within noise: must pay for its growth
+            (0.490, 60, 0.002, false),  // shorter but worse beyond noise: fitness decides
+            (0.510, 140, 0.002, true),  // longer but better beyond noise
+            (0.501, 100, 0.002, true),  // same size: any gain, as before
+            (0.499, 60, nil, false),  // noise unknown: the margins alone (strictly better)
+            (0.499, 60, .nan, false),
+        ]
+        for (fitness, size, noise, replaces) in expectations {
+            var archive = Archive()
+            archive.insert(candidate: 1, fitness: 0.5, descriptors: shape, size: 100, rule: rule)
+            let outcome = archive.insert(candidate: 2, fitness: fitness, descriptors: shape, size: size, rule: rule, noise: noise)
+            #expect(outcome.isAdded == replaces, "child \(fitness) size \(size) noise \(String(describing: noise))")
+            #expect(archive.elites.values.first?.candidate == (replaces ? 2 : 1))
+            cases += 1
+        }
+        #expect(cases == 7)
+        // Off (the ablations' strict rule): a shorter, worse child never replaces.
+        var strict = Archive()
+        strict.insert(candidate: 1, fitness: 0.5, descriptors: shape, size: 100)
+        #expect(!strict.insert(candidate: 2, fitness: 0.499, descriptors: shape, size: 60, noise: 0.002).isAdded)
+    }
+}

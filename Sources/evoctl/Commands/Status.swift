@@ -4,6 +4,7 @@ import Control
 import ControlPlane
 import Foundation
 import Launch
+import Model
 
 /// `evoctl status [--json]`: every island of the config and the farm, asked all at once.
 struct Status: ParsableCommand {
@@ -104,18 +105,31 @@ struct Status: ParsableCommand {
     }
 
     /// One line per island whose proposer is an LLM: state, requests, tokens, cost, outcomes, failures.
+    /// One line per emitter of an island's scheduler: its share of the children so far and of the
+    /// next draws, what became of its children, and its successes.
+    static func emitterLines(_ island: Int, _ emitters: [EmitterStatus]) -> [String] {
+        emitters.map { e in
+            let t = e.tally
+            return String(
+                format: "emitter %2d  %-10@ share %3.0f%%  next %3.0f%%  proposed %d: new %d, repeats %d, near-repeats %d, invalid %d  added %d  raised best %d",
+                island, e.name, 100 * e.share, 100 * e.weight, t.proposed, t.new, t.duplicates, t.nearDuplicates, t.invalid, t.added, t.raisedBest)
+        }
+    }
+
     static func proposerLines(_ islands: [ClusterReport.Island]) -> [String] {
         var lines: [String] = []
         for case let .up(island) in islands {
-            guard case let .llm(usage) = island.proposer else { continue }
-            let outcomes = usage.proposals.filter { $0.value > 0 }.sorted { $0.key < $1.key }
-            let failures = usage.failures.sorted { $0.key < $1.key }
-            lines.append(
-                String(
-                    format: "llm %2d  %@  %@  requests %d  tokens %d  cost %.4f  proposals %@  failures %@", island.id, usage.model,
-                    usage.state.rawValue, usage.requests, usage.tokens.total, usage.cost,
-                    outcomes.isEmpty ? "-" : outcomes.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
-                    failures.isEmpty ? "-" : failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            if case let .scheduler(emitters) = island.proposer { lines += emitterLines(island.id, emitters) }
+            for usage in island.proposer.llmUsages {
+                let outcomes = usage.proposals.filter { $0.value > 0 }.sorted { $0.key < $1.key }
+                let failures = usage.failures.sorted { $0.key < $1.key }
+                lines.append(
+                    String(
+                        format: "llm %2d  %@  %@  requests %d  tokens %d  cost %.4f  proposals %@  failures %@", island.id, usage.model,
+                        usage.state.rawValue, usage.requests, usage.tokens.total, usage.cost,
+                        outcomes.isEmpty ? "-" : outcomes.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
+                        failures.isEmpty ? "-" : failures.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
+            }
         }
         return lines
     }
