@@ -21,7 +21,8 @@ evaluations, its pace over those minutes and, at that pace, the time left to the
 Usage (after `make release`):
   research/ablation.py [--arms cluster,single-cell,independent] [--repeats 3] [--budgets 500,2000]
                       [--task configs/tasks/default.toml] [--promotion-threshold X] [--replacement-margin X]
-                      [--growth-margin X]
+                      [--growth-margin X] [--validate-task FILE] [--transfer FILE ...] [--standard NAMES]
+                      [--also FILE ...]
                       [--out ablation/]
                       [--validate-only]
 Results go to --out (default ablation/): per run a directory with its state and logs and the
@@ -30,6 +31,13 @@ that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its sna
 kept (run.json counts the resumptions; the seconds between the last poll and the stop are lost),
 and with the cluster.toml it started with (a later call's --task, --promotion-threshold,
 --replacement-margin and --growth-margin apply to new runs only).
+At each budget a run also keeps `evoctl status --json` (status-BUDGET.json: each island's counters and,
+under the scheduler, each emitter's tally) and the size of every database in its state (sizes-BUDGET.json).
+By default the bests are validated on --task (its held-out seeds and transfer tasks, every standard
+loss); --validate-task, --transfer and --standard name another judge, e.g. real training on 16
+held-out seeds with two transfer settings against DPO, robust and exo_pair:
+  --validate-task configs/tasks/trl-tiny-heldout.toml --transfer configs/tasks/trl-tiny-long.toml
+  --transfer configs/tasks/trl-tiny-small-batch.toml --standard robust,exo_pair
 results.json and report.md cover the runs this call names (--arms, --first-seed, --repeats) and are
 rewritten by each call: after repeats run one call each, `--validate-only --first-seed 1 --repeats 3`
 validates and reports them together.
@@ -137,6 +145,17 @@ class Pace:
         self.last = (now, reached[0])
 
 
+def state_sizes(state):
+    """Bytes of every SQLite database under a run's state directory (with its WAL), by path."""
+    sizes = {}
+    for directory, _, names in os.walk(state):
+        for name in names:
+            if ".sqlite" in name:
+                path = os.path.join(directory, name)
+                sizes[os.path.relpath(path, state)] = os.path.getsize(path)
+    return sizes
+
+
 def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, archive_keys=None):
     """Runs one arm to its largest budget, or resumes one that was stopped (a run's islands keep
     their state in their databases): the snapshots already taken and the seconds already spent are
@@ -197,6 +216,10 @@ def run_arm(arm, seed, budgets, task, out, binaries, promotion_threshold=None, a
                               "confirmed_difference": best.get("confirmed_difference"), "confirmed_se": best.get("confirmed_se"),
                               "canonical": best["canonical"]})
             save(reached)
+            with open(os.path.join(directory, f"status-{budget}.json"), "w") as handle:
+                handle.write(evoctl(binaries, "status", "--config", config, "--json", check=False))
+            with open(os.path.join(directory, f"sizes-{budget}.json"), "w") as handle:
+                json.dump(state_sizes(os.path.join(directory, "state")), handle, indent=1)
             print(f"{arm} seed {seed}: {reached[0]} evaluations in {time.time() - started:.0f} s; best "
                   f"{best['canonical']} (search {best.get('fitness')}, confirmed {best.get('confirmed_fitness')})", flush=True)
     finally:
@@ -318,6 +341,11 @@ def main():
                         "(default: the island's, 0: a child replaces its cell's elite on any gain in search fitness)")
     parser.add_argument("--growth-margin", type=float, help="the further gain a child longer than its cell's elite "
                         "needs to replace it (default: the island's, 0)")
+    parser.add_argument("--validate-task", help="the task the bests are validated on (default: --task)")
+    parser.add_argument("--transfer", action="append", default=[], help="a transfer task file for validation (repeatable)")
+    parser.add_argument("--standard", help="only these standard losses in validation, comma-separated (DPO always)")
+    parser.add_argument("--also", action="append", default=[], help="another loss file validated beside the bests "
+                        "(e.g. an earlier campaign's best; repeatable)")
     parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
     parser.add_argument("--report-only", action="store_true", help="write report.md again from --out's results.json (no training)")
     args = parser.parse_args()
@@ -350,7 +378,10 @@ def main():
         print("no finished runs to validate")
         return
     print(f"validating {len(files)} losses on the held-out seeds ...", flush=True)
-    validation = json.loads(evoctl(args.bin, "validate", *files, "--task", task, "--json"))
+    judge = ["--task", os.path.abspath(args.validate_task or task)]
+    judge += [argument for path in args.transfer for argument in ("--transfer", os.path.abspath(path))]
+    judge += ["--standard", args.standard] if args.standard else []
+    validation = json.loads(evoctl(args.bin, "validate", *files, *map(os.path.abspath, args.also), *judge, "--json"))
     with open(os.path.join(args.out, "results.json"), "w") as handle:
         json.dump({"runs": runs, "validation": validation}, handle, indent=1)
     text = report(runs, validation, arms, budgets)

@@ -2,6 +2,7 @@ import Control
 import Evaluation
 import Foundation
 import GRDB
+import LossLanguage
 import Model
 import Search
 
@@ -71,9 +72,12 @@ public struct CandidateRecord: Sendable, Codable, Hashable, FetchableRecord, Mut
     public var createdAt: Double
     public var evaluatedAt: Double?
 
-    /// Its size as an archive elite (``ReplacementRule``): the canonical form's length in characters,
-    /// as the store's `length(canonical)` counts it (the form is ASCII); nil when it did not parse.
-    public var size: Int? { canonical?.utf8.count }
+    /// Its size as an archive elite (``ReplacementRule``): the nodes of its canonical graph
+    /// (``LossGraph/size``: a constant's digits do not count); nil when it has none.
+    public var size: Int? { canonical.flatMap(Self.size(ofCanonical:)) }
+
+    /// The size of a canonical form, nil when it does not parse.
+    public static func size(ofCanonical canonical: String) -> Int? { try? LossParser.parse(canonical).graph.size }
 
     public init(generation: Int, name: String, source: String, parents: [Int64], proposer: ProposalOrigin, status: CandidateStatus) {
         self.generation = generation

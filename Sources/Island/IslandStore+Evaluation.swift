@@ -71,7 +71,7 @@ extension IslandStore {
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity, length(c.canonical) AS size
+                    SELECT a.candidate, a.fitness, c.convexity, c.grad0, c.beta_sensitivity, c.canonical
                     FROM archive a JOIN candidates c ON c.id = a.candidate ORDER BY a.cell
                     """)
             {
@@ -81,7 +81,7 @@ extension IslandStore {
                         descriptors: Descriptors(
                             convexity: row["convexity"], grad0: row["grad0"],
                             betaSensitivity: row["beta_sensitivity"]),
-                        size: row["size"]))
+                        size: (row["canonical"] as String?).flatMap(CandidateRecord.size(ofCanonical:))))
             }
             return archive
         }

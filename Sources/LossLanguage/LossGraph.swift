@@ -20,6 +20,10 @@ public struct LossGraph: Hashable, Sendable {
     /// The shape of the returned value.
     public var outputShape: Shape { nodes[root].shape }
 
+    /// The loss's size for parsimony: its distinct operations, inputs and constants (equal
+    /// subexpressions once). A constant is one node whatever its digits, so tuning it is not growth.
+    public var size: Int { nodes.count }
+
     /// How many times each node is used as an argument.
     public var useCounts: [Int] {
         var counts = [Int](repeating: 0, count: nodes.count)

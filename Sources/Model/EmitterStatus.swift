@@ -1,7 +1,7 @@
 /// One emitter of an island's scheduler in status: what it proposed, what came of it, and the
 /// share of the next generation's children the scheduler gives it.
 public struct EmitterStatus: Codable, Sendable, Hashable {
-    /// Its name (`tweak`, `shape`, `recombine`, or `llm:<config>`).
+    /// Its name (`tweak`, `shape`, `recombine`, or `llm`).
     public var name: String
     /// What one of its children costs, relative to a mutation's child.
     public var cost: Double

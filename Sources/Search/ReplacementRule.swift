@@ -7,12 +7,13 @@
 /// elite still replaces it on any gain.
 ///
 /// Parsimony goes further: where the fitness difference between child and elite lies within
-/// `parsimony` paired standard errors (the two are equal within noise), the shorter canonical form
-/// wins, whichever is fitter by a hair; a longer child must beat the elite by more than the noise.
+/// `parsimony` paired standard errors (the two are equal within noise), the smaller loss (fewer nodes in its canonical graph)
+/// wins, whichever is fitter by a hair; a larger child must beat the elite by more than the noise.
+/// A constant is one node whatever its digits: tuning one is not growth.
 public struct ReplacementRule: Sendable, Hashable {
     /// The fitness gain every child needs over the elite (0: strictly better).
     public var margin: Double
-    /// The further gain a child needs when its canonical form is longer than the elite's.
+    /// The further gain a child needs when it is larger than the elite (more canonical nodes).
     public var growthMargin: Double
     /// How many paired standard errors of the difference count as "equal within noise" (0: off).
     public var parsimony: Double

@@ -134,6 +134,43 @@ struct LLMIslandProcessTests {
         #expect(rows.contains { ($0["name"] as String) == "margin_dpo" && ($0["status"] as String) != "duplicate" }, "a shifted margin is a new shape")
     }
 
+    @Test func theLLMIsOneEmitterUnderTheSchedulerAndTheIslandGoesOnWhenItsBudgetIsSpent() throws {
+        let steps: [[String: Any]] = [Self.good1, Self.good2, Self.repeated].map { ["content": $0, "prompt_tokens": 100, "completion_tokens": 20] }
+        let server = try ScriptedServer(steps)
+        let harness = try DaemonHarness(extraIsland: "emitters = [\"tweak\", \"shape\", \"recombine\", \"llm.toml\"]\nscheduler_floor = 0.5")
+        try "base_url = \"\(server.baseURL)\"\nmodel = \"scripted\"\nin_flight = 1\nbackoff_s = 0.01\nbudget_tokens = 360\ncost = 4\n"
+            .write(to: harness.directory.appendingPathComponent("llm.toml"), atomically: true, encoding: .utf8)
+        try harness.start()
+        let llm = { (status: IslandStatus) -> EmitterStatus? in
+            guard case let .scheduler(emitters) = status.proposer else { return nil }
+            return emitters.first { $0.name == "llm" }
+        }
+        let spent = try harness.waitFor(seconds: 120) { llm($0)?.llm?.state == .budgetSpent && $0.evaluations.inflight == 0 }
+        // The mutation families go on without it: generations still pass, and the LLM is never drawn again.
+        let later = try harness.waitFor(seconds: 60) { $0.generation >= spent.generation + 3 }
+        _ = try harness.client.steer(.stop(token: ControlToken.read(from: harness.stateDirectory) ?? ""))
+        harness.process?.waitUntilExit()
+
+        #expect(server.requests().count == 3, "three replies of 120 tokens spend the budget of 360")
+        guard case let .scheduler(emitters) = later.proposer, let usage = llm(later)?.llm, let emitter = llm(later) else {
+            Issue.record("the island's proposer is not the scheduler with an LLM: \(later.proposer)")
+            return
+        }
+        #expect(emitters.map(\.name) == ["tweak", "shape", "recombine", "llm"])
+        #expect(emitter.cost == 4)
+        #expect(emitter.tally.proposed == 3 && emitter.tally.duplicates == 1 && emitter.tally.new == 2, "\(emitter.tally)")
+        #expect(usage.requests == 3 && usage.tokens.total == 360)
+        #expect(emitter.weight == 0, "a spent LLM is not drawn")
+        #expect(abs(emitters.map(\.weight).reduce(0, +) - 1) < 1e-9)
+        #expect(emitters.filter { $0.name != "llm" }.allSatisfy { $0.tally.proposed > 0 && $0.weight >= 0.5 / 3 - 1e-9 }, "\(emitters)")
+        // Its children are stored under its name, beside the mutation families' own.
+        let rows = try harness.rows().values
+        let fromLLM = rows.filter { ($0["emitter"] as String?) == "llm" }.map { $0["name"] as String }.sorted()
+        #expect(fromLLM == ["margin_dpo", "wide_ipo"])
+        #expect(rows.contains { ($0["emitter"] as String?) == "shape" })
+        #expect(!harness.log.contains("Fatal error"))
+    }
+
     @Test func sigtermDuringASlowLLMReplyStopsTheIslandPromptly() throws {
         let server = try ScriptedServer([["delay": 60.0, "content": Self.good1]])
         let harness = try DaemonHarness(extraIsland: #"proposer = "llm.toml""#)

@@ -194,7 +194,7 @@ final class ControlHandlerTests {
         let message = MigrantMessage(source: 2, sequence: 0, taskHash: engine.evaluatorTaskHash, sentAt: 0, candidates: [migrant])
         #expect(try engine.receive(message, policy: MigrationPolicy()).accepted == 1)
         let placed = try #require(engine.archive.elites.values.first { $0.fitness == 0.9 })
-        #expect(placed.size == migrant.source.utf8.count)
+        #expect(placed.size == (try LossParser.parse(migrant.source).graph.size))
         let reopened = try IslandEngine(settings: IslandEngineTests.settings(), store: engine.store, evaluator: IslandEngineTests.task.makeEvaluator())
         #expect(reopened.archive.elites == engine.archive.elites)
     }

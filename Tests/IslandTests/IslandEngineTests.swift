@@ -75,7 +75,7 @@ final class IslandEngineTests {
 
     /// A single cell with a replacement margin larger than any gain keeps its first elite: every
     /// later child, better or not, is "not added", where without the margin better ones replace it.
-    /// With such a growth margin instead, the cell still moves, but its elite never grows.
+    /// With such a growth margin instead, the cell still moves, but its elite never grows (in canonical nodes).
     @Test func replacementMarginsKeepACellsEliteAgainstSmallerGains() throws {
         func run(_ rule: ReplacementRule) throws -> [CandidateRecord] {
             var settings = Self.settings()
@@ -97,7 +97,7 @@ final class IslandEngineTests {
         #expect(plain.contains { $0.outcome == .improved })
         func elites(_ records: [CandidateRecord]) -> [Int] {
             records.filter { $0.outcome == .new || $0.outcome == .improved }
-                .sorted { ($0.evaluatedAt ?? 0, $0.id ?? 0) < ($1.evaluatedAt ?? 0, $1.id ?? 0) }.map { $0.canonical?.utf8.count ?? 0 }
+                .sorted { ($0.evaluatedAt ?? 0, $0.id ?? 0) < ($1.evaluatedAt ?? 0, $1.id ?? 0) }.map { $0.size ?? 0 }
         }
         let sizes = elites(try run(ReplacementRule(growthMargin: 1)))
         #expect(sizes.count >= 2 && zip(sizes, sizes.dropFirst()).allSatisfy { $1 <= $0 }, "\(sizes)")

@@ -104,18 +104,20 @@ struct Status: ParsableCommand {
         return lines
     }
 
-    /// One line per island whose proposer is an LLM: state, requests, tokens, cost, outcomes, failures.
     /// One line per emitter of an island's scheduler: its share of the children so far and of the
     /// next draws, what became of its children, and its successes.
     static func emitterLines(_ island: Int, _ emitters: [EmitterStatus]) -> [String] {
         emitters.map { e in
             let t = e.tally
             return String(
-                format: "emitter %2d  %-10@ share %3.0f%%  next %3.0f%%  proposed %d: new %d, repeats %d, near-repeats %d, invalid %d  added %d  raised best %d",
-                island, e.name, 100 * e.share, 100 * e.weight, t.proposed, t.new, t.duplicates, t.nearDuplicates, t.invalid, t.added, t.raisedBest)
+                format: "emitter %2d  %@ share %3.0f%%  next %3.0f%%  proposed %d: new %d, repeats %d, near-repeats %d, invalid %d  added %d  raised best %d",
+                island, e.name.padding(toLength: max(10, e.name.count), withPad: " ", startingAt: 0), 100 * e.share, 100 * e.weight, t.proposed, t.new, t.duplicates,
+                t.nearDuplicates, t.invalid, t.added, t.raisedBest)
         }
     }
 
+    /// The emitter lines of every island with a scheduler, then one line per LLM proposer: state,
+    /// requests, tokens, cost, outcomes, failures.
     static func proposerLines(_ islands: [ClusterReport.Island]) -> [String] {
         var lines: [String] = []
         for case let .up(island) in islands {
