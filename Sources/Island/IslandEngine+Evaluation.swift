@@ -84,10 +84,10 @@ extension IslandEngine {
         let added = try withArchiveLock { archive in
             // Parsimony weighs the difference to the cell's elite against its paired standard error.
             let noise = try archive.elites[archive.bins.cell(of: descriptors)].flatMap { incumbent in
-                try store.candidate(incumbent.candidate)?.seedScores.map { scores.difference(to: $0).standardError }
+                try store.seedScores(candidate: incumbent.candidate).map { scores.difference(to: $0).standardError }
             }
             let outcome = archive.insert(
-                candidate: id, fitness: fitness, descriptors: descriptors, size: candidate.size, rule: settings.replacement, noise: noise)
+                candidate: id, fitness: fitness, descriptors: descriptors, size: graph.size, rule: settings.replacement, noise: noise)
             try store.complete(candidate: id, result: result, descriptors: descriptors, outcome: outcome, parentCells: parentCells, seedScores: scores)
             return outcome.isAdded
         }

@@ -123,7 +123,7 @@ extension IslandEngine {
                     let record = Self.immigrantRecord(
                         migrant, graph: graph, descriptors: descriptors, from: message.source, generation: generation, outcome: outcome)
                     entries.append(.accepted(record, cell: cell))
-                    placed.append((index, cell, descriptors, record.size))
+                    placed.append((index, cell, descriptors, graph.size))
                     report.accepted += 1
                 } catch let rejection as MigrantRejection {
                     entries.append(.rejected(fingerprint: migrant.fingerprint, reason: rejection.reason))

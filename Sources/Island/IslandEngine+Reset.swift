@@ -24,7 +24,7 @@ extension IslandEngine {
             let record = Self.immigrantRecord(
                 migrant, graph: graph, descriptors: descriptors, from: survivor.source, generation: try store.generation(), outcome: .new)
             seed = .immigrant(record, peer: survivor.source)
-            elite = (migrant.fitness, descriptors, record.size)
+            elite = (migrant.fitness, descriptors, graph.size)
         }
         return try withArchiveLock { archive in
             let cell = archive.bins.cell(of: elite.descriptors)

@@ -7,6 +7,15 @@ import Model
 import Search
 
 extension IslandStore {
+    /// A candidate's search-stage scores per member and seed (``CandidateRecord/seedScores``), read
+    /// alone: the parsimony rule needs them for one elite per evaluation, under the archive lock.
+    public func seedScores(candidate id: Int64) throws -> SeedScores? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT seed_scores FROM candidates WHERE id = ?", arguments: [id])
+                .map { try Self.jsonDecoder.decode(SeedScores.self, from: Data($0.utf8)) }
+        }
+    }
+
     /// Records an evaluated candidate with its archive outcome, in one transaction: the candidate
     /// row, the archive cell (when new or improved), the counters and the parent cell's curiosity.
     public func complete(

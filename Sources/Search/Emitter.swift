@@ -4,7 +4,7 @@ import Model
 /// operators, or an LLM with its own prompt and temperature. The scheduler decides how many
 /// children each makes in a generation; the emitter makes them and records them.
 public protocol Emitter: Sendable {
-    /// Its name in the store, status and metrics (`tweak`, `llm:gemma`); unique on an island.
+    /// Its name in the store, status and metrics (`tweak`, `shape`, `recombine`, `llm`); unique on an island.
     var name: String { get }
     /// What one of its children costs, relative to a mutation's child (an LLM reply costs more).
     var cost: Double { get }

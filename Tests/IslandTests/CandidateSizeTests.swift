@@ -1,3 +1,5 @@
+import Evaluation
+import Foundation
 import Island
 import Testing
 
@@ -15,5 +17,26 @@ struct CandidateSizeTests {
         // Equal subexpressions are counted once, as the canonical graph shares them.
         #expect(try size("-logsigmoid(beta * rho) + -logsigmoid(beta * rho)") < size("-logsigmoid(beta * rho) + -logsigmoid(beta * (pc - rc))"))
         #expect(CandidateRecord.size(ofCanonical: "not a loss") == nil)
+    }
+}
+
+/// What parsimony weighs a child against: the elite's per-seed scores, as the store keeps them.
+struct SeedScoresStoreTests {
+    @Test func everyEvaluatedCandidateKeepsItsSeedScoresAndTheyPairIntoANoise() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("evod-seed-scores-\(UUID().uuidString).sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let engine = try IslandEngine(settings: IslandEngineTests.settings(), store: try IslandStore(path: path), evaluator: IslandEngineTests.task.makeEvaluator())
+        try engine.runGeneration()
+        let evaluated = try engine.store.candidates(status: .evaluated)
+        #expect(evaluated.count >= 2)
+        for record in evaluated {
+            let id = try #require(record.id)
+            let scores = try #require(try engine.store.seedScores(candidate: id), "candidate \(id) has no seed scores")
+            #expect(scores == record.seedScores && !scores.members.isEmpty)
+        }
+        let (a, b) = (try #require(evaluated[0].seedScores), try #require(evaluated[1].seedScores))
+        let noise = a.difference(to: b).standardError
+        #expect(noise.isFinite && noise > 0, "\(noise)")
+        #expect(try engine.store.seedScores(candidate: 999_999) == nil)
     }
 }
