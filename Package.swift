@@ -135,6 +135,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A farm worker that holds the cluster key and lies (issue 38's tests and `make soak`).
+        .executableTarget(
+            name: "evod-liar",
+            dependencies: ["Cluster", "Daemon", "Evaluation", "Farm", "LossLanguage", "Model", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/LyingWorker"
+        ),
         // The decoders as fuzz targets; EvodFuzz is libFuzzer's binary (`make fuzz`), built apart.
         .target(name: "FuzzTargets", dependencies: ["Model", "Cluster", "ConfigFiles", "Control", "Evaluation", "Farm", "Island", "LLMProposer", "LossLanguage", "Wire"]),
         .executableTarget(name: "EvodFuzz", dependencies: ["Model", "FuzzTargets"], swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
@@ -160,7 +166,7 @@ let package = Package(
         .testTarget(
             name: "DaemonTests",
             dependencies: [
-                "Model", "evod", "CZeroMQ", "Cluster", "Control", "ControlPlane", "Daemon", "Evaluation", "Farm", "Island", "Wire", "LLMProposer",
+                "Model", "evod", "evod-liar", "CZeroMQ", "Cluster", "Control", "ControlPlane", "Daemon", "Evaluation", "Farm", "Island", "Wire", "LLMProposer",
                 "LossLanguage", "LossDescriptors", "Search", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -16,6 +16,10 @@ public struct FarmSettings: Sendable, Hashable {
     public var heartbeatLiveness = 4
     /// An island re-sends a request that has no answer after this many seconds (a broker restart).
     public var resendInterval = 5.0
+    /// The share of jobs a second worker trains too (an audit), and whether every confirmation is
+    /// audited (docs/farm-trust.md; the task declares how far two results may differ).
+    public var auditShare = 0.05
+    public var auditConfirmations = true
 
     public init() {}
 
@@ -38,5 +42,7 @@ public struct FarmSettings: Sendable, Hashable {
         heartbeatInterval = try section.double("heartbeat_interval_s", default: heartbeatInterval, in: 0.01...60)
         heartbeatLiveness = try section.int("heartbeat_liveness", default: heartbeatLiveness, in: 1...100)
         resendInterval = try section.double("resend_interval_s", default: resendInterval, in: 0.1...3_600)
+        auditShare = try section.double("audit_share", default: auditShare, in: 0...1)
+        auditConfirmations = try section.bool("audit_confirmations", default: auditConfirmations)
     }
 }

@@ -21,6 +21,8 @@ public enum ControlRequest: Sendable, Hashable {
     case resume(token: String)
     /// Stops the island or the farm; needs its token.
     case stop(token: String)
+    /// Lifts a farm worker's quarantine (by the name status shows); needs the farm's token.
+    case release(worker: String, token: String)
 
     /// The request's command, as the wire names it.
     public var command: ControlCommand {
@@ -34,13 +36,14 @@ public enum ControlRequest: Sendable, Hashable {
         case .pause: .pause
         case .resume: .resume
         case .stop: .stop
+        case .release: .release
         }
     }
 
     /// The token a state-changing request carries; nil for the read-only ones.
     public var token: String? {
         switch self {
-        case let .pause(token), let .resume(token), let .stop(token): token
+        case let .pause(token), let .resume(token), let .stop(token), let .release(_, token): token
         default: nil
         }
     }
@@ -48,14 +51,14 @@ public enum ControlRequest: Sendable, Hashable {
 
 /// The commands of the control protocol.
 public enum ControlCommand: String, Sendable, Hashable, CaseIterable, Codable {
-    case status, best, show, archive, migrations, history, pause, resume, stop
+    case status, best, show, archive, migrations, history, pause, resume, stop, release
 
     /// The commands that change state and need the token.
-    public var changesState: Bool { [.pause, .resume, .stop].contains(self) }
+    public var changesState: Bool { [.pause, .resume, .stop, .release].contains(self) }
 }
 
 extension ControlRequest: Codable {
-    private enum CodingKeys: String, CodingKey { case command, top, id, limit, token }
+    private enum CodingKeys: String, CodingKey { case command, top, id, limit, token, worker }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -79,6 +82,11 @@ extension ControlRequest: Codable {
         case .pause: self = .pause(token: try token())
         case .resume: self = .resume(token: try token())
         case .stop: self = .stop(token: try token())
+        case .release:
+            guard let worker = try? container.decode(String.self, forKey: .worker), !worker.isEmpty else {
+                throw ControlError.malformedRequest("'release' needs the worker's name in \"worker\"")
+            }
+            self = .release(worker: worker, token: try token())
         }
     }
 
@@ -89,6 +97,9 @@ extension ControlRequest: Codable {
         case let .best(top): try container.encode(top, forKey: .top)
         case let .show(id): try container.encode(id, forKey: .id)
         case let .history(limit): try container.encode(limit, forKey: .limit)
+        case let .release(worker, token):
+            try container.encode(worker, forKey: .worker)
+            try container.encode(token, forKey: .token)
         default: try container.encodeIfPresent(token, forKey: .token)
         }
     }

@@ -23,8 +23,8 @@ public enum FarmDaemon {
         var settings = cluster.farm
         (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
             (endpoints.bindEndpoint(.farmIslands), endpoints.bindEndpoint(.farmWorkers), endpoints.bindEndpoint(.farmControl))
-        let broker = BrokerServer(
-            settings: settings, cache: cache, token: token, security: security,
+        let broker = try BrokerServer(
+            settings: settings, audit: settings.audit(for: try cluster.task()), cache: cache, token: token, security: security,
             publish: { bound in
                 for (name, endpoint) in zip([EndpointDirectory.Name.farmIslands, .farmWorkers, .farmControl], bound) {
                     try endpoints.publish(name, bound: endpoint)

@@ -91,6 +91,24 @@ public struct IslandDaemon: Sendable {
                 "stages": "\(Stage.allCases.map { task.stageTasks[$0]?.name ?? "task" }.joined(separator: ","))", "audit_share": "\(engine.auditShare)",
             ])
 
+        // Corrections from the farm (a quarantined worker's results trained again), applied one at a
+        // time off the socket thread: the candidate is re-opened and evaluated again next generation.
+        let corrections = DispatchQueue(label: "island-\(island).corrections")
+        farmClient?.onCorrection { [engine, logger] correction, result in
+            guard correction.taskHash == engine.evaluatorTaskHash else { return }
+            corrections.async {
+                do {
+                    let outcome = try engine.applyCorrection(fingerprint: correction.fingerprint, stage: correction.stage, result: result)
+                    if outcome != .unaffected {
+                        logger.warning(
+                            "the farm corrected a result from a quarantined worker",
+                            metadata: ["fingerprint": "\(correction.fingerprint)", "stage": "\(correction.stage.rawValue)", "outcome": "\(outcome.rawValue)"])
+                    }
+                } catch {
+                    logger.error("a correction from the farm could not be applied", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         let generations = Mailbox<Int>()
         let islandService = IslandService(
             engine: engine, controls: controls, logger: logger,

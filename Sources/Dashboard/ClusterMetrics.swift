@@ -82,6 +82,21 @@ enum ClusterMetrics {
             registry.makeCounter(
                 descriptor: metric("evod_farm_malformed_results_total", "worker results that were not an evaluation result of their job, re-run elsewhere")
             ).increment(by: Int64(f.malformedResults ?? 0))
+            if let audit = f.audit {
+                registry.makeCounter(descriptor: metric("evod_farm_audited_total", "jobs accepted on two agreeing workers' results"))
+                    .increment(by: Int64(audit.audited))
+                registry.makeCounter(descriptor: metric("evod_farm_audit_disagreements_total", "jobs on which two workers disagreed"))
+                    .increment(by: Int64(audit.disagreements))
+                registry.makeCounter(descriptor: metric("evod_farm_purged_results_total", "cached results purged with a quarantined worker"))
+                    .increment(by: Int64(audit.purged))
+                registry.makeGauge(descriptor: metric("evod_farm_quarantined_workers", "workers given no jobs after a malformed or contradicted result"))
+                    .set(Double(audit.quarantined.count))
+                for worker in audit.quarantined {
+                    registry.makeGauge(
+                        descriptor: metric("evod_farm_worker_quarantined", "1 for each quarantined worker, by name"), labels: [("worker", worker.name)]
+                    ).set(1.0)
+                }
+            }
             registry.makeGauge(descriptor: metric("evod_farm_throughput", "evaluations per second since the broker started"))
                 .set(f.uptimeSeconds > 0 ? Double(f.done) / f.uptimeSeconds : 0)
             registry.makeCounter(

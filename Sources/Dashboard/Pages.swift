@@ -33,6 +33,15 @@ enum Pages {
             let throughput = f.uptimeSeconds > 0 ? Double(f.done) / f.uptimeSeconds : 0
             html +=
                 "<p id=\"farm\">farm: \(f.workers) workers, queue \(f.queue), in flight \(f.inflight), done \(f.done) (\(HTML.number(throughput, digits: 2)) /s), cache hits \(f.cacheHits), requeued \(f.requeued)</p>"
+            if let audit = f.audit {
+                html +=
+                    "<p id=\"audit\">audits: \(audit.audited) agreed, \(audit.disagreements) disagreements, \(audit.purged) results purged, \(audit.corrections) corrected</p>"
+                for worker in audit.quarantined {
+                    html +=
+                        "<p class=\"fault\">quarantined worker <code>\(HTML.escape(worker.name))</code>: \(HTML.escape(worker.reason)) "
+                        + "(<code>evoctl farm release \(HTML.escape(worker.name))</code>)</p>"
+                }
+            }
         }
         let bestRows = best.map { row -> [String] in
             let c = row.candidate

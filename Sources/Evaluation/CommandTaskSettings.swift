@@ -19,6 +19,10 @@ public struct CommandTaskSettings: Sendable, Hashable, Codable {
     public var resident: Bool
     /// Values sent in every job of a resident command (`[command.settings]`).
     public var jobSettings: [String: JobSetting]
+    /// How far two farm workers' fitness for the same run may differ and still agree in an audit
+    /// (docs/farm-trust.md): 0 for a command that is deterministic to the bit; nil (undeclared):
+    /// its jobs are not audited, since honest workers could disagree.
+    public var auditTolerance: Double?
 
     public init(
         argv: [String], timeoutSeconds: Double = 3_600, maxOutputBytes: Int = 1 << 20, export: ExportFormat = .pytorch, resident: Bool = false,
@@ -38,7 +42,7 @@ public struct CommandTaskSettings: Sendable, Hashable, Codable {
         return text
     }
 
-    enum CodingKeys: String, CodingKey { case argv, timeoutSeconds, maxOutputBytes, export, resident, jobSettings }
+    enum CodingKeys: String, CodingKey { case argv, timeoutSeconds, maxOutputBytes, export, resident, jobSettings, auditTolerance }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -48,6 +52,7 @@ public struct CommandTaskSettings: Sendable, Hashable, Codable {
         export = try container.decodeIfPresent(ExportFormat.self, forKey: .export) ?? .pytorch
         resident = try container.decodeIfPresent(Bool.self, forKey: .resident) ?? false
         jobSettings = try container.decodeIfPresent([String: JobSetting].self, forKey: .jobSettings) ?? [:]
+        auditTolerance = try container.decodeIfPresent(Double.self, forKey: .auditTolerance)
     }
 
     /// Defaults are left out (PyTorch, one-shot, no settings), so that task hashes from before they existed still hold.
@@ -59,6 +64,7 @@ public struct CommandTaskSettings: Sendable, Hashable, Codable {
         if export != .pytorch { try container.encode(export, forKey: .export) }
         if resident { try container.encode(resident, forKey: .resident) }
         if !jobSettings.isEmpty { try container.encode(jobSettings, forKey: .jobSettings) }
+        try container.encodeIfPresent(auditTolerance, forKey: .auditTolerance)
     }
 }
 

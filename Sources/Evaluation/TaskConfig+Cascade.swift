@@ -1,5 +1,6 @@
 import ConfigFiles
 import Foundation
+import Model
 
 extension TaskConfig {
     /// Reads a cascade file: `[cascade]` names the task file of each stage (`stage2`, the search's, is
@@ -32,5 +33,21 @@ extension TaskConfig {
             throw section.error("stage3", "the name \"\(clash)\" is a task of both stage 2's and stage 3's files; rename one")
         }
         return cascade
+    }
+}
+
+extension TaskConfig {
+    /// How far two workers' fitness for the same job at `stage` may differ and agree in the farm's
+    /// audits: 0 for prefbandit members (deterministic to the bit), a command member's declared
+    /// `audit_tolerance` (the largest over the stage's members); nil when a command member declares
+    /// none: that stage is not audited (docs/farm-trust.md).
+    public func auditTolerance(at stage: Stage) -> Double? {
+        var tolerance = 0.0
+        for member in task(for: stage).members {
+            guard case let .command(settings) = member.kind else { continue }
+            guard let declared = settings.auditTolerance else { return nil }
+            tolerance = max(tolerance, declared)
+        }
+        return tolerance
     }
 }

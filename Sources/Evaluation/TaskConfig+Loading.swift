@@ -192,11 +192,13 @@ struct TaskDefaults {
         if !jobSettings.isEmpty, !resident {
             throw section.error("settings", "job settings go to a resident command's jobs: set resident = true, or pass them in argv")
         }
-        return CommandTaskSettings(
+        var settings = CommandTaskSettings(
             argv: argv,
             timeoutSeconds: try section.double("timeout_seconds", default: inherited?.timeoutSeconds ?? 3_600, in: 0.001...1e7),
             maxOutputBytes: try section.int("max_output_bytes", default: inherited?.maxOutputBytes ?? 1 << 20, in: 1...(1 << 30)),
             export: try exportFormat(section, default: inherited?.export ?? .pytorch), resident: resident, jobSettings: jobSettings)
+        settings.auditTolerance = try section.optionalDouble("audit_tolerance", in: 0...1e9) ?? inherited?.auditTolerance
+        return settings
     }
 
     static func exportFormat(_ section: ConfigSection, default fallback: ExportFormat) throws(ConfigError) -> ExportFormat {

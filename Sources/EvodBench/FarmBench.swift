@@ -31,7 +31,8 @@ final class FarmRig {
     let directory: String
 
     /// With `curve` (the cluster's default), every socket uses CURVE with one fresh key.
-    init(evaluator: any Evaluator, workers count: Int, threads: Int, islands: Int = 1, curve: Bool = true) throws {
+    /// `audit` is the broker's audit policy (default: none, so that the other numbers stay comparable with earlier runs).
+    init(evaluator: any Evaluator, workers count: Int, threads: Int, islands: Int = 1, curve: Bool = true, audit: AuditPolicy = .off) throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("evod-farm-bench-\(UUID().uuidString)").path
@@ -41,8 +42,8 @@ final class FarmRig {
         (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
             ("tcp://127.0.0.1:*", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*")
         let security = SocketSecurity(clusterKey: curve ? try CurveKeyPair.generate() : nil)
-        broker = BrokerServer(
-            settings: settings, cache: try ResultCache(path: directory + "/cache.sqlite"), token: "bench", security: security, logger: logger)
+        broker = try BrokerServer(
+            settings: settings, audit: audit, cache: try ResultCache(path: directory + "/cache.sqlite"), token: "bench", security: security, logger: logger)
         let broker = self.broker
         let thread = Thread {
             do { try broker.run() } catch { fatalError("the benchmark's broker failed: \(error)") }
@@ -142,6 +143,23 @@ func benchmarkFarm() throws {
         line += String(format: "%d: %.1f/s eff %.3f  ", threads, throughput, efficiency)
     }
     print(line + String(format: "(lowest %.3f; target >= 0.9)", worst))
+
+    // 4. What audits cost: four one-thread workers on a task that sleeps 20 ms, without audits and
+    // at the default share, side by side (issue 38's target: at most 10% of the throughput).
+    let defaults = FarmSettings()
+    let short = SleepEvaluator(seconds: 0.02)
+    var throughput: [Double] = []
+    for audit in [AuditPolicy.off, defaults.audit(for: .prefbanditDefault)] {
+        let rig = try FarmRig(evaluator: short, workers: 4, threads: 1, audit: audit)
+        _ = rig.run(40, callers: 16, taskHash: short.taskHash)
+        let jobs = 1_000
+        throughput.append(Double(jobs) / rig.run(jobs, callers: 16, taskHash: short.taskHash))
+        rig.stop()
+    }
+    print(
+        String(
+            format: "farm_audit_cost_sleep_20ms        %.1f/s without audits, %.1f/s at share %.2f: cost %.1f%% (target <= 10%%)", throughput[0],
+            throughput[1], defaults.auditShare, 100 * (1 - throughput[1] / throughput[0])))
 }
 
 /// A counter that hands out 0, 1, 2, ... to any thread.

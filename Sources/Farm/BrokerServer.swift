@@ -3,6 +3,7 @@ import Control
 import Evaluation
 import Foundation
 import Logging
+import Model
 import Synchronization
 import Wire
 
@@ -18,6 +19,7 @@ public final class BrokerServer: Sendable {
     /// Called with the bound endpoints (islands, workers, control) once listening: publishes them under Slurm.
     let publish: @Sendable ([String]) throws -> Void
     let logger: Logger
+    let audit: AuditPolicy
     private let stopping = Atomic<Bool>(false)
     /// Nanoseconds the loop spent handling messages (not waiting): the broker's own cost.
     private let busyNanoseconds = Atomic<UInt64>(0)
@@ -26,13 +28,14 @@ public final class BrokerServer: Sendable {
     public let boundEndpoints = Mutex<[String]?>(nil)
 
     public init(
-        settings: FarmSettings, cache: ResultCache, token: String, security: SocketSecurity,
+        settings: FarmSettings, audit: AuditPolicy, cache: ResultCache, token: String, security: SocketSecurity,
         publish: @escaping @Sendable ([String]) throws -> Void = { _ in }, logger: Logger
-    ) {
+    ) throws {
         self.settings = settings
+        self.audit = audit
         (self.token, self.security, self.publish) = (token, security, publish)
         self.logger = logger
-        state = Mutex(BrokerState(cache: cache, heartbeatTimeout: settings.heartbeatTimeout))
+        state = Mutex(try BrokerState(cache: cache, heartbeatTimeout: settings.heartbeatTimeout, audit: audit))
     }
 
     /// Asks the loop to return (from any thread); it notices within 100 ms.
@@ -71,14 +74,17 @@ public final class BrokerServer: Sendable {
             let now = Date().timeIntervalSince1970
             var outgoing: [BrokerState.Outgoing] = []
             if ready.contains(0) { while let frames = try islands.receive(dontWait: true) { outgoing += handleIsland(frames) } }
-            if ready.contains(1) { while let frames = try workers.receive(dontWait: true) { outgoing += handleWorker(frames, now: now) } }
+            if ready.contains(1) {
+                while let (frames, peer) = try workers.receiveWithPeer(dontWait: true) { outgoing += handleWorker(frames, peer: peer, now: now) }
+            }
             if ready.contains(2) { while let frames = try control.receive(dontWait: true) { try control.send(handleControl(frames)) } }
+            for event in state.withLock({ $0.drainEvents() }) { logger.warning("\(event)") }
             if now - lastExpiry >= settings.heartbeatInterval / 2 {
                 lastExpiry = now
                 outgoing += state.withLock { $0.expireWorkers(now: now) }
             }
             // Results reach the disk before any island hears of them.
-            do { try state.withLock { try $0.cache.flush() } } catch {
+            do { try state.withLock { try $0.flush() } } catch {
                 logger.error("the result cache could not be written; retrying next turn", metadata: ["error": "\(error)"])
             }
             for message in outgoing {
@@ -91,9 +97,14 @@ public final class BrokerServer: Sendable {
                             "island": "\(String(decoding: island, as: UTF8.self))", "request": "\(reply.requestID)",
                             "cached": "\(reply.cached)", "queued": "\(sent)",
                         ])
+                case let .correction(island, correction, result):
+                    _ = try islands.send([island, Envelope.encode(correction), result], dontWait: true)
+                    logger.info(
+                        "correction sent",
+                        metadata: ["island": "\(String(decoding: island, as: UTF8.self))", "fingerprint": "\(correction.fingerprint)"])
                 case let .job(worker, job):
                     _ = try workers.send([worker, Envelope.encode(job)], dontWait: true)
-                    logger.debug("job sent", metadata: ["worker": "\(String(decoding: worker, as: UTF8.self))", "job": "\(job.job)", "name": "\(job.name)"])
+                    logger.debug("job sent", metadata: ["worker": "\(worker.workerName)", "job": "\(job.job)", "name": "\(job.name)"])
                 }
             }
         }
@@ -117,7 +128,7 @@ public final class BrokerServer: Sendable {
         }
     }
 
-    func handleWorker(_ frames: [Data], now: Double) -> [BrokerState.Outgoing] {
+    func handleWorker(_ frames: [Data], peer: String? = nil, now: Double) -> [BrokerState.Outgoing] {
         guard frames.count == 2 || frames.count == 3 else {
             return drop("expected 1 or 2 frames after the routing id, got \(frames.count - 1)", endpoint: "workers")
         }
@@ -128,8 +139,13 @@ public final class BrokerServer: Sendable {
             case let .ready(taskHash, capacity), let .heartbeat(taskHash, capacity):
                 return state.withLock { state in
                     if case .heartbeat = kind, state.heartbeat(identity, now: now) { return [] }
-                    logger.info("worker joined", metadata: ["worker": "\(identity.hexWorkerID)", "threads": "\(capacity)"])
-                    return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now)
+                    let name = identity.workerName
+                    if let reason = state.quarantine[name] {
+                        logger.warning("a quarantined worker joined: it gets no jobs", metadata: ["worker": "\(name)", "reason": "\(reason)"])
+                    } else {
+                        logger.info("worker joined", metadata: ["worker": "\(name)", "host": "\(peer ?? "local")", "threads": "\(capacity)"])
+                    }
+                    return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now, host: peer)
                 }
             case let .result(job):
                 // The result itself is passed on as the worker wrote it; the island decodes it.
@@ -142,7 +158,7 @@ public final class BrokerServer: Sendable {
                     if state.counters.malformedResults > malformed {
                         logger.warning(
                             "a worker's result is not an evaluation result of its job: not cached, the job goes to another worker",
-                            metadata: ["worker": "\(identity.hexWorkerID)", "job": "\(job)"])
+                            metadata: ["worker": "\(identity.workerName)", "job": "\(job)"])
                     }
                     return out
                 }
@@ -168,9 +184,20 @@ public final class BrokerServer: Sendable {
             guard given == token else { return ControlCoding.failure("'stop' needs the farm's token (from its state directory)") }
             stop()
             return ControlCoding.success(StateReply(state: .stopping))
+        case let .release(worker, given):
+            guard given == token else { return ControlCoding.failure("'release' needs the farm's token (from its state directory)") }
+            do {
+                guard try state.withLock({ try $0.release(worker) }) else {
+                    return ControlCoding.failure("no worker named '\(worker)' is quarantined (evoctl status lists them)")
+                }
+                logger.warning("worker released from quarantine", metadata: ["worker": "\(worker)"])
+                return ControlCoding.success(status())
+            } catch {
+                return ControlCoding.failure("the release of '\(worker)' could not be written: \(error)")
+            }
         default:
             _ = drop("not a farm command: \(request.command.rawValue)", endpoint: "control")
-            return ControlCoding.failure("'\(request.command.rawValue)' is not a farm command (status, stop)")
+            return ControlCoding.failure("'\(request.command.rawValue)' is not a farm command (status, stop, release)")
         }
     }
 
@@ -182,15 +209,16 @@ public final class BrokerServer: Sendable {
             (status.cacheHits, status.requeued, status.droppedMessages) = (state.counters.cacheHits, state.counters.requeued, state.counters.dropped)
             (status.lateResults, status.cachedResults) = (state.counters.lateResults, state.cache.count)
             status.malformedResults = state.counters.malformedResults
+            let c = state.counters
+            status.audit = FarmAuditStatus(
+                share: audit.share, confirmations: audit.confirmations, tolerance: audit.tolerances.values.max() ?? 0,
+                unauditedStages: Stage.allCases.filter { audit.tolerances[$0] == nil }.map(\.rawValue), audited: c.audited,
+                disagreements: c.disagreements, skipped: c.auditsSkipped, unresolved: c.unresolved, purged: c.purged, corrections: c.corrections,
+                quarantined: state.quarantinedWorkers.map { QuarantinedWorker(name: $0.name, reason: $0.reason, connected: $0.connected) })
             status.uptimeSeconds = Date().timeIntervalSince(started)
             status.busySeconds = Double(busyNanoseconds.load(ordering: .relaxed)) / 1e9
             status.security = security.status
             return status
         }
     }
-}
-
-extension Data {
-    /// A worker's routing identity as the broker's log prints it: hex (the bytes are ZeroMQ's, not text).
-    fileprivate var hexWorkerID: String { map { String(format: "%02x", $0) }.joined() }
 }

@@ -2,11 +2,13 @@ import Evaluation
 import Foundation
 
 /// The broker's bookkeeping (docs/architecture.md §8), with no sockets: jobs, the queue, workers and their
-/// liveness, and where each result goes. ``BrokerServer`` feeds it messages and sends what it returns.
+/// liveness, audits and quarantine, and where each result goes. ``BrokerServer`` feeds it messages
+/// and sends what it returns.
 ///
 /// One job per distinct (fingerprint, task, stage) in flight: a request that repeats one (a re-send,
 /// or the same loss from another island) waits on the same job, and a request whose result is
-/// cached is answered at once. Either way the loss is trained once.
+/// cached is answered at once. Either way the loss is trained once, or, when the job is audited,
+/// twice on two workers that must agree (docs/farm-trust.md).
 public final class BrokerState {
     /// Who is waiting for a job: an island's routing id and its request id.
     public struct Waiter: Hashable, Sendable {
@@ -14,49 +16,88 @@ public final class BrokerState {
         public var requestID: String
     }
 
+    /// One worker's answer to a job.
+    struct Opinion {
+        var worker: Data
+        var json: Data
+        var result: EvaluationResult
+    }
+
     struct Job {
         var request: EvaluationRequest
         var waiters: [Waiter]
-        var worker: Data?
-        /// Workers whose result for this job was not an evaluation result: it goes to others.
-        var refusedFrom: Set<Data> = []
+        /// Accepted only once two workers agree on its result.
+        var audited: Bool
+        /// A purged result trained again: its result goes to every island as a correction.
+        var correction = false
+        /// Workers running it now.
+        var assigned: Set<Data> = []
+        var opinions: [Opinion] = []
+        /// Workers that had it (answered, refused, or were quarantined): never given it again.
+        var excluded: Set<Data> = []
     }
 
     struct Worker {
         var taskHash: String
         var capacity: Int
+        /// The name it is logged, shown and quarantined by.
+        var name: String
+        /// The host it connects from, as the socket saw it: audits prefer another host.
+        var host: String
         var jobs: Set<Int64> = []
         var lastSeen: Double
+        /// Audited jobs it answered (well-formed).
+        var audits = 0
     }
 
-    /// A message to send: to an island (a reply) or to a worker (a job).
+    /// A message to send: to an island (a reply or a correction) or to a worker (a job).
     public enum Outgoing {
         /// The reply's header and the result's JSON.
         case reply(island: Data, EvaluationReply, result: Data)
+        /// A result an island may hold from a quarantined worker, trained again.
+        case correction(island: Data, EvaluationCorrection, result: Data)
         case job(worker: Data, JobMessage)
     }
 
     public struct Counters: Sendable {
         public var done = 0, cacheHits = 0, requeued = 0, dropped = 0, lateResults = 0
         /// Results that were not an evaluation result of their job (not one, or of another stage):
-        /// never cached nor passed on; the job went to another worker.
+        /// never cached nor passed on; the job went to another worker, and the worker to quarantine.
         public var malformedResults = 0
+        /// Jobs accepted on two agreeing results, jobs where two workers disagreed, audited jobs
+        /// accepted on one result because no other worker of their task was left, and jobs whose
+        /// workers never agreed (failed).
+        public var audited = 0, disagreements = 0, auditsSkipped = 0, unresolved = 0
+        /// Results purged with a quarantined worker, corrections sent, results from quarantined workers ignored.
+        public var purged = 0, corrections = 0, quarantinedResults = 0
     }
 
     let cache: ResultCache
     let heartbeatTimeout: Double
-    private var jobs: [Int64: Job] = [:]
-    private var queue: [Int64] = []
-    private var jobByKey: [CacheKey: Int64] = [:]
-    private var workers: [Data: Worker] = [:]
+    let audit: AuditPolicy
+    var jobs: [Int64: Job] = [:]
+    var queue: [Int64] = []
+    var jobByKey: [CacheKey: Int64] = [:]
+    var workers: [Data: Worker] = [:]
+    /// Quarantined worker names and why.
+    public internal(set) var quarantine: [String: String]
+    /// Every island that asked for something: corrections go to them all.
+    var islands: Set<Data> = []
     /// Job numbers start from the clock so that a restarted broker never reuses one that a worker
     /// of its previous life may still answer.
-    private var nextJob = Int64(Date().timeIntervalSince1970 * 1_000) << 12
-    public private(set) var counters = Counters()
+    var nextJob = Int64(Date().timeIntervalSince1970 * 1_000) << 12
+    public internal(set) var counters = Counters()
+    /// Corrections sent this turn: no longer pending once their results are on disk (``flush()``).
+    var sentCorrections: [CacheKey] = []
+    /// What happened that the server should log (a quarantine, a purge), oldest first; the server drains it.
+    public internal(set) var events: [String] = []
 
-    public init(cache: ResultCache, heartbeatTimeout: Double) {
+    public init(cache: ResultCache, heartbeatTimeout: Double, audit: AuditPolicy = .off) throws {
         self.cache = cache
         self.heartbeatTimeout = heartbeatTimeout
+        self.audit = audit
+        quarantine = try cache.quarantined()
+        for pending in try cache.pendingCorrections() { enqueueCorrection(pending) }
     }
 
     public var queueLength: Int { queue.count }
@@ -65,8 +106,23 @@ public final class BrokerState {
 
     public func countDropped() { counters.dropped += 1 }
 
+    /// Writes the results accepted since the last call, then forgets the pending corrections sent
+    /// meanwhile: a broker killed in between trains them again rather than losing them.
+    public func flush() throws {
+        try cache.flush()
+        for key in sentCorrections { try cache.corrected(key) }
+        sentCorrections.removeAll()
+    }
+
+    /// Hands over the events recorded since the last call.
+    public func drainEvents() -> [String] {
+        defer { events.removeAll() }
+        return events
+    }
+
     /// An island's request: answered from the cache, joined to a live job, or queued.
     public func submit(_ request: EvaluationRequest, from island: Data) -> [Outgoing] {
+        islands.insert(island)
         let waiter = Waiter(island: island, requestID: request.requestID)
         if let cached = cache.result(for: request.cacheKey) {
             counters.cacheHits += 1
@@ -82,21 +138,29 @@ public final class BrokerState {
             jobs[id] = job
             return dispatch()
         }
-        nextJob += 1
-        jobs[nextJob] = Job(request: request, waiters: [waiter])
-        jobByKey[request.cacheKey] = nextJob
-        queue.append(nextJob)
+        addJob(Job(request: request, waiters: [waiter], audited: audit.draws(request.stage)))
         return dispatch()
     }
 
-    /// A worker announced itself (or beat while unknown, after a broker restart).
-    public func workerReady(_ identity: Data, taskHash: String, capacity: Int, now: Double) -> [Outgoing] {
+    func addJob(_ job: Job) {
+        nextJob += 1
+        jobs[nextJob] = job
+        jobByKey[job.request.cacheKey] = nextJob
+        queue.append(nextJob)
+    }
+
+    /// A worker announced itself (or beat while unknown, after a broker restart). `name` defaults
+    /// to its routing id as text; `host` to its name.
+    public func workerReady(
+        _ identity: Data, taskHash: String, capacity: Int, now: Double, name: String? = nil, host: String? = nil
+    ) -> [Outgoing] {
         if var known = workers[identity] {
             known.lastSeen = now
             known.capacity = max(1, capacity)
             workers[identity] = known
         } else {
-            workers[identity] = Worker(taskHash: taskHash, capacity: max(1, capacity), lastSeen: now)
+            let name = name ?? identity.workerName
+            workers[identity] = Worker(taskHash: taskHash, capacity: max(1, capacity), name: name, host: host ?? name, lastSeen: now)
         }
         return dispatch()
     }
@@ -107,75 +171,33 @@ public final class BrokerState {
         return true
     }
 
-    /// A worker's result: cached, then sent to every island waiting for it.
-    /// `result` is the result's JSON as the worker wrote it.
-    public func result(_ result: Data, job id: Int64, from identity: Data, now: Double) -> [Outgoing] {
-        workers[identity]?.jobs.remove(id)
-        workers[identity]?.lastSeen = now
-        guard var job = jobs[id], job.worker == identity else {
-            counters.lateResults += 1  // re-queued and finished elsewhere, or from a previous broker life
-            return dispatch()
-        }
-        guard Self.isEvaluationResult(result, of: job.request) else {
-            // Believed, it would fail the candidate on every island that asked, and a failed loss is
-            // never trained again: the job goes back to the front of the queue, for another worker.
-            counters.malformedResults += 1
-            job.worker = nil
-            job.refusedFrom.insert(identity)
-            jobs[id] = job
-            queue.insert(id, at: 0)
-            return dispatch()
-        }
-        cache.store(result, for: job.request.cacheKey)
-        jobs[id] = nil
-        jobByKey[job.request.cacheKey] = nil
-        counters.done += 1
-        // The first waiter asked for the training; the others joined it and count as served from cache.
-        return job.waiters.enumerated().map { index, waiter in
-            .reply(island: waiter.island, EvaluationReply(requestID: waiter.requestID, cached: index > 0), result: result)
-        } + dispatch()
-    }
-
     /// Forgets workers whose heartbeats stopped and puts their jobs back at the front of the queue.
     public func expireWorkers(now: Double) -> [Outgoing] {
         let dead = workers.filter { now - $0.value.lastSeen > heartbeatTimeout }
         guard !dead.isEmpty else { return [] }
         for (identity, worker) in dead {
             workers[identity] = nil
-            for id in worker.jobs.sorted() where jobs[id] != nil {
-                jobs[id]?.worker = nil
-                queue.insert(id, at: 0)
+            for id in worker.jobs.sorted() where jobs[id]?.assigned.contains(identity) == true {
+                jobs[id]?.assigned.remove(identity)
+                requeue(id)
                 counters.requeued += 1
             }
         }
         return dispatch()
     }
 
-    /// Hands queued jobs to idle workers of the same task, least loaded first.
-    func dispatch() -> [Outgoing] {
-        var out: [Outgoing] = []
-        var index = 0
-        while index < queue.count, workers.values.contains(where: { $0.jobs.count < $0.capacity }) {
-            let id = queue[index]
-            guard let job = jobs[id] else { queue.remove(at: index); continue }
-            let candidates = workers.filter {
-                $0.value.taskHash == job.request.taskHash && $0.value.jobs.count < $0.value.capacity && !job.refusedFrom.contains($0.key)
-            }
-            guard let chosen = candidates.min(by: { ($0.value.jobs.count, $0.key.base64EncodedString()) < ($1.value.jobs.count, $1.key.base64EncodedString()) })?.key else {
-                index += 1
-                continue
-            }
-            queue.remove(at: index)
-            jobs[id]?.worker = chosen
-            workers[chosen]?.jobs.insert(id)
-            let request = job.request
-            out.append(
-                .job(
-                    worker: chosen,
-                    JobMessage(
-                        job: id, taskHash: request.taskHash, stage: request.stage,
-                        name: request.name, source: request.source)))
-        }
-        return out
+    /// Puts a job that needs another worker at the front of the queue (once).
+    func requeue(_ id: Int64) {
+        guard !queue.contains(id) else { return }
+        queue.insert(id, at: 0)
+    }
+}
+
+extension Data {
+    /// A worker's routing id as a name: its text when it is printable ASCII (evod's workers name
+    /// themselves `worker-HOST-PID-N`), else its bytes in hex (ZeroMQ's own ids are binary).
+    var workerName: String {
+        if !isEmpty, allSatisfy({ (0x21...0x7e).contains($0) }) { return String(decoding: self, as: UTF8.self) }
+        return map { String(format: "%02x", $0) }.joined()
     }
 }

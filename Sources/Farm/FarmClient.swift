@@ -23,6 +23,7 @@ public final class FarmClient: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let tallies = Mutex((dropped: 0, resent: 0))
     let silence = Mutex(FarmSilence())
+    private let correctionHandler = Mutex<(@Sendable (EvaluationCorrection, EvaluationResult) -> Void)?>(nil)
 
     public init(farm: FarmLocator, identity: String, resendInterval: Double, security: SocketSecurity, logger: Logger) {
         (self.farm, self.identity, self.resendInterval, self.security, self.logger) = (farm, identity, resendInterval, security, logger)
@@ -52,6 +53,12 @@ public final class FarmClient: Sendable {
             return Array(pending.values)
         }
         for waiter in waiting { waiter.fulfil(.failure(EvaluationResult.interruptedReason, stage: waiter.request.stage, seconds: 0)) }
+    }
+
+    /// Calls `handler` (on the client's socket thread: hand the work on) with each correction the
+    /// broker sends: a result trained again after its worker was quarantined.
+    public func onCorrection(_ handler: @escaping @Sendable (EvaluationCorrection, EvaluationResult) -> Void) {
+        correctionHandler.withLock { $0 = handler }
     }
 
     /// Replies dropped (malformed, foreign version, unknown request) and requests re-sent.
@@ -119,6 +126,14 @@ public final class FarmClient: Sendable {
     private func deliver(_ frames: [Data]) {
         do {
             guard frames.count == 2 else { throw Envelope.Rejection.malformed("expected two frames, got \(frames.count)") }
+            if try Envelope.type(of: frames[0]) == "correction" {
+                let correction = try Envelope.decode(EvaluationCorrection.self, from: frames[0])
+                guard let result = EvaluationResult(wire: frames[1]), result.stage == correction.stage, result.isWellFormed else {
+                    throw Envelope.Rejection.malformed("a correction's result is not an evaluation result of its stage")
+                }
+                correctionHandler.withLock { $0 }?(correction, result)
+                return
+            }
             let reply = try Envelope.decode(EvaluationReply.self, from: frames[0])
             guard let waiter = pending.withLock({ $0.removeValue(forKey: reply.requestID) }) else {
                 throw Envelope.Rejection.malformed("no request '\(reply.requestID)' is waiting (answered already)")

@@ -122,3 +122,21 @@ public struct JobMessage: Codable, Sendable, EnvelopeMessage {
 
     enum CodingKeys: String, CodingKey { case v, type, job, taskHash = "task_hash", stage, name, source }
 }
+
+/// A result trained again after the worker that produced the one an island may hold was quarantined
+/// (broker -> every island): this header, then a second frame with the new result's JSON. An island
+/// that holds a different result for this loss and stage takes the new one (docs/farm-trust.md).
+public struct EvaluationCorrection: Codable, Sendable, Hashable, EnvelopeMessage {
+    public static let types: Set<String> = ["correction"]
+    public var v = Envelope.version
+    public var type = "correction"
+    public var taskHash: String
+    public var fingerprint: String
+    public var stage: Stage
+
+    public init(taskHash: String, fingerprint: String, stage: Stage) {
+        (self.taskHash, self.fingerprint, self.stage) = (taskHash, fingerprint, stage)
+    }
+
+    enum CodingKeys: String, CodingKey { case v, type, taskHash = "task_hash", fingerprint, stage }
+}

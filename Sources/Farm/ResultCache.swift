@@ -7,11 +7,29 @@ import Model
 /// The broker's result cache: one SQLite file keyed by fingerprint, task hash and stage, mirrored in
 /// memory. Results are written in one transaction per turn of the broker's loop, before any island
 /// is told about them, so a restarted broker answers from the cache what it answered before.
+///
+/// Each row keeps where its result came from (the worker, and whether a second worker agreed) and
+/// the loss it is of, so that a quarantined worker's unconfirmed results can be purged and trained
+/// again (``purge(worker:)``). The same file keeps the quarantined workers.
 public final class ResultCache: @unchecked Sendable {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
     /// Results as the workers wrote them (JSON of ``EvaluationResult``).
-    private var memory: [CacheKey: Data] = [:]
-    private var unwritten: [(CacheKey, Data)] = []
+    var memory: [CacheKey: Data] = [:]
+    private var unwritten: [(CacheKey, CachedResult)] = []
+
+    /// A result with where it came from.
+    public struct CachedResult: Sendable {
+        public var json: Data
+        /// The loss, so that the result can be trained again.
+        public var name: String, source: String
+        /// The worker whose result it is, and whether another worker's agreed with it (an audit).
+        public var worker: String
+        public var verified: Bool
+
+        public init(json: Data, name: String, source: String, worker: String, verified: Bool) {
+            (self.json, self.name, self.source, self.worker, self.verified) = (json, name, source, worker, verified)
+        }
+    }
 
     public init(path: String) throws {
         var configuration = GRDB.Configuration()
@@ -22,7 +40,19 @@ public final class ResultCache: @unchecked Sendable {
         }
         if path != ":memory:" { try PrivateFiles.createIfAbsent(path) }  // mode 0600, and so its WAL
         queue = try DatabaseQueue(path: path, configuration: configuration)
-        try queue.write { db in
+        try Self.migrator.migrate(queue)
+        try queue.read { db in
+            for row in try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM results") {
+                guard let stage = Stage(rawValue: row["stage"]) else { continue }
+                memory[CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage)] = Data((row["result"] as String).utf8)
+            }
+        }
+    }
+
+    /// The cache's schema, from the first file (results only) to provenance and quarantine.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("results") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS results (
@@ -31,12 +61,31 @@ public final class ResultCache: @unchecked Sendable {
                         PRIMARY KEY (fingerprint, task_hash, stage))
                     """)
         }
-        try queue.read { db in
-            for row in try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM results") {
-                guard let stage = Stage(rawValue: row["stage"]) else { continue }
-                memory[CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage)] = Data((row["result"] as String).utf8)
+        migrator.registerMigration("provenance and quarantine") { db in
+            // Rows from before keep NULL provenance: no worker is blamed for them.
+            try db.alter(table: "results") { table in
+                table.add(column: "name", .text)
+                table.add(column: "source", .text)
+                table.add(column: "worker", .text)
+                table.add(column: "verified", .boolean).notNull().defaults(to: false)
+            }
+            try db.create(index: "results_by_worker", on: "results", columns: ["worker", "verified"])
+            try db.create(table: "quarantine") { table in
+                table.primaryKey("worker", .text)
+                table.column("reason", .text).notNull()
+                table.column("since", .double).notNull()
+            }
+            // Purged results waiting to be trained again and sent to the islands as corrections.
+            try db.create(table: "pending_corrections") { table in
+                table.column("fingerprint", .text).notNull()
+                table.column("task_hash", .text).notNull()
+                table.column("stage", .integer).notNull()
+                table.column("name", .text).notNull()
+                table.column("source", .text).notNull()
+                table.primaryKey(["fingerprint", "task_hash", "stage"])
             }
         }
+        return migrator
     }
 
     public var count: Int { memory.count }
@@ -46,9 +95,9 @@ public final class ResultCache: @unchecked Sendable {
 
     /// Stores a result in memory (replacing none: the first result for a key is the one every island
     /// gets); ``flush()`` writes what was stored since the last flush to the file in one transaction.
-    public func store(_ result: Data, for key: CacheKey) {
+    public func store(_ result: CachedResult, for key: CacheKey) {
         guard memory[key] == nil else { return }
-        memory[key] = result
+        memory[key] = result.json
         unwritten.append((key, result))
     }
 
@@ -56,13 +105,18 @@ public final class ResultCache: @unchecked Sendable {
     /// answered result is on disk).
     public func flush() throws {
         guard !unwritten.isEmpty else { return }
-        let rows = unwritten.map { key, result in (key, String(decoding: result, as: UTF8.self)) }
         let now = Date().timeIntervalSince1970
         try queue.write { db in
-            for (key, json) in rows {
+            for (key, result) in unwritten {
                 try db.execute(
-                    sql: "INSERT OR IGNORE INTO results (fingerprint, task_hash, stage, result, created_at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [key.fingerprint, key.taskHash, key.stage.rawValue, json, now])
+                    sql: """
+                        INSERT OR IGNORE INTO results (fingerprint, task_hash, stage, result, created_at, name, source, worker, verified)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        key.fingerprint, key.taskHash, key.stage.rawValue, String(decoding: result.json, as: UTF8.self), now, result.name,
+                        result.source, result.worker, result.verified,
+                    ])
             }
         }
         unwritten.removeAll()

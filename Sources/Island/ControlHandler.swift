@@ -49,6 +49,7 @@ public struct ControlHandler: Sendable, CustomStringConvertible {
         case .pause: controls.pause()
         case .resume: controls.resume()
         case .stop: controls.stop()
+        case .release: return ControlCoding.failure("'release' is a farm command: an island has no workers")
         }
         return ControlCoding.success(StateReply(state: controls.current))
     }

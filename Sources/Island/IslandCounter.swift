@@ -11,6 +11,8 @@ public enum IslandCounter: Hashable, Sendable {
     case evaluationsFailed
     /// Stage-3 results: of the top k, of the live audit, and stage-3 evaluations that failed.
     case confirmations, audits, confirmationsFailed
+    /// Candidates re-opened because the farm corrected their result (its worker was quarantined).
+    case corrections
     /// What each evaluated candidate did to the archive.
     case archive(ArchiveOutcome)
     /// Proposals by the status they were recorded with: `pending` (a valid, new loss), `invalid`,
@@ -37,6 +39,7 @@ public enum IslandCounter: Hashable, Sendable {
         case .confirmations: "evaluations.stage3"
         case .audits: "evaluations.audits"
         case .confirmationsFailed: "evaluations.stage3_failed"
+        case .corrections: "evaluations.corrected"
         case let .archive(outcome): "archive." + (outcome == .notAdded ? "not_added" : outcome.rawValue)
         case let .proposals(status): "proposals." + status.rawValue
         case .nearDuplicates: "proposals.near_duplicate"

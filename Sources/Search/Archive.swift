@@ -6,7 +6,7 @@ public struct Elite: Sendable, Hashable, Codable {
     public var candidate: Int64
     public var fitness: Double
     public var descriptors: Descriptors
-    /// The length of its canonical form in characters, where known (``ReplacementRule``).
+    /// The size of its canonical graph (nodes), where known (``ReplacementRule``).
     public var size: Int?
 
     public init(candidate: Int64, fitness: Double, descriptors: Descriptors, size: Int? = nil) {
@@ -89,7 +89,7 @@ public struct Archive: Sendable, Hashable, Codable {
 }
 
 extension Archive {
-    /// Empties a cell (an emigrant that moved away, or an island reset).
+    /// Empties a cell (an emigrant that moved away, an island reset, or an elite whose result the farm withdrew).
     public mutating func remove(cell: Int) { elites[cell] = nil }
 
     /// The filled cell whose elite is the least fit (ties: the highest candidate id).

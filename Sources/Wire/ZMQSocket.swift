@@ -120,7 +120,14 @@ public final class ZMQSocket: @unchecked Sendable {
     /// Receives one message (all its frames), or nil when the receive timeout passes first.
     /// With `dontWait`, returns nil at once when no message is queued.
     public func receive(dontWait: Bool = false) throws -> [Data]? {
+        try receiveWithPeer(dontWait: dontWait)?.frames
+    }
+
+    /// Receives one message like ``receive(dontWait:)``, with the peer's IP address as the socket saw
+    /// the connection (libzmq's `Peer-Address`: not what the peer says of itself; nil for inproc and ipc).
+    public func receiveWithPeer(dontWait: Bool = false) throws -> (frames: [Data], peer: String?)? {
         var frames: [Data] = []
+        var peer: String?
         repeat {
             var message = zmq_msg_t()
             zmq_msg_init(&message)
@@ -131,8 +138,9 @@ public final class ZMQSocket: @unchecked Sendable {
                 throw WireError(operation: "receive", code: code)
             }
             frames.append(Data(bytes: zmq_msg_data(&message), count: zmq_msg_size(&message)))
+            if peer == nil, let address = zmq_msg_gets(&message, "Peer-Address") { peer = String(cString: address) }
         } while more()
-        return frames
+        return (frames, peer)
     }
 
     private func more() -> Bool {

@@ -9,7 +9,7 @@ struct Evoctl: AsyncParsableCommand {
         abstract: "Show and steer an evod cluster; describe, evaluate and export losses.",
         subcommands: [
             Up.self, Down.self, Keys.self, Status.self, Watch.self, DashboardCommand.self, Migrations.self, Best.self, Show.self, Export.self, ArchiveCommand.self, Validate.self,
-            Pause.self,
+            FarmCommand.self, Pause.self,
             Resume.self, Stop.self,
             LossCommand.self,
         ]

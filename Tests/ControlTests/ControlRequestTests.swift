@@ -5,6 +5,7 @@ import Testing
 struct ControlRequestTests {
     static let requests: [ControlRequest] = [
         .status, .best(top: 5), .show(id: 42), .archive, .migrations, .history(limit: 50), .pause(token: "t"), .resume(token: "t"), .stop(token: "t"),
+        .release(worker: "worker-a-1-2", token: "t"),
     ]
 
     @Test func everyRequestRoundTripsThroughItsWireForm() throws {
@@ -20,6 +21,7 @@ struct ControlRequestTests {
         #expect(try wire(.best(top: 5)) == #"{"command":"best","top":5}"#)
         #expect(try wire(.show(id: 7)) == #"{"command":"show","id":7}"#)
         #expect(try wire(.pause(token: "abc")) == #"{"command":"pause","token":"abc"}"#)
+        #expect(try wire(.release(worker: "w", token: "abc")) == #"{"command":"release","token":"abc","worker":"w"}"#)
         // What scripts and older clients send is read the same way.
         #expect(try ControlRequest.decode(from: Data(#"{"command": "best"}"#.utf8)) == .best(top: 10))
         #expect(try ControlRequest.decode(from: Data(#"{"command": "stop"}"#.utf8)) == .stop(token: ""))
@@ -27,7 +29,8 @@ struct ControlRequestTests {
     }
 
     @Test(arguments: [
-        (#"{"command": "reboot"}"#, "unknown command 'reboot' (status, best, show, archive, migrations, history, pause, resume, stop)"),
+        (#"{"command": "reboot"}"#, "unknown command 'reboot' (status, best, show, archive, migrations, history, pause, resume, stop, release)"),
+        (#"{"command": "release", "token": "t"}"#, "'release' needs the worker's name in \"worker\""),
         (#"{"command": "show"}"#, "'show' needs a numeric \"id\""),
         (#"{"command": "show", "id": "seven"}"#, "'show' needs a numeric \"id\""),
         (#"{"top": 3}"#, "expected a JSON object with a \"command\" string"),
@@ -46,10 +49,10 @@ struct ControlRequestTests {
         }
     }
 
-    @Test func onlyPauseResumeAndStopChangeStateAndCarryATokenThatIsNeverOptional() {
+    @Test func onlyPauseResumeStopAndReleaseChangeStateAndCarryATokenThatIsNeverOptional() {
         for request in Self.requests {
             #expect(request.command.changesState == (request.token != nil), "\(request)")
         }
-        #expect(ControlCommand.allCases.filter(\.changesState) == [.pause, .resume, .stop])
+        #expect(ControlCommand.allCases.filter(\.changesState) == [.pause, .resume, .stop, .release])
     }
 }

@@ -84,9 +84,9 @@ final class ClusterHarness {
 
     /// Starts `evod ARGUMENTS --config cluster.toml` under `name`; output goes to `name.log`.
     /// `wrapper` runs it through another command (`ip netns exec NS`).
-    func start(_ name: String, _ arguments: [String], wrapper: [String] = []) throws {
+    func start(_ name: String, _ arguments: [String], executable: String = DaemonHarness.evod, wrapper: [String] = []) throws {
         let process = Process()
-        let argv = wrapper + [DaemonHarness.evod] + arguments + ["--config", "cluster.toml"]
+        let argv = wrapper + [executable] + arguments + ["--config", "cluster.toml"]
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         process.currentDirectoryURL = directory
@@ -115,6 +115,11 @@ final class ClusterHarness {
     func startIsland(_ id: Int) throws { try start("island-\(id)", ["--island", "\(id)"]) }
     func startFarm() throws { try start("farm", ["--farm"]) }
     func startWorker(_ name: String, threads: Int = 1) throws { try start(name, ["--worker", "--threads", "\(threads)"]) }
+
+    /// Starts `evod-liar` (evod's worker with the cluster key, lying: `--raise X` or `--malformed`).
+    func startLiar(_ name: String, _ arguments: [String], threads: Int = 1) throws {
+        try start(name, arguments + ["--threads", "\(threads)"], executable: DaemonHarness.evod + "-liar")
+    }
 
     func kill9(_ name: String) {
         guard let process = processes[name] else { return }

@@ -17,8 +17,8 @@ struct MalformedWorkerTests {
         let harness = try ClusterHarness(islands: 1, cluster: #"evaluator = "farm""#)
         let taskHash = try TaskConfig.load(path: harness.directory.appendingPathComponent("task.toml").path).hash
         try harness.startFarm()
-        // The liar joins first, alone, so that the first job is its; later, as the least loaded
-        // worker, it gets more, and lies each time.
+        // The liar joins first, alone, so that the first job is its; its nonsense answer puts it in
+        // quarantine, and it gets no more.
         let answered = Mutex(0)
         let stop = Mutex(false)
         let (endpoint, security) = (harness.farmWorkers, harness.security)
@@ -54,6 +54,8 @@ struct MalformedWorkerTests {
         try harness.waitUntil("the farm to refuse every nonsense answer", seconds: 10) {
             harness.farmStatus()?.malformedResults == answered.withLock { $0 }
         }
+        let quarantined = harness.farmStatus()?.audit?.quarantined ?? []
+        #expect(quarantined.count == 1 && quarantined.first?.reason.contains("not an evaluation result") == true, "\(quarantined)")
         harness.stopAll()
         let spoiled = try harness.database(island: 1).read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM candidates WHERE error LIKE '%not an evaluation result%'") ?? -1

@@ -40,6 +40,16 @@ struct PagesTests {
         #expect(html.contains("<script>\n(function () {"), "the page's own refresh script is there")
     }
 
+    @Test func theClusterPageNamesAQuarantinedWorkerAndWhy() {
+        var farm = FarmStatus()
+        farm.audit = FarmAuditStatus(
+            share: 0.05, confirmations: true, tolerance: 0, unauditedStages: [], audited: 9, disagreements: 1, skipped: 0, unresolved: 0, purged: 4,
+            corrections: 3, quarantined: [QuarantinedWorker(name: Self.attack, reason: "its result was <b>0.9</b>", connected: true)])
+        let html = Pages.cluster(ClusterReport(islands: [.up(Self.status(id: 1, best: "dpo"))], farm: .up(farm)), best: [])
+        Self.expectEscaped(html, [Self.attack, "its result was <b>0.9</b>", "evoctl farm release \(Self.attack)"])
+        #expect(html.contains("audits: 9 agreed, 1 disagreements, 4 results purged, 3 corrected"))
+    }
+
     @Test func theCandidatePageEscapesEverySourceAndShowsItsShape() throws {
         let c = Self.candidate()
         var parent = c

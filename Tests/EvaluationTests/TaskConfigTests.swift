@@ -82,6 +82,16 @@ struct TaskConfigTests {
         #expect(try TaskConfig.parse(plain + "resident = false\n", file: "t.toml").hash == implicit.hash)
     }
 
+    @Test func aTaskDeclaresHowFarTwoWorkersMayDisagreeInAnAudit() throws {
+        #expect(TaskConfig.prefbanditDefault.auditTolerance(at: .two) == 0, "prefbandit: to the bit")
+        let plain = "type = \"command\"\n[command]\nargv = [\"x\", \"{file}\"]\n"
+        let undeclared = try TaskConfig.parse(plain, file: "t.toml")
+        #expect(undeclared.auditTolerance(at: .one) == nil, "a command that declares nothing is not audited")
+        let declared = try TaskConfig.parse(plain + "audit_tolerance = 0.002\n", file: "t.toml")
+        #expect(declared.auditTolerance(at: .three) == 0.002)
+        #expect(throws: ConfigError.self) { try TaskConfig.parse(plain + "audit_tolerance = -1\n", file: "t.toml") }
+    }
+
     @Test func aResidentCommandReadsItsJobSettingsAndTheyChangeTheHash() throws {
         let text = "type = \"command\"\n[command]\nargv = [\"serve.py\", \"--gpu\"]\nresident = true\n"
         let bare = try TaskConfig.parse(text, file: "t.toml")

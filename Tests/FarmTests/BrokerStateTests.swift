@@ -12,7 +12,7 @@ final class BrokerStateTests {
 
     init() throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        state = BrokerState(cache: try ResultCache(path: directory.appendingPathComponent("cache.sqlite").path), heartbeatTimeout: 2)
+        state = try BrokerState(cache: try ResultCache(path: directory.appendingPathComponent("cache.sqlite").path), heartbeatTimeout: 2)
     }
 
     deinit { try? FileManager.default.removeItem(at: directory) }
@@ -94,6 +94,7 @@ extension BrokerStateTests {
             #expect(state.queueLength == 1 && state.inflight == 0)
         }
         #expect(state.counters.malformedResults == 1, "the job left the lying worker after its first bad answer")
+        #expect(state.quarantine["worker-a"] != nil, "and the worker is quarantined")
         let handed = Self.jobs(state.workerReady(otherWorker, taskHash: "t1", capacity: 1, now: 2))
         #expect(handed.map(\.job) == [job] && handed.first?.worker == otherWorker)
         let replies = Self.replies(state.result(Data(Self.result(fitness: "0.5", stage: 1).utf8), job: job, from: otherWorker, now: 3))

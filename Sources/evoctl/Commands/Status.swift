@@ -172,7 +172,25 @@ struct Status: ParsableCommand {
                     format: "farm    workers %d  queue %d  inflight %d  done %d  cache hits %d  requeued %d  dropped %d  up %.0f s",
                     farm.workers, farm.queue, farm.inflight, farm.done, farm.cacheHits, farm.requeued, farm.droppedMessages, farm.uptimeSeconds)
                     + malformed
-            ]
+            ] + auditLines(farm.audit)
         }
+    }
+
+    /// The farm's audits and each quarantined worker with why (docs/farm-trust.md).
+    static func auditLines(_ audit: FarmAuditStatus?) -> [String] {
+        guard let audit else { return [] }
+        let policy =
+            String(format: "share %.2f%@", audit.share, audit.confirmations ? " + every confirmation" : "")
+            + (audit.tolerance > 0 ? String(format: ", tolerance %g", audit.tolerance) : ", to the bit")
+            + (audit.unauditedStages.isEmpty
+                ? "" : ", stage \(audit.unauditedStages.map(String.init).joined(separator: ", ")) unaudited (no audit_tolerance in its task)")
+        var line = "audit   \(policy): \(audit.audited) agreed, \(audit.disagreements) disagreements"
+        if audit.skipped > 0 { line += ", \(audit.skipped) unaudited (no second worker)" }
+        if audit.unresolved > 0 { line += ", \(audit.unresolved) unresolved" }
+        if audit.purged > 0 { line += ", \(audit.purged) results purged, \(audit.corrections) corrected" }
+        return [line]
+            + audit.quarantined.map { worker in
+                "quarantined  \(worker.name)\(worker.connected ? " (connected, no jobs)" : ""): \(worker.reason)  (evoctl farm release \(worker.name))"
+            }
     }
 }
