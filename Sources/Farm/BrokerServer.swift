@@ -120,6 +120,10 @@ public final class BrokerServer: Sendable {
     func handleIsland(_ frames: [Data]) -> [BrokerState.Outgoing] {
         guard frames.count == 2 else { return drop("expected 1 frame after the routing id, got \(frames.count - 1)", endpoint: "islands") }
         do {
+            if try Envelope.type(of: frames[1]) == "hello" {
+                _ = try Envelope.decode(IslandHello.self, from: frames[1])
+                return state.withLock { $0.hello(from: frames[0]) }
+            }
             let request = try Envelope.decode(EvaluationRequest.self, from: frames[1])
             logger.debug("request received", metadata: ["island": "\(String(decoding: frames[0], as: UTF8.self))", "request": "\(request.requestID)"])
             return state.withLock { $0.submit(request, from: frames[0]) }

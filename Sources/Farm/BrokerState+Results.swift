@@ -103,7 +103,7 @@ extension BrokerState {
             let correction = EvaluationCorrection(taskHash: request.taskHash, fingerprint: request.fingerprint, stage: request.stage)
             out += islands.sorted { $0.lexicographicallyPrecedes($1) }.map { .correction(island: $0, correction, result: opinion.json) }
             counters.corrections += 1
-            sentCorrections.append(request.cacheKey)
+            sentCorrections.append((request.cacheKey, opinion.json))
         }
         return out
     }

@@ -88,7 +88,7 @@ public final class BrokerState {
     var nextJob = Int64(Date().timeIntervalSince1970 * 1_000) << 12
     public internal(set) var counters = Counters()
     /// Corrections sent this turn: no longer pending once their results are on disk (``flush()``).
-    var sentCorrections: [CacheKey] = []
+    var sentCorrections: [(key: CacheKey, result: Data)] = []
     /// What happened that the server should log (a quarantine, a purge), oldest first; the server drains it.
     public internal(set) var events: [String] = []
 
@@ -110,7 +110,7 @@ public final class BrokerState {
     /// meanwhile: a broker killed in between trains them again rather than losing them.
     public func flush() throws {
         try cache.flush()
-        for key in sentCorrections { try cache.corrected(key) }
+        for (key, result) in sentCorrections { try cache.corrected(key, result: result) }
         sentCorrections.removeAll()
     }
 
@@ -120,9 +120,28 @@ public final class BrokerState {
         return events
     }
 
-    /// An island's request: answered from the cache, joined to a live job, or queued.
-    public func submit(_ request: EvaluationRequest, from island: Data) -> [Outgoing] {
+    /// An island (re)connected: it is sent every correction made so far (applying one twice changes
+    /// nothing), so that an island that was down when a correction went out still gets it.
+    public func hello(from island: Data) -> [Outgoing] {
         islands.insert(island)
+        let corrections: [(key: CacheKey, result: Data)]
+        do { corrections = try cache.corrections() } catch {
+            events.append("the corrections could not be read for \(island.workerName): \(error)")
+            return []
+        }
+        return corrections.map { key, result in
+            .correction(island: island, EvaluationCorrection(taskHash: key.taskHash, fingerprint: key.fingerprint, stage: key.stage), result: result)
+        }
+    }
+
+    /// An island's request: answered from the cache, joined to a live job, or queued. An island's
+    /// first request in this broker's life brings it the corrections made so far (a broker restarted
+    /// since the island said hello).
+    public func submit(_ request: EvaluationRequest, from island: Data) -> [Outgoing] {
+        (islands.contains(island) ? [] : hello(from: island)) + answer(request, from: island)
+    }
+
+    private func answer(_ request: EvaluationRequest, from island: Data) -> [Outgoing] {
         let waiter = Waiter(island: island, requestID: request.requestID)
         if let cached = cache.result(for: request.cacheKey) {
             counters.cacheHits += 1

@@ -92,7 +92,8 @@ public final class FarmClient: Sendable {
             if try follower.follow(socket) {
                 connected.withLock { $0 = follower.current }
                 logger.info("connected to the farm", metadata: ["endpoint": "\(follower.current ?? "")"])
-                // A new (or moved) broker: everything waiting goes to it now.
+                // A new (or moved) broker: it sends the corrections made so far, and everything waiting goes to it now.
+                try socket.send(Envelope.encode(IslandHello()))
                 for request in pending.withLock({ $0.values.map(\.request) }) { try socket.send(Envelope.encode(request)) }
             }
             let ready = try poller.poll(milliseconds: 100)

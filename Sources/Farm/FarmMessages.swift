@@ -140,3 +140,13 @@ public struct EvaluationCorrection: Codable, Sendable, Hashable, EnvelopeMessage
 
     enum CodingKeys: String, CodingKey { case v, type, taskHash = "task_hash", fingerprint, stage }
 }
+
+/// What an island sends the broker when it (re)connects (island -> broker): the broker answers with
+/// every correction made so far.
+public struct IslandHello: Codable, Sendable, Hashable, EnvelopeMessage {
+    public static let types: Set<String> = ["hello"]
+    public var v = Envelope.version
+    public var type = "hello"
+
+    public init() {}
+}

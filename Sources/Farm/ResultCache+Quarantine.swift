@@ -39,12 +39,26 @@ extension ResultCache {
         }
     }
 
-    /// A purged result was trained again and its correction sent: it is no longer pending.
-    public func corrected(_ key: CacheKey) throws {
+    /// A purged result was trained again and its correction sent: it is no longer pending, and it
+    /// joins the corrections an island is sent when it connects.
+    public func corrected(_ key: CacheKey, result: Data) throws {
         try queue.write { db in
             try db.execute(
                 sql: "DELETE FROM pending_corrections WHERE fingerprint = ? AND task_hash = ? AND stage = ?",
                 arguments: [key.fingerprint, key.taskHash, key.stage.rawValue])
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO corrections (fingerprint, task_hash, stage, result) VALUES (?, ?, ?, ?)",
+                arguments: [key.fingerprint, key.taskHash, key.stage.rawValue, String(decoding: result, as: UTF8.self)])
+        }
+    }
+
+    /// Every correction sent so far, with its result's JSON.
+    public func corrections() throws -> [(key: CacheKey, result: Data)] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM corrections").compactMap { row in
+                guard let stage = Stage(rawValue: row["stage"]) else { return nil }
+                return (CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage), Data((row["result"] as String).utf8))
+            }
         }
     }
 

@@ -84,6 +84,14 @@ public final class ResultCache: @unchecked Sendable {
                 table.column("source", .text).notNull()
                 table.primaryKey(["fingerprint", "task_hash", "stage"])
             }
+            // Corrections sent: an island that (re)connects is sent them all again (``corrections()``).
+            try db.create(table: "corrections") { table in
+                table.column("fingerprint", .text).notNull()
+                table.column("task_hash", .text).notNull()
+                table.column("stage", .integer).notNull()
+                table.column("result", .text).notNull()
+                table.primaryKey(["fingerprint", "task_hash", "stage"])
+            }
         }
         return migrator
     }

@@ -78,6 +78,14 @@ final class BrokerAuditTests {
         #expect(judged.counters.corrections == 2)
         // The liar's late answers are ignored.
         #expect(BrokerStateTests.replies(judged.result(Self.result(0.9), job: pair[0].job, from: liar, now: 5)).isEmpty)
+        // An island that (re)connects later is sent every correction, and so is an island's first
+        // request to a restarted broker.
+        try judged.flush()
+        #expect(Set(Self.corrections(judged.hello(from: Data("island-3".utf8))).map(\.fingerprint)) == ["fa", "fb"])
+        let restarted = try broker(AuditPolicy(share: 1, confirmations: false))
+        let first = restarted.submit(BrokerStateTests.request("x", fingerprint: "fx"), from: island)
+        #expect(Set(Self.corrections(first).map(\.fingerprint)) == ["fa", "fb"])
+        #expect(Self.corrections(restarted.submit(BrokerStateTests.request("y", fingerprint: "fy"), from: island)).isEmpty, "once per island")
     }
 
     @Test func quarantineAndPendingCorrectionsSurviveARestartAndReleaseLiftsIt() throws {
