@@ -67,7 +67,10 @@ let package = Package(
         .target(name: "ControlPlane", dependencies: ["Model", "Cluster", "Control", "Wire"]),
         // The cluster's configuration: the cluster config, island settings, farm settings, migration
         // policies, the state directory's layout and token. What evoctl needs to find the processes.
-        .target(name: "Cluster", dependencies: ["Model", "ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire"]),
+        .target(
+            name: "Cluster",
+            dependencies: ["Model", "ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire", .product(name: "Logging", package: "swift-log")]
+        ),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",

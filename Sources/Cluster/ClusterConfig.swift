@@ -1,6 +1,7 @@
 import ConfigFiles
 import Evaluation
 import Foundation
+import Logging
 import Wire
 
 /// One island of the cluster: its id, host and endpoints.
@@ -110,6 +111,17 @@ public struct ClusterConfig: Sendable {
     /// The cluster key, or nil when `curve = false`.
     public func clusterKey() throws(ConfigError) -> CurveKeyPair? {
         curve ? try ClusterKey.load(path: clusterKeyPath) : nil
+    }
+
+    /// The security of this host's sockets from its key file: the cluster key (serving, and admitting
+    /// the host keys of the allow-list beside it), a host's key (connecting as that host), or plain
+    /// sockets when `curve = false`.
+    public func socketSecurity(logger: Logger? = nil) throws(ConfigError) -> SocketSecurity {
+        guard curve else { return .plain() }
+        switch try ClusterKey.loadKeyFile(path: clusterKeyPath) {
+        case let .cluster(pair): return SocketSecurity(clusterKey: pair, hosts: HostAllowList(besideKey: clusterKeyPath), logger: logger)
+        case let .host(key): return SocketSecurity(hostKey: key, logger: logger)
+        }
     }
 
     /// The island's own directory under the state directory (database, token, log).

@@ -35,6 +35,19 @@ public enum ClusterKey {
     /// The key pair in the file at `path`, checked: present, private (no group or other access),
     /// both keys 40 Z85 characters, and the public key the secret key's.
     public static func load(path: String) throws(ConfigError) -> CurveKeyPair {
+        switch try loadKeyFile(path: path) {
+        case let .cluster(pair): return pair
+        case let .host(key):
+            throw ConfigError(
+                file: path, key: "host",
+                message: "is host \(key.host)'s key, not the cluster key: a host key only connects (a worker, evoctl); "
+                    + "a process that serves (an island, the farm) needs the cluster key")
+        }
+    }
+
+    /// What a key file holds: the cluster's pair, or a host's (`evoctl keys --host NAME`: `host`,
+    /// its `public` and `secret` key, and the cluster's `cluster_public`), checked like the cluster key.
+    public static func loadKeyFile(path: String) throws(ConfigError) -> KeyFile {
         var status = stat()
         guard stat(path, &status) == 0 else {
             throw ConfigError(
@@ -48,6 +61,8 @@ public enum ClusterKey {
                 message: "the cluster key is readable by others (mode \(String(status.st_mode & 0o777, radix: 8))); `chmod 600 \(path)`")
         }
         let file = try ConfigSection.load(path: path)
+        let host = file.has("host") ? try file.string("host", default: "") : nil
+        let clusterPublic = host == nil ? nil : try file.string("cluster_public", default: "")
         let secret = try file.string("secret", default: "")
         let expectedPublic = try file.string("public", default: "")
         try file.finish()
@@ -57,6 +72,17 @@ public enum ClusterKey {
         guard pair.publicKey == expectedPublic else {
             throw file.error("public", "is not the public key of this secret key; the file is damaged: copy it again from a host that works")
         }
-        return pair
+        guard let host else { return .cluster(pair) }
+        guard HostAllowList.isHostName(host) else { throw file.error("host", HostAllowList.nameRule) }
+        guard let clusterPublic, CurveKeyPair.isKeyText(clusterPublic) else {
+            throw file.error("cluster_public", "expected the cluster's public key, 40 Z85 characters")
+        }
+        return .host(HostCurveKey(host: host, pair: pair, clusterPublicKey: clusterPublic))
+    }
+
+    /// What a key file holds.
+    public enum KeyFile: Sendable, Hashable {
+        case cluster(CurveKeyPair)
+        case host(HostCurveKey)
     }
 }

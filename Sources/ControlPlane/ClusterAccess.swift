@@ -12,7 +12,7 @@ public struct ClusterAccess: Sendable {
     /// Reads the cluster key (unless the config says `curve = false`); a missing or unsafe key
     /// file is the error that says how to make or fix it.
     public init(cluster: ClusterConfig, timeoutMilliseconds: Int32) throws(ConfigError) {
-        self.init(cluster: cluster, security: SocketSecurity(clusterKey: try cluster.clusterKey()), timeoutMilliseconds: timeoutMilliseconds)
+        self.init(cluster: cluster, security: try cluster.socketSecurity(), timeoutMilliseconds: timeoutMilliseconds)
     }
 
     public init(cluster: ClusterConfig, security: SocketSecurity, timeoutMilliseconds: Int32) {

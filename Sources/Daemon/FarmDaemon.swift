@@ -18,7 +18,7 @@ public enum FarmDaemon {
         defer { withExtendedLifetime(lock) {} }
         let cache = try ResultCache(path: directory + "/cache.sqlite")
         let token = try ControlToken.create(in: directory)
-        let security = try cluster.socketSecurity(logger: logger)
+        let security = try cluster.daemonSecurity(logger: logger)
         let endpoints = cluster.endpoints
         var settings = cluster.farm
         (settings.islandsEndpoint, settings.workersEndpoint, settings.controlEndpoint) =
@@ -44,7 +44,7 @@ public enum FarmDaemon {
         var logger = logger
         logger[metadataKey: "pid"] = "\(getpid())"
         let task = try cluster.task()
-        let security = try cluster.socketSecurity(logger: logger)
+        let security = try cluster.daemonSecurity(logger: logger)
         let endpoints = cluster.endpoints
         let worker = FarmWorker(
             evaluator: task.makeEvaluator(), locateBroker: { endpoint ?? endpoints.endpoint(.farmWorkers) },

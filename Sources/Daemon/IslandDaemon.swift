@@ -57,7 +57,7 @@ public struct IslandDaemon: Sendable {
         guard let entry = cluster.entry(forIsland: island) else {
             throw DaemonError.noSuchIsland(island, config: cluster.file, count: cluster.islands.count)
         }
-        let security = try cluster.socketSecurity(logger: logger)
+        let security = try cluster.daemonSecurity(logger: logger)
         let directory = cluster.stateDirectory(forIsland: island)
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let lock = try StateLock(directory: directory, role: "island \(island)")

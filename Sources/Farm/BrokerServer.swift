@@ -75,7 +75,9 @@ public final class BrokerServer: Sendable {
             var outgoing: [BrokerState.Outgoing] = []
             if ready.contains(0) { while let frames = try islands.receive(dontWait: true) { outgoing += handleIsland(frames) } }
             if ready.contains(1) {
-                while let (frames, peer) = try workers.receiveWithPeer(dontWait: true) { outgoing += handleWorker(frames, peer: peer, now: now) }
+                while let (frames, peer, userID) = try workers.receiveWithPeer(dontWait: true) {
+                    outgoing += handleWorker(frames, peer: peer, userID: userID, now: now)
+                }
             }
             if ready.contains(2) { while let frames = try control.receive(dontWait: true) { try control.send(handleControl(frames)) } }
             for event in state.withLock({ $0.drainEvents() }) { logger.warning("\(event)") }
@@ -132,24 +134,37 @@ public final class BrokerServer: Sendable {
         }
     }
 
-    func handleWorker(_ frames: [Data], peer: String? = nil, now: Double) -> [BrokerState.Outgoing] {
+    /// A worker's message. `userID` is what the ZAP handler admitted its connection as: `cluster`,
+    /// or the host named by its host key, which then names the worker (not what the worker says);
+    /// a host revoked since is refused at its next message, and its jobs go to other workers.
+    func handleWorker(_ frames: [Data], peer: String? = nil, userID: String? = nil, now: Double) -> [BrokerState.Outgoing] {
         guard frames.count == 2 || frames.count == 3 else {
             return drop("expected 1 or 2 frames after the routing id, got \(frames.count - 1)", endpoint: "workers")
         }
         let identity = frames[0]
+        guard security.admits(userID: userID) else {
+            let host = userID ?? "?"
+            let out = state.withLock { $0.forget(identity) }
+            if let out {
+                logger.warning("a revoked host's worker is refused: its jobs go to other workers", metadata: ["host": "\(host)"])
+                return out
+            }
+            return drop("from host \(host), whose key was revoked", endpoint: "workers")
+        }
+        let hostName = userID.flatMap { $0 == SocketSecurity.clusterUserID || $0.isEmpty ? nil : $0 }
         do {
             let kind = try Envelope.decode(WorkerMessage.self, from: frames[1]).kind()
             switch kind {
             case let .ready(taskHash, capacity), let .heartbeat(taskHash, capacity):
                 return state.withLock { state in
                     if case .heartbeat = kind, state.heartbeat(identity, now: now) { return [] }
-                    let name = identity.workerName
+                    let name = hostName ?? identity.workerName
                     if let reason = state.quarantine[name] {
                         logger.warning("a quarantined worker joined: it gets no jobs", metadata: ["worker": "\(name)", "reason": "\(reason)"])
                     } else {
                         logger.info("worker joined", metadata: ["worker": "\(name)", "host": "\(peer ?? "local")", "threads": "\(capacity)"])
                     }
-                    return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now, host: peer)
+                    return state.workerReady(identity, taskHash: taskHash, capacity: capacity, now: now, name: name, host: hostName ?? peer)
                 }
             case let .result(job):
                 // The result itself is passed on as the worker wrote it; the island decodes it.

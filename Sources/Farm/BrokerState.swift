@@ -205,6 +205,19 @@ public final class BrokerState {
         return dispatch()
     }
 
+    /// Forgets a worker at once (its host's key was revoked): its jobs go back to the front of the
+    /// queue. Nil when the worker was not known.
+    public func forget(_ identity: Data) -> [Outgoing]? {
+        guard let worker = workers.removeValue(forKey: identity) else { return nil }
+        for id in worker.jobs.sorted() where jobs[id]?.assigned.contains(identity) == true {
+            jobs[id]?.assigned.remove(identity)
+            jobs[id]?.excluded.insert(identity)
+            requeue(id)
+            counters.requeued += 1
+        }
+        return dispatch()
+    }
+
     /// Puts a job that needs another worker at the front of the queue (once).
     func requeue(_ id: Int64) {
         guard !queue.contains(id) else { return }

@@ -80,17 +80,32 @@ final class ZAPAuthenticator: @unchecked Sendable {
         finished.signal()
     }
 
-    /// Answers one ZAP request: 200 for the cluster's public key over CURVE, 400 for anything else.
+    /// Answers one ZAP request: 200 for the cluster's public key over CURVE (user id `cluster`) or
+    /// a host key on the allow-list (user id: the host's name), 400 for anything else.
     private func answer(_ frames: [[UInt8]]) {
-        let admitted = frames.count >= 7 && frames[0] == Array("1.0".utf8) && frames[5] == Array("CURVE".utf8) && frames[6] == allowedKey
+        let curve = frames.count >= 7 && frames[0] == Array("1.0".utf8) && frames[5] == Array("CURVE".utf8)
+        var userID: String?
+        if curve, frames[6] == allowedKey {
+            userID = SocketSecurity.clusterUserID
+        } else if curve, frames[6].count == 32, let hosts = security.hosts {
+            userID = hosts.host(forPublicKey: Self.z85(frames[6]))
+        }
+        let admitted = userID != nil
         let requestID = frames.count > 1 ? frames[1] : []
         let reply: [[UInt8]] = [
             Array("1.0".utf8), requestID, Array((admitted ? "200" : "400").utf8),
-            Array((admitted ? "OK" : "not the cluster key").utf8), [], [],
+            Array((admitted ? "OK" : "not the cluster key nor an admitted host's").utf8), Array((userID ?? "").utf8), [],
         ]
         for (index, frame) in reply.enumerated() {
             _ = frame.withUnsafeBytes { zmq_send(handler, $0.baseAddress, frame.count, index < reply.count - 1 ? ZMQ_SNDMORE : 0) }
         }
+    }
+
+    /// A 32-byte key as its 40 Z85 characters.
+    private static func z85(_ bytes: [UInt8]) -> String {
+        var text = [CChar](repeating: 0, count: 41)
+        _ = zmq_z85_encode(&text, bytes, bytes.count)
+        return String(nulTerminated: text)
     }
 
     /// A monitor event: 2 bytes of event, 4 of value, then the endpoint.

@@ -58,6 +58,9 @@ public final class ZMQSocket: @unchecked Sendable {
     /// Binds `endpoint` as the server side of `security`: with a cluster key, only peers that hold
     /// it complete the handshake, and every refused one is counted (see ``SocketSecurity``).
     public func bind(_ endpoint: String, security: SocketSecurity) throws {
+        if let hostKey = security.hostKey {
+            throw WireError(operation: "bind \(endpoint): host \(hostKey.host)'s key can only connect; serving needs the cluster key", code: EACCES)
+        }
         if let key = security.clusterKey {
             try set(ZMQ_CURVE_SERVER, Int32(1))
             try setKey(ZMQ_CURVE_SECRETKEY, key.secretKey)
@@ -84,6 +87,10 @@ public final class ZMQSocket: @unchecked Sendable {
             try setKey(ZMQ_CURVE_SERVERKEY, key.publicKey)
             try setKey(ZMQ_CURVE_PUBLICKEY, key.publicKey)
             try setKey(ZMQ_CURVE_SECRETKEY, key.secretKey)
+        } else if let hostKey = security.hostKey {
+            try setKey(ZMQ_CURVE_SERVERKEY, hostKey.clusterPublicKey)
+            try setKey(ZMQ_CURVE_PUBLICKEY, hostKey.pair.publicKey)
+            try setKey(ZMQ_CURVE_SECRETKEY, hostKey.pair.secretKey)
         }
         guard zmq_connect(handle, endpoint) == 0 else { throw WireError.last("connect \(endpoint)") }
     }
@@ -124,10 +131,13 @@ public final class ZMQSocket: @unchecked Sendable {
     }
 
     /// Receives one message like ``receive(dontWait:)``, with the peer's IP address as the socket saw
-    /// the connection (libzmq's `Peer-Address`: not what the peer says of itself; nil for inproc and ipc).
-    public func receiveWithPeer(dontWait: Bool = false) throws -> (frames: [Data], peer: String?)? {
+    /// the connection (libzmq's `Peer-Address`: not what the peer says of itself; nil for inproc and
+    /// ipc) and the user id the ZAP handler gave it (`User-Id`: `cluster`, or a host's name; nil on
+    /// plain sockets).
+    public func receiveWithPeer(dontWait: Bool = false) throws -> (frames: [Data], peer: String?, userID: String?)? {
         var frames: [Data] = []
         var peer: String?
+        var userID: String?
         repeat {
             var message = zmq_msg_t()
             zmq_msg_init(&message)
@@ -139,8 +149,9 @@ public final class ZMQSocket: @unchecked Sendable {
             }
             frames.append(Data(bytes: zmq_msg_data(&message), count: zmq_msg_size(&message)))
             if peer == nil, let address = zmq_msg_gets(&message, "Peer-Address") { peer = String(cString: address) }
+            if userID == nil, let id = zmq_msg_gets(&message, "User-Id") { userID = String(cString: id) }
         } while more()
-        return (frames, peer)
+        return (frames, peer, userID)
     }
 
     private func more() -> Bool {

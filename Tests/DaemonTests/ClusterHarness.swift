@@ -84,9 +84,11 @@ final class ClusterHarness {
 
     /// Starts `evod ARGUMENTS --config cluster.toml` under `name`; output goes to `name.log`.
     /// `wrapper` runs it through another command (`ip netns exec NS`).
-    func start(_ name: String, _ arguments: [String], executable: String = DaemonHarness.evod, wrapper: [String] = []) throws {
+    func start(
+        _ name: String, _ arguments: [String], executable: String = DaemonHarness.evod, config: String = "cluster.toml", wrapper: [String] = []
+    ) throws {
         let process = Process()
-        let argv = wrapper + [executable] + arguments + ["--config", "cluster.toml"]
+        let argv = wrapper + [executable] + arguments + ["--config", config]
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         process.currentDirectoryURL = directory

@@ -56,7 +56,7 @@ do {
     let endpoints = cluster.endpoints
     let worker = FarmWorker(
         evaluator: evaluator, locateBroker: { endpoints.endpoint(.farmWorkers) }, threads: option("--threads").flatMap(Int.init) ?? 1,
-        heartbeatInterval: cluster.farm.heartbeatInterval, security: try cluster.socketSecurity(logger: logger), logger: logger)
+        heartbeatInterval: cluster.farm.heartbeatInterval, security: try cluster.daemonSecurity(logger: logger), logger: logger)
     signal(SIGTERM, SIG_IGN)
     let source = DispatchSource.makeSignalSource(signal: SIGTERM)
     source.setEventHandler { worker.stop() }
