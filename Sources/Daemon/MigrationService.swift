@@ -62,7 +62,16 @@ struct MigrationService: Service, CustomStringConvertible {
         while !shutdown.isSet {
             for (peer, socket) in outboxes { try followers[peer]?.follow(socket) }
             let ready = try poller.poll(milliseconds: 100)
-            if ready.contains(0) { while let frames = try inbox.receive(dontWait: true) { receive(frames) } }
+            if ready.contains(0) {
+                while let (frames, _, userID) = try inbox.receiveWithPeer(dontWait: true) {
+                    guard security.isClusterPeer(userID: userID) else {
+                        try? engine.store.countDroppedMigration()
+                        logger.warning("dropped a migration message from a host key: only islands (the cluster key) send migrants", metadata: ["host": "\(userID ?? "")"])
+                        continue
+                    }
+                    receive(frames)
+                }
+            }
             var due = false
             if ready.contains(1) {
                 for finished in generations.drain() {

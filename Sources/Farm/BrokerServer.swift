@@ -73,7 +73,12 @@ public final class BrokerServer: Sendable {
             defer { busyNanoseconds.add(DispatchTime.now().uptimeNanoseconds - busySince, ordering: .relaxed) }
             let now = Date().timeIntervalSince1970
             var outgoing: [BrokerState.Outgoing] = []
-            if ready.contains(0) { while let frames = try islands.receive(dontWait: true) { outgoing += handleIsland(frames) } }
+            if ready.contains(0) {
+                while let (frames, _, userID) = try islands.receiveWithPeer(dontWait: true) {
+                    // Only islands (the cluster key) ask for evaluations; a host key runs workers.
+                    outgoing += security.isClusterPeer(userID: userID) ? handleIsland(frames) : drop("a request from host \(userID ?? "?")'s key", endpoint: "islands")
+                }
+            }
             if ready.contains(1) {
                 while let (frames, peer, userID) = try workers.receiveWithPeer(dontWait: true) {
                     outgoing += handleWorker(frames, peer: peer, userID: userID, now: now)

@@ -28,6 +28,11 @@ extension SocketSecurity {
     /// Whether a message whose connection was admitted as `userID` (libzmq's `User-Id`: the ZAP
     /// handler's answer) is still admitted: the cluster key always, a host's key while its host is
     /// on the allow-list; nil (plain sockets) always.
+    /// Whether a message admitted as `userID` comes from a holder of the cluster key itself (or from
+    /// anyone, on plain sockets): only they may send migrants or ask the farm for evaluations; a host
+    /// key runs workers and `evoctl`.
+    public func isClusterPeer(userID: String?) -> Bool { !isCurve || userID == nil || userID == Self.clusterUserID }
+
     public func admits(userID: String?) -> Bool {
         guard let userID, userID != Self.clusterUserID, !userID.isEmpty else { return true }
         return hosts?.admits(host: userID) ?? false

@@ -1,6 +1,8 @@
 import Cluster
+import Farm
 import Foundation
 import Testing
+import Wire
 
 /// Issue 38: keys per host. Two workers connect with keys of their own hosts; revoking one host's
 /// key makes the running farm refuse that worker at its next message, with no restart, while the
@@ -24,6 +26,19 @@ struct HostKeyTests {
         let farmLog = harness.log("farm")
         #expect(farmLog.contains("worker=gpu-a") && farmLog.contains("worker=gpu-b"), "workers are named by their key's host")
         try harness.waitUntil("the first generation") { harness.generation(island: 1) >= 1 }
+
+        // A host key runs workers, not islands: a request for an evaluation from one is dropped.
+        guard case let .host(hostKey) = try ClusterKey.loadKeyFile(path: harness.directory.appendingPathComponent("state/hosts/gpu-b.key").path) else {
+            Issue.record("gpu-b's key file is not a host key")
+            return
+        }
+        let context = ZMQContext()
+        let impostor = try ZMQSocket(context, type: ZMQSocket.dealer)
+        try impostor.setRoutingID("island-9")
+        try impostor.connect(harness.farmIslands, security: SocketSecurity(hostKey: hostKey))
+        let request = EvaluationRequest(requestID: "x", taskHash: "t", fingerprint: "f", stage: .one, name: "dpo", source: "-logsigmoid(beta * rho)")
+        try impostor.send(Envelope.encode(request))
+        try harness.waitUntil("the farm to drop a host key's request") { harness.log("farm").contains("a request from host gpu-b's key") }
 
         #expect(try ClusterKey.revokeHostKey("gpu-a", clusterKeyPath: keyPath))
         let revoked = Date()
