@@ -31,7 +31,12 @@ extension BrokerState {
         job.opinions.append(Opinion(worker: identity, json: result, result: parsed))
         jobs[id] = job
         if job.audited { workers[identity]?.audits += 1 }
-        if job.opinions.count == 2, agreement(job.opinions).count == 2 { counters.disagreements += 1 }
+        if job.opinions.count == 2, agreement(job.opinions).count == 2 {
+            counters.disagreements += 1
+            let names = job.opinions.map { workers[$0.worker]?.name ?? $0.worker.workerName }.joined(separator: " and ")
+            let waiting = eligible(for: job, free: false).isEmpty ? "; no third worker of its task is connected: the job waits for one" : ""
+            events.append("workers \(names) disagree on \(job.request.name) (job \(id)): a third worker decides\(waiting)")
+        }
         return settle(id) + dispatch()
     }
 
