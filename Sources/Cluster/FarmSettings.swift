@@ -20,6 +20,8 @@ public struct FarmSettings: Sendable, Hashable {
     /// audited (docs/farm-trust.md; the task declares how far two results may differ).
     public var auditShare = 0.05
     public var auditConfirmations = true
+    /// The most results the broker's cache keeps (0: no limit); past it the oldest are evicted.
+    public var cacheLimit = 0
 
     public init() {}
 
@@ -44,5 +46,6 @@ public struct FarmSettings: Sendable, Hashable {
         resendInterval = try section.double("resend_interval_s", default: resendInterval, in: 0.1...3_600)
         auditShare = try section.double("audit_share", default: auditShare, in: 0...1)
         auditConfirmations = try section.bool("audit_confirmations", default: auditConfirmations)
+        cacheLimit = try section.int("cache_limit", default: cacheLimit, in: 0...1_000_000_000)
     }
 }

@@ -28,6 +28,7 @@ extension IslandSettings {
         let pool = try section.string("parent_pool", default: parentPool.rawValue, oneOf: ParentPool.allCases.map(\.rawValue))
         parentPool = ParentPool(rawValue: pool) ?? parentPool
         confirmTopK = try section.int("confirm_top_k", default: confirmTopK, in: 0...10_000)
+        keepGenerations = try section.int("keep_generations", default: keepGenerations, in: 0...100_000_000)
         let baselineText = try section.string("baseline", default: baseline.text)
         guard let reference = LossReference(baselineText) else {
             throw section.error(

@@ -32,6 +32,10 @@ public struct IslandSettings: Sendable, Hashable {
     /// Stage 3: a candidate whose stage-2 fitness puts it in the island's top k is trained on the
     /// confirmation seeds (0: never).
     public var confirmTopK = 5
+    /// Candidates older than this many generations are compacted away unless something refers to
+    /// them (the archive, the bests, a lineage; docs/islands.md, "Bounded state"); 0 keeps every one
+    /// (the default: research runs read their whole history).
+    public var keepGenerations = 0
     /// Where parents come from: the archive (the search), or only the seed losses, with no feedback
     /// from results (the independent-sampling baseline of the ablations).
     public var parentPool: ParentPool = .archive

@@ -16,7 +16,7 @@ public enum FarmDaemon {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let lock = try StateLock(directory: directory, role: "the farm")
         defer { withExtendedLifetime(lock) {} }
-        let cache = try ResultCache(path: directory + "/cache.sqlite")
+        let cache = try ResultCache(path: directory + "/cache.sqlite", limit: cluster.farm.cacheLimit)
         let token = try ControlToken.create(in: directory)
         let security = try cluster.daemonSecurity(logger: logger)
         let endpoints = cluster.endpoints

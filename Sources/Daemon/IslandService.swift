@@ -90,7 +90,7 @@ struct IslandService: Service, CustomStringConvertible {
                         "generation": "\(report.generation)", "proposed": "\(report.proposed)", "invalid": "\(report.invalid)",
                         "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
                         "added": "\(report.added)", "filled": "\(engine.archive.filled)",
-                    ])
+                    ].merging(report.compacted > 0 ? ["compacted": "\(report.compacted)"] : [:]) { $1 })
             }
         }
     }

@@ -37,6 +37,8 @@ public struct CacheKey: Hashable, Sendable {
     public var fingerprint: String
     public var taskHash: String
     public var stage: Stage
+
+    public init(fingerprint: String, taskHash: String, stage: Stage) { (self.fingerprint, self.taskHash, self.stage) = (fingerprint, taskHash, stage) }
 }
 
 /// The broker's answer to a request (broker -> island): this header, then a second frame with the

@@ -16,6 +16,8 @@ public final class ResultCache: @unchecked Sendable {
     /// Results as the workers wrote them (JSON of ``EvaluationResult``).
     var memory: [CacheKey: Data] = [:]
     private var unwritten: [(CacheKey, CachedResult)] = []
+    /// The most results kept (0: no limit); past it the oldest go at each flush.
+    let limit: Int
 
     /// A result with where it came from.
     public struct CachedResult: Sendable {
@@ -31,7 +33,10 @@ public final class ResultCache: @unchecked Sendable {
         }
     }
 
-    public init(path: String) throws {
+    /// Opens (or makes) the cache at `path`, keeping at most `limit` results (0: no limit): a
+    /// result evicted is trained again when asked for (`[farm] cache_limit`).
+    public init(path: String, limit: Int = 0) throws {
+        self.limit = limit
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -128,5 +133,22 @@ public final class ResultCache: @unchecked Sendable {
             }
         }
         unwritten.removeAll()
+        try evict()
+    }
+
+    /// Deletes the oldest results past the limit, from the file and from memory.
+    private func evict() throws {
+        guard limit > 0, memory.count > limit else { return }
+        let excess = memory.count - limit
+        let evicted = try queue.write { db -> [CacheKey] in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT rowid, fingerprint, task_hash, stage FROM results ORDER BY created_at, rowid LIMIT ?", arguments: [excess])
+            try db.execute(
+                sql: "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY created_at, rowid LIMIT ?)", arguments: [excess])
+            return rows.compactMap { row in
+                Stage(rawValue: row["stage"]).map { CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: $0) }
+            }
+        }
+        for key in evicted { memory[key] = nil }
     }
 }

@@ -13,6 +13,8 @@ public enum IslandCounter: Hashable, Sendable {
     case confirmations, audits, confirmationsFailed
     /// Candidates re-opened because the farm corrected their result (its worker was quarantined).
     case corrections
+    /// Candidate rows compaction deleted (past `keep_generations`, referred to by nothing).
+    case compacted
     /// What each evaluated candidate did to the archive.
     case archive(ArchiveOutcome)
     /// Proposals by the status they were recorded with: `pending` (a valid, new loss), `invalid`,
@@ -40,6 +42,7 @@ public enum IslandCounter: Hashable, Sendable {
         case .audits: "evaluations.audits"
         case .confirmationsFailed: "evaluations.stage3_failed"
         case .corrections: "evaluations.corrected"
+        case .compacted: "compaction.candidates"
         case let .archive(outcome): "archive." + (outcome == .notAdded ? "not_added" : outcome.rawValue)
         case let .proposals(status): "proposals." + status.rawValue
         case .nearDuplicates: "proposals.near_duplicate"

@@ -18,6 +18,8 @@ public struct GenerationReport: Sendable, Hashable {
     public var evaluated = 0
     public var failed = 0
     public var added = 0
+    /// Old candidate rows compaction deleted after this generation (`keep_generations`).
+    public var compacted = 0
     /// Nothing to do: the LLM proposer's budget is spent. No generation was counted.
     public var idle = false
 }
@@ -104,7 +106,17 @@ public final class IslandEngine: Sendable {
         var report = population.report
         try evaluatePending(&report)
         try store.finishGeneration(generation + 1, history: try historyPoint(generation: generation))
+        report.compacted = try compactIfDue(finished: generation + 1)
         return report
+    }
+
+    /// Every 10 generations when `keep_generations` is set: compacts the candidates older than the
+    /// horizon that nothing refers to (``IslandStore/compact(before:keepBest:keepTopSearch:migrationLines:)``).
+    /// Returns the rows deleted.
+    func compactIfDue(finished generations: Int) throws -> Int {
+        let horizon = settings.keepGenerations
+        guard horizon > 0, generations % 10 == 0, generations > horizon else { return 0 }
+        return try store.compact(before: generations - horizon, keepBest: 100, keepTopSearch: max(settings.confirmTopK, 100)).candidates
     }
 
     /// Where the island stands as generation `generation` finishes.

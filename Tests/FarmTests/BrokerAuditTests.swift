@@ -139,3 +139,19 @@ final class BrokerAuditTests {
         #expect(replies.count == 1 && tolerant.counters.disagreements == 0, "within the declared tolerance")
     }
 }
+
+extension BrokerAuditTests {
+    @Test func aBoundedCacheEvictsItsOldestResults() throws {
+        let path = directory.appendingPathComponent("bounded.sqlite").path
+        let cache = try ResultCache(path: path, limit: 3)
+        let keys = (1...5).map { CacheKey(fingerprint: "f\($0)", taskHash: "t", stage: .one) }
+        for (index, key) in keys.enumerated() {
+            cache.store(.init(json: Self.result(0.5), name: "l", source: "rho", worker: "w", verified: false), for: key)
+            if index % 2 == 1 { try cache.flush() }  // two turns, then one
+        }
+        try cache.flush()
+        #expect(cache.count == 3 && cache.result(for: keys[0]) == nil && cache.result(for: keys[1]) == nil && cache.result(for: keys[4]) != nil)
+        let reopened = try ResultCache(path: path, limit: 3)
+        #expect(reopened.count == 3 && reopened.result(for: keys[0]) == nil && reopened.result(for: keys[2]) != nil)
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import GRDB
+import Model
+
+extension IslandStore {
+    /// What one compaction removed.
+    public struct Compaction: Sendable, Hashable {
+        public var candidates = 0
+        public var migrationLines = 0
+    }
+
+    /// The migration log lines compaction keeps (the newest), of every kind.
+    public static let migrationLogLimit = 10_000
+
+    /// Deletes, in one transaction, the candidates proposed before generation `cutoff` that nothing
+    /// refers to, and the migration log's lines beyond the newest `migrationLogLimit`. Kept whatever
+    /// their age: the archive's elites, pending candidates, the `keepBest` best by confirmed fitness,
+    /// the `keepTopSearch` best by search fitness at stage 2 or more (the k-th best that decides a
+    /// confirmation is unchanged), the live audit's candidates (its rank correlation reads them),
+    /// candidates a conversation turn refers to, the live candidates duplicates point at, and every
+    /// ancestor of a kept candidate (lineages stay whole). Counters keep their totals. A loss whose
+    /// row was deleted and is proposed again counts as new and is evaluated again (the farm's cache
+    /// usually answers it).
+    public func compact(before cutoff: Int, keepBest: Int, keepTopSearch: Int, migrationLines: Int = migrationLogLimit) throws -> Compaction {
+        try pool.write { db in
+            try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS kept (id INTEGER PRIMARY KEY)")
+            try db.execute(sql: "DELETE FROM kept")
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO kept (id)
+                        SELECT candidate FROM archive
+                        UNION SELECT id FROM candidates WHERE generation >= ? OR status = 'pending' OR confirmed_by = 'audit'
+                        UNION SELECT * FROM (SELECT id FROM candidates WHERE confirmed_fitness IS NOT NULL ORDER BY confirmed_fitness DESC LIMIT ?)
+                        UNION SELECT * FROM (SELECT id FROM candidates WHERE status = 'evaluated' AND stage >= 2 ORDER BY fitness DESC LIMIT ?)
+                        UNION SELECT candidate FROM llm_turns WHERE candidate IS NOT NULL
+                    """, arguments: [cutoff, keepBest, keepTopSearch])
+            // What kept duplicates point at, then every ancestor of what is kept.
+            try db.execute(
+                sql: """
+                    INSERT OR IGNORE INTO kept (id)
+                        SELECT c.duplicate_of FROM candidates c JOIN kept k ON k.id = c.id WHERE c.duplicate_of IS NOT NULL
+                    """)
+            try db.execute(
+                sql: """
+                    WITH RECURSIVE ancestors(id) AS (
+                        SELECT id FROM kept
+                        UNION SELECT CAST(j.value AS INTEGER) FROM ancestors a JOIN candidates c ON c.id = a.id, json_each(c.parents) j)
+                    INSERT OR IGNORE INTO kept (id) SELECT id FROM ancestors
+                    """)
+            // Duplicates of a candidate that goes go with it (they are older rows, from before duplicates were counts).
+            try db.execute(
+                sql: "DELETE FROM candidates WHERE duplicate_of IS NOT NULL AND id NOT IN kept AND duplicate_of NOT IN kept AND generation < ?",
+                arguments: [cutoff])
+            var removed = Compaction(candidates: db.changesCount)
+            try db.execute(sql: "DELETE FROM candidates WHERE id NOT IN kept AND generation < ? AND status != 'pending'", arguments: [cutoff])
+            removed.candidates += db.changesCount
+            try db.execute(
+                sql: "DELETE FROM migrations WHERE id <= (SELECT MAX(id) FROM migrations) - ?", arguments: [migrationLines])
+            removed.migrationLines = db.changesCount
+            try db.execute(sql: "DELETE FROM kept")
+            if removed.candidates > 0 { try Self.bump(db, .compacted, by: removed.candidates) }
+            return removed
+        }
+    }
+}
