@@ -25,6 +25,7 @@ Usage (after `make release`):
                       [--also FILE ...]
                       [--out ablation/]
                       [--validate-only]
+                      [--report-only [--merge OTHER/results.json ...]]
 Results go to --out (default ablation/): per run a directory with its state and logs and the
 exported losses, results.json, and report.md. A run already finished there is not run again; one
 that was stopped (Ctrl-C, a reboot) resumes from its islands' databases, its snapshots and seconds
@@ -40,7 +41,9 @@ held-out seeds with two transfer settings against DPO, robust and exo_pair:
   --transfer configs/tasks/trl-tiny-small-batch.toml --standard robust,exo_pair
 results.json and report.md cover the runs this call names (--arms, --first-seed, --repeats) and are
 rewritten by each call: after repeats run one call each, `--validate-only --first-seed 1 --repeats 3`
-validates and reports them together.
+validates and reports them together, or, without training again, `--report-only --merge A/results.json
+--merge B/results.json` reports the calls' own validations together (the judge is deterministic: a
+loss both validated must agree to the digit, which the merge checks).
 """
 import argparse
 import json
@@ -326,6 +329,30 @@ def report(runs, validation, arms, budgets):
     return "\n".join(lines + curse)
 
 
+def merge(paths, out):
+    """Merges the runs and validation rows of several results.json files into `out`: the repeats of one
+    campaign validated call by call on the same judge. A loss validated in more than one (the standard
+    losses) must have the same figures in each: the judge is deterministic, and a difference would mean
+    the calls are not comparable."""
+    runs, rows, verdicts, agreements = [], {}, {}, []
+    for path in paths:
+        with open(path) as handle:
+            results = json.load(handle)
+        runs += [run for run in results["runs"] if (run["arm"], run["seed"]) not in {(r["arm"], r["seed"]) for r in runs}]
+        for row in results["validation"]["rows"]:
+            key = (row["task"], row["loss"])
+            if key in rows and rows[key]["fitness"] != row["fitness"]:
+                raise SystemExit(f"{path}: {row['loss']} on {row['task']} differs from an earlier file: "
+                                 f"{rows[key]['fitness']['value']} against {row['fitness']['value']}")
+            rows.setdefault(key, row)
+        for verdict in results["validation"]["verdicts"]:
+            verdicts.setdefault(verdict["loss"], verdict)
+        agreements += results["validation"].get("agreements", [])
+    with open(out, "w") as handle:
+        json.dump({"runs": runs, "validation": {"rows": list(rows.values()), "verdicts": list(verdicts.values()),
+                                                "agreements": agreements}}, handle, indent=1)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--arms", default="cluster,single-cell,independent")
@@ -348,6 +375,9 @@ def main():
                         "(e.g. an earlier campaign's best; repeatable)")
     parser.add_argument("--validate-only", action="store_true", help="validate and report the runs already in --out")
     parser.add_argument("--report-only", action="store_true", help="write report.md again from --out's results.json (no training)")
+    parser.add_argument("--merge", action="append", default=[], help="with --report-only: a results.json of another call (another "
+                        "seed's runs, validated there on the same judge) merged into --out's report, written to --out/results.json; "
+                        "a loss validated in both must agree to the digit (repeatable)")
     args = parser.parse_args()
     arms = args.arms.split(",")
     budgets = [int(b) for b in args.budgets.split(",")]
@@ -355,6 +385,8 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.report_only:
+        if args.merge:
+            merge(args.merge, os.path.join(args.out, "results.json"))
         with open(os.path.join(args.out, "results.json")) as handle:
             results = json.load(handle)
         text = report(results["runs"], results["validation"], arms, budgets)
