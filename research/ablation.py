@@ -43,7 +43,7 @@ results.json and report.md cover the runs this call names (--arms, --first-seed,
 rewritten by each call: after repeats run one call each, `--validate-only --first-seed 1 --repeats 3`
 validates and reports them together, or, without training again, `--report-only --merge A/results.json
 --merge B/results.json` reports the calls' own validations together (the judge is deterministic: a
-loss both validated must agree to the digit, which the merge checks).
+loss both validated must agree to 1e-12, which the merge checks).
 """
 import argparse
 import json
@@ -329,11 +329,18 @@ def report(runs, validation, arms, budgets):
     return "\n".join(lines + curse)
 
 
+def same_estimate(a, b):
+    """Whether two validations of one loss agree: the same count, and mean and SE within 1e-12 relative
+    (the last bits may differ with the order in which the runs' results are summed)."""
+    close = lambda x, y: abs(x - y) <= 1e-12 * max(abs(x), abs(y), 1e-300)
+    return a["count"] == b["count"] and close(a["value"], b["value"]) and close(a["standardError"], b["standardError"])
+
+
 def merge(paths, out):
     """Merges the runs and validation rows of several results.json files into `out`: the repeats of one
     campaign validated call by call on the same judge. A loss validated in more than one (the standard
-    losses) must have the same figures in each: the judge is deterministic, and a difference would mean
-    the calls are not comparable."""
+    losses) must have the same figures in each (to 1e-12): the judge is deterministic, and a difference
+    would mean the calls are not comparable."""
     runs, rows, verdicts, agreements = [], {}, {}, []
     for path in paths:
         with open(path) as handle:
@@ -341,7 +348,7 @@ def merge(paths, out):
         runs += [run for run in results["runs"] if (run["arm"], run["seed"]) not in {(r["arm"], r["seed"]) for r in runs}]
         for row in results["validation"]["rows"]:
             key = (row["task"], row["loss"])
-            if key in rows and rows[key]["fitness"] != row["fitness"]:
+            if key in rows and not same_estimate(rows[key]["fitness"], row["fitness"]):
                 raise SystemExit(f"{path}: {row['loss']} on {row['task']} differs from an earlier file: "
                                  f"{rows[key]['fitness']['value']} against {row['fitness']['value']}")
             rows.setdefault(key, row)
@@ -377,7 +384,7 @@ def main():
     parser.add_argument("--report-only", action="store_true", help="write report.md again from --out's results.json (no training)")
     parser.add_argument("--merge", action="append", default=[], help="with --report-only: a results.json of another call (another "
                         "seed's runs, validated there on the same judge) merged into --out's report, written to --out/results.json; "
-                        "a loss validated in both must agree to the digit (repeatable)")
+                        "a loss validated in both must agree to 1e-12 (repeatable)")
     args = parser.parse_args()
     arms = args.arms.split(",")
     budgets = [int(b) for b in args.budgets.split(",")]
