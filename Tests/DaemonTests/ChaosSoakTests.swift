@@ -27,7 +27,7 @@ struct ChaosSoakTests {
     func randomKillNineForMinutesBreaksNoInvariant() throws {
         let bounded = Self.seconds >= 1_800
         let harness = try ClusterHarness(
-            islands: 2, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 1" + (bounded ? "\ncache_limit = 2000" : ""),
+            islands: 2, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 1" + (bounded ? "\ncache_limit = 500" : ""),
             island: "evaluations_in_flight = 2" + (bounded ? "\nkeep_generations = 30" : ""))
         // The liar's host key, and its copy of the config that names it.
         let liarKey = try ClusterKey.issueHostKey("liar-host", clusterKeyPath: harness.directory.appendingPathComponent("state/cluster.key").path)
