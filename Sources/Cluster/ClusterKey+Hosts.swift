@@ -14,11 +14,10 @@ extension ClusterKey {
         if hosts[name] != nil {
             throw ConfigError(file: allowList.path, key: name, message: "host \(name) has a key already; revoke it first (`evoctl keys --revoke \(name)`)")
         }
-        let directory = ((clusterKeyPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("hosts")
-        let path = (directory as NSString).appendingPathComponent("\(name).key")
+        let path = hostKeyPath(name, clusterKeyPath: clusterKeyPath)
         let pair: CurveKeyPair
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             pair = try CurveKeyPair.generate()
         } catch {
             throw ConfigError(file: path, key: nil, message: "cannot make the host key: \(error)")
@@ -48,8 +47,13 @@ extension ClusterKey {
         var hosts = allowList.hosts
         guard hosts.removeValue(forKey: name) != nil else { return false }
         try allowList.write(hosts)
-        let directory = ((clusterKeyPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("hosts")
-        unlink((directory as NSString).appendingPathComponent("\(name).key"))
+        unlink(hostKeyPath(name, clusterKeyPath: clusterKeyPath))
         return true
+    }
+
+    /// Where host `name`'s key file is made: `hosts/NAME.key` beside the cluster key.
+    static func hostKeyPath(_ name: String, clusterKeyPath: String) -> String {
+        (((clusterKeyPath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("hosts") as NSString)
+            .appendingPathComponent("\(name).key")
     }
 }

@@ -19,7 +19,6 @@ public final class BrokerServer: Sendable {
     /// Called with the bound endpoints (islands, workers, control) once listening: publishes them under Slurm.
     let publish: @Sendable ([String]) throws -> Void
     let logger: Logger
-    let audit: AuditPolicy
     private let stopping = Atomic<Bool>(false)
     /// Nanoseconds the loop spent handling messages (not waiting): the broker's own cost.
     private let busyNanoseconds = Atomic<UInt64>(0)
@@ -32,7 +31,6 @@ public final class BrokerServer: Sendable {
         publish: @escaping @Sendable ([String]) throws -> Void = { _ in }, logger: Logger
     ) throws {
         self.settings = settings
-        self.audit = audit
         (self.token, self.security, self.publish) = (token, security, publish)
         self.logger = logger
         state = Mutex(try BrokerState(cache: cache, heartbeatTimeout: settings.heartbeatTimeout, audit: audit))
@@ -233,7 +231,7 @@ public final class BrokerServer: Sendable {
             (status.cacheHits, status.requeued, status.droppedMessages) = (state.counters.cacheHits, state.counters.requeued, state.counters.dropped)
             (status.lateResults, status.cachedResults) = (state.counters.lateResults, state.cache.count)
             status.malformedResults = state.counters.malformedResults
-            let c = state.counters
+            let (c, audit) = (state.counters, state.audit)
             status.audit = FarmAuditStatus(
                 share: audit.share, confirmations: audit.confirmations, tolerance: audit.tolerances.values.max() ?? 0,
                 unauditedStages: Stage.allCases.filter { audit.tolerances[$0] == nil }.map(\.rawValue), audited: c.audited,

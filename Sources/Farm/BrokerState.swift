@@ -192,30 +192,30 @@ public final class BrokerState {
 
     /// Forgets workers whose heartbeats stopped and puts their jobs back at the front of the queue.
     public func expireWorkers(now: Double) -> [Outgoing] {
-        let dead = workers.filter { now - $0.value.lastSeen > heartbeatTimeout }
+        let dead = workers.filter { now - $0.value.lastSeen > heartbeatTimeout }.keys
         guard !dead.isEmpty else { return [] }
-        for (identity, worker) in dead {
-            workers[identity] = nil
-            for id in worker.jobs.sorted() where jobs[id]?.assigned.contains(identity) == true {
-                jobs[id]?.assigned.remove(identity)
-                requeue(id)
-                counters.requeued += 1
-            }
-        }
+        for identity in dead { remove(identity, excluded: false) }
         return dispatch()
     }
 
     /// Forgets a worker at once (its host's key was revoked): its jobs go back to the front of the
-    /// queue. Nil when the worker was not known.
+    /// queue, never to it again. Nil when the worker was not known.
     public func forget(_ identity: Data) -> [Outgoing]? {
-        guard let worker = workers.removeValue(forKey: identity) else { return nil }
+        guard workers[identity] != nil else { return nil }
+        remove(identity, excluded: true)
+        return dispatch()
+    }
+
+    /// Removes a worker and puts the jobs it was running back at the front of the queue; `excluded`
+    /// keeps them from it should it come back.
+    private func remove(_ identity: Data, excluded: Bool) {
+        guard let worker = workers.removeValue(forKey: identity) else { return }
         for id in worker.jobs.sorted() where jobs[id]?.assigned.contains(identity) == true {
             jobs[id]?.assigned.remove(identity)
-            jobs[id]?.excluded.insert(identity)
+            if excluded { jobs[id]?.excluded.insert(identity) }
             requeue(id)
             counters.requeued += 1
         }
-        return dispatch()
     }
 
     /// Puts a job that needs another worker at the front of the queue (once).

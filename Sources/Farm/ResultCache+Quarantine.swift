@@ -56,27 +56,13 @@ extension ResultCache {
     public func corrections() throws -> [(key: CacheKey, result: Data)] {
         try queue.read { db in
             try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM corrections").compactMap { row in
-                guard let stage = Stage(rawValue: row["stage"]) else { return nil }
-                return (CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage), Data((row["result"] as String).utf8))
+                CacheKey(row: row).map { ($0, Data((row["result"] as String).utf8)) }
             }
         }
     }
 
     private static func purgedResult(_ row: Row) -> PurgedResult? {
-        guard let stage = Stage(rawValue: row["stage"]) else { return nil }
-        return PurgedResult(
-            key: CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage), name: row["name"] ?? "",
-            source: row["source"] ?? "")
-    }
-
-    /// How many cached results `worker` produced, and how many of them another worker confirmed.
-    public func provenance(worker: String) throws -> (results: Int, verified: Int) {
-        try flush()
-        return try queue.read { db in
-            let results = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results WHERE worker = ?", arguments: [worker]) ?? 0
-            let verified = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM results WHERE worker = ? AND verified = 1", arguments: [worker]) ?? 0
-            return (results, verified)
-        }
+        CacheKey(row: row).map { PurgedResult(key: $0, name: row["name"] ?? "", source: row["source"] ?? "") }
     }
 
     /// The quarantined workers and why, as the file keeps them (a restarted broker still refuses them).

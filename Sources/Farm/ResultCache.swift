@@ -48,8 +48,8 @@ public final class ResultCache: @unchecked Sendable {
         try Self.migrator.migrate(queue)
         try queue.read { db in
             for row in try Row.fetchAll(db, sql: "SELECT fingerprint, task_hash, stage, result FROM results") {
-                guard let stage = Stage(rawValue: row["stage"]) else { continue }
-                memory[CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage)] = Data((row["result"] as String).utf8)
+                guard let key = CacheKey(row: row) else { continue }
+                memory[key] = Data((row["result"] as String).utf8)
             }
         }
     }
@@ -145,10 +145,16 @@ public final class ResultCache: @unchecked Sendable {
                 db, sql: "SELECT rowid, fingerprint, task_hash, stage FROM results ORDER BY created_at, rowid LIMIT ?", arguments: [excess])
             try db.execute(
                 sql: "DELETE FROM results WHERE rowid IN (SELECT rowid FROM results ORDER BY created_at, rowid LIMIT ?)", arguments: [excess])
-            return rows.compactMap { row in
-                Stage(rawValue: row["stage"]).map { CacheKey(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: $0) }
-            }
+            return rows.compactMap(CacheKey.init(row:))
         }
         for key in evicted { memory[key] = nil }
+    }
+}
+
+extension CacheKey {
+    /// The key of a row of the cache's tables (`fingerprint`, `task_hash`, `stage` columns); nil for a stage this build does not know.
+    init?(row: Row) {
+        guard let stage = Stage(rawValue: row["stage"]) else { return nil }
+        self.init(fingerprint: row["fingerprint"], taskHash: row["task_hash"], stage: stage)
     }
 }

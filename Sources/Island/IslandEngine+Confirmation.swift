@@ -57,7 +57,7 @@ extension IslandEngine {
     /// when it succeeded, stored. A failed result is returned, not stored; nil when the baseline (a
     /// standard loss's name or a compact source, checked when the settings were read) does not parse.
     func baselineResult(at stage: Stage) throws -> EvaluationResult? {
-        let key = "baseline.stage\(stage.rawValue) \(settings.baseline.text)"
+        let key = baselineMetaKey(at: stage)
         if let stored = try store.metaJSON(key, as: EvaluationResult.self) { return stored }
         let source = settings.baseline.source
         guard let graph = try? LossParser.parse(source).graph else { return nil }
@@ -68,6 +68,10 @@ extension IslandEngine {
         }
         return result
     }
+
+    /// Where the meta table keeps the baseline's result at `stage`: under the stage and the baseline's
+    /// name, so that another baseline is trained for itself.
+    func baselineMetaKey(at stage: Stage) -> String { "baseline.stage\(stage.rawValue) \(settings.baseline.text)" }
 
     /// How an elite ranks: confirmed ones first by confirmed fitness, then the others by search fitness.
     func rankingKey(of candidate: Int64, search: Double) -> RankingKey {

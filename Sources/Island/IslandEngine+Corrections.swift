@@ -23,7 +23,7 @@ extension IslandEngine {
     public func applyCorrection(fingerprint: String, stage: Stage, result: EvaluationResult) throws -> CorrectionOutcome {
         if stage == .three, let baseline = try? LossParser.parse(settings.baseline.source).graph, baseline.fingerprint.hex == fingerprint {
             guard result.failed == nil, let encoded = try? JSONEncoder().encode(result) else { return .unaffected }
-            try store.setMeta("baseline.stage3 \(settings.baseline.text)", String(decoding: encoded, as: UTF8.self))
+            try store.setMeta(baselineMetaKey(at: .three), String(decoding: encoded, as: UTF8.self))
             return .baseline
         }
         guard let id = try store.liveCandidate(fingerprint: fingerprint), let record = try store.candidate(id), holds(record, differentFrom: result, at: stage)
@@ -33,9 +33,9 @@ extension IslandEngine {
             archive.remove(cell: cell)
             // The cell's next best evaluated candidate takes it (by fitness; the smaller on a tie).
             let contenders = try store.evaluatedElites().filter { $0.id != id && archive.bins.cell(of: $0.descriptors) == cell }
-            let size: (String?) -> Int = { $0.flatMap(CandidateRecord.size(ofCanonical:)) ?? .max }
-            guard let next = contenders.max(by: { ($0.fitness, -size($0.canonical)) < ($1.fitness, -size($1.canonical)) }) else { return }
-            archive.place(Elite(candidate: next.id, fitness: next.fitness, descriptors: next.descriptors, size: size(next.canonical)))
+                .map { (candidate: $0, size: $0.canonical.flatMap(CandidateRecord.size(ofCanonical:)) ?? .max) }
+            guard let (next, size) = contenders.max(by: { ($0.candidate.fitness, -$0.size) < ($1.candidate.fitness, -$1.size) }) else { return }
+            archive.place(Elite(candidate: next.id, fitness: next.fitness, descriptors: next.descriptors, size: size))
             try store.placeElite(cell: cell, candidate: next.id, fitness: next.fitness)
         }
         confirmed.withLock { $0[id] = nil }
