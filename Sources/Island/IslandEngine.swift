@@ -111,12 +111,15 @@ public final class IslandEngine: Sendable {
     }
 
     /// Every 10 generations when `keep_generations` is set: compacts the candidates older than the
-    /// horizon that nothing refers to (``IslandStore/compact(before:keepBest:keepTopSearch:migrationLines:)``).
+    /// horizon that nothing refers to (``IslandStore/compact(before:keepBest:keepTopSearch:lineageFrom:migrationLines:)``;
+    /// lineages back to twice the horizon).
     /// Returns the rows deleted.
     func compactIfDue(finished generations: Int) throws -> Int {
         let horizon = settings.keepGenerations
         guard horizon > 0, generations % 10 == 0, generations > horizon else { return 0 }
-        return try store.compact(before: generations - horizon, keepBest: 100, keepTopSearch: max(settings.confirmTopK, 100)).candidates
+        return try store.compact(
+            before: generations - horizon, keepBest: 100, keepTopSearch: max(settings.confirmTopK, 100), lineageFrom: generations - 2 * horizon
+        ).candidates
     }
 
     /// Where the island stands as generation `generation` finishes.

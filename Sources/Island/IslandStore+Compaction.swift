@@ -7,21 +7,30 @@ extension IslandStore {
     public struct Compaction: Sendable, Hashable {
         public var candidates = 0
         public var migrationLines = 0
+        public var historyPoints = 0
     }
 
-    /// The migration log lines compaction keeps (the newest), of every kind.
+    /// The migration log lines compaction keeps at most (the newest), of every kind.
     public static let migrationLogLimit = 10_000
+    /// The history points compaction keeps (the newest): what the dashboard's charts show.
+    public static let historyLimit = 2_000
 
     /// Deletes, in one transaction, the candidates proposed before generation `cutoff` that nothing
     /// refers to, and the migration log's lines beyond the newest `migrationLogLimit`. Kept whatever
     /// their age: the archive's elites, pending candidates, the `keepBest` best by confirmed fitness,
     /// the `keepTopSearch` best by search fitness at stage 2 or more (the k-th best that decides a
     /// confirmation is unchanged), the live audit's candidates (its rank correlation reads them),
-    /// candidates a conversation turn refers to, the live candidates duplicates point at, and every
-    /// ancestor of a kept candidate (lineages stay whole). Counters keep their totals. A loss whose
+    /// candidates a conversation turn refers to, the live candidates duplicates point at, and the
+    /// ancestors of a kept candidate proposed in generation `lineageFrom` or later (lineages stay whole
+    /// that far back: the default keeps every ancestor, which lets a long run grow with its lineages'
+    /// depth; an island passes twice its horizon, and a parent older than that reads as compacted).
+    /// Counters keep their totals. A loss whose
     /// row was deleted and is proposed again counts as new and is evaluated again (the farm's cache
-    /// usually answers it).
-    public func compact(before cutoff: Int, keepBest: Int, keepTopSearch: Int, migrationLines: Int = migrationLogLimit) throws -> Compaction {
+    /// usually answers it). The migration log keeps the lines written since generation `cutoff`
+    /// finished (at most `migrationLines`, the newest), and the history its newest `historyLimit` points.
+    public func compact(
+        before cutoff: Int, keepBest: Int, keepTopSearch: Int, lineageFrom: Int = .min, migrationLines: Int = migrationLogLimit
+    ) throws -> Compaction {
         try pool.write { db in
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS kept (id INTEGER PRIMARY KEY)")
             try db.execute(sql: "DELETE FROM kept")
@@ -44,9 +53,10 @@ extension IslandStore {
                 sql: """
                     WITH RECURSIVE ancestors(id) AS (
                         SELECT id FROM kept
-                        UNION SELECT CAST(j.value AS INTEGER) FROM ancestors a JOIN candidates c ON c.id = a.id, json_each(c.parents) j)
+                        UNION SELECT p.id FROM ancestors a JOIN candidates c ON c.id = a.id, json_each(c.parents) j
+                            JOIN candidates p ON p.id = CAST(j.value AS INTEGER) WHERE p.generation >= ?)
                     INSERT OR IGNORE INTO kept (id) SELECT id FROM ancestors
-                    """)
+                    """, arguments: [lineageFrom])
             // Duplicates of a candidate that goes go with it (they are older rows, from before duplicates were counts).
             try db.execute(
                 sql: "DELETE FROM candidates WHERE duplicate_of IS NOT NULL AND id NOT IN kept AND duplicate_of NOT IN kept AND generation < ?",
@@ -55,8 +65,14 @@ extension IslandStore {
             try db.execute(sql: "DELETE FROM candidates WHERE id NOT IN kept AND generation < ? AND status != 'pending'", arguments: [cutoff])
             removed.candidates += db.changesCount
             try db.execute(
-                sql: "DELETE FROM migrations WHERE id <= (SELECT MAX(id) FROM migrations) - ?", arguments: [migrationLines])
+                sql: "DELETE FROM migrations WHERE at < (SELECT MAX(at) FROM history WHERE generation <= ?)", arguments: [cutoff])
             removed.migrationLines = db.changesCount
+            try db.execute(
+                sql: "DELETE FROM migrations WHERE id <= (SELECT MAX(id) FROM migrations) - ?", arguments: [migrationLines])
+            removed.migrationLines += db.changesCount
+            try db.execute(
+                sql: "DELETE FROM history WHERE generation <= (SELECT MAX(generation) FROM history) - ?", arguments: [Self.historyLimit])
+            removed.historyPoints = db.changesCount
             try db.execute(sql: "DELETE FROM kept")
             if removed.candidates > 0 { try Self.bump(db, .compacted, by: removed.candidates) }
             return removed

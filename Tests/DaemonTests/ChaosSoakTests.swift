@@ -14,8 +14,9 @@ import Testing
 /// cluster runs undisturbed for two more generations per island, stops gracefully, and every
 /// invariant is checked in the databases, which must show that work was done; no stored fitness may
 /// differ from a local evaluation of its loss (the liar's results were purged and corrected). A soak
-/// of 30 minutes or more runs with bounded state (`keep_generations`, `cache_limit`) and checks that
-/// the databases grow less than 10% over its last 40 minutes (sampled every minute).
+/// of 30 minutes or more (or any, with `EVOD_SOAK_BOUNDED=1`) runs with bounded state (`keep_generations`,
+/// `cache_limit`) and checks that the databases grow less than 10% over its last 40 minutes (sampled
+/// every minute after a checkpoint; the log prints each minute's sizes and row counts).
 /// The schedule of kills (which process, the pauses) comes from `EVOD_SOAK_SEED`, or from a fresh
 /// seed that the test prints, so that a failing schedule can be replayed (`make soak SOAK_SEED=N`);
 /// the processes' own timing still varies from run to run.
@@ -25,7 +26,7 @@ struct ChaosSoakTests {
 
     @Test(.timeLimit(.minutes(120)))
     func randomKillNineForMinutesBreaksNoInvariant() throws {
-        let bounded = Self.seconds >= 1_800
+        let bounded = Self.seconds >= 1_800 || ProcessInfo.processInfo.environment["EVOD_SOAK_BOUNDED"] == "1"
         let harness = try ClusterHarness(
             islands: 2, cluster: #"evaluator = "farm""#, farm: "resend_interval_s = 1" + (bounded ? "\ncache_limit = 500" : ""),
             island: "evaluations_in_flight = 2" + (bounded ? "\nkeep_generations = 30" : ""))
@@ -53,6 +54,7 @@ struct ChaosSoakTests {
         while Date() < end {
             if bounded, Date().timeIntervalSince(started) >= Double(sizes.count) * 60 {
                 sizes.append((Date().timeIntervalSince(started) / 60, Self.stateBytes(harness)))
+                print("chaos soak: minute \(sizes.count - 1), state \(sizes.last?.bytes ?? 0) bytes; \(Self.stateRows(harness))")
             }
             Thread.sleep(forTimeInterval: Double.random(in: 1...4, using: &random))
             let victim = processes.randomElement(using: &random) ?? "farm"
@@ -97,16 +99,47 @@ struct ChaosSoakTests {
         let cache = try DatabaseQueue(path: harness.directory.appendingPathComponent("state/farm/cache.sqlite").path)
         let cached = Set(try cache.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT fingerprint FROM results") })
         #expect(!cached.isEmpty, "the farm cached no result: nothing was evaluated, so the invariants checked nothing")
-        #expect(cached.isSubset(of: islandFingerprints.union(try Self.allFingerprints(harness))), "the farm cache holds a loss no island proposed")
-        if !bounded { #expect(islandFingerprints.isSubset(of: cached), "an island holds a result the farm never cached") }
+        // Compaction deletes islands' old rows and the cache evicts old results: then neither side bounds the other.
+        if !bounded {
+            #expect(cached.isSubset(of: islandFingerprints.union(try Self.allFingerprints(harness))), "the farm cache holds a loss no island proposed")
+            #expect(islandFingerprints.isSubset(of: cached), "an island holds a result the farm never cached")
+        }
     }
 
-    /// Bytes of every database file (and WAL) under the state directory.
+    /// Bytes of every database file under the state directory, each measured after a passive checkpoint
+    /// has copied its write-ahead log in. The logs themselves are left out: SQLite checkpoints one at
+    /// 1,000 pages and reuses it from the start, so each stays under about 4 MB whatever the run's length,
+    /// and its file size is a high-water mark that says nothing of the state's growth (the log prints them).
     static func stateBytes(_ harness: ClusterHarness) -> Int {
         let state = harness.directory.appendingPathComponent("state")
         guard let files = FileManager.default.enumerator(at: state, includingPropertiesForKeys: [.fileSizeKey]) else { return 0 }
-        return files.compactMap { $0 as? URL }.filter { $0.lastPathComponent.contains(".sqlite") }
-            .reduce(0) { $0 + ((try? $1.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0) }
+        return files.compactMap { $0 as? URL }.filter { $0.pathExtension == "sqlite" }.reduce(0) { total, file in
+            _ = try? DatabaseQueue(path: file.path).writeWithoutTransaction { try $0.execute(sql: "PRAGMA wal_checkpoint(PASSIVE)") }
+            return total + ((try? file.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)
+        }
+    }
+
+    /// The row counts of the tables that could grow, per database, for the soak's log (which table grew, if any did).
+    static func stateRows(_ harness: ClusterHarness) -> String {
+        func count(_ path: String, _ tables: [String]) -> String {
+            guard let database = try? DatabaseQueue(path: harness.directory.appendingPathComponent(path).path) else { return "-" }
+            return tables.map { table in
+                "\(table) \((try? database.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") }).flatMap { $0 }.map(String.init) ?? "?")"
+            }.joined(separator: " ")
+        }
+        func kilobytes(_ path: String) -> String {
+            ["", "-wal"].map { suffix in
+                let file = harness.directory.appendingPathComponent(path + suffix).path
+                let size = ((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? Int) ?? 0
+                return "\(size / 1024)"
+            }.joined(separator: "+") + " kB"
+        }
+        let islands = (1...2).map { id in
+            let path = "state/island-\(id)/island.sqlite"
+            return "island-\(id) \(kilobytes(path)): " + count(path, ["candidates", "migrations", "history", "llm_turns"])
+        }
+        let farm = "state/farm/cache.sqlite"
+        return (islands + ["farm \(kilobytes(farm)): " + count(farm, ["results", "corrections", "pending_corrections"])]).joined(separator: "; ")
     }
 
     /// One island's invariants; adds its evaluated fingerprints to `fingerprints`.

@@ -16,6 +16,17 @@ struct TaskConfigTests {
         #expect(task.members.count == 1 && task.members[0].stageTwo.runs.count == 32)
     }
 
+    /// Every task file the repository ships loads (the TRL tasks, the gemma set-up's among them, are only
+    /// read by a run otherwise).
+    @Test func everyShippedTaskFileLoads() throws {
+        let folder = URL(fileURLWithPath: Self.shipped).deletingLastPathComponent()
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".toml") }.sorted()
+        #expect(files.contains("trl-gemma.toml") && files.count >= 10)
+        for file in files {
+            _ = try TaskConfig.load(path: folder.appendingPathComponent(file).path)
+        }
+    }
+
     @Test func emptyFileTakesEveryDefault() throws {
         #expect(try TaskConfig.parse("", file: "empty.toml") == .prefbanditDefault)
     }

@@ -66,11 +66,58 @@ final class CompactionTests {
         #expect(restarted.archive.elites.count == engine.archive.elites.count)
     }
 
+    @Test func theMigrationLogKeepsTheLinesSinceTheHorizonAndTheHistoryItsNewestPoints() throws {
+        let (engine, path) = try run(generations: 10)
+        let db = try DatabaseQueue(path: path)
+        let cutoff = 7
+        let horizon = try #require(try db.read { try Double.fetchOne($0, sql: "SELECT MAX(at) FROM history WHERE generation <= ?", arguments: [cutoff]) })
+        try db.write { db in
+            for (sequence, at) in [horizon - 10, horizon - 1, horizon + 1, horizon + 10].enumerated() {
+                try db.execute(
+                    sql: "INSERT INTO migrations (direction, peer, sequence, fingerprint, candidate, outcome, at) VALUES ('sent', 2, ?, 'f', NULL, 'sent', ?)",
+                    arguments: [sequence, at])
+            }
+            let newest = try Int.fetchOne(db, sql: "SELECT MAX(generation) FROM history") ?? 0
+            for generation in (newest + 1)...(newest + IslandStore.historyLimit + 50) {
+                try db.execute(
+                    sql: "INSERT INTO history (generation, at, qd_score, coverage, filled, evaluations) VALUES (?, ?, 0, 0, 0, 0)",
+                    arguments: [generation, horizon + 100])
+            }
+        }
+        let removed = try engine.store.compact(before: cutoff, keepBest: 2, keepTopSearch: 3)
+        #expect(removed.migrationLines == 2)
+        #expect(try db.read { try Int.fetchAll($0, sql: "SELECT sequence FROM migrations ORDER BY sequence") } == [2, 3])
+        #expect(try db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM history") } == IslandStore.historyLimit)
+        #expect(removed.historyPoints > 50)
+        // Without a horizon's history (nothing finished before it), no line goes for its age.
+        #expect(try engine.store.compact(before: -1, keepBest: 2, keepTopSearch: 3).migrationLines == 0)
+    }
+
+    @Test func lineagesAreKeptBackToTheirFloorAndNoFurther() throws {
+        let (engine, path) = try run(generations: 16)
+        let whole = directory.appendingPathComponent("whole-\(UUID().uuidString).sqlite").path
+        try DatabaseQueue(path: path).writeWithoutTransaction { try $0.execute(sql: "VACUUM INTO ?", arguments: [whole]) }
+        let before = try Self.rows(path)
+        let (cutoff, floor) = (12, 8)
+        let removed = try engine.store.compact(before: cutoff, keepBest: 2, keepTopSearch: 3, lineageFrom: floor)
+        let after = try Self.rows(path)
+        for row in after.values {
+            for parent in row.parents where after[parent] == nil {
+                #expect((before[parent]?.generation ?? .max) < floor, "candidate \(row.id)'s parent \(parent) went, from inside the lineage floor")
+            }
+        }
+        // The same compaction with whole lineages keeps more: the floor is what bounds a long run.
+        let wholeRemoved = try IslandStore(path: whole).compact(before: cutoff, keepBest: 2, keepTopSearch: 3)
+        #expect(removed.candidates > wholeRemoved.candidates, "\(removed.candidates) removed with the floor, \(wholeRemoved.candidates) without")
+        #expect(Set(engine.archive.elites.values.map(\.candidate)).isSubset(of: Set(after.keys)))
+    }
+
     @Test func anIslandWithAHorizonCompactsEveryTenGenerations() throws {
         let (engine, path) = try run(generations: 20, keepGenerations: 5)
         #expect(try engine.store.counters()[.compacted] > 0)
-        let rows = try Self.rows(path)
-        let kept = Set(rows.keys)
-        #expect(rows.values.allSatisfy { Set($0.parents).isSubset(of: kept) })
+        let kept = Set(try Self.rows(path).keys)
+        #expect(Set(engine.archive.elites.values.map(\.candidate)).isSubset(of: kept))
+        let unbounded = try run(generations: 20)
+        #expect(kept.count < (try Self.rows(unbounded.path).count))
     }
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """evod's command evaluator for real training under TRL (docs/architecture.md §5.3).
 
-    evaluate.py [--setup tiny|gpu] [options] FILE BETA SEED OUTPUT     one run, then exit
-    evaluate.py --serve [--setup tiny|gpu] [options]                   resident: many runs, one job a line
+    evaluate.py [--setup tiny|gemma|gpu] [options] FILE BETA SEED OUTPUT     one run, then exit
+    evaluate.py --serve [--setup tiny|gemma|gpu] [options]                   resident: many runs, one job a line
 
 FILE is a candidate exported with `--format trl` (a task's `[command]` with `export = "trl"`
 writes it): the script trains with its trainer class, so the trainer it tests is the one users get.
 A run writes {"fitness": ..., "metrics": {...}} to OUTPUT.
 
 - `tiny` (default): the synthetic preference language task of tiny_task.py on CPU.
+- `gemma`: gemma_task.py's pretrained set-up, Gemma 3 270M (make llm's GGUF file) with LoRA on
+  movie-review prompts, VADER's sentiment as the reward; on CPU or, with --device, a GPU.
 - `gpu`: a local causal LM directory (--model, also the reference) and a preference dataset file
   (--data: JSON lines with prompt / chosen / rejected), trained with TRL on whatever devices
   accelerate finds; fitness is the held-out reward accuracy of the implicit reward (or --metric).
@@ -19,7 +21,7 @@ writes {"ready": true, "protocol": 1} on standard output, then reads one job a l
 {"id": N, "fitness": F, "metrics": {...}} or {"id": N, "error": "..."}, until standard input ends.
 What every candidate at a seed shares is built once and kept (--cache-seeds seeds, least recently
 used first out): tiny keeps the SFT model, the training pairs and the reference's evaluation samples;
-gpu keeps the models and the data. Results are the one-shot runs' to the last bit (test_trl checks
+gemma loads the model once and keeps each seed's pairs and reference samples; gpu keeps the models and the data. Results are the one-shot runs' to the last bit (test_trl checks
 it). Anything else the libraries print goes to standard error.
 """
 from __future__ import annotations
@@ -48,6 +50,8 @@ PROTOCOL = 1
 # set-up trains on its quality variant (an SFT model that knows what `<good>` asks for). train_pairs (tiny only)
 # trains on that many of the seed's preference pairs instead of all 512 (seed 004's study of dataset size).
 JOB_SETTINGS = ("steps", "batch_size", "learning_rate", "quality_prompt", "train_pairs")
+# Each set-up's optimizer steps, pairs per step and learning rate, where the command line sets none.
+SETUP_DEFAULTS = {"tiny": (64, 32, 3e-4), "gemma": (16, 8, 5e-4), "gpu": (200, 8, 5e-7)}
 
 
 def load_trainer(path: str):
@@ -159,6 +163,63 @@ class TinySetup:
         return metrics
 
 
+class GemmaSetup:
+    """The `gemma` set-up: gemma_task.py's pretrained LM with LoRA, loaded once per process, its seeds' shared parts kept."""
+
+    def __init__(self, arguments):
+        import torch
+        import gemma_task
+
+        torch.set_num_threads(arguments.threads)
+        self.device = pick_device(arguments.device)
+        self.settings = gemma_task.GemmaSettings()
+        self.reference, self.tokenizer, key = gemma_task.load_base(Path(arguments.gguf), self.device)
+        # Each policy's frozen base is a copy of this one, which no trainer ever sees (see TinySeed).
+        self.template = copy.deepcopy(self.reference)
+        self.sentiment = gemma_task.Sentiment()
+        self.seeds = LeastRecentlyUsed(arguments.cache_seeds, lambda seed: (
+            gemma_task.preference_pairs(seed, self.settings, self.reference, self.tokenizer, self.sentiment, key),
+            gemma_task.reference_samples(seed, self.settings, self.reference, self.tokenizer, self.sentiment, key)))
+
+    def run(self, trainer_class, beta: float, seed: int, options) -> dict:
+        import gemma_task
+
+        if options.quality_prompt is not None:
+            raise ValueError("the gemma set-up has no quality prompt (seed 004's losses train on the tiny set-up)")
+        pairs, samples = self.seeds[seed]
+        if options.train_pairs is not None:
+            if options.train_pairs > len(pairs):
+                raise ValueError(f"train_pairs {options.train_pairs} exceeds the {len(pairs)} pairs of the gemma set-up")
+            pairs = pairs.select(range(options.train_pairs))
+        started = time.monotonic()
+        policy = gemma_task.lora_policy(self.template, seed, self.settings)
+        with tempfile.TemporaryDirectory(prefix="evod-trl-") as scratch:
+            config = dpo_config(beta, seed, scratch, learning_rate=options.learning_rate, max_steps=options.steps,
+                                per_device_train_batch_size=options.batch_size, lr_scheduler_type="constant",
+                                warmup_steps=0, max_length=None, use_cpu=self.device == "cpu")
+            trainer = trainer_class(model=policy, ref_model=self.reference, args=config, train_dataset=pairs,
+                                    processing_class=self.tokenizer)
+            trainer.train()
+            calls = trainer.evod_loss_calls
+        trained = time.monotonic() - started
+        metrics = gemma_task.evaluate(policy, self.reference, self.tokenizer, beta, self.settings, samples, self.sentiment)
+        metrics["loss_calls"] = calls
+        metrics["seconds_train"] = trained
+        return metrics
+
+
+def pick_device(requested: str) -> str:
+    """The torch device for `--device`: auto takes a GPU where torch sees one; cuda without one is an error."""
+    import torch
+
+    if requested == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda: torch sees no GPU here (this environment's torch is "
+                         f"{torch.__version__}; a GPU host needs a CUDA build, see evaluators/trl/README.md)")
+    return requested
+
+
 class GpuSetup:
     """The `gpu` set-up: a local model (policy and reference) and a preference dataset, loaded once."""
 
@@ -262,11 +323,14 @@ def main() -> int:
     parser.add_argument("output", nargs="?")
     parser.add_argument("--serve", action="store_true", help="serve jobs on standard input, one a line (see above)")
     parser.add_argument("--cache-seeds", type=int, default=16, help="with --serve: the seeds whose shared parts are kept")
-    parser.add_argument("--setup", choices=["tiny", "gpu"], default="tiny")
-    parser.add_argument("--steps", type=int, default=None, help="optimizer steps (tiny: 64; gpu: 200)")
-    parser.add_argument("--batch-size", type=int, default=None, help="pairs per step (tiny: 32; gpu: 8)")
-    parser.add_argument("--learning-rate", type=float, default=None, help="tiny: 3e-4; gpu: 5e-7")
-    parser.add_argument("--threads", type=int, default=1, help="torch threads (tiny)")
+    parser.add_argument("--setup", choices=sorted(SETUP_DEFAULTS), default="tiny")
+    parser.add_argument("--steps", type=int, default=None, help="optimizer steps (tiny: 64; gemma: 16; gpu: 200)")
+    parser.add_argument("--batch-size", type=int, default=None, help="pairs per step (tiny: 32; gemma: 8; gpu: 8)")
+    parser.add_argument("--learning-rate", type=float, default=None, help="tiny: 3e-4; gemma: 5e-4 (LoRA); gpu: 5e-7")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (tiny, gemma)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                        help="gemma: where the models run (auto: a GPU where torch sees one)")
+    parser.add_argument("--gguf", default=None, help="gemma: the GGUF file (default: make llm's Gemma 3 270M)")
     parser.add_argument("--train-pairs", type=int, default=None, help="tiny: train on this many of the 512 pairs")
     parser.add_argument("--quality-prompt", default=None,
                         help="the quality prompt p (seed 004) for losses that read pca/pra/rca/rra; tiny knows '<good>'")
@@ -280,17 +344,24 @@ def main() -> int:
         parser.error("--serve takes its jobs on standard input: no FILE BETA SEED OUTPUT")
     if not arguments.serve and any(value is None for value in one_shot):
         parser.error("FILE BETA SEED OUTPUT are required (or --serve)")
-    tiny = arguments.setup == "tiny"
-    arguments.steps = arguments.steps or (64 if tiny else 200)
-    arguments.batch_size = arguments.batch_size or (32 if tiny else 8)
-    arguments.learning_rate = arguments.learning_rate or (3e-4 if tiny else 5e-7)
+    steps, batch_size, learning_rate = SETUP_DEFAULTS[arguments.setup]
+    arguments.steps = arguments.steps or steps
+    arguments.batch_size = arguments.batch_size or batch_size
+    arguments.learning_rate = arguments.learning_rate or learning_rate
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    if arguments.serve:
-        replies = os.fdopen(os.dup(1), "w")
-        os.dup2(2, 1)  # whatever the libraries print (TRL prints its training summary) goes to the log
-        setup = (TinySetup if tiny else GpuSetup)(arguments)
-        return serve(setup, arguments, sys.stdin, replies)
-    setup = (TinySetup if tiny else GpuSetup)(argparse.Namespace(**{**vars(arguments), "cache_seeds": 1}))
+    if arguments.gguf is None:
+        import gemma_task
+        arguments.gguf = str(gemma_task.DEFAULT_GGUF)
+    setup_class = {"tiny": TinySetup, "gemma": GemmaSetup, "gpu": GpuSetup}[arguments.setup]
+    try:
+        if arguments.serve:
+            replies = os.fdopen(os.dup(1), "w")
+            os.dup2(2, 1)  # whatever the libraries print (TRL prints its training summary) goes to the log
+            return serve(setup_class(arguments), arguments, sys.stdin, replies)
+        setup = setup_class(argparse.Namespace(**{**vars(arguments), "cache_seeds": 1}))
+    except (ValueError, FileNotFoundError) as error:  # a set-up that cannot start: say why, no traceback
+        print(f"evaluate.py --setup {arguments.setup}: {error}", file=sys.stderr)
+        return 2
     try:
         fitness, metrics = train_one(setup, arguments.file, arguments.beta, arguments.seed, job_options(arguments, {}))
     except ValueError as error:
