@@ -173,7 +173,8 @@ class GemmaSetup:
         torch.set_num_threads(arguments.threads)
         self.device = pick_device(arguments.device)
         self.settings = gemma_task.GemmaSettings()
-        self.reference, self.tokenizer, key = gemma_task.load_base(Path(arguments.gguf), self.device)
+        gguf = Path(arguments.gguf) if arguments.gguf else gemma_task.DEFAULT_GGUF
+        self.reference, self.tokenizer, key = gemma_task.load_base(gguf, self.device)
         # Each policy's frozen base is a copy of this one, which no trainer ever sees (see TinySeed).
         self.template = copy.deepcopy(self.reference)
         self.sentiment = gemma_task.Sentiment()
@@ -349,9 +350,6 @@ def main() -> int:
     arguments.batch_size = arguments.batch_size or batch_size
     arguments.learning_rate = arguments.learning_rate or learning_rate
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    if arguments.gguf is None:
-        import gemma_task
-        arguments.gguf = str(gemma_task.DEFAULT_GGUF)
     setup_class = {"tiny": TinySetup, "gemma": GemmaSetup, "gpu": GpuSetup}[arguments.setup]
     try:
         if arguments.serve:

@@ -27,16 +27,19 @@ logits, so that the KL estimate E_policy[log pi - log pi_ref] is unbiased.
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import math
 import os
-import shutil
-import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy
 import torch
+
+import tiny_task
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_GGUF = ROOT / ".venv-llm/models/gemma-3-270m-q4_k_m.gguf"
@@ -70,27 +73,6 @@ class GemmaSettings:
     version: str = "gemma-v1"
 
 
-def cache_directory() -> Path:
-    root = os.environ.get("EVOD_TRL_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evod", "trl-gemma")
-    path = Path(root)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def _atomic_directory(target: Path, write) -> None:
-    """Writes a directory through `write(staging)` and renames it into place (a concurrent writer either wins or finds it done)."""
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=target.name + ".part-"))
-    try:
-        write(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    try:
-        os.rename(staging, target)
-    except OSError:
-        pass
-
-
 def load_base(gguf: Path, device: str = "cpu"):
     """Gemma 3 270M and its tokenizer from the GGUF file, converted once and then loaded from the cache.
 
@@ -102,7 +84,7 @@ def load_base(gguf: Path, device: str = "cpu"):
         raise FileNotFoundError(f"{gguf}: no GGUF model; `make llm` installs Gemma 3 270M there")
     stat = gguf.stat()
     key = hashlib.sha256(f"{gguf.resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:12]
-    directory = cache_directory() / f"base-{gguf.stem}-{key}"
+    directory = tiny_task.cache_directory("trl-gemma") / f"base-{gguf.stem}-{key}"
     if not (directory / "config.json").exists():
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
@@ -113,7 +95,7 @@ def load_base(gguf: Path, device: str = "cpu"):
         def write(staging: Path):
             model.save_pretrained(staging)
             tokenizer.save_pretrained(staging)
-        _atomic_directory(directory, write)
+        tiny_task.atomic_directory(directory, write)
     tokenizer = AutoTokenizer.from_pretrained(directory)
     model = AutoModelForCausalLM.from_pretrained(directory, dtype=torch.float32).to(device)
     model.eval()
@@ -189,12 +171,11 @@ def completion_logps(model, tokenizer, prompts: list[str], copies: int, tokens: 
     logps = torch.zeros(tokens.size(0), dtype=torch.float64)
     width = tokens.size(1)
     positions = torch.arange(width)
-    for length, members in sorted(prompt_groups(tokenizer, prompts).items()):
+    for _, members in sorted(prompt_groups(tokenizer, prompts).items()):
         indices = torch.tensor([p * copies + c for p in members for c in range(copies)])
         prompt_ids = torch.tensor([tokenizer(prompts[p])["input_ids"] for p in members for _ in range(copies)])
-        for chunk in indices.split(settings.rows_per_pass):
-            rows = (indices.unsqueeze(1) == chunk.unsqueeze(0)).any(dim=1)
-            ids = torch.cat([prompt_ids[rows], tokens[chunk]], dim=1).to(model.device)
+        for chunk, chunk_prompts in zip(indices.split(settings.rows_per_pass), prompt_ids.split(settings.rows_per_pass)):
+            ids = torch.cat([chunk_prompts, tokens[chunk]], dim=1).to(model.device)
             # The logits that predict the continuation's tokens: positions length-1 .. length+width-2.
             logits = model(input_ids=ids[:, :-1], logits_to_keep=width).logits.float()
             picked = torch.log_softmax(logits, dim=-1).gather(-1, ids[:, -width:].unsqueeze(-1)).squeeze(-1).cpu()
@@ -216,7 +197,7 @@ def continuation_texts(tokenizer, tokens: torch.Tensor, lengths: torch.Tensor) -
 
 
 def _seed_file(settings: GemmaSettings, base_key: str, seed: int, what: str) -> Path:
-    return cache_directory() / f"{settings.version}-{base_key}-seed{seed}-{what}"
+    return tiny_task.cache_directory("trl-gemma") / f"{settings.version}-{base_key}-seed{seed}-{what}"
 
 
 def preference_pairs(seed: int, settings: GemmaSettings, model, tokenizer, sentiment: Sentiment, base_key: str):
@@ -278,11 +259,6 @@ def reference_samples(seed: int, settings: GemmaSettings, model, tokenizer, sent
 def evaluate(policy, reference, tokenizer, beta: float, settings: GemmaSettings, samples: ReferenceSamples,
              sentiment: Sentiment) -> dict:
     """Reward gained at the KL spent on the held-out prompts (tiny_task.evaluate's measures, from Gemma's samples)."""
-    import math
-    import time
-
-    import tiny_task
-
     started = time.monotonic()
     generator = torch.Generator()
     generator.set_state(samples.generator_state)
@@ -295,29 +271,17 @@ def evaluate(policy, reference, tokenizer, beta: float, settings: GemmaSettings,
     policy_on_ref = completion_logps(policy, tokenizer, samples.prompts, copies, samples.tokens, samples.lengths, settings).view(shape)
     policy_on_policy = policy_on_policy.view(shape)
     scored = time.monotonic()
-    ref_on_ref, ref_rewards = samples.logps, samples.rewards
-    r_ref, r_pol = ref_rewards.mean().item(), rewards.mean().item()
+    measures = tiny_task.sample_measures(beta, samples.rewards, rewards, samples.logps, ref_on_policy, policy_on_ref, policy_on_policy)
     log_ratios = policy_on_policy - ref_on_policy
-    kl = max(log_ratios.mean().item(), 0.0)
-    both_ref = torch.cat([ref_on_ref, ref_on_policy], dim=1)
-    mixture = torch.logaddexp(both_ref, torch.cat([policy_on_ref, policy_on_policy], dim=1)) - math.log(2)
-    r_front = tiny_task.frontier(torch.cat([ref_rewards, rewards], dim=1), both_ref, mixture, kl)
-    efficiency = (r_pol - r_ref) / (r_front - r_ref) if r_front - r_ref > 1e-6 else 0.0
-    margin, accuracy = tiny_task.implicit_reward(policy_on_ref - ref_on_ref, ref_rewards, beta)
-    return {"efficiency": efficiency, "reward": r_pol, "reward_gain": r_pol - r_ref, "kl": kl,
-            # The sample's own spread: the SE of the mean reward and of the KL estimate over the held-out samples.
-            "reward_se": rewards.std().item() / math.sqrt(rewards.numel()),
+    # The sample's own spread: the SE of the mean reward and of the KL estimate over the held-out samples.
+    return {**measures, "reward_se": rewards.std().item() / math.sqrt(rewards.numel()),
             "kl_se": log_ratios.std().item() / math.sqrt(log_ratios.numel()),
-            "frontier_reward": r_front, "objective": r_pol - beta * kl, "reference_reward": r_ref,
-            "win_rate": (rewards > ref_rewards).double().mean().item(), "implicit_margin": margin,
-            "implicit_accuracy": accuracy, "mean_completion_tokens": lengths.double().mean().item(),
+            "mean_completion_tokens": lengths.double().mean().item(),
             "seconds_sample": sampled - started, "seconds_score": scored - sampled}
 
 
 def lora_policy(template, seed: int, settings: GemmaSettings):
     """A fresh policy: a copy of the base with new LoRA adapters (seeded), the base frozen."""
-    import copy
-
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(seed)

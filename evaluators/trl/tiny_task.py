@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass
@@ -127,11 +128,27 @@ def reward(completions: torch.Tensor) -> torch.Tensor:
     return SENTIMENT[completions].mean(dim=1)
 
 
-def cache_directory() -> Path:
-    root = os.environ.get("EVOD_TRL_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evod", "trl-tiny")
+def cache_directory(name: str = "trl-tiny") -> Path:
+    """Where a set-up keeps what it builds once: $EVOD_TRL_CACHE, else ~/.cache/evod/NAME (made if absent)."""
+    root = os.environ.get("EVOD_TRL_CACHE") or os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "evod", name)
     path = Path(root)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def atomic_directory(target: Path, write) -> None:
+    """Writes a directory through `write(staging)` beside `target` and renames it into place: a concurrent
+    writer either wins or finds it done, and a failed write leaves nothing behind."""
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=target.name + ".part-"))
+    try:
+        write(staging)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        os.rename(staging, target)
+    except OSError:
+        pass
 
 
 def sft_model(seed: int, settings: TinySettings, world: World):
@@ -156,12 +173,7 @@ def sft_model(seed: int, settings: TinySettings, world: World):
         loss.backward()
         optimizer.step()
     model.eval()
-    staging = Path(tempfile.mkdtemp(dir=directory.parent, prefix=directory.name + ".part-"))
-    model.save_pretrained(staging)
-    try:
-        os.rename(staging, directory)  # atomic: a concurrent worker either wins or finds it done
-    except OSError:
-        pass
+    atomic_directory(directory, model.save_pretrained)
     return model
 
 
@@ -328,6 +340,19 @@ def evaluate(policy, reference, beta: float, settings: TinySettings, samples: Re
     ref_on_policy = completion_logps(reference, repeated, completions).view(shape)
     policy_on_policy = completion_logps(policy, repeated, completions).view(shape)
     scored = time.monotonic()
+    measures = sample_measures(beta, ref_rewards, rewards, ref_on_ref, ref_on_policy, policy_on_ref, policy_on_policy)
+    # Where the time went (not part of the result: runs compare equal without them).
+    timing = {"seconds_sample": sampled - started, "seconds_score": scored - sampled, "seconds_frontier": time.monotonic() - scored}
+    return {**measures, **timing}
+
+
+def sample_measures(beta: float, ref_rewards: torch.Tensor, rewards: torch.Tensor, ref_on_ref: torch.Tensor,
+                    ref_on_policy: torch.Tensor, policy_on_ref: torch.Tensor, policy_on_policy: torch.Tensor) -> dict:
+    """The evaluation's measures from both models' samples, (prompts, samples) each: the rewards of the
+    reference's and the policy's samples, and log pi_ref and log pi of each set (`a_on_b`: model a's log-prob
+    of model b's samples). Reward, KL(policy || reference), the frontier at that KL and the efficiency
+    against it (see `frontier`), the objective R - beta * KL, the win rate and the implicit reward's margin
+    and accuracy; shared by every set-up that samples (the tiny one and gemma_task's)."""
     r_ref = ref_rewards.mean().item()
     r_pol = rewards.mean().item()
     kl = max((policy_on_policy - ref_on_policy).mean().item(), 0.0)
@@ -338,11 +363,9 @@ def evaluate(policy, reference, beta: float, settings: TinySettings, samples: Re
     efficiency = (r_pol - r_ref) / (r_front - r_ref) if r_front - r_ref > 1e-6 else 0.0
     win = (rewards > ref_rewards).float().mean().item()
     margin, accuracy = implicit_reward(policy_on_ref - ref_on_ref, ref_rewards, beta)
-    # Where the time went (not part of the result: runs compare equal without them).
-    timing = {"seconds_sample": sampled - started, "seconds_score": scored - sampled, "seconds_frontier": time.monotonic() - scored}
     return {"efficiency": efficiency, "reward": r_pol, "reward_gain": r_pol - r_ref, "kl": kl, "frontier_reward": r_front,
             "objective": r_pol - beta * kl, "reference_reward": r_ref, "win_rate": win,
-            "implicit_margin": margin, "implicit_accuracy": accuracy, **timing}
+            "implicit_margin": margin, "implicit_accuracy": accuracy}
 
 
 def implicit_reward(log_ratios: torch.Tensor, rewards: torch.Tensor, beta: float) -> tuple[float, float]:
