@@ -48,10 +48,12 @@ struct LyingWorkerTests {
         #expect(try harness.counter("evaluations.corrected", island: 1) >= 1, "the island re-opened candidates")
         let generation = harness.generation(island: 1)
         try harness.waitUntil("two more generations") { harness.generation(island: 1) >= generation + 2 }
-        // The operator sees it in status, and takes it back.
+        // The operator sees it in status, mends the worker (here: stops it, so that nothing it
+        // answers after its release is stored), and takes it back.
         let evoctl = DaemonHarness.root.appendingPathComponent(".build/debug/evoctl").path
         let shown = try LocalSlurm.run([evoctl, "status", "--config", "cluster.toml"], in: harness.directory, environment: [:]).output
         #expect(shown.contains("quarantined  \(status.quarantined[0].name)") && shown.contains("evoctl farm release"), "\(shown)")
+        harness.terminate("liar")
         let released = try LocalSlurm.run(
             [evoctl, "farm", "release", status.quarantined[0].name, "--config", "cluster.toml"], in: harness.directory, environment: [:])
         #expect(released.status == 0 && released.output.contains("released"), "\(released.output)")
