@@ -71,12 +71,14 @@ let package = Package(
             name: "Cluster",
             dependencies: ["Model", "ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire", .product(name: "Logging", package: "swift-log")]
         ),
+        // SQLite upkeep shared by the island's store and the farm's cache (vacuum once a file has grown).
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",
             dependencies: [
                 "Model", "LossLanguage", "LossDescriptors", "Search", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                "Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The evaluator farm: broker, workers, the island's client, the result cache.
@@ -84,7 +86,7 @@ let package = Package(
             name: "Farm",
             dependencies: [
                 "Model", "LossLanguage", "Evaluation", "ConfigFiles", "Cluster", "Control", "ControlPlane", "Wire",
-                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+                "Storage", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The LLM proposer: an OpenAI-compatible client (libcurl) speaking the DiscoPOP protocol.
@@ -105,7 +107,7 @@ let package = Package(
             name: "Daemon",
             dependencies: [
                 "Model", "Cluster", "Control", "ControlPlane", "ConfigFiles", "Island", "Evaluation", "Farm", "Wire", "LossLanguage", "LLMProposer", "Search",
-                .product(name: "Logging", package: "swift-log"),
+                "Storage", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
@@ -187,6 +189,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The upkeep of the SQLite files (vacuum once a bounded file has grown).
+        .testTarget(name: "StorageTests", dependencies: ["Storage", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "IslandTests",
             dependencies: ["Model", "Island", "Cluster", "Control", "Evaluation", "PrefBandit", "Search", "LossLanguage", .product(name: "GRDB", package: "GRDB.swift")],

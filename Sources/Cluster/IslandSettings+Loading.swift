@@ -29,6 +29,7 @@ extension IslandSettings {
         parentPool = ParentPool(rawValue: pool) ?? parentPool
         confirmTopK = try section.int("confirm_top_k", default: confirmTopK, in: 0...10_000)
         keepGenerations = try section.int("keep_generations", default: keepGenerations, in: 0...100_000_000)
+        maximumOperations = try section.int("max_operations", default: maximumOperations, in: 0...GraphBuilder.nodeLimit)
         let baselineText = try section.string("baseline", default: baseline.text)
         guard let reference = LossReference(baselineText) else {
             throw section.error(

@@ -36,6 +36,9 @@ public struct IslandSettings: Sendable, Hashable {
     /// them (the archive, the bests, a lineage; docs/islands.md, "Bounded state"); 0 keeps every one
     /// (the default: research runs read their whole history).
     public var keepGenerations = 0
+    /// The most operations a proposed loss may have (`max_operations`; 0: only the language's limit,
+    /// 2,000): mutation children are drawn again past it, other proposals are refused as invalid.
+    public var maximumOperations = MutationProposer.defaultMaximumOperations
     /// Where parents come from: the archive (the search), or only the seed losses, with no feedback
     /// from results (the independent-sampling baseline of the ablations).
     public var parentPool: ParentPool = .archive
@@ -89,6 +92,7 @@ extension IslandSettings {
         if !qualityInputs { for operation in MutationOperator.allCases where operation.needsQualityInputs { weights[operation] = nil } }
         var proposer = MutationProposer(weights: weights)
         (proposer.childrenPerGeneration, proposer.selection, proposer.parentPool, proposer.seed) = (childrenPerGeneration, selection, parentPool, seed)
+        proposer.maximumOperations = maximumOperations
         return proposer
     }
 }

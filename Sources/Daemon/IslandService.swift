@@ -2,6 +2,7 @@ import Foundation
 import Island
 import Logging
 import ServiceLifecycle
+import Storage
 
 /// Runs generations until a graceful shutdown or a `stop` command; idles while paused. Each
 /// generation is stored transactionally, so stopping between them (or being killed) loses nothing.
@@ -91,6 +92,9 @@ struct IslandService: Service, CustomStringConvertible {
                         "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
                         "added": "\(report.added)", "filled": "\(engine.archive.filled)",
                     ].merging(report.compacted > 0 ? ["compacted": "\(report.compacted)"] : [:]) { $1 })
+                if let vacuum = report.vacuum {
+                    logger.info("database vacuumed", metadata: ["kB before": "\(vacuum.bytesBefore / 1_024)", "kB after": "\(vacuum.bytesAfter / 1_024)"])
+                }
             }
         }
     }

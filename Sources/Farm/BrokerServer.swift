@@ -4,6 +4,7 @@ import Evaluation
 import Foundation
 import Logging
 import Model
+import Storage
 import Synchronization
 import Wire
 
@@ -89,7 +90,12 @@ public final class BrokerServer: Sendable {
                 outgoing += state.withLock { $0.expireWorkers(now: now) }
             }
             // Results reach the disk before any island hears of them.
-            do { try state.withLock { try $0.flush() } } catch {
+            do {
+                if let vacuum = try state.withLock({ try $0.flush() }) {
+                    logger.info(
+                        "result cache vacuumed", metadata: ["kB before": "\(vacuum.bytesBefore / 1_024)", "kB after": "\(vacuum.bytesAfter / 1_024)"])
+                }
+            } catch {
                 logger.error("the result cache could not be written; retrying next turn", metadata: ["error": "\(error)"])
             }
             for message in outgoing {

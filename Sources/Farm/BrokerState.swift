@@ -1,5 +1,6 @@
 import Evaluation
 import Foundation
+import Storage
 
 /// The broker's bookkeeping (docs/architecture.md §8), with no sockets: jobs, the queue, workers and their
 /// liveness, audits and quarantine, and where each result goes. ``BrokerServer`` feeds it messages
@@ -107,11 +108,14 @@ public final class BrokerState {
     public func countDropped() { counters.dropped += 1 }
 
     /// Writes the results accepted since the last call, then forgets the pending corrections sent
-    /// meanwhile: a broker killed in between trains them again rather than losing them.
-    public func flush() throws {
-        try cache.flush()
+    /// meanwhile: a broker killed in between trains them again rather than losing them. Returns the
+    /// vacuum of the cache's file that followed an eviction, if one was due.
+    @discardableResult
+    public func flush() throws -> FileUpkeep.Vacuum? {
+        let vacuum = try cache.flush()
         for (key, result) in sentCorrections { try cache.corrected(key, result: result) }
         sentCorrections.removeAll()
+        return vacuum
     }
 
     /// Hands over the events recorded since the last call.

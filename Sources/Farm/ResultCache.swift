@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import GRDB
 import Model
+import Storage
 
 /// The broker's result cache: one SQLite file keyed by fingerprint, task hash and stage, mirrored in
 /// memory. Results are written in one transaction per turn of the broker's loop, before any island
@@ -98,6 +99,7 @@ public final class ResultCache: @unchecked Sendable {
                 table.primaryKey(["fingerprint", "task_hash", "stage"])
             }
         }
+        migrator.registerMigration("upkeep") { db in try FileUpkeep.createTable(db) }
         return migrator
     }
 
@@ -115,9 +117,11 @@ public final class ResultCache: @unchecked Sendable {
     }
 
     /// Writes the results stored since the last flush (the broker flushes before it replies, so an
-    /// answered result is on disk).
-    public func flush() throws {
-        guard !unwritten.isEmpty else { return }
+    /// answered result is on disk), then evicts past the limit. Returns the vacuum that followed an
+    /// eviction, if one was due (``FileUpkeep``).
+    @discardableResult
+    public func flush() throws -> FileUpkeep.Vacuum? {
+        guard !unwritten.isEmpty else { return nil }
         let now = Date().timeIntervalSince1970
         try queue.write { db in
             for (key, result) in unwritten {
@@ -133,12 +137,13 @@ public final class ResultCache: @unchecked Sendable {
             }
         }
         unwritten.removeAll()
-        try evict()
+        return try evict()
     }
 
-    /// Deletes the oldest results past the limit, from the file and from memory.
-    private func evict() throws {
-        guard limit > 0, memory.count > limit else { return }
+    /// Deletes the oldest results past the limit, from the file and from memory, and vacuums the
+    /// file if it has grown by a tenth since it was last dense.
+    private func evict() throws -> FileUpkeep.Vacuum? {
+        guard limit > 0, memory.count > limit else { return nil }
         let excess = memory.count - limit
         let evicted = try queue.write { db -> [CacheKey] in
             let rows = try Row.fetchAll(
@@ -148,6 +153,7 @@ public final class ResultCache: @unchecked Sendable {
             return rows.compactMap(CacheKey.init(row:))
         }
         for key in evicted { memory[key] = nil }
+        return try FileUpkeep.vacuumIfGrown(queue)
     }
 }
 

@@ -7,6 +7,7 @@ import LossDescriptors
 import LossLanguage
 import Model
 import Search
+import Storage
 import Synchronization
 
 /// What one generation did.
@@ -20,6 +21,8 @@ public struct GenerationReport: Sendable, Hashable {
     public var added = 0
     /// Old candidate rows compaction deleted after this generation (`keep_generations`).
     public var compacted = 0
+    /// The vacuum of the island's file that followed this generation's compaction, if one was due.
+    public var vacuum: FileUpkeep.Vacuum?
     /// Nothing to do: the LLM proposer's budget is spent. No generation was counted.
     public var idle = false
 }
@@ -106,20 +109,20 @@ public final class IslandEngine: Sendable {
         var report = population.report
         try evaluatePending(&report)
         try store.finishGeneration(generation + 1, history: try historyPoint(generation: generation))
-        report.compacted = try compactIfDue(finished: generation + 1)
+        let compaction = try compactIfDue(finished: generation + 1)
+        (report.compacted, report.vacuum) = (compaction.candidates, compaction.vacuum)
         return report
     }
 
     /// Every 10 generations when `keep_generations` is set: compacts the candidates older than the
     /// horizon that nothing refers to (``IslandStore/compact(before:keepBest:keepTopSearch:lineageFrom:migrationLines:)``;
     /// lineages back to twice the horizon).
-    /// Returns the rows deleted.
-    func compactIfDue(finished generations: Int) throws -> Int {
+    /// Returns what it removed (nothing when none was due).
+    func compactIfDue(finished generations: Int) throws -> IslandStore.Compaction {
         let horizon = settings.keepGenerations
-        guard horizon > 0, generations % 10 == 0, generations > horizon else { return 0 }
+        guard horizon > 0, generations % 10 == 0, generations > horizon else { return .init() }
         return try store.compact(
-            before: generations - horizon, keepBest: 100, keepTopSearch: max(settings.confirmTopK, 100), lineageFrom: generations - 2 * horizon
-        ).candidates
+            before: generations - horizon, keepBest: 100, keepTopSearch: max(settings.confirmTopK, 100), lineageFrom: generations - 2 * horizon)
     }
 
     /// Where the island stands as generation `generation` finishes.

@@ -48,7 +48,7 @@ final class IslandPopulation: Population {
     func emitterTallies() throws -> [String: EmitterTally] { try engine.store.emitterTallies() }
 
     func record(_ batch: ProposalBatch) throws -> [CandidateStatus] {
-        var records = batch.proposals.map(Self.candidate)
+        var records = batch.proposals.map { Self.candidate($0, maximumOperations: engine.settings.maximumOperations) }
         for index in records.indices where batch.proposals[index].origin != .seed {
             try refuseIfNearRepeat(&records[index], graph: batch.proposals[index].graph)
         }
@@ -87,8 +87,9 @@ final class IslandPopulation: Population {
     }
 
     /// A proposal as a candidate row: parsed and validated here (stage 0), unless the proposer's
-    /// verdict already says what it is.
-    static func candidate(_ proposal: Proposal) -> CandidateRecord {
+    /// verdict already says what it is. A proposal other than a seed with more than
+    /// `maximumOperations` operations (when not 0) is invalid.
+    static func candidate(_ proposal: Proposal, maximumOperations: Int = 0) -> CandidateRecord {
         var record = CandidateRecord(
             generation: proposal.generation, name: proposal.name, source: proposal.source, parents: proposal.parents,
             proposer: proposal.origin, status: .pending)
@@ -101,6 +102,10 @@ final class IslandPopulation: Population {
         do {
             let graph = try proposal.graph ?? LossParser.parse(proposal.source).graph
             try LossValidator.validate(graph)
+            if maximumOperations > 0, graph.nodes.count > maximumOperations, proposal.origin != .seed {
+                throw LossError.tooLarge(
+                    "The loss is too large for this island: \(graph.nodes.count) operations, over its max_operations (\(maximumOperations)); write a shorter one")
+            }
             (record.canonical, record.fingerprint) = (graph.canonicalForm, graph.fingerprint.hex)
         } catch {
             (record.status, record.error) = (.invalid, (error as? LossError)?.description ?? "\(error)")

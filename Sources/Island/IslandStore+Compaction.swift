@@ -1,13 +1,15 @@
 import Foundation
 import GRDB
 import Model
+import Storage
 
 extension IslandStore {
-    /// What one compaction removed.
+    /// What one compaction removed, and the vacuum that followed it if one was due.
     public struct Compaction: Sendable, Hashable {
         public var candidates = 0
         public var migrationLines = 0
         public var historyPoints = 0
+        public var vacuum: FileUpkeep.Vacuum?
     }
 
     /// The migration log lines compaction keeps at most (the newest), of every kind.
@@ -28,10 +30,11 @@ extension IslandStore {
     /// row was deleted and is proposed again counts as new and is evaluated again (the farm's cache
     /// usually answers it). The migration log keeps the lines written since generation `cutoff`
     /// finished (at most `migrationLines`, the newest), and the history its newest `historyLimit` points.
+    /// When rows went, the file is vacuumed if it has grown by a tenth since it was last dense (``FileUpkeep``).
     public func compact(
         before cutoff: Int, keepBest: Int, keepTopSearch: Int, lineageFrom: Int = .min, migrationLines: Int = migrationLogLimit
     ) throws -> Compaction {
-        try pool.write { db in
+        var removed = try pool.write { db in
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS kept (id INTEGER PRIMARY KEY)")
             try db.execute(sql: "DELETE FROM kept")
             try db.execute(
@@ -77,5 +80,7 @@ extension IslandStore {
             if removed.candidates > 0 { try Self.bump(db, .compacted, by: removed.candidates) }
             return removed
         }
+        if removed.candidates + removed.migrationLines + removed.historyPoints > 0 { removed.vacuum = try FileUpkeep.vacuumIfGrown(pool) }
+        return removed
     }
 }

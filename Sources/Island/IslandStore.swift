@@ -5,6 +5,7 @@ import GRDB
 import LossDescriptors
 import Model
 import Search
+import Storage
 
 /// An island's state in one SQLite database (WAL): population, archive, counters, metadata. Every
 /// state change is one transaction, so `kill -9` loses nothing that was acknowledged.
@@ -64,6 +65,7 @@ public final class IslandStore: Sendable {
         registerHistoryTable(&migrator)
         registerAuditColumn(&migrator)
         registerEmitterColumns(&migrator)
+        migrator.registerMigration("upkeep") { db in try FileUpkeep.createTable(db) }
         return migrator
     }
 

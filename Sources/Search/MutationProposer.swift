@@ -19,6 +19,13 @@ public struct MutationProposer: Sendable {
     public var selection: SelectionStrategy = .curiosity
     public var parentPool: ParentPool = .archive
     public var seed: UInt64 = 0
+    /// The most operations (nodes of the canonical graph) a child may have; a larger one is drawn
+    /// again (0: only the language's own limit). Without it crossover and blend grow the losses
+    /// generation after generation (bloat) with no gain in fitness.
+    public var maximumOperations = Self.defaultMaximumOperations
+
+    /// About three times the largest standard loss (nca_pair: 20 operations).
+    public static let defaultMaximumOperations = 64
 
     public static let defaultWeights: [MutationOperator: Double] = [
         .constant: 3, .swap: 2, .crossover: 2, .blend: 2, .indicator: 1, .mix: 1, .margin: 1, .temperature: 1,
@@ -27,8 +34,8 @@ public struct MutationProposer: Sendable {
 
     public init(weights: [MutationOperator: Double] = defaultWeights) { self.weights = weights }
 
-    /// One child of the first parent (and the second, for two-parent operators); nil when no drawn
-    /// operator applied in a few tries.
+    /// One child of the first parent (and the second, for two-parent operators), within
+    /// ``maximumOperations``; nil when no drawn operator applied in a few tries.
     public func propose(_ parents: [LossGraph], random: inout RandomSource) -> Mutation? {
         guard let first = parents.first else { return nil }
         let second = parents.count > 1 ? parents[1] : first
@@ -41,7 +48,9 @@ public struct MutationProposer: Sendable {
                 drawable.first {
                     u -= weights[$0] ?? 0; return u < 0
                 } ?? drawable[drawable.count - 1]
-            if let graph = try? apply(operation, first, second, &random), graph != first {
+            if let graph = try? apply(operation, first, second, &random), graph != first,
+                maximumOperations == 0 || graph.nodes.count <= maximumOperations
+            {
                 return Mutation(graph: graph, operation: operation)
             }
         }

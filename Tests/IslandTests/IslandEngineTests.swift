@@ -174,6 +174,28 @@ final class IslandEngineTests {
         }
     }
 
+    @Test func aProposalLargerThanTheIslandsLimitIsInvalidAndSaysSo() throws {
+        // 30 terms of 3 operations each (besides the shared inputs): over a limit of 64, under none.
+        let large = (1...30).map { "\($0).5 * rho" }.joined(separator: " + ")
+        for limit in [64, 0] {
+            var settings = Self.settings()
+            settings.seedLosses = ["dpo"].compactMap(LossReference.init)
+            settings.maximumOperations = limit
+            let engine = try IslandEngine(
+                settings: settings, store: try IslandStore(path: temporaryDatabase()), evaluator: Self.task.makeEvaluator(),
+                proposer: ListProposer(sources: [large, "-logsigmoid(beta * rho) + 0.1 * rho ** 2"]))
+            try engine.runGeneration()
+            let report = try engine.runGeneration()
+            let invalid = try engine.store.candidates(status: .invalid)
+            if limit > 0 {
+                #expect(report.invalid == 1 && invalid.count == 1, "\(report)")
+                #expect(invalid.first?.error?.contains("over its max_operations (64)") == true, "\(invalid.first?.error ?? "")")
+            } else {
+                #expect(report.invalid == 0 && invalid.isEmpty, "\(report)")
+            }
+        }
+    }
+
     /// Proposes the given sources each generation, from one emitter.
     struct ListProposer: Proposer {
         let sources: [String]
