@@ -91,9 +91,13 @@ public final class BrokerServer: Sendable {
             }
             // Results reach the disk before any island hears of them.
             do {
-                if let vacuum = try state.withLock({ try $0.flush() }) {
+                switch try state.withLock({ try $0.flush() }) {
+                case let .vacuumed(vacuum)?:
                     logger.info(
                         "result cache vacuumed", metadata: ["kB before": "\(vacuum.bytesBefore / 1_024)", "kB after": "\(vacuum.bytesAfter / 1_024)"])
+                case let .failed(error)?:
+                    logger.warning("the result cache could not be vacuumed: it stays larger than it needs", metadata: ["error": "\(error)"])
+                case nil: break
                 }
             } catch {
                 logger.error("the result cache could not be written; retrying next turn", metadata: ["error": "\(error)"])

@@ -111,7 +111,7 @@ public final class BrokerState {
     /// meanwhile: a broker killed in between trains them again rather than losing them. Returns the
     /// vacuum of the cache's file that followed an eviction, if one was due.
     @discardableResult
-    public func flush() throws -> FileUpkeep.Vacuum? {
+    public func flush() throws -> FileUpkeep.Outcome? {
         let vacuum = try cache.flush()
         for (key, result) in sentCorrections { try cache.corrected(key, result: result) }
         sentCorrections.removeAll()

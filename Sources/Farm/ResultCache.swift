@@ -120,7 +120,7 @@ public final class ResultCache: @unchecked Sendable {
     /// answered result is on disk), then evicts past the limit. Returns the vacuum that followed an
     /// eviction, if one was due (``FileUpkeep``).
     @discardableResult
-    public func flush() throws -> FileUpkeep.Vacuum? {
+    public func flush() throws -> FileUpkeep.Outcome? {
         guard !unwritten.isEmpty else { return nil }
         let now = Date().timeIntervalSince1970
         try queue.write { db in
@@ -142,7 +142,7 @@ public final class ResultCache: @unchecked Sendable {
 
     /// Deletes the oldest results past the limit, from the file and from memory, and vacuums the
     /// file if it has grown by a tenth since it was last dense.
-    private func evict() throws -> FileUpkeep.Vacuum? {
+    private func evict() throws -> FileUpkeep.Outcome? {
         guard limit > 0, memory.count > limit else { return nil }
         let excess = memory.count - limit
         let evicted = try queue.write { db -> [CacheKey] in
@@ -153,7 +153,7 @@ public final class ResultCache: @unchecked Sendable {
             return rows.compactMap(CacheKey.init(row:))
         }
         for key in evicted { memory[key] = nil }
-        return try FileUpkeep.vacuumIfGrown(queue)
+        return FileUpkeep.upkeep(queue)
     }
 }
 

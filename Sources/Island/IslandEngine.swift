@@ -22,7 +22,7 @@ public struct GenerationReport: Sendable, Hashable {
     /// Old candidate rows compaction deleted after this generation (`keep_generations`).
     public var compacted = 0
     /// The vacuum of the island's file that followed this generation's compaction, if one was due.
-    public var vacuum: FileUpkeep.Vacuum?
+    public var vacuum: FileUpkeep.Outcome?
     /// Nothing to do: the LLM proposer's budget is spent. No generation was counted.
     public var idle = false
 }

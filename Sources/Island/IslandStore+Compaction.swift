@@ -9,7 +9,7 @@ extension IslandStore {
         public var candidates = 0
         public var migrationLines = 0
         public var historyPoints = 0
-        public var vacuum: FileUpkeep.Vacuum?
+        public var vacuum: FileUpkeep.Outcome?
     }
 
     /// The migration log lines compaction keeps at most (the newest), of every kind.
@@ -80,7 +80,7 @@ extension IslandStore {
             if removed.candidates > 0 { try Self.bump(db, .compacted, by: removed.candidates) }
             return removed
         }
-        if removed.candidates + removed.migrationLines + removed.historyPoints > 0 { removed.vacuum = try FileUpkeep.vacuumIfGrown(pool) }
+        if removed.candidates + removed.migrationLines + removed.historyPoints > 0 { removed.vacuum = FileUpkeep.upkeep(pool) }
         return removed
     }
 }

@@ -25,6 +25,18 @@ public enum FileUpkeep {
         public var bytesAfter: Int { pagesAfter * pageSize }
     }
 
+    /// What a check did: a vacuum, or one that failed (a full disk: it needs room for a second copy).
+    /// A failed vacuum loses nothing, the file only stays larger than it needs; the caller logs it.
+    public enum Outcome: Sendable, Hashable {
+        case vacuumed(Vacuum)
+        case failed(String)
+    }
+
+    /// ``vacuumIfGrown(_:)`` that reports a failure instead of throwing it: nil when none was due.
+    public static func upkeep(_ writer: some DatabaseWriter) -> Outcome? {
+        do { return try vacuumIfGrown(writer).map(Outcome.vacuumed) } catch { return .failed("\(error)") }
+    }
+
     /// The migration step each store registers: the table that keeps the file's dense size.
     public static func createTable(_ db: Database) throws {
         try db.create(table: "upkeep") { table in

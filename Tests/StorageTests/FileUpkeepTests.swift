@@ -89,4 +89,28 @@ final class FileUpkeepTests {
         #expect(try FileUpkeep.vacuumIfGrown(reopened) == nil)
         #expect(try Self.rows(reopened) == 100)
     }
+
+    @Test func aVacuumThatFailsIsReportedAndLosesNothing() throws {
+        let pool = try database()
+        try pool.write { db in
+            for id in 1...100 {
+                try db.execute(sql: "INSERT INTO candidates (id, body) VALUES (?, ?)", arguments: [id, String(repeating: "z", count: 3_000)])
+            }
+            try db.execute(sql: "DELETE FROM candidates WHERE id > 10")
+        }
+        // A file it may not write (as a full disk refuses the vacuum's second copy).
+        var configuration = Configuration()
+        configuration.readonly = true
+        let readOnly = try DatabaseQueue(path: pool.path, configuration: configuration)
+        guard case let .failed(error)? = FileUpkeep.upkeep(readOnly) else {
+            Issue.record("a vacuum of a read-only file was not reported as failed")
+            return
+        }
+        #expect(error.contains("readonly"), "\(error)")
+        #expect(try Self.rows(pool) == 10)
+        guard case .vacuumed? = FileUpkeep.upkeep(pool) else {
+            Issue.record("the writable file was not vacuumed")
+            return
+        }
+    }
 }
