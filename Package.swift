@@ -72,7 +72,7 @@ let package = Package(
             dependencies: ["Model", "ConfigFiles", "Control", "Evaluation", "LossLanguage", "Search", "Wire", .product(name: "Logging", package: "swift-log")]
         ),
         // SQLite upkeep shared by the island's store and the farm's cache (vacuum once a file has grown).
-        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Storage", dependencies: [.product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log")]),
         // One island: its SQLite state, the generation loop, the local evaluation pool.
         .target(
             name: "Island",

@@ -92,13 +92,7 @@ struct IslandService: Service, CustomStringConvertible {
                         "duplicates": "\(report.duplicates)", "evaluated": "\(report.evaluated)", "failed": "\(report.failed)",
                         "added": "\(report.added)", "filled": "\(engine.archive.filled)",
                     ].merging(report.compacted > 0 ? ["compacted": "\(report.compacted)"] : [:]) { $1 })
-                switch report.vacuum {
-                case let .vacuumed(vacuum)?:
-                    logger.info("database vacuumed", metadata: ["kB before": "\(vacuum.bytesBefore / 1_024)", "kB after": "\(vacuum.bytesAfter / 1_024)"])
-                case let .failed(error)?:
-                    logger.warning("the database could not be vacuumed: it stays larger than it needs", metadata: ["error": "\(error)"])
-                case nil: break
-                }
+                report.vacuum?.log(to: logger, file: "database")
             }
         }
     }

@@ -90,16 +90,7 @@ public final class BrokerServer: Sendable {
                 outgoing += state.withLock { $0.expireWorkers(now: now) }
             }
             // Results reach the disk before any island hears of them.
-            do {
-                switch try state.withLock({ try $0.flush() }) {
-                case let .vacuumed(vacuum)?:
-                    logger.info(
-                        "result cache vacuumed", metadata: ["kB before": "\(vacuum.bytesBefore / 1_024)", "kB after": "\(vacuum.bytesAfter / 1_024)"])
-                case let .failed(error)?:
-                    logger.warning("the result cache could not be vacuumed: it stays larger than it needs", metadata: ["error": "\(error)"])
-                case nil: break
-                }
-            } catch {
+            do { try state.withLock { try $0.flush() }?.log(to: logger, file: "result cache") } catch {
                 logger.error("the result cache could not be written; retrying next turn", metadata: ["error": "\(error)"])
             }
             for message in outgoing {

@@ -1,4 +1,5 @@
 import GRDB
+import Logging
 
 /// Keeps a database file near the size of what it holds: `VACUUM` once the file has grown.
 ///
@@ -64,5 +65,18 @@ public enum FileUpkeep {
             return after
         }
         return Vacuum(pagesBefore: pages, pagesAfter: after, pageSize: pageSize)
+    }
+}
+
+extension FileUpkeep.Outcome {
+    /// Logs what the check did to `file` (what the log calls the database): a vacuum at info with
+    /// the sizes, a failure as a warning.
+    public func log(to logger: Logger, file: String) {
+        switch self {
+        case let .vacuumed(vacuum):
+            logger.info("\(file) vacuumed", metadata: ["kB before": "\(vacuum.bytesBefore / 1_024)", "kB after": "\(vacuum.bytesAfter / 1_024)"])
+        case let .failed(error):
+            logger.warning("the \(file) could not be vacuumed: it stays larger than it needs", metadata: ["error": "\(error)"])
+        }
     }
 }
